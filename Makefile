@@ -1,0 +1,28 @@
+# The two commands of the README. Each builds .venv from the lock when it is missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint lock clean
+
+$(BIN)/dutywatch: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+run: $(BIN)/dutywatch
+	$(BIN)/dutywatch up
+
+test: $(BIN)/dutywatch
+	$(BIN)/ruff check services schemas tests bench
+	$(BIN)/ruff format --check services schemas tests bench
+	$(BIN)/mypy services schemas
+	$(BIN)/dutywatch schemas export --check
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var

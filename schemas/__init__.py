@@ -1,0 +1,1 @@
+"""The contracts between dutywatch's services: the envelope, every message, the topic registry."""

@@ -1,0 +1,64 @@
+"""Decoding: raw bytes from a topic into a typed envelope, or a clear reason why not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.envelope import Envelope, Message
+from schemas.topics import TOPICS
+
+__all__ = ["InvalidMessage", "decode", "message_types"]
+
+
+class InvalidMessage(ValueError):
+    """The bytes are not a valid envelope of a known type; `reason` says why, for the DLQ."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def message_types() -> dict[tuple[str, int], type[Message]]:
+    """Every message of the registry by (type, version)."""
+    return {(cls.TYPE, cls.VERSION): cls for topic in TOPICS for cls in topic.messages}
+
+
+_TYPES = message_types()
+
+
+def decode(raw: bytes | None, allowed: tuple[type[Message], ...] | None = None) -> Envelope[Any]:
+    """Parse and validate `raw`; raise InvalidMessage naming the first problem found."""
+    document = _json_object(raw)
+    key = (document.get("type"), document.get("version"))
+    cls = _TYPES.get(key)  # type: ignore[arg-type]
+    if cls is None:
+        raise InvalidMessage(f"unknown message type {key[0]!r} version {key[1]!r}")
+    if allowed is not None and cls not in allowed:
+        raise InvalidMessage(f"message type {cls.TYPE!r} does not belong on this topic")
+    try:
+        return Envelope[cls].model_validate(document)  # type: ignore[valid-type]
+    except ValidationError as error:
+        raise InvalidMessage(_describe(error)) from None
+
+
+def _json_object(raw: bytes | None) -> dict[str, Any]:
+    if raw is None:
+        raise InvalidMessage("empty message (no value)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidMessage(f"not UTF-8: {error}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidMessage(f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise InvalidMessage("not a JSON object")
+    return document
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors())

@@ -1,0 +1,84 @@
+"""The unit directory, shifts and check-ins: `duty.units`, `duty.shifts`, `duty.alerts`, `duty.checkins`."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, Field
+
+from schemas.envelope import Message
+from schemas.values import Person, PhoneNumber, Recipient, UnitKind
+
+__all__ = [
+    "CheckInMissed",
+    "CheckInReceived",
+    "CheckInRequested",
+    "ShiftEnded",
+    "ShiftStarted",
+    "UnitUpdated",
+]
+
+
+class UnitUpdated(Message):
+    """A unit's directory entry: the roster republishes it on start and on every change."""
+
+    TYPE = "duty.unit_updated"
+
+    name: str = Field(description="The unit's name.")
+    kind: UnitKind
+    parent_id: str | None = Field(description="The parent unit; None for the municipal bureau.")
+    duty_room: Person | None = Field(description="The unit's duty room line.")
+    recipients: list[Recipient] = Field(description="Who receives its reports.")
+
+
+class _Shift(Message):
+    shift_id: str = Field(description="unit id and start instant, stable across restarts.")
+    officer: Person = Field(description="The on-duty officer (值班员).")
+    leader: Person = Field(description="The duty leader (带班领导).")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class ShiftStarted(_Shift):
+    """A shift began (or is restated on start-up or after a change, `restated` true)."""
+
+    TYPE = "duty.shift_started"
+
+    restated: bool = Field(default=False, description="Not a handover: the current shift told again.")
+
+
+class ShiftEnded(_Shift):
+    """A shift ended at handover."""
+
+    TYPE = "duty.shift_ended"
+
+
+class CheckInRequested(Message):
+    """The incoming officer must check in by SMS reply before the grace period ends."""
+
+    TYPE = "duty.check_in_requested"
+
+    shift_id: str
+    officer: Person
+    starts_at: AwareDatetime = Field(description="When the shift starts.")
+    due_by: AwareDatetime = Field(description="The end of the grace period.")
+
+
+class CheckInReceived(Message):
+    """The officer checked in (an SMS reply to the check-in request)."""
+
+    TYPE = "duty.check_in_received"
+
+    shift_id: str
+    phone: PhoneNumber = Field(description="The number the reply came from.")
+    received_at: AwareDatetime
+
+
+class CheckInMissed(Message):
+    """The grace period ended with no check-in: the leader and the municipal duty room are alerted."""
+
+    TYPE = "duty.check_in_missed"
+
+    shift_id: str
+    officer: Person
+    leader: Person
+    due_by: AwareDatetime
+    municipal_duty_room: Person | None = Field(description="The city's duty room, alerted too.")

@@ -1,0 +1,133 @@
+"""The topic registry: every topic, its partitions and retention, the messages it carries, its DLQ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.broadcast import BroadcastAcknowledged, BroadcastSent
+from schemas.duty import (
+    CheckInMissed,
+    CheckInReceived,
+    CheckInRequested,
+    ShiftEnded,
+    ShiftStarted,
+    UnitUpdated,
+)
+from schemas.envelope import Message
+from schemas.incident import (
+    IncidentAcknowledged,
+    IncidentAssigned,
+    IncidentClosed,
+    IncidentEscalated,
+    IncidentReported,
+    ReportDelivered,
+    ReportDueSoon,
+    ReportFiled,
+    ReportIncident,
+    ReportOverdue,
+)
+from schemas.notify import (
+    AttemptDelivered,
+    AttemptFailed,
+    AttemptSent,
+    DeliverReport,
+    NotificationAcknowledged,
+    PlaceCall,
+    ReplyReceived,
+    RunExhausted,
+    SendSms,
+    TextReceived,
+)
+
+__all__ = ["DLQ_SUFFIX", "TOPICS", "Topic", "all_topic_names", "topic_for", "topic_named"]
+
+DLQ_SUFFIX = ".dlq"
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A Kafka topic. Every message on it is keyed by its payload's `unit_id`."""
+
+    name: str
+    partitions: int
+    description: str
+    messages: tuple[type[Message], ...] = ()
+    retention_ms: int = 30 * DAY_MS
+    key: str = "unit_id"
+
+    @property
+    def dlq(self) -> Topic:
+        return Topic(
+            name=self.name + DLQ_SUFFIX,
+            partitions=1,
+            description=f"Messages from {self.name} that failed validation or their handler.",
+            retention_ms=90 * DAY_MS,
+        )
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("incident.intake", 3, "Incident reports from other systems.", (ReportIncident,)),
+    Topic(
+        "incident.events",
+        3,
+        "An incident's lifecycle and reports.",
+        (
+            IncidentReported,
+            IncidentAssigned,
+            IncidentAcknowledged,
+            ReportFiled,
+            ReportDelivered,
+            ReportDueSoon,
+            ReportOverdue,
+            IncidentEscalated,
+            IncidentClosed,
+        ),
+    ),
+    Topic(
+        "notify.requests",
+        3,
+        "What the notifier is asked to deliver.",
+        (SendSms, PlaceCall, DeliverReport, BroadcastSent),
+    ),
+    Topic(
+        "notify.events",
+        3,
+        "Delivery outcomes, replies and acknowledgements.",
+        (
+            AttemptSent,
+            AttemptDelivered,
+            AttemptFailed,
+            ReplyReceived,
+            TextReceived,
+            NotificationAcknowledged,
+            RunExhausted,
+            BroadcastAcknowledged,
+        ),
+    ),
+    Topic("duty.units", 3, "The unit directory.", (UnitUpdated,), retention_ms=-1),
+    Topic("duty.shifts", 3, "Shift handovers: who is officer and leader.", (ShiftStarted, ShiftEnded)),
+    Topic("duty.alerts", 3, "Check-ins requested and missed.", (CheckInRequested, CheckInMissed)),
+    Topic("duty.checkins", 3, "Check-in replies.", (CheckInReceived,)),
+)
+
+
+def all_topic_names() -> list[str]:
+    """Every topic of the registry, each followed by its dead-letter topic."""
+    return [name for topic in TOPICS for name in (topic.name, topic.dlq.name)]
+
+
+def topic_named(name: str) -> Topic:
+    for topic in TOPICS:
+        if name in (topic.name, topic.dlq.name):
+            return topic if name == topic.name else topic.dlq
+    raise KeyError(f"no topic {name!r} in the registry")
+
+
+def topic_for(message: type[Message] | Message) -> Topic:
+    """The one topic a message type travels on."""
+    cls = message if isinstance(message, type) else type(message)
+    for topic in TOPICS:
+        if cls in topic.messages:
+            return topic
+    raise KeyError(f"{cls.__name__} is on no topic of the registry")

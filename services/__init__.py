@@ -1,0 +1,1 @@
+"""dutywatch's services: duty roster, incident and notifier, and the runtime they share."""

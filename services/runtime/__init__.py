@@ -1,0 +1,1 @@
+"""What every service shares at run time: the broker launcher, the consumer rule, the store, outbox and inbox."""

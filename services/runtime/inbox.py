@@ -1,0 +1,37 @@
+"""The inbox: a consumed `event_id` has its effect once, however often Kafka delivers it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["Inbox"]
+
+
+class Inbox:
+    """The `inbox` table: (consumer, event_id) pairs already processed."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.table = Table(
+            "inbox",
+            metadata,
+            Column("consumer", String(100), primary_key=True),
+            Column("event_id", String(36), primary_key=True),
+            Column("processed_at", DateTime(timezone=True), nullable=False),
+        )
+
+    async def first_time(self, session: AsyncSession, consumer: str, event_id: UUID, now: datetime) -> bool:
+        """Record the event as processed in this transaction; False when it already was."""
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(self.table)
+            .values(consumer=consumer, event_id=str(event_id), processed_at=now)
+            .on_conflict_do_nothing()
+        )
+        result = await session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]

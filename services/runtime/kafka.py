@@ -1,0 +1,101 @@
+"""Kafka at the edges of every service: one consumer group per service under the consumer rule,
+and one producer for the outbox relay and the DLQ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome
+from services.runtime.metrics import DLQ_MESSAGES, HANDLER_SECONDS, MESSAGES_IN, MESSAGES_OUT
+from services.runtime.outbox import OutgoingRecord
+from services.runtime.settings import KafkaSettings
+
+__all__ = ["KafkaRecordPublisher", "build_broker", "subscribe"]
+
+log = structlog.get_logger(__name__)
+
+
+def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        settings.bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=settings.idempotent_producer,
+        request_timeout_ms=settings.request_timeout_ms,
+        logger=None,
+    )
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    # Decoding is the consumer rule's job, so that invalid UTF-8 or JSON reaches the DLQ, not a crash.
+    return message.body
+
+
+def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: str) -> Any:
+    """One subscriber (one group join) for all of a service's topics; offsets committed after the rule ran."""
+
+    @broker.subscriber(
+        *rule.topics,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_body,
+        max_poll_records=100,
+    )
+    async def on_record(message: KafkaMessage) -> None:
+        raw: ConsumerRecord[bytes, bytes] = message.raw_message
+        record = IncomingRecord(
+            topic=raw.topic,
+            partition=raw.partition,
+            offset=raw.offset,
+            key=raw.key,
+            value=raw.value,
+            headers=tuple(raw.headers or ()),
+        )
+        with HANDLER_SECONDS.labels(service, record.topic).time():
+            outcome = await rule.deliver(record)
+        MESSAGES_IN.labels(service, record.topic, outcome.value).inc()
+        if outcome is Outcome.DEAD_LETTERED:
+            DLQ_MESSAGES.labels(service, record.topic).inc()
+        await message.ack()
+
+    return on_record
+
+
+class KafkaRecordPublisher:
+    """Publishes records in order and waits until the broker has them all (PublishRecords)."""
+
+    def __init__(self, settings: KafkaSettings, client_id: str) -> None:
+        self._service = client_id.removesuffix("-relay")
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id=client_id,
+            enable_idempotence=settings.idempotent_producer,
+            acks="all",
+            request_timeout_ms=settings.request_timeout_ms,
+            linger_ms=settings.linger_ms,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+        pending = [
+            await self._producer.send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
+            for record in records
+        ]
+        for delivery in pending:
+            await delivery
+        for record in records:
+            MESSAGES_OUT.labels(self._service, record.topic).inc()

@@ -1,0 +1,177 @@
+"""The outbox: events are written in the same transaction as the state they describe, then relayed to Kafka.
+
+A broker outage delays events and loses none: a row stays pending until the broker took it. A crash
+between publishing and marking a row sent publishes it again; consumers drop the repeat by `event_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    and_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.envelope import Envelope
+from schemas.topics import topic_for
+from services.runtime.store import Store
+
+__all__ = ["Outbox", "OutboxRelay", "OutgoingRecord", "PublishRecords"]
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+PublishRecords = Callable[[Sequence[OutgoingRecord]], Awaitable[None]]
+"""Publish every record, in order, and return once the broker acknowledged them all; raise otherwise."""
+
+
+class Outbox:
+    """The `outbox` table in a service's own database."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.table = Table(
+            "outbox",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("event_id", String(36), nullable=False, unique=True),
+            Column("topic", String(100), nullable=False),
+            Column("key", String(100), nullable=False),
+            Column("value", LargeBinary, nullable=False),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("claimed_until", DateTime(timezone=True), nullable=True),
+            Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+        )
+
+    async def put(self, session: AsyncSession, *envelopes: Envelope[Any]) -> None:
+        """Add envelopes to the transaction of `session`; they leave only if it commits."""
+        for envelope in envelopes:
+            await session.execute(
+                self.table.insert().values(
+                    event_id=str(envelope.event_id),
+                    topic=topic_for(envelope.payload).name,
+                    key=envelope.key,
+                    value=envelope.to_bytes(),
+                    created_at=envelope.occurred_at,
+                )
+            )
+
+    async def claim(self, session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Any]:
+        """The oldest pending rows, leased so that another replica skips them meanwhile."""
+        free = or_(self.table.c.claimed_until.is_(None), self.table.c.claimed_until < now)
+        query = (
+            select(self.table.c.id, self.table.c.topic, self.table.c.key, self.table.c.value)
+            .where(and_(self.table.c.sent_at.is_(None), free))
+            .order_by(self.table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await session.execute(query)).all())
+        if rows:
+            await session.execute(
+                update(self.table)
+                .where(self.table.c.id.in_([row.id for row in rows]))
+                .values(claimed_until=now + lease)
+            )
+        return rows
+
+    async def mark_sent(self, session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+        await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(sent_at=now))
+
+    async def release(self, session: AsyncSession, ids: Sequence[int]) -> None:
+        await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(claimed_until=None))
+
+    async def pending_count(self, session: AsyncSession) -> int:
+        rows = await session.execute(select(self.table.c.id).where(self.table.c.sent_at.is_(None)))
+        return len(rows.all())
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in order and marks them sent; never holds a transaction open on I/O."""
+
+    def __init__(
+        self,
+        store: Store,
+        outbox: Outbox,
+        publish: PublishRecords,
+        *,
+        batch_size: int = 500,
+        idle_seconds: float = 0.2,
+        lease: timedelta = timedelta(seconds=60),
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._publish = publish
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._lease = lease
+        self._clock = clock
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was just committed to the outbox: relay it now rather than at the next poll."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Relay one batch; return how many rows were published."""
+        async with self._store.transaction() as session:
+            rows = await self._outbox.claim(session, self._clock(), self._batch_size, self._lease)
+        if not rows:
+            return 0
+        ids = [row.id for row in rows]
+        try:
+            await self._publish([OutgoingRecord(row.topic, row.key.encode(), row.value) for row in rows])
+        except Exception:
+            async with self._store.transaction() as session:
+                await self._outbox.release(session, ids)
+            raise
+        async with self._store.transaction() as session:
+            await self._outbox.mark_sent(session, ids, self._clock())
+        return len(rows)
+
+    async def run(self) -> None:
+        """Relay until cancelled; back off while the broker is unreachable."""
+        failures = 0
+        while True:
+            try:
+                sent = await self.relay_once()
+                failures = 0
+            except Exception as error:
+                failures += 1
+                log.warning("outbox relay could not publish", error=str(error), failures=failures)
+                await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                continue
+            if sent < self._batch_size:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
+        self._wake.clear()

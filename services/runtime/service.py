@@ -1,0 +1,191 @@
+"""One running service: its store, outbox relay, consumer group, timer sweeps and HTTP surface.
+
+Each service's `app.py` builds one of these with its own tables, routes and sweeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.envelope import Envelope
+from services.runtime.consumer import ConsumerRule, RetryPolicy, Route
+from services.runtime.inbox import Inbox
+from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
+from services.runtime.outbox import Outbox, OutboxRelay
+from services.runtime.settings import KafkaSettings
+from services.runtime.store import Store
+
+__all__ = ["ServiceRuntime", "Sweep"]
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A periodic job that fires what is due at `now` (timers are rows) and returns how many it fired."""
+
+    name: str
+    fire_due: Callable[[datetime], Awaitable[int]]
+    every_s: float = 1.0
+
+
+class ServiceRuntime:
+    """Starts and stops the moving parts in the right order; gives handlers `once` and `transaction`."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        store: Store,
+        outbox: Outbox,
+        inbox: Inbox,
+        kafka: KafkaSettings,
+        routes: Mapping[str, Route] | None = None,
+        sweeps: Sequence[Sweep] = (),
+        on_start: Sequence[Callable[[], Awaitable[None]]] = (),
+        clock: Clock = utc_now,
+    ) -> None:
+        self.name = name
+        self.store = store
+        self.outbox = outbox
+        self.inbox = inbox
+        self.clock = clock
+        self._kafka = kafka
+        self._routes = routes or {}
+        self._sweeps = sweeps
+        self._on_start = on_start
+        self.publisher = KafkaRecordPublisher(kafka, client_id=f"{name}-relay")
+        self.relay = OutboxRelay(store, outbox, self.publisher, clock=clock)
+        self._broker = build_broker(kafka, client_id=name)
+        self._subscriber: Any = None
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._relay_task: asyncio.Task[None] | None = None
+        self.started = False
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction whose outbox rows are relayed as soon as it commits."""
+        async with self.store.transaction() as session:
+            yield session
+        self.relay.wake()
+
+    async def once(self, envelope: Envelope[Any], effect: Callable[[AsyncSession], Awaitable[T]]) -> T | None:
+        """Run `effect` in a transaction unless this service already processed `envelope.event_id`."""
+        async with self.transaction() as session:
+            if not await self.inbox.first_time(session, self.name, envelope.event_id, self.clock()):
+                log.info("duplicate delivery dropped", event_id=str(envelope.event_id), type=envelope.type)
+                return None
+            return await effect(session)
+
+    async def start(self) -> None:
+        await self.store.create_tables()
+        await self.publisher.start()
+        for step in self._on_start:
+            await step()
+        await self.sweep_all()
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
+        if self._routes:
+            rule = ConsumerRule(
+                self._routes, self.publisher, RetryPolicy(attempts=self._kafka.consumer_retries), self.clock
+            )
+            self._subscriber = subscribe(self._broker, rule, group_id=self.name, service=self.name)
+            await self._broker.start()
+        self._schedule_sweeps()
+        self.started = True
+        log.info("service started", routes=list(self._routes), sweeps=[sweep.name for sweep in self._sweeps])
+
+    async def sweep_all(self) -> None:
+        """Fire everything due now: on start this catches up with what fell due while the service was down."""
+        for sweep in self._sweeps:
+            await self._run_sweep(sweep)
+
+    def _schedule_sweeps(self) -> None:
+        for sweep in self._sweeps:
+            self._scheduler.add_job(
+                self._run_sweep,
+                "interval",
+                args=[sweep],
+                seconds=sweep.every_s,
+                id=sweep.name,
+                max_instances=1,
+                coalesce=True,
+            )
+        self._scheduler.start()
+
+    async def _run_sweep(self, sweep: Sweep) -> None:
+        try:
+            fired = await sweep.fire_due(self.clock())
+        except Exception as error:
+            log.error("sweep failed; it runs again at the next interval", sweep=sweep.name, error=repr(error))
+            return
+        if fired:
+            self.relay.wake()
+
+    async def stop(self) -> None:
+        """Finish in-flight work, then stop: consumers first, then timers, then the relay's last batch."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._routes:
+            await self._broker.stop()
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.relay.relay_once(), 5)
+        await self.publisher.stop()
+        await self.store.close()
+        self.started = False
+
+    async def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Ready when the database answers and the consumer group has partitions."""
+        database = await self.store.ping()
+        consumer = getattr(self._subscriber, "consumer", None)
+        partitions = len(consumer.assignment()) if consumer is not None else 0
+        consuming = not self._routes or partitions > 0
+        return self.started and database and consuming, {"database": database, "partitions": partitions}
+
+    def mount_health(self, api: FastAPI) -> None:
+        """`/health/live`, `/health/ready` and `/metrics` on the service's HTTP API."""
+
+        @api.get("/health/live", include_in_schema=False)
+        async def live() -> dict[str, str]:
+            return {"status": "live"}
+
+        @api.get("/health/ready", include_in_schema=False)
+        async def ready(response: Response) -> dict[str, Any]:
+            is_ready, details = await self.ready()
+            response.status_code = 200 if is_ready else 503
+            return {"status": "ready" if is_ready else "not ready", **details}
+
+        @api.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    def lifespan(self) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+        @contextlib.asynccontextmanager
+        async def run(_api: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return run

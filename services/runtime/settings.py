@@ -1,0 +1,36 @@
+"""Settings every service shares; each service's `settings.py` subclasses ServiceSettings with its own prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["KafkaSettings", "ServiceSettings"]
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = Field(default="127.0.0.1:9092", description="Kafka bootstrap address.")
+    idempotent_producer: bool = Field(
+        default=False, description="Turn on for Apache Kafka; the embedded broker does not support it."
+    )
+    request_timeout_ms: int = Field(default=15000, ge=1000, description="Producer and admin request timeout.")
+    linger_ms: int = Field(default=0, ge=0, description="Producer batching delay.")
+    consumer_retries: int = Field(default=3, ge=1, description="Handler attempts before a message goes to the DLQ.")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service is told: where its data, broker and HTTP port are. Env: `<PREFIX>KAFKA__…` etc."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Folder for SQLite files and the console outbox.")
+    database_url: str = Field(default="", description="SQLAlchemy async URL; empty: a SQLite file in data_dir.")
+    http_host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on.")
+    http_port: int = Field(default=8100, description="Port the HTTP API listens on.")
+    log_json: bool | None = Field(default=None, description="JSON log lines; default: when not on a terminal.")
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    def store_url(self, service: str) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / (service + '.sqlite3')}"
