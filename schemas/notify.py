@@ -79,7 +79,8 @@ class _Outcome(Message):
     run_id: str = Field(description="The escalation run.")
     attempt_id: str = Field(description="The attempt within the run.")
     subject: RunSubject = Field(description="What the run is for.")
-    subject_id: str = Field(description="The incident, shift or broadcast id.")
+    subject_id: str = Field(description="The incident, shift or broadcast id; `<incident>/<kind>` for a report.")
+    step: int = Field(default=0, ge=0, description="The escalation step this attempt belongs to.")
     channel: Channel
     to: PhoneNumber
     provider: str = Field(description="twilio, aliyun or console.")
