@@ -9,11 +9,13 @@ import typer
 from rich.console import Console
 
 from schemas import export
+from services.duty_roster.adapters.cli import roster_app
 from services.runtime.embedded_broker import EmbeddedBroker
 
 app = typer.Typer(help="dutywatch: 24-hour duty, incident first reports and escalation.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contracts.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(roster_app, name="roster")
 console = Console()
 
 

@@ -37,7 +37,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(pytest_report_header())
 
 
-@pytest.fixture(scope="session", loop_scope="session")
+@pytest.fixture(scope="session")
 async def broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedBroker]:
     """The real Kafka-compatible broker (Tansu), on a free loopback port, with the registry's topics."""
     embedded = EmbeddedBroker(log_file=tmp_path_factory.mktemp("broker") / "tansu.log")

@@ -4,6 +4,7 @@ and one producer for the outbox relay and the DLQ.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,8 +29,6 @@ def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         settings.bootstrap_servers,
         client_id=client_id,
-        enable_idempotence=settings.idempotent_producer,
-        request_timeout_ms=settings.request_timeout_ms,
         logger=None,
     )
 
@@ -95,7 +94,9 @@ class KafkaRecordPublisher:
             await self._producer.send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
             for record in records
         ]
-        for delivery in pending:
-            await delivery
+        outcomes = await asyncio.gather(*pending, return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            raise failures[0]
         for record in records:
             MESSAGES_OUT.labels(self._service, record.topic).inc()

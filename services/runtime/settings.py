@@ -15,7 +15,9 @@ class KafkaSettings(BaseModel):
     idempotent_producer: bool = Field(
         default=False, description="Turn on for Apache Kafka; the embedded broker does not support it."
     )
-    request_timeout_ms: int = Field(default=15000, ge=1000, description="Producer and admin request timeout.")
+    request_timeout_ms: int = Field(
+        default=15000, ge=1000, description="How long the outbox relay waits for the broker."
+    )
     linger_ms: int = Field(default=0, ge=0, description="Producer batching delay.")
     consumer_retries: int = Field(default=3, ge=1, description="Handler attempts before a message goes to the DLQ.")
 

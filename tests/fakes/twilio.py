@@ -129,6 +129,12 @@ class FakeTwilio:
         with self._state.lock:
             return list(self._state.callbacks)
 
+    @property
+    def errors(self) -> list[str]:
+        """Exceptions raised inside the fake's background work (should stay empty)."""
+        with self._state.lock:
+            return list(self._state.flow_errors)
+
     def messages_to(self, number: str) -> list[FakeMessage]:
         return [message for message in self.messages.values() if message.to == number]
 

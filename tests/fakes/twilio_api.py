@@ -143,7 +143,7 @@ class TwilioApi:
 
     async def handle(self, request: Request) -> Response:
         items = parse_qsl((await request.body()).decode(), keep_blank_values=True)
-        record = ApiRequest(request.method, request.url.path, dict(items), items)
+        record = ApiRequest(request.method, request.url.path, dict(items), items, dict(request.query_params))
         self.state.record_request(record)
         try:
             response = await self.dispatch(request, items)
@@ -180,7 +180,10 @@ class TwilioApi:
     async def _run_flow(self, flow: Coroutine[Any, Any, None]) -> None:
         try:
             await flow
-        finally:
+        except Exception as error:
+            # A bug in the fake must show up in fake.errors, not vanish with the task.
+            self.state.flow_finished(error)
+        else:
             self.state.flow_finished()
 
     async def create_message(self, route: RouteCall) -> Response:

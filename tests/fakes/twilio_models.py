@@ -54,6 +54,7 @@ class ApiRequest:
     path: str
     form: dict[str, str]
     form_items: list[tuple[str, str]]
+    query: dict[str, str]
     time: float = field(default_factory=time.monotonic)
     status: int = 0
 

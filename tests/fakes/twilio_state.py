@@ -50,6 +50,8 @@ class TwilioState:
         self.step_delay = step_delay
         self.gather_wait = gather_wait
         self.lock = threading.Lock()
+        # Not part of reset(): flows still running must still be counted down.
+        self.running_flows = 0
         self.reset()
 
     def reset(self) -> None:
@@ -64,7 +66,7 @@ class TwilioState:
             self.sms_outcomes: dict[str, SmsOutcome] = {}
             self.call_outcomes: dict[str, CallOutcome] = {}
             self.pressed_keys: dict[str, deque[str]] = {}
-            self.running_flows = 0
+            self.flow_errors: list[str] = []
 
     def record_request(self, request: ApiRequest) -> None:
         with self.lock:
@@ -133,6 +135,8 @@ class TwilioState:
         with self.lock:
             self.running_flows += 1
 
-    def flow_finished(self) -> None:
+    def flow_finished(self, error: BaseException | None = None) -> None:
         with self.lock:
             self.running_flows -= 1
+            if error is not None:
+                self.flow_errors.append(repr(error))

@@ -14,10 +14,8 @@ WEBHOOK_TIMEOUT_S = 15.0
 
 
 def with_query(url: str, params: dict[str, str]) -> str:
-    if not params:
-        return url
-    separator = "&" if "?" in url else "?"
-    return url + separator + str(httpx.QueryParams(params))
+    # Built by httpx itself, so the URL signed is byte for byte the URL requested.
+    return str(httpx.URL(url).copy_merge_params(params))
 
 
 def signed_request(

@@ -1,0 +1,167 @@
+"""The consumer rule against the real broker: validation to the DLQ, bounded retries, the partition moves on."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from schemas.duty import CheckInReceived
+from schemas.envelope import Envelope
+from schemas.topics import Topic
+from services.runtime.consumer import ConsumerRule, RetryPolicy
+from services.runtime.embedded_broker import EmbeddedBroker, create_topics
+from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
+from services.runtime.outbox import OutgoingRecord
+from services.runtime.settings import KafkaSettings
+
+pytestmark = pytest.mark.broker
+
+TOPIC = Topic(f"test.rule.{uuid.uuid4().hex[:8]}", 1, "consumer rule tests", (CheckInReceived,))
+
+
+def check_in(unit_id: str) -> Envelope[CheckInReceived]:
+    payload = CheckInReceived(
+        unit_id=unit_id, shift_id=f"{unit_id}@1", phone="+8613800001111", received_at=datetime.now(UTC)
+    )
+    return Envelope.wrap(payload, producer="test", occurred_at=datetime.now(UTC))
+
+
+@dataclass
+class Harness:
+    """One consumer group on the test topic; each test scripts its handler by unit id."""
+
+    publisher: KafkaRecordPublisher
+    bootstrap: str
+    scripts: dict[str, Callable[[Envelope[Any]], Awaitable[None]]] = field(default_factory=dict)
+    seen: list[Envelope[Any]] = field(default_factory=list)
+
+    async def handle(self, envelope: Envelope[Any]) -> None:
+        script = self.scripts.get(envelope.payload.unit_id)
+        if script is not None:
+            await script(envelope)
+        self.seen.append(envelope)
+
+    async def send(self, key: str, value: bytes) -> None:
+        await self.publisher([OutgoingRecord(TOPIC.name, key.encode(), value)])
+
+    async def processed(self, unit_id: str, timeout_s: float = 30) -> list[Envelope[Any]]:
+        async def arrived() -> list[Envelope[Any]]:
+            while not (found := [e for e in self.seen if e.payload.unit_id == unit_id]):
+                await asyncio.sleep(0.05)
+            return found
+
+        return await asyncio.wait_for(arrived(), timeout_s)
+
+    async def dead_letters(self, key: str, count: int, timeout_s: float = 30) -> list[Any]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partition = TopicPartition(TOPIC.dlq.name, 0)
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            letters: list[Any] = []
+            async with asyncio.timeout(timeout_s):
+                while len(letters) < count:
+                    batch = await consumer.getmany(timeout_ms=200)
+                    letters += [r for records in batch.values() for r in records if r.key == key.encode()]
+            return letters
+        finally:
+            await consumer.stop()
+
+
+@pytest.fixture(scope="module")
+async def harness(broker: EmbeddedBroker) -> AsyncIterator[Harness]:
+    await create_topics(broker.bootstrap, [TOPIC, TOPIC.dlq])
+    settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
+    publisher = KafkaRecordPublisher(settings, client_id="test-publisher")
+    await publisher.start()
+    harness = Harness(publisher, broker.bootstrap)
+    rule = ConsumerRule({TOPIC.name: {CheckInReceived: harness.handle}}, publisher, RetryPolicy(3, 0.05, 0.2))
+    kafka = build_broker(settings, client_id="test-consumer")
+    subscribe(kafka, rule, group_id=f"test-rule-{uuid.uuid4().hex[:6]}", service="test")
+    await kafka.start()
+    yield harness
+    await kafka.stop()
+    await publisher.stop()
+
+
+async def test_a_message_round_trips_as_the_same_pydantic_envelope(harness: Harness) -> None:
+    """What one service publishes, another receives as an equal, typed envelope."""
+    sent = check_in("round-trip")
+    await harness.send("round-trip", sent.to_bytes())
+    (received,) = await harness.processed("round-trip")
+    assert received == sent
+    assert isinstance(received.payload, CheckInReceived)
+
+
+@pytest.mark.parametrize(
+    ("case", "value", "reason"),
+    [
+        ("bad-json", b'{"type": "duty.check_in_received", ', "not JSON"),
+        ("invalid-utf8", b'{"type": "\xff\xfe"}', "not UTF-8"),
+        ("unknown-type", b'{"type": "duty.coffee_made", "version": 1}', "unknown message type"),
+        ("wrong-field", None, "payload.phone"),
+    ],
+)
+async def test_a_malformed_message_goes_to_the_dlq_and_the_next_is_processed(
+    harness: Harness, case: str, value: bytes | None, reason: str
+) -> None:
+    """Bad JSON, invalid UTF-8, an unknown type or a wrong field: DLQ with its reason, and the consumer goes on."""
+    key = f"malformed-{case}-{uuid.uuid4().hex[:6]}"
+    if value is None:
+        value = check_in(key).to_bytes().replace(b"+8613800001111", b"not-a-number")
+    await harness.send(key, value)
+    good = f"after-{key}"
+    await harness.send(good, check_in(good).to_bytes())
+    assert await harness.processed(good)
+    (letter,) = await harness.dead_letters(key, 1)
+    headers = dict(letter.headers)
+    assert reason in headers["dlq-reason"].decode()
+    assert headers["dlq-original-topic"].decode() == TOPIC.name
+    assert letter.value == value
+    assert {"dlq-original-partition", "dlq-original-offset"} <= set(headers)
+
+
+async def test_a_handler_that_fails_twice_then_succeeds_is_processed_once(harness: Harness) -> None:
+    """Two failures are retried with backoff; the third attempt's effect is the only one."""
+    calls: Counter[str] = Counter()
+
+    async def flaky(envelope: Envelope[Any]) -> None:
+        calls["attempts"] += 1
+        if calls["attempts"] <= 2:
+            raise ConnectionError("database briefly away")
+
+    harness.scripts["flaky"] = flaky
+    await harness.send("flaky", check_in("flaky").to_bytes())
+    processed = await harness.processed("flaky")
+    await asyncio.sleep(0.5)
+    assert len(processed) == 1
+    assert calls["attempts"] == 3
+
+
+async def test_a_handler_that_always_fails_ends_in_the_dlq_and_later_messages_go_through(harness: Harness) -> None:
+    """After its bounded retries the poison message is dead-lettered and the partition moves on."""
+    attempts: Counter[str] = Counter()
+
+    async def broken(envelope: Envelope[Any]) -> None:
+        attempts["n"] += 1
+        raise RuntimeError("this handler always fails")
+
+    harness.scripts["poison"] = broken
+    await harness.send("poison", check_in("poison").to_bytes())
+    await harness.send("after-poison", check_in("after-poison").to_bytes())
+    assert await harness.processed("after-poison")
+    (letter,) = await harness.dead_letters("poison", 1)
+    headers = dict(letter.headers)
+    assert headers["dlq-reason"] == b"this handler always fails"
+    assert headers["dlq-attempts"] == b"3"
+    assert attempts["n"] == 3
+    assert not [e for e in harness.seen if e.payload.unit_id == "poison"]

@@ -1,0 +1,191 @@
+"""The outbox and inbox on every store backend, and across a frozen broker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.duty import CheckInReceived
+from schemas.envelope import Envelope
+from services.runtime.embedded_broker import EmbeddedBroker
+from services.runtime.inbox import Inbox
+from services.runtime.outbox import Outbox, OutboxRelay, OutgoingRecord
+from services.runtime.service import ServiceRuntime
+from services.runtime.settings import KafkaSettings
+from services.runtime.store import Store
+
+
+def check_in(unit_id: str, n: int = 0) -> Envelope[CheckInReceived]:
+    payload = CheckInReceived(
+        unit_id=unit_id, shift_id=f"{unit_id}@{n}", phone="+8613800001111", received_at=datetime.now(UTC)
+    )
+    return Envelope.wrap(payload, producer="test", occurred_at=datetime.now(UTC))
+
+
+class Tables:
+    def __init__(self) -> None:
+        self.metadata = MetaData()
+        self.outbox = Outbox(self.metadata)
+        self.inbox = Inbox(self.metadata)
+        self.effects = Table(
+            "effects",
+            self.metadata,
+            Column("event_id", String(36), primary_key=True),
+            Column("unit_id", String(64)),
+        )
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[tuple[Store, Tables]]:
+    tables = Tables()
+    store = Store(database_url, tables.metadata)
+    await store.create_tables()
+    yield store, tables
+    await store.close()
+
+
+class RecordingPublisher:
+    """Stands in for the broker at the relay's port: keeps what it was given, or refuses while `down`."""
+
+    def __init__(self) -> None:
+        self.records: list[OutgoingRecord] = []
+        self.down = False
+
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+        if self.down:
+            raise ConnectionError("broker unreachable")
+        self.records += records
+
+
+async def test_outbox_rows_leave_only_when_their_transaction_commits(store: tuple[Store, Tables]) -> None:
+    """A rolled-back state change takes its events with it."""
+    db, tables = store
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await tables.outbox.put(session, check_in("rolled-back"))
+            raise RuntimeError("the state change failed")
+    async with db.transaction() as session:
+        await tables.outbox.put(session, check_in("kept"))
+        assert await tables.outbox.pending_count(session) == 1
+
+
+async def test_the_relay_publishes_in_order_keeps_rows_while_the_broker_is_down(store: tuple[Store, Tables]) -> None:
+    """Pending rows survive a failed publish and go out, in order and keyed by unit, once it works again."""
+    db, tables = store
+    envelopes = [check_in("ordered", n) for n in range(5)]
+    async with db.transaction() as session:
+        await tables.outbox.put(session, *envelopes)
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(db, tables.outbox, publisher)
+    publisher.down = True
+    with pytest.raises(ConnectionError):
+        await relay.relay_once()
+    publisher.down = False
+    assert await relay.relay_once() == 5
+    assert await relay.relay_once() == 0
+    assert [r.value for r in publisher.records] == [e.to_bytes() for e in envelopes]
+    assert {(r.topic, r.key) for r in publisher.records} == {("duty.checkins", b"ordered")}
+
+
+async def test_the_inbox_admits_an_event_id_once_per_consumer(store: tuple[Store, Tables]) -> None:
+    """The second delivery of an event to the same consumer is refused; another consumer still gets it."""
+    db, tables = store
+    event_id, now = uuid.uuid4(), datetime.now(UTC)
+    async with db.transaction() as session:
+        assert await tables.inbox.first_time(session, "incident", event_id, now)
+        assert not await tables.inbox.first_time(session, "incident", event_id, now)
+        assert await tables.inbox.first_time(session, "notifier", event_id, now)
+
+
+@pytest.fixture
+async def running(broker: EmbeddedBroker, database_url: str) -> AsyncIterator[tuple[ServiceRuntime, Tables]]:
+    """A service runtime with an inbox consumer of duty.checkins that records each effect in its store."""
+    tables = Tables()
+    store = Store(database_url, tables.metadata)
+    name = f"test-inbox-{uuid.uuid4().hex[:6]}"
+    kafka = KafkaSettings(bootstrap_servers=broker.bootstrap, request_timeout_ms=3000)
+    runtime: ServiceRuntime
+
+    async def on_check_in(envelope: Envelope[CheckInReceived]) -> None:
+        async def record(session: AsyncSession) -> None:
+            values = {"event_id": str(envelope.event_id), "unit_id": envelope.payload.unit_id}
+            await session.execute(tables.effects.insert().values(**values))
+
+        await runtime.once(envelope, record)
+
+    runtime = ServiceRuntime(
+        name=name,
+        store=store,
+        outbox=tables.outbox,
+        inbox=tables.inbox,
+        kafka=kafka,
+        routes={"duty.checkins": {CheckInReceived: on_check_in}},  # type: ignore[dict-item]
+    )
+    await runtime.start()
+    yield runtime, tables
+    await runtime.stop()
+
+
+async def effects(runtime: ServiceRuntime, tables: Tables, unit_id: str) -> list[str]:
+    async with runtime.store.transaction() as session:
+        rows = await session.execute(select(tables.effects.c.event_id).where(tables.effects.c.unit_id == unit_id))
+        return [row.event_id for row in rows]
+
+
+async def until(condition: object, timeout_s: float = 40) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not await condition():  # type: ignore[operator]
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.broker
+async def test_events_written_while_the_broker_is_frozen_arrive_once_after_it_resumes(
+    broker: EmbeddedBroker, running: tuple[ServiceRuntime, Tables]
+) -> None:
+    """SIGSTOP the broker, write to the outbox, SIGCONT: every event arrives and has its effect exactly once."""
+    runtime, tables = running
+    unit = f"paused-{uuid.uuid4().hex[:6]}"
+    sent = [check_in(unit, n) for n in range(20)]
+    broker.pause()
+    try:
+        async with runtime.transaction() as session:
+            await tables.outbox.put(session, *sent)
+        await asyncio.sleep(4)
+        assert await effects(runtime, tables, unit) == []
+    finally:
+        broker.resume()
+
+    async def all_arrived() -> bool:
+        return len(await effects(runtime, tables, unit)) >= len(sent)
+
+    await until(all_arrived)
+    await asyncio.sleep(1)
+    assert sorted(await effects(runtime, tables, unit)) == sorted(str(e.event_id) for e in sent)
+    async with runtime.store.transaction() as session:
+        assert await tables.outbox.pending_count(session) == 0
+
+
+@pytest.mark.broker
+async def test_a_redelivered_event_id_is_dropped(running: tuple[ServiceRuntime, Tables]) -> None:
+    """Kafka's at-least-once delivery sends an event twice; its effect happens once."""
+    runtime, tables = running
+    unit = f"twice-{uuid.uuid4().hex[:6]}"
+    envelope = check_in(unit)
+    record = OutgoingRecord("duty.checkins", unit.encode(), envelope.to_bytes())
+    await runtime.publisher([record])
+    await runtime.publisher([record])
+    marker = check_in(unit, 1)
+    await runtime.publisher([OutgoingRecord("duty.checkins", unit.encode(), marker.to_bytes())])
+
+    async def marker_seen() -> bool:
+        return str(marker.event_id) in await effects(runtime, tables, unit)
+
+    await until(marker_seen)
+    await asyncio.sleep(0.5)
+    assert sorted(await effects(runtime, tables, unit)) == sorted([str(envelope.event_id), str(marker.event_id)])
