@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -11,6 +13,9 @@ from rich.console import Console
 from schemas import export
 from services.duty_roster.adapters.cli import roster_app
 from services.runtime.embedded_broker import EmbeddedBroker
+
+if TYPE_CHECKING:
+    from services.stack import Stack
 
 app = typer.Typer(help="dutywatch: 24-hour duty, incident first reports and escalation.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contracts.", no_args_is_help=True)
@@ -62,6 +67,50 @@ async def _until_signalled() -> None:
 
 
 SERVICES = ("duty_roster", "incident", "notifier")
+
+
+@app.command()
+def up(
+    data_dir: Path = typer.Option(Path("var"), help="Where the services keep their SQLite files and logs."),
+    roster: Path = typer.Option(Path("examples/roster.yaml"), help="The roster to import before starting."),
+    broker_port: int = typer.Option(9092, help="The embedded broker's port (another is used if it is taken)."),
+) -> None:
+    """Run the whole system on this machine: embedded broker, sample roster, the three services. Ctrl-C stops it."""
+    from services.stack import Stack
+
+    stack = Stack(data_dir, roster, broker_port, console)
+    asyncio.run(_run_stack(stack))
+
+
+async def _run_stack(stack: Stack) -> None:
+    try:
+        await stack.start()
+        _print_try_this(stack)
+        await _until_signalled()
+    finally:
+        with console.status("stopping"):
+            stack.stop()
+        console.print("stopped; the data stays in " + str(stack.data_dir))
+
+
+def _print_try_this(stack: Stack) -> None:
+    token_file = stack.data_dir / "incident-token.txt"
+    token = token_file.read_text().strip() if token_file.exists() else "<token>"
+    console.print(
+        f"""
+[bold]dutywatch is running.[/bold]  API token: [bold]{token}[/bold]  (from {token_file})
+
+Try this: report a fire at the welfare home
+  curl -s -X POST http://127.0.0.1:8102/incidents -H 'Authorization: Bearer {token}' \\
+    -H 'Content-Type: application/json' -d '{{"unit": "fuli-home", "type": "fire", "severity": "III",
+    "occurred_at": "'$(date -u +%Y-%m-%dT%H:%M:%SZ)'", "location": "福利院3号楼", "summary": "厨房起火，已疏散",
+    "reporter": "张三"}}'
+
+Then answer as the officer on duty:  dutywatch phone   (in another terminal)
+Who is on duty:                     dutywatch roster who --unit fuli-home
+The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs
+Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."""
+    )
 
 
 @app.command()

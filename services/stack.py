@@ -1,0 +1,137 @@
+"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the three services."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from services.runtime.embedded_broker import EmbeddedBroker, free_port
+
+__all__ = ["Stack", "StackProcess"]
+
+
+@dataclass(frozen=True)
+class StackProcess:
+    service: str
+    env_prefix: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = (
+    StackProcess("duty_roster", "DUTYWATCH_ROSTER_", 8101),
+    StackProcess("incident", "DUTYWATCH_INCIDENT_", 8102),
+    StackProcess("notifier", "DUTYWATCH_NOTIFIER_", 8103),
+)
+
+
+class Stack:
+    """Starts everything in order, waits until each service is ready, stops everything on a signal."""
+
+    def __init__(self, data_dir: Path, roster_file: Path, broker_port: int, console: Console) -> None:
+        self.data_dir = data_dir.resolve()
+        self.roster_file = roster_file
+        self.console = console
+        port = broker_port if _port_is_free(broker_port) else free_port()
+        self.broker = EmbeddedBroker(port, log_file=self.data_dir / "broker.log")
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for service in SERVICES:
+            env[f"{service.env_prefix}KAFKA__BOOTSTRAP_SERVERS"] = self.broker.bootstrap
+            env[f"{service.env_prefix}DATA_DIR"] = str(self.data_dir)
+            env[f"{service.env_prefix}HTTP_PORT"] = str(service.port)
+        return env
+
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.console.status("starting the embedded broker"):
+            await self.broker.start()
+        self.console.print(f"broker      {self.broker.bootstrap} (embedded, memory-only)")
+        self._import_roster()
+        for service in SERVICES:
+            self.processes[service.service] = self._spawn(service)
+        await self._until_ready()
+
+    def _import_roster(self) -> None:
+        command = [sys.executable, "-m", "services", "roster", "import", str(self.roster_file)]
+        result = subprocess.run(command, env=self.environment(), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"the sample roster did not import:\n{result.stdout}{result.stderr}")
+        self.console.print(f"roster      {self.roster_file} imported")
+
+    def _spawn(self, service: StackProcess) -> subprocess.Popen[bytes]:
+        log = open(self.data_dir / f"{service.service}.log", "ab")  # noqa: SIM115 — lives as long as the process
+        return subprocess.Popen(
+            [sys.executable, "-m", "services", "service", service.service],
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def _until_ready(self, timeout_s: float = 120) -> None:
+        started = time.monotonic()
+        waiting = {service.service: service for service in SERVICES}
+        async with httpx.AsyncClient(timeout=2) as client:
+            with self.console.status("") as status:
+                while waiting:
+                    self._fail_if_exited()
+                    for name, service in list(waiting.items()):
+                        if await _is_ready(client, service):
+                            del waiting[name]
+                            self.console.print(f"{name:<11} {service.url}  ready")
+                    elapsed = time.monotonic() - started
+                    if elapsed > timeout_s:
+                        raise RuntimeError(f"not ready after {timeout_s:.0f} s: {', '.join(waiting)} (see var/*.log)")
+                    status.update(
+                        f"waiting for {', '.join(waiting)}: consumer groups joining the broker ({elapsed:.0f} s)"
+                    )
+                    await asyncio.sleep(0.5)
+
+    def _fail_if_exited(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.data_dir / name}.log")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.broker.stop()
+
+
+async def _is_ready(client: httpx.AsyncClient, service: StackProcess) -> bool:
+    try:
+        response = await client.get(f"{service.url}/health/ready")
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def _port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
