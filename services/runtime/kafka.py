@@ -38,7 +38,7 @@ async def _raw_body(message: StreamMessage[Any]) -> bytes:
     return message.body
 
 
-def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: str) -> Any:
+def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: str, fetch_max_wait_ms: int) -> Any:
     """One subscriber (one group join) for all of a service's topics; offsets committed after the rule ran."""
 
     @broker.subscriber(
@@ -48,6 +48,7 @@ def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: s
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_body,
         max_poll_records=100,
+        fetch_max_wait_ms=fetch_max_wait_ms,
     )
     async def on_record(message: KafkaMessage) -> None:
         raw: ConsumerRecord[bytes, bytes] = message.raw_message

@@ -105,7 +105,9 @@ class ServiceRuntime:
             rule = ConsumerRule(
                 self._routes, self.publisher, RetryPolicy(attempts=self._kafka.consumer_retries), self.clock
             )
-            self._subscriber = subscribe(self._broker, rule, group_id=self.name, service=self.name)
+            self._subscriber = subscribe(
+                self._broker, rule, self.name, service=self.name, fetch_max_wait_ms=self._kafka.fetch_max_wait_ms
+            )
             await self._broker.start()
         self._schedule_sweeps()
         self.started = True

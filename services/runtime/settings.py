@@ -19,6 +19,12 @@ class KafkaSettings(BaseModel):
         default=15000, ge=1000, description="How long the outbox relay waits for the broker."
     )
     linger_ms: int = Field(default=0, ge=0, description="Producer batching delay.")
+    fetch_max_wait_ms: int = Field(
+        default=20,
+        ge=0,
+        description="How long a fetch waits for data. The embedded broker answers only when the wait runs out, "
+        "so this is the latency of each hop there; on Apache Kafka, which answers as data arrives, 500 is fine.",
+    )
     consumer_retries: int = Field(default=3, ge=1, description="Handler attempts before a message goes to the DLQ.")
 
 

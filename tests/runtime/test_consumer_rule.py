@@ -86,7 +86,7 @@ async def harness(broker: EmbeddedBroker) -> AsyncIterator[Harness]:
     harness = Harness(publisher, broker.bootstrap)
     rule = ConsumerRule({TOPIC.name: {CheckInReceived: harness.handle}}, publisher, RetryPolicy(3, 0.05, 0.2))
     kafka = build_broker(settings, client_id="test-consumer")
-    subscribe(kafka, rule, group_id=f"test-rule-{uuid.uuid4().hex[:6]}", service="test")
+    subscribe(kafka, rule, f"test-rule-{uuid.uuid4().hex[:6]}", "test", settings.fetch_max_wait_ms)
     await kafka.start()
     yield harness
     await kafka.stop()
