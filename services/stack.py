@@ -40,33 +40,63 @@ SERVICES = (
 class Stack:
     """Starts everything in order, waits until each service is ready, stops everything on a signal."""
 
-    def __init__(self, data_dir: Path, roster_file: Path, broker_port: int, console: Console) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        roster_file: Path,
+        broker: EmbeddedBroker,
+        console: Console,
+        *,
+        services: tuple[StackProcess, ...] = SERVICES,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.roster_file = roster_file
         self.console = console
-        port = broker_port if _port_is_free(broker_port) else free_port()
-        self.broker = EmbeddedBroker(port, log_file=self.data_dir / "broker.log")
+        self.broker = broker
+        self.services = services
+        self._extra_env = extra_env or {}
+        self._owns_broker = broker.pid is None
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @classmethod
+    def on_default_ports(cls, data_dir: Path, roster_file: Path, broker_port: int, console: Console) -> Stack:
+        port = broker_port if _port_is_free(broker_port) else free_port()
+        return cls(data_dir, roster_file, EmbeddedBroker(port, log_file=data_dir / "broker.log"), console)
+
+    def url(self, service: str) -> str:
+        return next(each.url for each in self.services if each.service == service)
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
-        for service in SERVICES:
+        for service in self.services:
             env[f"{service.env_prefix}KAFKA__BOOTSTRAP_SERVERS"] = self.broker.bootstrap
             env[f"{service.env_prefix}DATA_DIR"] = str(self.data_dir)
             env[f"{service.env_prefix}HTTP_PORT"] = str(service.port)
-        return env
+        env["DUTYWATCH_NOTIFIER_PUBLIC_URL"] = self.url("notifier")
+        return {**env, **self._extra_env}
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.console.status("starting the embedded broker"):
-            await self.broker.start()
+        if self._owns_broker:
+            with self.console.status("starting the embedded broker"):
+                await self.broker.start()
         self.console.print(f"broker      {self.broker.bootstrap} (embedded, memory-only)")
-        self._import_roster()
-        for service in SERVICES:
-            self.processes[service.service] = self._spawn(service)
-        await self._until_ready()
+        self.import_roster()
+        for service in self.services:
+            self.start_service(service.service)
+        await self.until_ready()
 
-    def _import_roster(self) -> None:
+    def start_service(self, name: str) -> None:
+        self.processes[name] = self._spawn(next(each for each in self.services if each.service == name))
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL one service, as a crash would (fault tests)."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def import_roster(self) -> None:
         command = [sys.executable, "-m", "services", "roster", "import", str(self.roster_file)]
         result = subprocess.run(command, env=self.environment(), capture_output=True, text=True)
         if result.returncode != 0:
@@ -82,9 +112,9 @@ class Stack:
             stderr=subprocess.STDOUT,
         )
 
-    async def _until_ready(self, timeout_s: float = 120) -> None:
+    async def until_ready(self, timeout_s: float = 120) -> None:
         started = time.monotonic()
-        waiting = {service.service: service for service in SERVICES}
+        waiting = {service.service: service for service in self.services if service.service in self.processes}
         async with httpx.AsyncClient(timeout=2) as client:
             with self.console.status("") as status:
                 while waiting:
@@ -115,7 +145,9 @@ class Stack:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        self.broker.stop()
+        self.processes.clear()
+        if self._owns_broker:
+            self.broker.stop()
 
 
 async def _is_ready(client: httpx.AsyncClient, service: StackProcess) -> bool:

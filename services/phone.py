@@ -1,0 +1,112 @@
+"""`dutywatch phone`: play the officers' phones against the console provider.
+
+The console provider writes each SMS and call to `<data_dir>/console/messages.jsonl`. This shows them by
+person and answers as that person would: an SMS reply, or key 1 pressed in a call. It sends the same
+signed webhooks (`X-Twilio-Signature`) a provider would, so the notifier cannot tell it from a real phone.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+__all__ = ["ConsoleMessage", "Phone"]
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+OUR_NUMBER = "+10000000000"
+
+
+@dataclass(frozen=True)
+class ConsoleMessage:
+    """One line of the console provider's record: an SMS or a call to one person."""
+
+    kind: str
+    to: str
+    text: str
+    ref: str
+    reply_url: str = ""
+    twiml_url: str = ""
+
+    @classmethod
+    def from_line(cls, line: dict[str, Any]) -> ConsoleMessage:
+        return cls(
+            kind=line["kind"],
+            to=line["to"],
+            text=line.get("text") or line.get("script") or "",
+            ref=line["ref"],
+            reply_url=line.get("reply_url", ""),
+            twiml_url=line.get("twiml_url", ""),
+        )
+
+
+class Phone:
+    """Every person's phone at once: what each received, and a way to answer."""
+
+    def __init__(self, messages_file: Path, token: str, client: httpx.Client | None = None) -> None:
+        self._messages_file = messages_file
+        self._validator = RequestValidator(token)
+        self._client = client or httpx.Client(timeout=10)
+
+    def by_person(self) -> dict[str, list[ConsoleMessage]]:
+        """Messages grouped by number, oldest first, people in the order they were first reached."""
+        people: dict[str, list[ConsoleMessage]] = {}
+        if not self._messages_file.exists():
+            return people
+        for raw in self._messages_file.read_text(encoding="utf-8").splitlines():
+            if raw.strip():
+                message = ConsoleMessage.from_line(json.loads(raw))
+                people.setdefault(message.to, []).append(message)
+        return people
+
+    def reply_sms(self, number: str, text: str) -> str:
+        """Send `text` from `number` as an inbound SMS; return what the system answered, if anything."""
+        reply_url = next(m.reply_url for m in reversed(self.by_person()[number]) if m.reply_url)
+        fields = {
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "AccountSid": "AC" + "0" * 32,
+            "From": number,
+            "To": OUR_NUMBER,
+            "Body": text,
+            "NumMedia": "0",
+        }
+        return _said(self._post(reply_url, fields))
+
+    def press_key(self, number: str, digits: str = "1") -> str:
+        """Answer the latest call to `number`, listen, and press `digits`; return what the call said last."""
+        call = next(m for m in reversed(self.by_person()[number]) if m.kind == "voice")
+        fields = {
+            "CallSid": call.ref,
+            "AccountSid": "AC" + "0" * 32,
+            "From": OUR_NUMBER,
+            "To": number,
+            "CallStatus": "in-progress",
+            "Direction": "outbound-api",
+        }
+        document = self._post(call.twiml_url, fields)
+        gather = ElementTree.fromstring(document).find("Gather")
+        if gather is None:
+            return _said(document)
+        action = urljoin(call.twiml_url, gather.get("action") or call.twiml_url)
+        return _said(self._post(action, {**fields, "Digits": digits}))
+
+    def _post(self, url: str, fields: dict[str, str]) -> str:
+        signature = self._validator.compute_signature(url, fields)
+        response = self._client.post(url, data=fields, headers={SIGNATURE_HEADER: signature})
+        response.raise_for_status()
+        return response.text
+
+
+def _said(twiml: str) -> str:
+    """The words of a TwiML answer (<Message> or <Say>), for showing to the person."""
+    if not twiml.strip():
+        return ""
+    root = ElementTree.fromstring(twiml)
+    return " ".join((element.text or "").strip() for element in root.iter() if element.tag in ("Message", "Say"))
