@@ -41,7 +41,7 @@ async def _raw_body(message: StreamMessage[Any]) -> bytes:
 def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: str, fetch_max_wait_ms: int) -> Any:
     """One subscriber (one group join) for all of a service's topics; offsets committed after the rule ran."""
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *rule.topics,
         group_id=group_id,
         auto_offset_reset="earliest",
@@ -50,6 +50,8 @@ def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: s
         max_poll_records=100,
         fetch_max_wait_ms=fetch_max_wait_ms,
     )
+
+    @subscriber
     async def on_record(message: KafkaMessage) -> None:
         raw: ConsumerRecord[bytes, bytes] = message.raw_message
         record = IncomingRecord(
@@ -67,7 +69,7 @@ def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: s
             DLQ_MESSAGES.labels(service, record.topic).inc()
         await message.ack()
 
-    return on_record
+    return subscriber
 
 
 class KafkaRecordPublisher:
@@ -75,22 +77,29 @@ class KafkaRecordPublisher:
 
     def __init__(self, settings: KafkaSettings, client_id: str) -> None:
         self._service = client_id.removesuffix("-relay")
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=client_id,
-            enable_idempotence=settings.idempotent_producer,
-            acks="all",
-            request_timeout_ms=settings.request_timeout_ms,
-            linger_ms=settings.linger_ms,
-        )
+        self._settings = settings
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        # Made here, not in __init__: aiokafka binds a producer to the running event loop.
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=self._client_id,
+            enable_idempotence=self._settings.idempotent_producer,
+            acks="all",
+            request_timeout_ms=self._settings.request_timeout_ms,
+            linger_ms=self._settings.linger_ms,
+        )
         await self._producer.start()
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
 
     async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+        if self._producer is None:
+            raise RuntimeError("the publisher is not started")
         pending = [
             await self._producer.send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
             for record in records

@@ -24,19 +24,33 @@ def _mask_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mu
     return {key: mask_phones(value) if isinstance(value, str) else value for key, value in event.items()}
 
 
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _mask_event,
+]
+
+
 def configure_logging(service: str, *, json_lines: bool | None = None, level: str = "INFO") -> None:
+    """Our logs and every library's (uvicorn, aiokafka, APScheduler) as one stream, rendered and masked alike."""
     as_json = (not sys.stderr.isatty()) if json_lines is None else json_lines
-    renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False) if as_json else structlog.dev.ConsoleRenderer()
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=_SHARED,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _mask_event,
-            renderer,
-        ],
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
     )
     structlog.contextvars.bind_contextvars(service=service)
