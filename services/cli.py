@@ -7,19 +7,25 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import typer
 from rich.console import Console
 
 from schemas import export
 from services.duty_roster.adapters.cli import roster_app
+from services.incident.adapters.cli import incident_app
+from services.notifier.adapters.cli import notify_app
 from services.runtime.embedded_broker import EmbeddedBroker
 
 if TYPE_CHECKING:
+    from services.phone import Phone
     from services.stack import Stack
 
 app = typer.Typer(help="dutywatch: 24-hour duty, incident first reports and escalation.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contracts.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(notify_app, name="notify")
+app.add_typer(incident_app, name="incident")
 app.add_typer(roster_app, name="roster")
 console = Console()
 
@@ -78,7 +84,7 @@ def up(
     """Run the whole system on this machine: embedded broker, sample roster, the three services. Ctrl-C stops it."""
     from services.stack import Stack
 
-    stack = Stack(data_dir, roster, broker_port, console)
+    stack = Stack.on_default_ports(data_dir, roster, broker_port, console)
     asyncio.run(_run_stack(stack))
 
 
@@ -128,3 +134,52 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
     configure_logging(name, json_lines=settings.log_json)
     api = importlib.import_module(f"services.{name}.app").create_app(settings)
     uvicorn.run(api, host=settings.http_host, port=settings.http_port, log_config=None, timeout_graceful_shutdown=10)
+
+
+@app.command()
+def phone(
+    data_dir: Path = typer.Option(Path("var"), help="The data folder of `dutywatch up`."),
+    token: str = typer.Option("", help="Webhook auth token; default: the notifier's console-mode token."),
+) -> None:
+    """Play the officers' phones: see each person's SMS and calls, reply by SMS or press 1 in a call."""
+    from services.notifier.settings import DEV_WEBHOOK_TOKEN
+    from services.phone import Phone
+
+    handset = Phone(data_dir / "console" / "messages.jsonl", token or DEV_WEBHOOK_TOKEN)
+    console.print(
+        "[bold]Enter[/bold]: refresh · [bold]r N text[/bold]: reply by SMS · "
+        "[bold]p N[/bold]: press 1 in N's latest call · [bold]q[/bold]: quit"
+    )
+    while True:
+        numbers = _show_phones(handset)
+        command = console.input("[bold]phone>[/bold] ").strip()
+        if command == "q":
+            return
+        if command:
+            console.print(_act(handset, numbers, command))
+
+
+def _show_phones(handset: Phone) -> list[str]:
+    from rich.table import Table
+
+    people = handset.by_person()
+    table = Table("N", "number", "received", "latest")
+    for n, (number, messages) in enumerate(people.items(), start=1):
+        latest = messages[-1]
+        icon = "📞" if latest.kind == "voice" else "✉"
+        table.add_row(str(n), number, str(len(messages)), f"{icon} {latest.text}")
+    console.print(table if people else "no messages yet (the console provider has sent nothing)")
+    return list(people)
+
+
+def _act(handset: Phone, numbers: list[str], command: str) -> str:
+    verb, _, rest = command.partition(" ")
+    index, _, text = rest.strip().partition(" ")
+    if verb not in ("r", "p") or not index.isdigit() or not 1 <= int(index) <= len(numbers):
+        return "say r N text, p N, q, or press Enter"
+    number = numbers[int(index) - 1]
+    try:
+        answer = handset.reply_sms(number, text) if verb == "r" else handset.press_key(number)
+    except (httpx.HTTPError, StopIteration, KeyError) as error:
+        return f"[red]could not answer: {error!r}[/red]"
+    return f"→ {answer or '(no answer text)'}"

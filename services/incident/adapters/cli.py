@@ -1,0 +1,202 @@
+"""`dutywatch incident …`: report, list, show, file, close and accountability, over the service's HTTP API."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from schemas.values import IncidentType, ReportKind, Severity
+from services.incident.adapters.api_client import ApiError, IncidentClient
+from services.incident.domain import IncidentStatus
+
+__all__ = ["incident_app"]
+
+incident_app = typer.Typer(help="Incidents: report, read, file reports, accountability.", no_args_is_help=True)
+console = Console()
+DEFAULT_URL = "http://127.0.0.1:8102"
+
+
+def _default_token() -> str | None:
+    """The embedded default's admin token file, when there is one."""
+    path = Path(os.environ.get("DUTYWATCH_INCIDENT_DATA_DIR", "var")) / "incident-token.txt"
+    return path.read_text().strip() if path.exists() else None
+
+
+@incident_app.callback()
+def connect(
+    context: typer.Context,
+    url: str = typer.Option(DEFAULT_URL, "--url", envvar="DUTYWATCH_INCIDENT_URL", help="The service's base URL."),
+    token: str | None = typer.Option(
+        None, "--token", envvar="DUTYWATCH_INCIDENT_TOKEN", help="API token; default: var/incident-token.txt."
+    ),
+) -> None:
+    chosen = token or _default_token()
+    if chosen is None:
+        raise typer.BadParameter("no token: pass --token or set DUTYWATCH_INCIDENT_TOKEN", param_hint="--token")
+    context.obj = IncidentClient(url, chosen)
+
+
+def _run(context: typer.Context, call: str, *args: Any) -> Any:
+    client: IncidentClient = context.obj
+    try:
+        return getattr(client, call)(*args)
+    except ApiError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+
+
+@incident_app.command()
+def report(
+    context: typer.Context,
+    unit: str = typer.Option(..., "--unit", help="The unit id."),
+    incident_type: IncidentType = typer.Option(..., "--type", help="What happened."),
+    location: str = typer.Option(..., "--location", help="Where."),
+    summary: str = typer.Option(..., "--summary", help="What is known so far."),
+    reporter: str = typer.Option(..., "--reporter", help="Who reports it."),
+    severity: Severity = typer.Option(Severity.IV, "--severity", help="I, II, III or IV."),
+    occurred_at: datetime | None = typer.Option(None, "--occurred-at", help="When (UTC if no zone); default: now."),
+    casualties: int | None = typer.Option(None, "--casualties", help="People hurt or dead."),
+    external_id: str | None = typer.Option(None, "--external-id", help="Your own id for it."),
+) -> None:
+    """Report an incident."""
+    when = occurred_at or datetime.now(UTC)
+    body = {
+        "unit_id": unit,
+        "type": incident_type.value,
+        "severity": severity.value,
+        "occurred_at": (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat(),
+        "location": location,
+        "summary": summary,
+        "reporter": reporter,
+        "casualties": casualties,
+        "external_id": external_id,
+    }
+    taken = _run(context, "report", body)
+    incident = taken["incident"]
+    verb = "joined open incident" if taken["joined"] else "reported"
+    console.print(f"{verb} [bold]{incident['id']}[/bold] (first report due {incident['first_report_due_at']})")
+
+
+@incident_app.command("list")
+def list_incidents(
+    context: typer.Context,
+    status: IncidentStatus | None = typer.Option(None, "--status"),
+    unit: str | None = typer.Option(None, "--unit"),
+    since: datetime | None = typer.Option(None, "--since", help="Taken in at or after (UTC if no zone)."),
+    limit: int = typer.Option(100, "--limit"),
+) -> None:
+    """List incidents, newest first."""
+    params = {"status": status.value if status else None, "unit": unit, "since": since.isoformat() if since else None}
+    found = _run(context, "incidents", {**params, "limit": limit})
+    table = Table("id", "unit", "type", "severity", "status", "late", "occurred", "first report due")
+    for each in found:
+        table.add_row(
+            each["id"],
+            each["unit_id"],
+            each["type_label"],
+            each["severity"],
+            each["status"],
+            "迟报" if each["late"] else "",
+            each["occurred_at"],
+            each["first_report_due_at"],
+        )
+    console.print(table)
+
+
+@incident_app.command()
+def show(context: typer.Context, incident_id: str = typer.Argument(..., help="The incident id.")) -> None:
+    """One incident with its timeline and reports."""
+    detail = _run(context, "show", incident_id)
+    console.print(
+        f"[bold]{detail['id']}[/bold] {detail['type_label']} {detail['severity']}级 at {detail['location']} "
+        f"({detail['unit_id']}): {detail['status']}{' 迟报' if detail['late'] else ''}"
+    )
+    console.print(f"{detail['summary']}\nfirst report due {detail['first_report_due_at']}")
+    timeline = Table("at", "what", "detail", "who", "channel")
+    for entry in detail["timeline"]:
+        timeline.add_row(entry["at"], entry["kind"], entry["detail"], entry["actor"] or "", entry["channel"] or "")
+    console.print(timeline)
+    for filed in detail["reports"]:
+        got = sum(1 for each in filed["deliveries"] if each["delivered_at"])
+        console.print(
+            f"{filed['kind']} by {filed['filed_by']} at {filed['filed_at']}: delivered {got}/{len(filed['deliveries'])}"
+        )
+
+
+@incident_app.command()
+def file(
+    context: typer.Context,
+    incident_id: str = typer.Argument(..., help="The incident id."),
+    kind: ReportKind = typer.Option(..., "--kind", help="first, follow_up or final."),
+    text: str = typer.Option(..., "--text"),
+    filed_by: str = typer.Option(..., "--by", help="Who files it."),
+) -> None:
+    """File a first (首报), follow-up (续报) or final (终报) report."""
+    filed = _run(context, "file", incident_id, {"kind": kind.value, "text": text, "filed_by": filed_by})
+    console.print(f"filed {filed['kind']}{' (迟报 late)' if filed['late'] else ''}")
+
+
+@incident_app.command()
+def close(
+    context: typer.Context,
+    incident_id: str = typer.Argument(..., help="The incident id."),
+    closed_by: str = typer.Option(..., "--by", help="Who closes it."),
+) -> None:
+    """Close an incident after its final report."""
+    closed = _run(context, "close", incident_id, closed_by)
+    console.print(f"{closed['id']} {closed['status']}")
+
+
+ACCOUNT_COLUMNS = (
+    "unit_id",
+    "incidents",
+    "acknowledged",
+    "median_to_acknowledge_s",
+    "worst_to_acknowledge_s",
+    "median_to_first_report_s",
+    "late_first_reports",
+    "missing_first_reports",
+)
+
+
+@incident_app.command()
+def accountability(
+    context: typer.Context,
+    start: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day (Beijing time)."),
+    end: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, inclusive."),
+    unit: str | None = typer.Option(None, "--unit"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout instead of a table."),
+) -> None:
+    """Per unit: incidents, time to acknowledge, time to first report, 迟报 and 漏报."""
+    params = {"from": start.date().isoformat(), "to": end.date().isoformat(), "unit": unit}
+    lines = _run(context, "accountability", params)
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=ACCOUNT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(lines)
+        return
+    table = Table("unit", "incidents", "acked", "median ack", "worst ack", "median 首报", "迟报", "漏报")
+    for line in lines:
+        table.add_row(
+            line["unit_id"],
+            str(line["incidents"]),
+            str(line["acknowledged"]),
+            _minutes(line["median_to_acknowledge_s"]),
+            _minutes(line["worst_to_acknowledge_s"]),
+            _minutes(line["median_to_first_report_s"]),
+            str(line["late_first_reports"]),
+            str(line["missing_first_reports"]),
+        )
+    console.print(table)
+
+
+def _minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:.1f} min"

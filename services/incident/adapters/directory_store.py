@@ -1,0 +1,115 @@
+"""The read model of units and shifts, in the service's own database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.values import Person, Recipient, UnitKind
+from services.incident.adapters.tables import Tables
+from services.incident.domain import Shift, Unit
+
+__all__ = ["SqlDirectory", "person_json", "person_of"]
+
+
+def person_json(person: Person | None) -> dict[str, Any] | None:
+    return None if person is None else person.model_dump(mode="json")
+
+
+def person_of(document: dict[str, Any] | None) -> Person | None:
+    return None if document is None else Person.model_validate(document)
+
+
+class SqlDirectory:
+    """Implements `ports.Directory`."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self._session = session
+        self._units = tables.units
+        self._shifts = tables.shifts
+
+    async def save_unit(self, unit: Unit) -> None:
+        await self._session.execute(delete(self._units).where(self._units.c.unit_id == unit.id))
+        await self._session.execute(
+            insert(self._units).values(
+                unit_id=unit.id,
+                name=unit.name,
+                kind=unit.kind.value,
+                parent_id=unit.parent_id,
+                duty_room=person_json(unit.duty_room),
+                recipients=[recipient.model_dump(mode="json") for recipient in unit.recipients],
+            )
+        )
+
+    async def unit(self, unit_id: str) -> Unit | None:
+        return await self._unit(select(self._units).where(self._units.c.unit_id == unit_id))
+
+    async def lock_unit(self, unit_id: str) -> Unit | None:
+        return await self._unit(select(self._units).where(self._units.c.unit_id == unit_id).with_for_update())
+
+    async def _unit(self, query: Any) -> Unit | None:
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        return Unit(
+            id=row.unit_id,
+            name=row.name,
+            kind=UnitKind(row.kind),
+            parent_id=row.parent_id,
+            duty_room=person_of(row.duty_room),
+            recipients=tuple(Recipient.model_validate(each) for each in row.recipients),
+        )
+
+    async def save_shift(self, shift: Shift) -> None:
+        await self._session.execute(delete(self._shifts).where(self._shifts.c.shift_id == shift.id))
+        await self._session.execute(
+            insert(self._shifts).values(
+                shift_id=shift.id,
+                unit_id=shift.unit_id,
+                officer=person_json(shift.officer),
+                leader=person_json(shift.leader),
+                officer_phone=shift.officer.phone,
+                leader_phone=shift.leader.phone,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+            )
+        )
+
+    async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
+        await self._session.execute(
+            update(self._shifts).where(self._shifts.c.shift_id == shift_id).values(ended_at=ended_at)
+        )
+
+    async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
+        columns = self._shifts.c
+        query = (
+            select(self._shifts)
+            .where(columns.unit_id == unit_id, columns.starts_at <= now, columns.ends_at > now)
+            .where(columns.ended_at.is_(None))
+            .order_by(columns.starts_at.desc())
+            .limit(1)
+        )
+        row = (await self._session.execute(query)).first()
+        return None if row is None else _shift_of(row)
+
+    async def person_by_phone(self, phone: str) -> Person | None:
+        columns = self._shifts.c
+        query = (
+            select(self._shifts)
+            .where(or_(columns.officer_phone == phone, columns.leader_phone == phone))
+            .order_by(columns.starts_at.desc())
+            .limit(1)
+        )
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        shift = _shift_of(row)
+        return shift.officer if shift.officer.phone == phone else shift.leader
+
+
+def _shift_of(row: Any) -> Shift:
+    officer, leader = Person.model_validate(row.officer), Person.model_validate(row.leader)
+    return Shift(row.shift_id, row.unit_id, officer, leader, row.starts_at, row.ends_at)

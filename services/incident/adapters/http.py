@@ -1,0 +1,195 @@
+"""The HTTP API: intake, reports, closing, reading, accountability. Every write is one transaction with its events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from schemas.incident import ReportIncident
+from services.incident.adapters.auth import Caller, caller
+from services.incident.adapters.http_models import (
+    AccountOut,
+    CloseIn,
+    IncidentDetail,
+    IncidentOut,
+    IntakeOut,
+    ReportIn,
+    ReportOut,
+)
+from services.incident.domain import IncidentStatus, IntakeRefused, ReportRefused, Source
+from services.incident.handlers import (
+    Rules,
+    UnknownIncident,
+    accountability,
+    incident_record,
+    incident_unit,
+    list_incidents,
+    on_close_incident,
+    on_file_report,
+    on_report_incident,
+)
+from services.incident.ports import Ports
+
+__all__ = ["Backend", "mount"]
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+QUERY_FIELDS = ("from", "to", "since")
+
+
+class Backend(Protocol):
+    """What the routes need from the app: the clock, the rules and a transaction's ports."""
+
+    rules: Rules
+
+    def now(self) -> datetime: ...
+
+    def work(self) -> AbstractAsyncContextManager[Ports]: ...
+
+
+async def _backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+Authorized = Annotated[Caller, Depends(caller)]
+Service = Annotated[Backend, Depends(_backend)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No bearer token, or one that is not known."},
+    403: {"description": "The token may not act for this unit."},
+    404: {"description": "No incident has this id."},
+    409: {"description": "The report or closing does not fit the incident's state (the detail says what to do)."},
+    422: {
+        "description": "A field is invalid (the detail names it), occurred_at is out of range, or the unit is unknown."
+    },
+}
+router = APIRouter(tags=["incidents"], responses=ERRORS)
+
+
+@router.post("/incidents", status_code=201, response_model=IntakeOut)
+async def post_incident(body: ReportIncident, who: Authorized, backend: Service, response: Response) -> IntakeOut:
+    """Report an incident. 201 with a new incident; 200 when it joined one already open."""
+    who.require(body.unit_id)
+    async with backend.work() as ports:
+        taken = await on_report_incident(body, Source.HTTP, ports, backend.rules, backend.now())
+    if taken.joined:
+        response.status_code = 200
+    return IntakeOut(incident=IncidentOut.of(taken.incident), joined=taken.joined)
+
+
+@router.get("/incidents", response_model=list[IncidentOut])
+async def get_incidents(
+    who: Authorized,
+    backend: Service,
+    status: IncidentStatus | None = None,
+    unit: str | None = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[IncidentOut]:
+    """Incidents, newest first, filtered by status, unit and intake time."""
+    units = who.visible(unit)
+    async with backend.work() as ports:
+        found = await list_incidents(ports, status=status, units=units, since=_utc(since), limit=limit)
+    return [IncidentOut.of(incident) for incident in found]
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail)
+async def get_incident(incident_id: str, who: Authorized, backend: Service) -> IncidentDetail:
+    """One incident with its timeline, reports (per-recipient delivery) and deadlines."""
+    async with backend.work() as ports:
+        record = await incident_record(ports, incident_id)
+    who.require(record.incident.unit_id)
+    return IncidentDetail.of_record(record)
+
+
+@router.post("/incidents/{incident_id}/reports", status_code=201, response_model=ReportOut)
+async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend: Service) -> ReportOut:
+    """File a first (首报), follow-up (续报) or final (终报) report; it goes to the unit's recipients."""
+    async with backend.work() as ports:
+        who.require(await incident_unit(ports, incident_id))
+        report = await on_file_report(
+            incident_id, body.kind, body.text, body.filed_by, Source.HTTP, ports, backend.now()
+        )
+    return ReportOut(**{key: value for key, value in vars(report).items() if key != "incident_id"})
+
+
+@router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
+async def post_close(incident_id: str, body: CloseIn, who: Authorized, backend: Service) -> IncidentOut:
+    """Close an incident after its final report (终报)."""
+    async with backend.work() as ports:
+        who.require(await incident_unit(ports, incident_id))
+        incident = await on_close_incident(incident_id, body.closed_by, ports, backend.now())
+    return IncidentOut.of(incident)
+
+
+@router.get("/accountability", response_model=list[AccountOut])
+async def get_accountability(
+    who: Authorized,
+    backend: Service,
+    start: Annotated[date, Query(alias="from", description="First day (Beijing time), inclusive.")],
+    end: Annotated[date, Query(alias="to", description="Last day (Beijing time), inclusive.")],
+    unit: str | None = None,
+) -> list[AccountOut]:
+    """Per unit: incidents, time to acknowledge, time to first report, late (迟报) and missing (漏报) first reports."""
+    _check_days(start, end)
+    units = who.visible(unit)
+    since, until = _local_midnight(start), _local_midnight(end) + timedelta(days=1)
+    async with backend.work() as ports:
+        lines = await accountability(ports, since, until, units, backend.now())
+    return [AccountOut.of(line) for line in lines]
+
+
+def _check_days(start: date, end: date) -> None:
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise IntakeRefused(
+                name, f"{day.isoformat()} is outside {EARLIEST_DAY.isoformat()}..{LATEST_DAY.isoformat()}"
+            )
+    if end < start:
+        raise IntakeRefused("to", "the last day is before the first day")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise IntakeRefused("since", f"{moment.isoformat()} is out of range") from None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=LOCAL_ZONE).astimezone(UTC)
+
+
+def _refused(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, IntakeRefused)
+    location = "query" if error.field in QUERY_FIELDS else "body"
+    detail = [{"type": "value_error", "loc": [location, error.field], "msg": error.message, "input": None}]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _not_found(_request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=404)
+
+
+def _conflict(_request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=409)
+
+
+def mount(api: FastAPI) -> None:
+    """Add the routes and map the domain's refusals to 422 (invalid), 404 (unknown) and 409 (wrong state)."""
+    api.include_router(router)
+    handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
+        IntakeRefused: _refused,
+        UnknownIncident: _not_found,
+        ReportRefused: _conflict,
+    }
+    for error, handler in handlers.items():
+        api.add_exception_handler(error, handler)

@@ -1,0 +1,169 @@
+"""The HTTP API's request and response bodies (the intake body is the `ReportIncident` contract itself)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
+from services.incident.domain import Incident, IncidentStatus, Source, UnitAccount
+from services.incident.handlers import IncidentRecord
+
+__all__ = ["AccountOut", "CloseIn", "IncidentDetail", "IncidentOut", "IntakeOut", "ReportIn", "ReportOut"]
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ReportKind = Field(description="first (首报), follow_up (续报) or final (终报).")
+    text: str = Field(min_length=1, max_length=4000, description="The report.")
+    filed_by: str = Field(min_length=1, max_length=100, description="Who files it.")
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    closed_by: str = Field(min_length=1, max_length=100, description="Who closes the incident.")
+
+
+class IncidentOut(BaseModel):
+    id: str
+    unit_id: str
+    type: IncidentType
+    type_label: str
+    severity: Severity
+    status: IncidentStatus
+    late: bool = Field(description="The first report was (or is) late (迟报); this never wears off.")
+    occurred_at: datetime
+    reported_at: datetime
+    first_report_due_at: datetime
+    location: str
+    summary: str
+    reporter: str
+    source: Source
+    casualties: int | None
+    external_id: str | None
+    officer: Person | None
+    leader: Person | None
+    duty_room: Person | None
+    escalation_step: int
+    acknowledged_at: datetime | None
+    first_reported_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, incident: Incident) -> IncidentOut:
+        return cls(**vars(incident), type_label=incident.type.label)
+
+
+class IntakeOut(BaseModel):
+    incident: IncidentOut
+    joined: bool = Field(description="True when the report joined an incident already open (no new escalation).")
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    kind: str
+    detail: str
+    actor: str | None
+    channel: str | None
+    data: dict[str, Any]
+
+
+class DeliveryOut(BaseModel):
+    role: RecipientRole
+    name: str
+    phone: str
+    delivered_at: datetime | None
+    channel: Channel | None
+    acknowledged_at: datetime | None
+
+
+class ReportOut(BaseModel):
+    id: int | None
+    kind: ReportKind
+    text: str
+    filed_by: str
+    filed_at: datetime
+    late: bool
+    source: Source
+    deliveries: list[DeliveryOut] = Field(default_factory=list)
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    report_kind: ReportKind
+    due_at: datetime
+    settled_at: datetime | None
+    outcome: str | None
+
+
+class IncidentDetail(IncidentOut):
+    timeline: list[TimelineOut]
+    reports: list[ReportOut]
+    deadlines: list[DeadlineOut]
+
+    @classmethod
+    def of_record(cls, record: IncidentRecord) -> IncidentDetail:
+        summary = IncidentOut.of(record.incident).model_dump()
+        return cls(
+            **summary,
+            timeline=[TimelineOut(**vars(entry)) for entry in record.timeline],
+            reports=[
+                ReportOut(
+                    **{key: value for key, value in vars(report).items() if key != "incident_id"},
+                    deliveries=[
+                        DeliveryOut(
+                            **delivery.recipient.model_dump(),
+                            delivered_at=delivery.delivered_at,
+                            channel=delivery.channel,
+                            acknowledged_at=delivery.acknowledged_at,
+                        )
+                        for delivery in deliveries
+                    ],
+                )
+                for report, deliveries in record.reports
+            ],
+            deadlines=[
+                DeadlineOut(
+                    kind=deadline.kind.value,
+                    report_kind=deadline.report_kind,
+                    due_at=deadline.due_at,
+                    settled_at=settled_at,
+                    outcome=outcome,
+                )
+                for deadline, settled_at, outcome in record.deadlines
+            ],
+        )
+
+
+def _seconds(duration: timedelta | None) -> float | None:
+    return None if duration is None else duration.total_seconds()
+
+
+class AccountOut(BaseModel):
+    """One unit's figures; durations in seconds."""
+
+    unit_id: str
+    incidents: int
+    acknowledged: int
+    median_to_acknowledge_s: float | None
+    worst_to_acknowledge_s: float | None
+    median_to_first_report_s: float | None
+    late_first_reports: int = Field(description="First reports filed after the deadline (迟报).")
+    missing_first_reports: int = Field(description="Deadline passed and still no first report (漏报).")
+
+    @classmethod
+    def of(cls, line: UnitAccount) -> AccountOut:
+        return cls(
+            unit_id=line.unit_id,
+            incidents=line.incidents,
+            acknowledged=line.acknowledged,
+            median_to_acknowledge_s=_seconds(line.median_to_acknowledge),
+            worst_to_acknowledge_s=_seconds(line.worst_to_acknowledge),
+            median_to_first_report_s=_seconds(line.median_to_first_report),
+            late_first_reports=line.late_first_reports,
+            missing_first_reports=line.missing_first_reports,
+        )

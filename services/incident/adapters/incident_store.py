@@ -1,0 +1,146 @@
+"""Incidents and their append-only timeline, in the service's own database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.values import IncidentType, ReportKind, Severity
+from services.incident.adapters.directory_store import person_json, person_of
+from services.incident.adapters.tables import Tables
+from services.incident.domain import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
+
+__all__ = ["SqlIncidents", "SqlSearch"]
+
+_FACTS = (
+    "officer",
+    "leader",
+    "duty_room",
+    "late",
+    "escalation_step",
+    "acknowledged_at",
+    "first_reported_at",
+    "last_report_kind",
+    "closed_at",
+    "status",
+)
+
+
+def _columns_of(incident: Incident) -> dict[str, Any]:
+    values = dict(vars(incident))
+    for person in ("officer", "leader", "duty_room"):
+        values[person] = person_json(values[person])
+    return values
+
+
+def _incident_of(row: Any) -> Incident:
+    return Incident(
+        id=row.id,
+        unit_id=row.unit_id,
+        type=IncidentType(row.type),
+        severity=Severity(row.severity),
+        occurred_at=row.occurred_at,
+        reported_at=row.reported_at,
+        location=row.location,
+        summary=row.summary,
+        reporter=row.reporter,
+        source=Source(row.source),
+        first_report_due_at=row.first_report_due_at,
+        officer=person_of(row.officer),
+        leader=person_of(row.leader),
+        duty_room=person_of(row.duty_room),
+        casualties=row.casualties,
+        external_id=row.external_id,
+        late=row.late,
+        escalation_step=row.escalation_step,
+        acknowledged_at=row.acknowledged_at,
+        first_reported_at=row.first_reported_at,
+        last_report_kind=None if row.last_report_kind is None else ReportKind(row.last_report_kind),
+        closed_at=row.closed_at,
+        status=IncidentStatus(row.status),
+    )
+
+
+class SqlIncidents:
+    """Implements `ports.Incidents`: there is deliberately no way here to change or remove a timeline row."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self._session = session
+        self._incidents = tables.incidents
+        self._timeline = tables.timeline
+
+    async def add(self, incident: Incident) -> None:
+        await self._session.execute(insert(self._incidents).values(**_columns_of(incident)))
+
+    async def get(self, incident_id: str) -> Incident | None:
+        query = select(self._incidents).where(self._incidents.c.id == incident_id)
+        row = (await self._session.execute(query)).first()
+        return None if row is None else _incident_of(row)
+
+    async def save(self, incident: Incident) -> None:
+        columns = _columns_of(incident)
+        await self._session.execute(
+            update(self._incidents)
+            .where(self._incidents.c.id == incident.id)
+            .values(**{name: columns[name] for name in _FACTS})
+        )
+
+    async def open_of(self, unit_id: str, incident_type: IncidentType) -> list[Incident]:
+        columns = self._incidents.c
+        query = select(self._incidents).where(
+            columns.unit_id == unit_id, columns.type == incident_type.value, columns.status != IncidentStatus.CLOSED
+        )
+        return [_incident_of(row) for row in await self._session.execute(query)]
+
+    async def append(self, incident_id: str, entry: TimelineEntry) -> None:
+        await self._session.execute(
+            insert(self._timeline).values(
+                incident_id=incident_id,
+                at=entry.at,
+                kind=entry.kind.value,
+                detail=entry.detail,
+                actor=entry.actor,
+                channel=entry.channel,
+                data=entry.data,
+            )
+        )
+
+    async def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        columns = self._timeline.c
+        query = select(self._timeline).where(columns.incident_id == incident_id).order_by(columns.id)
+        return [
+            TimelineEntry(row.at, TimelineKind(row.kind), row.detail, row.actor, row.channel, dict(row.data))
+            for row in await self._session.execute(query)
+        ]
+
+
+class SqlSearch:
+    """Implements `ports.Search`."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self._session = session
+        self._incidents = tables.incidents
+
+    async def find(
+        self, *, status: IncidentStatus | None, units: Sequence[str] | None, since: datetime | None, limit: int
+    ) -> list[Incident]:
+        columns = self._incidents.c
+        query = select(self._incidents).order_by(columns.reported_at.desc(), columns.id).limit(limit)
+        if status is not None:
+            query = query.where(columns.status == status.value)
+        if units is not None:
+            query = query.where(columns.unit_id.in_(list(units)))
+        if since is not None:
+            query = query.where(columns.reported_at >= since)
+        return [_incident_of(row) for row in await self._session.execute(query)]
+
+    async def occurred_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[Incident]:
+        columns = self._incidents.c
+        query = select(self._incidents).where(columns.occurred_at >= start, columns.occurred_at < end)
+        if units is not None:
+            query = query.where(columns.unit_id.in_(list(units)))
+        return [_incident_of(row) for row in await self._session.execute(query.order_by(columns.occurred_at))]

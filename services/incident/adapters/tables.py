@@ -1,0 +1,199 @@
+"""The incident service's tables. The timeline refuses UPDATE and DELETE in the database itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["Tables", "UtcDateTime"]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out on every backend (SQLite keeps no zone and hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+APPEND_ONLY = "the timeline is append-only: its rows cannot be changed or deleted"
+
+_SQLITE_GUARDS = [
+    f"CREATE TRIGGER timeline_no_{verb} BEFORE {verb.upper()} ON timeline "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+    for verb in ("update", "delete")
+]
+_POSTGRES_GUARDS = [
+    "CREATE OR REPLACE FUNCTION timeline_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$guard$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $guard$",
+    "CREATE TRIGGER timeline_no_change BEFORE UPDATE OR DELETE ON timeline "
+    "FOR EACH ROW EXECUTE FUNCTION timeline_append_only()",
+    "CREATE TRIGGER timeline_no_truncate BEFORE TRUNCATE ON timeline "
+    "FOR EACH STATEMENT EXECUTE FUNCTION timeline_append_only()",
+]
+
+
+class Tables:
+    """Adds the service's tables to `metadata` (the runtime's outbox and inbox live beside them)."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.units = _units(metadata)
+        self.shifts = _shifts(metadata)
+        self.incidents = _incidents(metadata)
+        self.timeline = _timeline(metadata)
+        self.deadlines = _deadlines(metadata)
+        self.reports = _reports(metadata)
+        self.deliveries = _deliveries(metadata)
+
+
+def _units(metadata: MetaData) -> Table:
+    return Table(
+        "units",
+        metadata,
+        Column("unit_id", String(64), primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("parent_id", String(64), nullable=True),
+        Column("duty_room", JSON, nullable=True),
+        Column("recipients", JSON, nullable=False),
+    )
+
+
+def _shifts(metadata: MetaData) -> Table:
+    return Table(
+        "shifts",
+        metadata,
+        Column("shift_id", String(200), primary_key=True),
+        Column("unit_id", String(64), nullable=False, index=True),
+        Column("officer", JSON, nullable=False),
+        Column("leader", JSON, nullable=False),
+        Column("officer_phone", String(32), nullable=False, index=True),
+        Column("leader_phone", String(32), nullable=False, index=True),
+        Column("starts_at", UtcDateTime, nullable=False),
+        Column("ends_at", UtcDateTime, nullable=False),
+        Column("ended_at", UtcDateTime, nullable=True),
+    )
+
+
+def _incidents(metadata: MetaData) -> Table:
+    table = Table(
+        "incidents",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("unit_id", String(64), nullable=False),
+        Column("type", String(32), nullable=False),
+        Column("severity", String(4), nullable=False),
+        Column("occurred_at", UtcDateTime, nullable=False, index=True),
+        Column("reported_at", UtcDateTime, nullable=False),
+        Column("location", String(200), nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("reporter", String(100), nullable=False),
+        Column("source", String(8), nullable=False),
+        Column("casualties", Integer, nullable=True),
+        Column("external_id", String(100), nullable=True),
+        Column("officer", JSON, nullable=True),
+        Column("leader", JSON, nullable=True),
+        Column("duty_room", JSON, nullable=True),
+        Column("first_report_due_at", UtcDateTime, nullable=False),
+        Column("late", Boolean, nullable=False),
+        Column("escalation_step", Integer, nullable=False),
+        Column("acknowledged_at", UtcDateTime, nullable=True),
+        Column("first_reported_at", UtcDateTime, nullable=True),
+        Column("last_report_kind", String(16), nullable=True),
+        Column("closed_at", UtcDateTime, nullable=True),
+        Column("status", String(16), nullable=False),
+    )
+    Index("incidents_open_of", table.c.unit_id, table.c.type, table.c.status)
+    return table
+
+
+def _timeline(metadata: MetaData) -> Table:
+    table = Table(
+        "timeline",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("incident_id", String(40), nullable=False, index=True),
+        Column("at", UtcDateTime, nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("detail", Text, nullable=False),
+        Column("actor", String(200), nullable=True),
+        Column("channel", String(16), nullable=True),
+        Column("data", JSON, nullable=False),
+    )
+    for statement in _SQLITE_GUARDS:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for statement in _POSTGRES_GUARDS:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+    return table
+
+
+def _deadlines(metadata: MetaData) -> Table:
+    return Table(
+        "deadlines",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("incident_id", String(40), nullable=False, index=True),
+        Column("kind", String(16), nullable=False),
+        Column("report_kind", String(16), nullable=False),
+        Column("due_at", UtcDateTime, nullable=False, index=True),
+        Column("settled_at", UtcDateTime, nullable=True),
+        Column("outcome", String(16), nullable=True),
+    )
+
+
+def _reports(metadata: MetaData) -> Table:
+    return Table(
+        "reports",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("incident_id", String(40), nullable=False, index=True),
+        Column("kind", String(16), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("filed_by", String(100), nullable=False),
+        Column("filed_at", UtcDateTime, nullable=False),
+        Column("late", Boolean, nullable=False),
+        Column("source", String(8), nullable=False),
+    )
+
+
+def _deliveries(metadata: MetaData) -> Table:
+    return Table(
+        "report_deliveries",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("report_id", Integer, nullable=False, index=True),
+        Column("incident_id", String(40), nullable=False, index=True),
+        Column("kind", String(16), nullable=False),
+        Column("role", String(32), nullable=False),
+        Column("name", String(64), nullable=False),
+        Column("phone", String(32), nullable=False),
+        Column("delivered_at", UtcDateTime, nullable=True),
+        Column("channel", String(8), nullable=True),
+        Column("acknowledged_at", UtcDateTime, nullable=True),
+    )

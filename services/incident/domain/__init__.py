@@ -1,0 +1,61 @@
+"""The incident service's pure rules: no I/O, `now` is always a parameter."""
+
+from services.incident.domain.accountability import UnitAccount, account
+from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, ReportPolicy, what_fires
+from services.incident.domain.directory import Assignment, Shift, Unit, assign
+from services.incident.domain.intake import DedupPolicy, IntakeRefused, check_occurred_at, check_text
+from services.incident.domain.model import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind, status_of
+from services.incident.domain.reports import (
+    Delivery,
+    Report,
+    ReportRefused,
+    check_close,
+    check_report,
+    is_late,
+    report_text,
+)
+from services.incident.domain.sms import (
+    HELP_EXAMPLE,
+    SmsFiling,
+    SmsReport,
+    SmsUnreadable,
+    parse_sms_filing,
+    parse_sms_report,
+)
+
+__all__ = [
+    "HELP_EXAMPLE",
+    "Assignment",
+    "Deadline",
+    "DeadlineKind",
+    "DedupPolicy",
+    "Delivery",
+    "Firing",
+    "Incident",
+    "IncidentStatus",
+    "IntakeRefused",
+    "Report",
+    "ReportPolicy",
+    "ReportRefused",
+    "Shift",
+    "SmsFiling",
+    "SmsReport",
+    "SmsUnreadable",
+    "Source",
+    "TimelineEntry",
+    "TimelineKind",
+    "Unit",
+    "UnitAccount",
+    "account",
+    "assign",
+    "check_close",
+    "check_occurred_at",
+    "check_report",
+    "check_text",
+    "is_late",
+    "parse_sms_filing",
+    "parse_sms_report",
+    "report_text",
+    "status_of",
+    "what_fires",
+]

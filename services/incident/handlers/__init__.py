@@ -1,0 +1,46 @@
+"""One function per message or request; ports, rules and `now` come in as parameters."""
+
+from services.incident.handlers.common import Rules, UnknownIncident
+from services.incident.handlers.deadlines import fire_due_deadlines
+from services.incident.handlers.directory import on_shift_ended, on_shift_started, on_unit_updated
+from services.incident.handlers.intake import Taken, on_report_incident
+from services.incident.handlers.notifications import (
+    on_attempt_delivered,
+    on_attempt_failed,
+    on_attempt_sent,
+    on_notification_acknowledged,
+    on_run_exhausted,
+)
+from services.incident.handlers.queries import (
+    IncidentRecord,
+    accountability,
+    incident_record,
+    incident_unit,
+    list_incidents,
+)
+from services.incident.handlers.reports import on_close_incident, on_file_report
+from services.incident.handlers.sms import on_text_received
+
+__all__ = [
+    "IncidentRecord",
+    "Rules",
+    "Taken",
+    "UnknownIncident",
+    "accountability",
+    "fire_due_deadlines",
+    "incident_record",
+    "incident_unit",
+    "list_incidents",
+    "on_attempt_delivered",
+    "on_attempt_failed",
+    "on_attempt_sent",
+    "on_close_incident",
+    "on_file_report",
+    "on_notification_acknowledged",
+    "on_report_incident",
+    "on_run_exhausted",
+    "on_shift_ended",
+    "on_shift_started",
+    "on_text_received",
+    "on_unit_updated",
+]

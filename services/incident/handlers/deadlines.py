@@ -1,0 +1,64 @@
+"""The report clock's sweep: due timer rows fire (warning, overdue) or settle quietly, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schemas.incident import ReportDueSoon, ReportOverdue
+from services.incident.domain import Deadline, DeadlineKind, Firing, Incident, TimelineEntry, TimelineKind, what_fires
+from services.incident.handlers.common import load, write
+from services.incident.ports import Ports
+
+__all__ = ["fire_due_deadlines"]
+
+
+async def fire_due_deadlines(ports: Ports, now: datetime, limit: int = 100) -> int:
+    """Claim the due rows and settle each; return how many fired (warnings and overdue notices sent)."""
+    fired = 0
+    for deadline in await ports.deadlines.claim_due(now, limit):
+        assert deadline.id is not None
+        incident = await load(ports, deadline.incident_id)
+        firing = what_fires(deadline, incident, now)
+        if firing is Firing.FIRE:
+            await _fire(deadline, incident, ports, now)
+            fired += 1
+        await ports.deadlines.settle(deadline.id, now, firing)
+    return fired
+
+
+async def _fire(deadline: Deadline, incident: Incident, ports: Ports, now: datetime) -> None:
+    if deadline.kind is DeadlineKind.DUE_SOON:
+        await ports.outgoing.publish(
+            ReportDueSoon(
+                unit_id=incident.unit_id,
+                incident_id=incident.id,
+                kind=deadline.report_kind,
+                due_at=incident.first_report_due_at,
+                officer=incident.officer,
+                leader=incident.leader,
+            ),
+            incident.id,
+        )
+        detail = (
+            f"{deadline.report_kind.label} due at {incident.first_report_due_at.isoformat()}: officer and leader warned"
+        )
+        await ports.incidents.append(incident.id, TimelineEntry(now, TimelineKind.DUE_SOON, detail))
+        return
+    unit = await ports.directory.unit(incident.unit_id)
+    bureau = unit.municipal_bureau if unit is not None else None
+    incident.late = True
+    await ports.outgoing.publish(
+        ReportOverdue(
+            unit_id=incident.unit_id,
+            incident_id=incident.id,
+            kind=deadline.report_kind,
+            due_at=incident.first_report_due_at,
+            officer=incident.officer,
+            leader=incident.leader,
+            municipal_bureau=bureau,
+        ),
+        incident.id,
+    )
+    called = f"; municipal bureau {bureau.name} called" if bureau else "; no municipal bureau recipient known"
+    detail = f"{deadline.report_kind.label} overdue (迟报) since {incident.first_report_due_at.isoformat()}{called}"
+    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail))

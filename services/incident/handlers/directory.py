@@ -1,0 +1,56 @@
+"""The read model of the roster: units and shifts as `duty.units` and `duty.shifts` tell them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.incident import IncidentAssigned
+from services.incident.domain import Shift, TimelineEntry, TimelineKind, Unit
+from services.incident.handlers.common import write
+from services.incident.ports import Ports
+
+__all__ = ["on_shift_ended", "on_shift_started", "on_unit_updated"]
+
+
+async def on_unit_updated(updated: UnitUpdated, ports: Ports) -> None:
+    await ports.directory.save_unit(
+        Unit(
+            id=updated.unit_id,
+            name=updated.name,
+            kind=updated.kind,
+            parent_id=updated.parent_id,
+            duty_room=updated.duty_room,
+            recipients=tuple(updated.recipients),
+        )
+    )
+
+
+async def on_shift_started(started: ShiftStarted, ports: Ports, now: datetime) -> None:
+    """Remember the shift; open incidents that fell into a gap go to its officer and leader."""
+    shift = Shift(
+        started.shift_id, started.unit_id, started.officer, started.leader, started.starts_at, started.ends_at
+    )
+    await ports.directory.save_shift(shift)
+    if not shift.covers(now):
+        return
+    for incident in await ports.search.find(status=None, units=[shift.unit_id], since=None, limit=1000):
+        if incident.is_open and incident.officer is None:
+            incident.officer, incident.leader = shift.officer, shift.leader
+            await ports.outgoing.publish(
+                IncidentAssigned(
+                    unit_id=incident.unit_id,
+                    incident_id=incident.id,
+                    officer=shift.officer,
+                    leader=shift.leader,
+                    duty_room=incident.duty_room,
+                    reason="reassignment: a shift started after a gap",
+                ),
+                incident.id,
+            )
+            detail = f"shift {shift.id} started: officer {shift.officer.name}, leader {shift.leader.name}"
+            await write(ports, incident, now, TimelineEntry(now, TimelineKind.ASSIGNED, detail))
+
+
+async def on_shift_ended(ended: ShiftEnded, ports: Ports, now: datetime) -> None:
+    await ports.directory.end_shift(ended.shift_id, min(ended.ends_at, now))

@@ -1,0 +1,155 @@
+"""Intake, whichever way a report came (HTTP, Kafka, SMS): one validation, dedup, assignment, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import uuid4
+
+from schemas.incident import IncidentAssigned, IncidentReported, ReportIncident
+from services.incident.domain import (
+    Assignment,
+    Incident,
+    IntakeRefused,
+    Source,
+    TimelineEntry,
+    TimelineKind,
+    Unit,
+    assign,
+    check_occurred_at,
+    check_text,
+)
+from services.incident.handlers.common import Rules
+from services.incident.ports import Ports
+
+__all__ = ["Taken", "on_report_incident"]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The incident a report went to; `joined` when it was a repeat of one already open."""
+
+    incident: Incident
+    joined: bool
+
+
+async def on_report_incident(
+    command: ReportIncident, source: Source, ports: Ports, rules: Rules, now: datetime
+) -> Taken:
+    """Refuse (IntakeRefused) a bad time or an unknown unit; join an open duplicate; otherwise open a new incident."""
+    check_occurred_at(command.occurred_at, now)
+    check_text({"location": command.location, "summary": command.summary, "reporter": command.reporter})
+    unit = await ports.directory.lock_unit(command.unit_id)
+    if unit is None:
+        raise IntakeRefused("unit_id", f"unknown unit {command.unit_id!r}: it is not in the unit directory")
+    open_incidents = await ports.incidents.open_of(unit.id, command.type)
+    existing = rules.dedup.match(open_incidents, command.occurred_at, command.external_id)
+    if existing is not None:
+        await ports.incidents.append(existing.id, _joined(command, source, now))
+        return Taken(existing, joined=True)
+    return Taken(await _open(command, unit, source, ports, rules, now), joined=False)
+
+
+def _joined(command: ReportIncident, source: Source, now: datetime) -> TimelineEntry:
+    return TimelineEntry(
+        now,
+        TimelineKind.JOINED,
+        f"repeated report joined this incident: {command.location}: {command.summary}",
+        actor=command.reporter,
+        channel=source.value,
+        data={"external_id": command.external_id, "severity": command.severity.value},
+    )
+
+
+async def _open(
+    command: ReportIncident, unit: Unit, source: Source, ports: Ports, rules: Rules, now: datetime
+) -> Incident:
+    parent = await ports.directory.unit(unit.parent_id) if unit.parent_id else None
+    assignment = assign(await ports.directory.current_shift(unit.id, now), unit, parent)
+    due_at = rules.report.first_report_due(command.severity, command.occurred_at)
+    incident = _new_incident(command, source, assignment, due_at, now)
+    await ports.incidents.add(incident)
+    await ports.deadlines.add(rules.report.deadlines(incident.id, incident.first_report_due_at))
+    for entry in _intake_entries(incident, assignment, now):
+        await ports.incidents.append(incident.id, entry)
+    await ports.outgoing.publish(_reported(incident), incident.id)
+    await ports.outgoing.publish(
+        IncidentAssigned(
+            unit_id=incident.unit_id,
+            incident_id=incident.id,
+            officer=assignment.officer,
+            leader=assignment.leader,
+            duty_room=assignment.duty_room,
+            reason="gap" if assignment.gap else "intake",
+        ),
+        incident.id,
+    )
+    return incident
+
+
+def _new_incident(
+    command: ReportIncident, source: Source, assignment: Assignment, due_at: datetime, now: datetime
+) -> Incident:
+    return Incident(
+        id=f"inc-{now:%Y%m%d}-{uuid4().hex[:8]}",
+        unit_id=command.unit_id,
+        type=command.type,
+        severity=command.severity,
+        occurred_at=command.occurred_at,
+        reported_at=now,
+        location=command.location,
+        summary=command.summary,
+        reporter=command.reporter,
+        source=source,
+        first_report_due_at=due_at,
+        officer=assignment.officer,
+        leader=assignment.leader,
+        duty_room=assignment.duty_room,
+        casualties=command.casualties,
+        external_id=command.external_id,
+    )
+
+
+def _intake_entries(incident: Incident, assignment: Assignment, now: datetime) -> list[TimelineEntry]:
+    reported = TimelineEntry(
+        now,
+        TimelineKind.REPORTED,
+        f"{incident.type.label}（{incident.severity.label} {incident.severity.value}级）{incident.location}："
+        f"{incident.summary}; first report due {incident.first_report_due_at.isoformat()}",
+        actor=incident.reporter,
+        channel=incident.source.value,
+        data={"external_id": incident.external_id, "casualties": incident.casualties},
+    )
+    return [reported, _assignment_entry(incident.unit_id, assignment, now)]
+
+
+def _assignment_entry(unit_id: str, assignment: Assignment, now: datetime) -> TimelineEntry:
+    officer, leader = assignment.officer, assignment.leader
+    if officer is None or leader is None:
+        room = assignment.duty_room.name if assignment.duty_room else "nobody (no duty room known)"
+        return TimelineEntry(now, TimelineKind.GAP, f"no shift on duty for {unit_id}; assigned to {room}")
+    return TimelineEntry(
+        now,
+        TimelineKind.ASSIGNED,
+        f"officer {officer.name}, leader {leader.name}",
+        data={"officer": officer.id, "leader": leader.id},
+    )
+
+
+def _reported(incident: Incident) -> IncidentReported:
+    return IncidentReported(
+        unit_id=incident.unit_id,
+        incident_id=incident.id,
+        type=incident.type,
+        severity=incident.severity,
+        occurred_at=incident.occurred_at,
+        reported_at=incident.reported_at,
+        location=incident.location,
+        summary=incident.summary,
+        reporter=incident.reporter,
+        casualties=incident.casualties,
+        officer=incident.officer,
+        leader=incident.leader,
+        duty_room=incident.duty_room,
+        first_report_due_at=incident.first_report_due_at,
+    )

@@ -1,0 +1,58 @@
+"""Reading: one incident with everything on record, a filtered list, and the accountability figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.incident.domain import (
+    Deadline,
+    Delivery,
+    Incident,
+    IncidentStatus,
+    Report,
+    TimelineEntry,
+    UnitAccount,
+    account,
+)
+from services.incident.handlers.common import load
+from services.incident.ports import Ports
+
+__all__ = ["IncidentRecord", "accountability", "incident_record", "incident_unit", "list_incidents"]
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    incident: Incident
+    timeline: list[TimelineEntry]
+    reports: list[tuple[Report, list[Delivery]]]
+    deadlines: list[tuple[Deadline, datetime | None, str | None]]
+
+
+async def incident_record(ports: Ports, incident_id: str) -> IncidentRecord:
+    incident = await load(ports, incident_id)
+    return IncidentRecord(
+        incident=incident,
+        timeline=await ports.incidents.timeline(incident_id),
+        reports=await ports.reports.of_incident(incident_id),
+        deadlines=await ports.deadlines.of_incident(incident_id),
+    )
+
+
+async def list_incidents(
+    ports: Ports, *, status: IncidentStatus | None, units: Sequence[str] | None, since: datetime | None, limit: int
+) -> list[Incident]:
+    return await ports.search.find(status=status, units=units, since=since, limit=limit)
+
+
+async def accountability(
+    ports: Ports, start: datetime, end: datetime, units: Sequence[str] | None, now: datetime
+) -> list[UnitAccount]:
+    """The figures for incidents that occurred in [start, end)."""
+    return account(await ports.search.occurred_between(start, end, units), now)
+
+
+async def incident_unit(ports: Ports, incident_id: str) -> str:
+    """The unit an incident belongs to (for access checks); UnknownIncident when there is none."""
+    return (await load(ports, incident_id)).unit_id

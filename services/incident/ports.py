@@ -1,0 +1,138 @@
+"""The incident service's ports. Each is bound to one transaction: what a handler does through them
+commits together or not at all.
+
+Errors: a port raises RetryableError when trying again later can help (the database is busy or gone);
+anything else is a bug or a broken invariant and is permanent. No port raises UnsupportedError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from schemas.envelope import Message
+from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind
+from services.incident.domain import (
+    Deadline,
+    Delivery,
+    Firing,
+    Incident,
+    IncidentStatus,
+    Report,
+    Shift,
+    TimelineEntry,
+    Unit,
+)
+
+__all__ = ["Deadlines", "Directory", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
+
+
+class Directory(Protocol):
+    """The read model of `duty.units` and `duty.shifts`: never the roster's own database."""
+
+    async def save_unit(self, unit: Unit) -> None:
+        """Insert or replace the unit's directory entry."""
+
+    async def unit(self, unit_id: str) -> Unit | None: ...
+
+    async def lock_unit(self, unit_id: str) -> Unit | None:
+        """The unit, locked until the transaction ends, so two intakes for one unit dedup one after the other."""
+
+    async def save_shift(self, shift: Shift) -> None:
+        """Insert or replace the shift (a restated shift replaces itself)."""
+
+    async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
+        """The shift is over even if its planned end is later (an early handover)."""
+
+    async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
+        """The latest-started shift of the unit that covers `now` and has not ended."""
+
+    async def person_by_phone(self, phone: str) -> Person | None:
+        """The officer or leader with this number on the latest shift naming it."""
+
+
+class Incidents(Protocol):
+    """Incidents and their timeline. The timeline has no update or delete: `append` is the only write."""
+
+    async def add(self, incident: Incident) -> None: ...
+
+    async def get(self, incident_id: str) -> Incident | None: ...
+
+    async def save(self, incident: Incident) -> None:
+        """Store the incident's changed facts and status (its intake fields never change)."""
+
+    async def open_of(self, unit_id: str, incident_type: IncidentType) -> list[Incident]:
+        """The unit's incidents of this type that are not closed."""
+
+    async def append(self, incident_id: str, entry: TimelineEntry) -> None: ...
+
+    async def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        """Oldest first."""
+
+
+class Deadlines(Protocol):
+    """Timer rows; a row is settled once (fired or made moot) and never again."""
+
+    async def add(self, deadlines: Sequence[Deadline]) -> None: ...
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
+        """Unsettled rows due at `now`, oldest first, locked for this transaction (SKIP LOCKED on PostgreSQL)."""
+
+    async def settle(self, deadline_id: int, now: datetime, outcome: Firing) -> None: ...
+
+    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
+        """Settle every unsettled row of the incident (its first report came, or it closed)."""
+
+    async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:
+        """Every row with when and how it was settled."""
+
+
+class Reports(Protocol):
+    """Filed reports and, per recipient, their delivery and acknowledgement."""
+
+    async def add(self, report: Report, recipients: Sequence[Recipient]) -> Report:
+        """Store the report and one pending delivery per recipient; return it with its id."""
+
+    async def of_incident(self, incident_id: str) -> list[tuple[Report, list[Delivery]]]: ...
+
+    async def record_delivery(
+        self, incident_id: str, kind: ReportKind, phone: str, at: datetime, channel: Channel
+    ) -> Delivery | None:
+        """Mark the latest undelivered delivery of that report kind to `phone`; None when there is none."""
+
+    async def record_acknowledgement(
+        self, incident_id: str, kind: ReportKind, phone: str, at: datetime, channel: Channel
+    ) -> Delivery | None:
+        """Mark the latest unacknowledged delivery of that report kind to `phone`; an ack proves delivery too,
+        so one not yet delivered is marked delivered at `at` through `channel`."""
+
+
+class Search(Protocol):
+    """Reading incidents in bulk, for the list and the accountability report."""
+
+    async def find(
+        self, *, status: IncidentStatus | None, units: Sequence[str] | None, since: datetime | None, limit: int
+    ) -> list[Incident]:
+        """Newest first; `units` None means every unit."""
+
+    async def occurred_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[Incident]: ...
+
+
+class Outgoing(Protocol):
+    """Messages leaving the service, through the outbox of the same transaction."""
+
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything a handler may touch, bound to one transaction."""
+
+    directory: Directory
+    incidents: Incidents
+    deadlines: Deadlines
+    reports: Reports
+    search: Search
+    outgoing: Outgoing

@@ -1,0 +1,50 @@
+"""The incident service's settings: env `DUTYWATCH_INCIDENT_…` (nested with `__`, e.g. `…_KAFKA__BOOTSTRAP_SERVERS`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from schemas.values import Severity
+from services.incident.domain import DedupPolicy, ReportPolicy
+from services.incident.handlers import Rules
+from services.runtime.settings import ServiceSettings
+
+__all__ = ["Settings"]
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DUTYWATCH_INCIDENT_", env_nested_delimiter="__", extra="ignore")
+
+    http_port: int = Field(default=8102, description="Port the HTTP API listens on.")
+    service_name: str = Field(
+        default="incident", min_length=1, description="Consumer group, inbox consumer and producer name."
+    )
+    api_tokens: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON: token → unit ids it may report for; ["*"] for a system allowed everywhere. '
+        "Empty: one admin token is generated into <data_dir>/incident-token.txt.",
+    )
+    first_report_minutes: int = Field(default=60, ge=1, description="首报 deadline after the event, grades III/IV.")
+    major_first_report_minutes: int = Field(default=30, ge=1, description="首报 deadline for grades I and II.")
+    warn_before_minutes: int = Field(default=15, ge=0, description="Warn officer and leader this long before.")
+    dedup_window_minutes: int = Field(default=60, ge=0, description="Same unit and type this close: one incident.")
+    sweep_every_s: float = Field(default=5.0, gt=0, description="How often due report deadlines are swept.")
+
+    @property
+    def token_file(self) -> str:
+        return str(self.data_dir / "incident-token.txt")
+
+    def rules(self) -> Rules:
+        limits = {
+            severity: timedelta(
+                minutes=self.major_first_report_minutes if severity.is_major else self.first_report_minutes
+            )
+            for severity in Severity
+        }
+        return Rules(
+            report=ReportPolicy(limits=limits, warn_before=timedelta(minutes=self.warn_before_minutes)),
+            dedup=DedupPolicy(window=timedelta(minutes=self.dedup_window_minutes)),
+        )
