@@ -108,7 +108,7 @@ def _print_try_this(stack: Stack) -> None:
 
 Try this: report a fire at the welfare home
   curl -s -X POST http://127.0.0.1:8102/incidents -H 'Authorization: Bearer {token}' \\
-    -H 'Content-Type: application/json' -d '{{"unit": "fuli-home", "type": "fire", "severity": "III",
+    -H 'Content-Type: application/json' -d '{{"unit_id": "fuli-home", "type": "fire", "severity": "III",
     "occurred_at": "'$(date -u +%Y-%m-%dT%H:%M:%SZ)'", "location": "福利院3号楼", "summary": "厨房起火，已疏散",
     "reporter": "张三"}}'
 
