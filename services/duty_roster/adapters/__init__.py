@@ -1,0 +1,1 @@
+"""The roster's edges: its database, the roster and holiday files, HTTP and the command line."""

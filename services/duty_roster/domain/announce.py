@@ -1,0 +1,116 @@
+"""What the others are told: the directory entry, the shift, check-ins; and whether a change is a handover."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.values import Person
+from services.duty_roster.domain.calendar import CalendarNotCoveredError
+from services.duty_roster.domain.lookup import OnDuty, RosterIndex, Shift
+from services.duty_roster.domain.model import Unit
+
+__all__ = [
+    "DutyChange",
+    "check_in_missed",
+    "check_in_requested",
+    "classify_change",
+    "shift_ended",
+    "shift_started",
+    "unit_digest",
+    "unit_updated",
+]
+
+
+class DutyChange(StrEnum):
+    NONE = "none"
+    HANDOVER = "handover"
+    """Time moved on to the next shift: ShiftEnded for the old one, ShiftStarted for the new one."""
+    RESTATE = "restate"
+    """Same moment, different facts (an import, an override starting mid-shift): ShiftStarted restated."""
+
+
+def unit_updated(unit: Unit) -> UnitUpdated:
+    return UnitUpdated(
+        unit_id=unit.id,
+        name=unit.name,
+        kind=unit.kind,
+        parent_id=unit.parent_id,
+        duty_room=unit.duty_room,
+        recipients=list(unit.recipients),
+    )
+
+
+def unit_digest(payload: UnitUpdated) -> str:
+    return hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
+
+
+def shift_started(index: RosterIndex, on_duty: OnDuty, *, restated: bool) -> ShiftStarted | None:
+    """The shift as published; None when the officer or leader is missing (a gap the check should have caught)."""
+    officer, leader = on_duty.officer.person_id, on_duty.leader.person_id
+    if officer is None or leader is None:
+        return None
+    shift = on_duty.shift
+    return ShiftStarted(
+        unit_id=shift.unit_id,
+        shift_id=shift.shift_id,
+        officer=index.person(officer),
+        leader=index.person(leader),
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        restated=restated,
+    )
+
+
+def shift_ended(previous: ShiftStarted) -> ShiftEnded:
+    return ShiftEnded(**previous.model_dump(exclude={"restated"}))
+
+
+def classify_change(previous: ShiftStarted | None, current: ShiftStarted) -> DutyChange:
+    if previous is None:
+        return DutyChange.RESTATE
+    if previous.shift_id != current.shift_id and current.starts_at >= previous.ends_at:
+        return DutyChange.HANDOVER
+    if previous.model_copy(update={"restated": current.restated}) != current:
+        return DutyChange.RESTATE
+    return DutyChange.NONE
+
+
+def check_in_requested(shift: Shift, officer: Person, grace: timedelta) -> CheckInRequested:
+    return CheckInRequested(
+        unit_id=shift.unit_id,
+        shift_id=shift.shift_id,
+        officer=officer,
+        starts_at=shift.starts_at,
+        due_by=shift.starts_at + grace,
+    )
+
+
+def check_in_missed(
+    index: RosterIndex, unit_id: str, shift_id: str, officer: Person, due_by: datetime
+) -> CheckInMissed:
+    """The alert for a missed check-in: the leader on duty at the deadline, and the city's duty room."""
+    leader_id = _leader_at(index, unit_id, due_by)
+    duty_room = index.municipal_duty_room
+    # With no leader known (the unit left the roster, or its holiday rotation lacks a calendar year), the city's
+    # duty room is the one to wake: the alert must go out to somebody.
+    leader = index.person(leader_id) if leader_id is not None else duty_room or officer
+    return CheckInMissed(
+        unit_id=unit_id,
+        shift_id=shift_id,
+        officer=officer,
+        leader=leader,
+        due_by=due_by,
+        municipal_duty_room=duty_room,
+    )
+
+
+def _leader_at(index: RosterIndex, unit_id: str, at: datetime) -> str | None:
+    if unit_id not in index.units:
+        return None
+    try:
+        return index.on_duty(unit_id, at).leader.person_id
+    except CalendarNotCoveredError:
+        return None

@@ -1,0 +1,254 @@
+"""One function per thing that happens to the roster: start-up, an import, a tick of the clock, a check-in reply."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import structlog
+
+from schemas.duty import CheckInReceived, ShiftStarted
+from services.duty_roster.domain import (
+    CalendarNotCoveredError,
+    Issue,
+    OnDuty,
+    Override,
+    RosterIndex,
+    check_override,
+)
+from services.duty_roster.domain.announce import (
+    DutyChange,
+    check_in_missed,
+    check_in_requested,
+    classify_change,
+    shift_ended,
+    shift_started,
+    unit_digest,
+    unit_updated,
+)
+from services.duty_roster.ports import (
+    CheckIn,
+    CheckIns,
+    EventSink,
+    OverrideLog,
+    PublishedDuty,
+    RosterVersions,
+    ShiftLedger,
+)
+
+__all__ = [
+    "CheckInOutcome",
+    "CheckInTiming",
+    "ImportOutcome",
+    "on_check_in_received",
+    "on_check_in_window",
+    "on_check_ins_due",
+    "on_override_entered",
+    "on_roster_file",
+    "on_startup",
+    "on_tick",
+]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckInTiming:
+    lead: timedelta = timedelta(minutes=30)
+    grace: timedelta = timedelta(minutes=15)
+
+
+async def on_startup(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink) -> int:
+    """Tell the others the whole directory and every current shift, so their read models converge after a restart.
+
+    A handover that passed while the service was down goes out once, as a handover.
+    """
+    return await _sync(now, index, ledger, events, tell_all=True)
+
+
+async def on_tick(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink) -> int:
+    """Publish each handover that is due, and restate a shift whose people changed (an override began or ended)."""
+    return await _sync(now, index, ledger, events, tell_all=False)
+
+
+class ImportOutcome(StrEnum):
+    UNCHANGED = "unchanged"
+    IMPORTED = "imported"
+
+
+async def on_roster_file(
+    text: str,
+    source: str,
+    now: datetime,
+    index: RosterIndex,
+    versions: RosterVersions,
+    ledger: ShiftLedger,
+    events: EventSink,
+) -> tuple[ImportOutcome, int]:
+    """Store a checked roster file as the roster in force and restate what it changed; the same file is a no-op."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    latest = await versions.latest()
+    if latest is not None and latest.digest == digest:
+        return ImportOutcome.UNCHANGED, 0
+    await versions.add(text, digest, source, now)
+    return ImportOutcome.IMPORTED, await _sync(now, index, ledger, events, tell_all=False)
+
+
+async def on_override_entered(
+    override: Override,
+    now: datetime,
+    file_index: tuple[int | None, RosterIndex],
+    versions: RosterVersions,
+    overrides: OverrideLog,
+    ledger: ShiftLedger,
+    events: EventSink,
+) -> list[Issue]:
+    """Record an override (leave, sickness) if the roster with it still checks clean, and restate a current shift it
+    touches; otherwise record nothing and return the problems.
+
+    `file_index` is the imported file (its version id and index) without any override entered since."""
+    await versions.lock()
+    version, index = file_index
+    latest = await versions.latest_id()
+    if latest is None:
+        return [Issue(0, "no roster imported yet; run `dutywatch roster import FILE` first")]
+    if latest != version:
+        return [Issue(0, "the roster was imported again meanwhile; enter the override again")]
+    proposed = index.with_overrides([*await overrides.all(), override])
+    issues = check_override(proposed, override)
+    if issues:
+        return issues
+    await overrides.add(override)
+    await _sync(now, proposed, ledger, events, tell_all=False)
+    return []
+
+
+async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink, *, tell_all: bool) -> int:
+    published = await ledger.published()
+    sent = 0
+    for unit_id, roster in index.units.items():
+        before = published.get(unit_id, PublishedDuty(unit_id, None, None))
+        directory = unit_updated(roster.unit)
+        digest = unit_digest(directory)
+        if tell_all or digest != before.unit_digest:
+            await events.publish(directory, now=now)
+            sent += 1
+        shift, count = await _sync_shift(now, index, unit_id, before.shift, ledger, events, tell_all=tell_all)
+        if digest != before.unit_digest or shift != before.shift:
+            await ledger.save(PublishedDuty(unit_id, digest, shift), now)
+        sent += count
+    return sent
+
+
+async def _sync_shift(
+    now: datetime,
+    index: RosterIndex,
+    unit_id: str,
+    previous: ShiftStarted | None,
+    ledger: ShiftLedger,
+    events: EventSink,
+    *,
+    tell_all: bool,
+) -> tuple[ShiftStarted | None, int]:
+    duty = _on_duty(index, unit_id, now)
+    current = None if duty is None else shift_started(index, duty, restated=True)
+    if current is None:
+        log.error("no officer or leader on duty: a gap in the roster", unit_id=unit_id, at=now.isoformat())
+        return previous, 0
+    change = classify_change(previous, current)
+    if change is DutyChange.HANDOVER and previous is not None:
+        if not await ledger.first_handover(current.shift_id, unit_id, now):
+            return current, 0
+        handed_over = current.model_copy(update={"restated": False})
+        await events.publish(shift_ended(previous), now=now, correlation_id=previous.shift_id)
+        await events.publish(handed_over, now=now, correlation_id=current.shift_id)
+        return handed_over, 2
+    if change is DutyChange.RESTATE or tell_all:
+        await events.publish(current, now=now, correlation_id=current.shift_id)
+        return current, 1
+    return previous, 0
+
+
+async def on_check_in_window(
+    now: datetime, index: RosterIndex, timing: CheckInTiming, check_ins: CheckIns, events: EventSink
+) -> int:
+    """Ask each incoming officer to check in, from `lead` before the shift until its grace period ends."""
+    opened = 0
+    for check_in in _check_ins_open_at(now, index, timing):
+        if await check_ins.open(check_in, now):
+            await events.publish(
+                check_in_requested(
+                    index.shift_at(check_in.unit_id, check_in.starts_at), check_in.officer, timing.grace
+                ),
+                now=now,
+                correlation_id=check_in.shift_id,
+            )
+            opened += 1
+    return opened
+
+
+def _check_ins_open_at(now: datetime, index: RosterIndex, timing: CheckInTiming) -> Iterable[CheckIn]:
+    for unit_id in index.units:
+        current = index.shift_at(unit_id, now)
+        for shift in (current, index.shift(unit_id, current.index + 1)):
+            if not shift.starts_at - timing.lead <= now < shift.starts_at + timing.grace:
+                continue
+            duty = _on_duty(index, unit_id, shift.starts_at)
+            officer = None if duty is None else duty.officer.person_id
+            if officer is not None:
+                person = index.person(officer)
+                yield CheckIn(shift.shift_id, unit_id, person, shift.starts_at, shift.starts_at + timing.grace)
+
+
+def _on_duty(index: RosterIndex, unit_id: str, at: datetime) -> OnDuty | None:
+    """Who is on duty; None, loudly, when a holiday rotation needs a year the calendar lacks: one such unit must not
+    stop the handovers and check-ins of all the others."""
+    try:
+        return index.on_duty(unit_id, at)
+    except CalendarNotCoveredError as error:
+        log.error("cannot tell who is on duty", unit_id=unit_id, at=at.isoformat(), error=str(error))
+        return None
+
+
+async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIns, events: EventSink) -> int:
+    """Each check-in whose grace period ended unanswered alerts the leader and the city's duty room, once."""
+    due = await check_ins.claim_due(now, limit=200)
+    for check_in in due:
+        missed = check_in_missed(index, check_in.unit_id, check_in.shift_id, check_in.officer, check_in.due_by)
+        await events.publish(missed, now=now, correlation_id=check_in.shift_id)
+        await check_ins.mark_missed(check_in.shift_id, now)
+        log.warning("check-in missed", unit_id=check_in.unit_id, shift_id=check_in.shift_id)
+    return len(due)
+
+
+class CheckInOutcome(StrEnum):
+    CLOSED = "closed"
+    UNKNOWN_SHIFT = "unknown_shift"
+    ALREADY_CLOSED = "already_closed"
+    TOO_LATE = "too_late"
+    OTHER_NUMBER = "other_number"
+
+
+async def on_check_in_received(event: CheckInReceived, check_ins: CheckIns) -> CheckInOutcome:
+    """A reply from the officer's number within the grace period closes the check-in; anything else leaves it open."""
+    check_in = await check_ins.get(event.shift_id)
+    outcome = _judge(check_in, event)
+    if outcome is CheckInOutcome.CLOSED:
+        await check_ins.mark_received(event.shift_id, event.received_at)
+    log.info("check-in reply", shift_id=event.shift_id, outcome=outcome.value)
+    return outcome
+
+
+def _judge(check_in: CheckIn | None, event: CheckInReceived) -> CheckInOutcome:
+    if check_in is None:
+        return CheckInOutcome.UNKNOWN_SHIFT
+    if check_in.received_at is not None or check_in.missed_at is not None:
+        return CheckInOutcome.ALREADY_CLOSED
+    if event.received_at > check_in.due_by:
+        return CheckInOutcome.TOO_LATE
+    if event.phone != check_in.officer.phone:
+        return CheckInOutcome.OTHER_NUMBER
+    return CheckInOutcome.CLOSED

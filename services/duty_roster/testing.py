@@ -1,0 +1,120 @@
+"""In-memory stand-ins for the roster's ports, for handler tests (no database, no broker)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TypeVar
+
+from schemas.envelope import Message
+from services.duty_roster.domain import Override
+from services.duty_roster.ports import (
+    CheckIn,
+    CheckIns,
+    EventSink,
+    OverrideLog,
+    PublishedDuty,
+    RosterVersion,
+    RosterVersions,
+    ShiftLedger,
+)
+
+__all__ = ["MemoryCheckIns", "MemoryEvents", "MemoryLedger", "MemoryOverrideLog", "MemoryVersions", "Published"]
+
+M = TypeVar("M", bound=Message)
+
+
+@dataclass(frozen=True)
+class Published:
+    payload: Message
+    at: datetime
+    correlation_id: str | None
+
+
+@dataclass
+class MemoryEvents(EventSink):
+    """Records what would have gone to the outbox."""
+
+    sent: list[Published] = field(default_factory=list)
+
+    async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None:
+        self.sent.append(Published(payload, now, correlation_id))
+
+    def of(self, kind: type[M]) -> list[M]:
+        return [each.payload for each in self.sent if isinstance(each.payload, kind)]
+
+
+@dataclass
+class MemoryVersions(RosterVersions):
+    versions: list[RosterVersion] = field(default_factory=list)
+
+    async def latest(self) -> RosterVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    async def latest_id(self) -> int | None:
+        return self.versions[-1].id if self.versions else None
+
+    async def add(self, text: str, digest: str, source: str, now: datetime) -> int:
+        self.versions.append(RosterVersion(len(self.versions) + 1, digest, text, source, now))
+        return len(self.versions)
+
+    async def lock(self) -> None:
+        return None
+
+
+@dataclass
+class MemoryOverrideLog(OverrideLog):
+    overrides: list[Override] = field(default_factory=list)
+
+    async def add(self, override: Override) -> int:
+        self.overrides.append(override)
+        return len(self.overrides)
+
+    async def all(self) -> list[Override]:
+        return list(self.overrides)
+
+    async def latest_id(self) -> int | None:
+        return len(self.overrides) or None
+
+
+@dataclass
+class MemoryLedger(ShiftLedger):
+    duties: dict[str, PublishedDuty] = field(default_factory=dict)
+    handovers: set[str] = field(default_factory=set)
+
+    async def published(self) -> dict[str, PublishedDuty]:
+        return dict(self.duties)
+
+    async def save(self, duty: PublishedDuty, now: datetime) -> None:
+        self.duties[duty.unit_id] = duty
+
+    async def first_handover(self, shift_id: str, unit_id: str, now: datetime) -> bool:
+        if shift_id in self.handovers:
+            return False
+        self.handovers.add(shift_id)
+        return True
+
+
+@dataclass
+class MemoryCheckIns(CheckIns):
+    rows: dict[str, CheckIn] = field(default_factory=dict)
+
+    async def open(self, check_in: CheckIn, now: datetime) -> bool:
+        if check_in.shift_id in self.rows:
+            return False
+        self.rows[check_in.shift_id] = check_in
+        return True
+
+    async def get(self, shift_id: str) -> CheckIn | None:
+        return self.rows.get(shift_id)
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[CheckIn]:
+        due = [each for each in self.rows.values() if each.due_by <= now and not (each.received_at or each.missed_at)]
+        return sorted(due, key=lambda each: each.due_by)[:limit]
+
+    async def mark_missed(self, shift_id: str, now: datetime) -> None:
+        self.rows[shift_id] = replace(self.rows[shift_id], missed_at=now)
+
+    async def mark_received(self, shift_id: str, at: datetime) -> None:
+        self.rows[shift_id] = replace(self.rows[shift_id], received_at=at)

@@ -1,0 +1,221 @@
+"""Handlers with in-memory ports: what is published at start-up, at handovers, on imports and for check-ins."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.values import UnitKind
+from services.duty_roster import handlers
+from services.duty_roster.domain import RosterIndex
+from services.duty_roster.handlers import CheckInOutcome, CheckInTiming, ImportOutcome
+from services.duty_roster.ports import CheckIn
+from services.duty_roster.testing import (
+    MemoryCheckIns,
+    MemoryEvents,
+    MemoryLedger,
+    MemoryOverrideLog,
+    MemoryVersions,
+)
+from tests.duty_roster.builders import index, local, override, unit_roster
+
+TIMING = CheckInTiming(lead=timedelta(minutes=30), grace=timedelta(minutes=15))
+
+
+def two_units() -> RosterIndex:
+    return index(
+        unit_roster("city", ["a", "b"], ["x", "y"], start=date(2026, 12, 1), kind=UnitKind.MUNICIPAL_BUREAU),
+        unit_roster("county", ["c", "d"], ["z", "w"], start=date(2026, 12, 1)),
+        planned=(date(2026, 12, 1), date(2026, 12, 31)),
+    )
+
+
+async def test_startup_announces_every_unit_and_restates_every_current_shift() -> None:
+    """On start the others hear the whole directory and, per unit, the current shift marked restated."""
+    events, ledger = MemoryEvents(), MemoryLedger()
+    await handlers.on_startup(local("2026-12-02 10:00"), two_units(), ledger, events)
+    assert {each.unit_id for each in events.of(UnitUpdated)} == {"city", "county"}
+    started = events.of(ShiftStarted)
+    assert {each.unit_id for each in started} == {"city", "county"}
+    assert all(each.restated and each.starts_at == local("2026-12-02 08:30") for each in started)
+
+
+async def test_a_handover_is_published_once_with_the_shift_that_ended() -> None:
+    """At 08:30 the tick publishes ShiftEnded(old) and ShiftStarted(new); the next tick publishes nothing."""
+    roster, events, ledger = two_units(), MemoryEvents(), MemoryLedger()
+    await handlers.on_startup(local("2026-12-02 08:00"), roster, ledger, events)
+    events.sent.clear()
+    assert await handlers.on_tick(local("2026-12-02 08:29"), roster, ledger, events) == 0
+    await handlers.on_tick(local("2026-12-02 08:30"), roster, ledger, events)
+    await handlers.on_tick(local("2026-12-02 08:31"), roster, ledger, events)
+    ended, started = events.of(ShiftEnded), events.of(ShiftStarted)
+    assert len(started) == 2 and not any(each.restated for each in started)
+    assert {each.shift_id for each in ended} == {"city@2026-12-01T00:30:00+00:00", "county@2026-12-01T00:30:00+00:00"}
+    assert {each.shift_id for each in started} == {"city@2026-12-02T00:30:00+00:00", "county@2026-12-02T00:30:00+00:00"}
+
+
+async def test_a_handover_missed_while_down_is_published_once_on_start() -> None:
+    """Down across 08:30: the next start publishes that handover (not restated), and a second start does not again."""
+    roster, events, ledger = two_units(), MemoryEvents(), MemoryLedger()
+    await handlers.on_startup(local("2026-12-02 08:00"), roster, ledger, events)
+    events.sent.clear()
+    await handlers.on_startup(local("2026-12-02 09:00"), roster, ledger, events)
+    await handlers.on_startup(local("2026-12-02 09:05"), roster, ledger, events)
+    handed_over = [each for each in events.of(ShiftStarted) if not each.restated]
+    assert len(handed_over) == 2 and len(events.of(ShiftEnded)) == 2
+    assert len([each for each in events.of(ShiftStarted) if each.restated]) == 2  # the second start restates
+
+
+async def test_an_override_beginning_mid_shift_restates_the_shift() -> None:
+    """When a substitute takes over at 20:00 the tick restates the same shift with the new officer."""
+    roster = index(
+        unit_roster("u", ["a", "b"], ["x", "y"], start=date(2026, 12, 1)),
+        overrides=(override("u", "officer", "s", "2026-12-01 20:00", "2026-12-02 08:30"),),
+    )
+    events, ledger = MemoryEvents(), MemoryLedger()
+    await handlers.on_startup(local("2026-12-01 19:00"), roster, ledger, events)
+    events.sent.clear()
+    await handlers.on_tick(local("2026-12-01 20:00"), roster, ledger, events)
+    (restated,) = events.of(ShiftStarted)
+    assert restated.restated and restated.officer.id == "s" and restated.shift_id == "u@2026-12-01T00:30:00+00:00"
+    assert not events.of(ShiftEnded)
+
+
+async def test_importing_the_same_file_twice_changes_nothing() -> None:
+    """The second import of identical text stores no version and publishes nothing."""
+    roster, events, ledger, versions = two_units(), MemoryEvents(), MemoryLedger(), MemoryVersions()
+    now = local("2026-12-02 10:00")
+    first = await handlers.on_roster_file("text", "roster.yaml", now, roster, versions, ledger, events)
+    count = len(events.sent)
+    second = await handlers.on_roster_file("text", "roster.yaml", now, roster, versions, ledger, events)
+    assert first[0] is ImportOutcome.IMPORTED and first[1] == count == 4
+    assert second == (ImportOutcome.UNCHANGED, 0) and len(events.sent) == count and len(versions.versions) == 1
+
+
+async def test_an_import_restates_only_what_it_changed() -> None:
+    """Re-importing with one unit's officers changed restates that unit alone, and repeats no directory entry."""
+    events, ledger, versions = MemoryEvents(), MemoryLedger(), MemoryVersions()
+    now = local("2026-12-02 10:00")
+    await handlers.on_roster_file("v1", "r.yaml", now, two_units(), versions, ledger, events)
+    events.sent.clear()
+    changed = index(
+        unit_roster("city", ["a", "b"], ["x", "y"], start=date(2026, 12, 1), kind=UnitKind.MUNICIPAL_BUREAU),
+        unit_roster("county", ["e", "d"], ["z", "w"], start=date(2026, 12, 1)),
+    )
+    await handlers.on_roster_file("v2", "r.yaml", now, changed, versions, ledger, events)
+    assert [(type(each.payload).__name__, each.payload.unit_id) for each in events.sent] == [("ShiftStarted", "county")]
+
+
+async def check_in_setup() -> tuple[RosterIndex, MemoryCheckIns, MemoryEvents]:
+    roster, check_ins, events = two_units(), MemoryCheckIns(), MemoryEvents()
+    await handlers.on_check_in_window(local("2026-12-02 07:59"), roster, TIMING, check_ins, events)
+    assert not events.sent
+    await handlers.on_check_in_window(local("2026-12-02 08:00"), roster, TIMING, check_ins, events)
+    await handlers.on_check_in_window(local("2026-12-02 08:10"), roster, TIMING, check_ins, events)
+    return roster, check_ins, events
+
+
+async def test_check_in_is_requested_30_minutes_before_the_shift_once() -> None:
+    """At 08:00 each incoming officer is asked to check in by 08:45; later sweeps do not ask again."""
+    _, _, events = await check_in_setup()
+    requests = events.of(CheckInRequested)
+    assert {(each.unit_id, each.officer.id) for each in requests} == {("city", "b"), ("county", "d")}
+    assert all(each.due_by == local("2026-12-02 08:45") for each in requests)
+
+
+async def test_no_check_in_by_the_end_of_the_grace_period_alerts_the_leader_and_city_duty_room() -> None:
+    """At 08:45 without a reply, CheckInMissed names officer, leader and the city's duty room, once."""
+    roster, check_ins, events = await check_in_setup()
+    await handlers.on_check_ins_due(local("2026-12-02 08:44"), roster, check_ins, events)
+    assert not events.of(CheckInMissed)
+    await handlers.on_check_ins_due(local("2026-12-02 08:45"), roster, check_ins, events)
+    await handlers.on_check_ins_due(local("2026-12-02 08:50"), roster, check_ins, events)
+    missed = {each.unit_id: each for each in events.of(CheckInMissed)}
+    assert set(missed) == {"city", "county"}
+    assert missed["county"].officer.id == "d" and missed["county"].leader.id == "w"
+    assert missed["county"].municipal_duty_room is not None
+    assert missed["county"].municipal_duty_room.name == "市民政局值班室"
+
+
+async def test_a_check_in_in_time_closes_it_and_nothing_is_missed() -> None:
+    """A reply from the officer's number before 08:45 closes the check-in; the due sweep then fires nothing."""
+    roster, check_ins, events = await check_in_setup()
+    shift_id = "county@2026-12-02T00:30:00+00:00"
+    officer = roster.person("d")
+    reply = CheckInReceived(
+        unit_id="county", shift_id=shift_id, phone=officer.phone, received_at=local("2026-12-02 08:40")
+    )
+    assert await handlers.on_check_in_received(reply, check_ins) is CheckInOutcome.CLOSED
+    await handlers.on_check_ins_due(local("2026-12-02 09:00"), roster, check_ins, events)
+    assert [each.unit_id for each in events.of(CheckInMissed)] == ["city"]
+
+
+async def test_a_reply_from_another_number_or_too_late_leaves_the_check_in_open() -> None:
+    """Only the officer's own number within the grace period counts; an unknown shift is reported as such."""
+    roster, check_ins, _ = await check_in_setup()
+    shift_id = "county@2026-12-02T00:30:00+00:00"
+    other = CheckInReceived(
+        unit_id="county", shift_id=shift_id, phone="+8613900009999", received_at=local("2026-12-02 08:40")
+    )
+    late = CheckInReceived(
+        unit_id="county", shift_id=shift_id, phone=roster.person("d").phone, received_at=local("2026-12-02 08:46")
+    )
+    unknown = CheckInReceived(
+        unit_id="county", shift_id="county@x", phone="+8613900009999", received_at=datetime.now(UTC)
+    )
+    assert await handlers.on_check_in_received(other, check_ins) is CheckInOutcome.OTHER_NUMBER
+    assert await handlers.on_check_in_received(late, check_ins) is CheckInOutcome.TOO_LATE
+    assert await handlers.on_check_in_received(unknown, check_ins) is CheckInOutcome.UNKNOWN_SHIFT
+    assert (await check_ins.get(shift_id)).received_at is None  # type: ignore[union-attr]
+
+
+async def test_an_override_that_keeps_the_roster_clean_is_recorded_and_restates_the_current_shift() -> None:
+    """A substitute entered now for the current officer is stored and the shift is restated with them."""
+    roster, events, ledger, versions = two_units(), MemoryEvents(), MemoryLedger(), MemoryVersions()
+    overrides = MemoryOverrideLog()
+    now = local("2026-12-02 10:00")
+    await handlers.on_roster_file("v1", "r.yaml", now, roster, versions, ledger, events)
+    events.sent.clear()
+    sick = override("county", "officer", "c", "2026-12-02 09:00", "2026-12-03 08:30", replaces="d")
+    issues = await handlers.on_override_entered(sick, now, (1, roster), versions, overrides, ledger, events)
+    assert issues == [] and overrides.overrides == [sick]
+    (restated,) = events.of(ShiftStarted)
+    assert restated.unit_id == "county" and restated.officer.id == "c" and restated.restated
+
+
+async def test_an_override_that_would_double_book_is_refused_and_changes_nothing() -> None:
+    """Putting the city's officer on duty in the county at the same time is refused with the reason; nothing stored."""
+    roster, events, ledger, versions = two_units(), MemoryEvents(), MemoryLedger(), MemoryVersions()
+    overrides = MemoryOverrideLog()
+    now = local("2026-12-02 10:00")
+    await handlers.on_roster_file("v1", "r.yaml", now, roster, versions, ledger, events)
+    events.sent.clear()
+    clash = override("county", "officer", "b", "2026-12-02 09:00", "2026-12-03 08:30")
+    issues = await handlers.on_override_entered(clash, now, (1, roster), versions, overrides, ledger, events)
+    assert any("double booking" in issue.message and "'b'" in issue.message for issue in issues)
+    assert overrides.overrides == [] and events.sent == []
+    stale = await handlers.on_override_entered(clash, now, (0, roster), versions, overrides, ledger, events)
+    assert "imported again" in stale[0].message
+    nothing = await handlers.on_override_entered(
+        clash, now, (None, roster), MemoryVersions(), overrides, ledger, events
+    )
+    assert "no roster imported" in nothing[0].message
+
+
+async def test_a_unit_whose_holiday_rotation_lacks_a_calendar_year_does_not_stop_the_others() -> None:
+    """In 2027 (not in chinese-calendar, no local file) the unit with a holiday rotation is skipped loudly; the other
+    unit's handover is still published, and a missed check-in still alerts the city's duty room."""
+    roster = index(
+        unit_roster("city", ["a", "b"], ["x", "y"], start=date(2026, 12, 1), kind=UnitKind.MUNICIPAL_BUREAU),
+        unit_roster("heads", ["c", "d"], ["z", "w"], start=date(2026, 12, 1), holiday_leaders=["h"]),
+    )
+    events, ledger, check_ins = MemoryEvents(), MemoryLedger(), MemoryCheckIns()
+    await handlers.on_startup(local("2027-01-02 10:00"), roster, ledger, events)
+    assert {each.unit_id for each in events.of(ShiftStarted)} == {"city"}
+    assert {each.unit_id for each in events.of(UnitUpdated)} == {"city", "heads"}
+    officer = roster.person("c")
+    due = CheckIn("heads@x", "heads", officer, local("2027-01-02 08:30"), local("2027-01-02 08:45"))
+    await check_ins.open(due, local("2027-01-02 08:00"))
+    await handlers.on_check_ins_due(local("2027-01-02 10:00"), roster, check_ins, events)
+    (missed,) = events.of(CheckInMissed)
+    assert missed.leader.name == "市民政局值班室" and missed.municipal_duty_room is not None
