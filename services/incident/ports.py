@@ -63,8 +63,10 @@ class Incidents(Protocol):
     async def save(self, incident: Incident) -> None:
         """Store the incident's changed facts and status (its intake fields never change)."""
 
-    async def open_of(self, unit_id: str, incident_type: IncidentType) -> list[Incident]:
-        """The unit's incidents of this type that are not closed."""
+    async def open_of(
+        self, unit_id: str, incident_type: IncidentType, external_id: str | None, occurred: tuple[datetime, datetime]
+    ) -> list[Incident]:
+        """The unit's incidents of this type that are not closed, with this external id or occurred in `occurred`."""
 
     async def append(self, incident_id: str, entry: TimelineEntry) -> None: ...
 

@@ -105,11 +105,19 @@ class MemoryIncidents:
     async def save(self, incident: Incident) -> None:
         self.incidents[incident.id] = dataclasses.replace(incident)
 
-    async def open_of(self, unit_id: str, incident_type: IncidentType) -> list[Incident]:
+    async def open_of(
+        self, unit_id: str, incident_type: IncidentType, external_id: str | None, occurred: tuple[datetime, datetime]
+    ) -> list[Incident]:
         return [
             dataclasses.replace(each)
             for each in self.incidents.values()
-            if each.unit_id == unit_id and each.type is incident_type and each.is_open
+            if each.unit_id == unit_id
+            and each.type is incident_type
+            and each.is_open
+            and (
+                (external_id is not None and each.external_id == external_id)
+                or occurred[0] <= each.occurred_at <= occurred[1]
+            )
         ]
 
     async def append(self, incident_id: str, entry: TimelineEntry) -> None:

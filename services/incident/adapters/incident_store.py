@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import IncidentType, ReportKind, Severity
@@ -89,10 +89,16 @@ class SqlIncidents:
             .values(**{name: columns[name] for name in _FACTS})
         )
 
-    async def open_of(self, unit_id: str, incident_type: IncidentType) -> list[Incident]:
+    async def open_of(
+        self, unit_id: str, incident_type: IncidentType, external_id: str | None, occurred: tuple[datetime, datetime]
+    ) -> list[Incident]:
         columns = self._incidents.c
+        near = columns.occurred_at.between(*occurred)
         query = select(self._incidents).where(
-            columns.unit_id == unit_id, columns.type == incident_type.value, columns.status != IncidentStatus.CLOSED
+            columns.unit_id == unit_id,
+            columns.type == incident_type.value,
+            columns.status != IncidentStatus.CLOSED,
+            or_(near, columns.external_id == external_id) if external_id is not None else near,
         )
         return [_incident_of(row) for row in await self._session.execute(query)]
 

@@ -38,6 +38,10 @@ class DedupPolicy:
 
     window: timedelta = timedelta(minutes=60)
 
+    def near(self, occurred_at: datetime) -> tuple[datetime, datetime]:
+        """The occurred-at range an incident must fall in to be joined without a matching external id."""
+        return occurred_at - self.window, occurred_at + self.window
+
     def match(
         self, open_incidents: Iterable[Incident], occurred_at: datetime, external_id: str | None
     ) -> Incident | None:

@@ -42,7 +42,9 @@ async def on_report_incident(
     unit = await ports.directory.lock_unit(command.unit_id)
     if unit is None:
         raise IntakeRefused("unit_id", f"unknown unit {command.unit_id!r}: it is not in the unit directory")
-    open_incidents = await ports.incidents.open_of(unit.id, command.type)
+    open_incidents = await ports.incidents.open_of(
+        unit.id, command.type, command.external_id, rules.dedup.near(command.occurred_at)
+    )
     existing = rules.dedup.match(open_incidents, command.occurred_at, command.external_id)
     if existing is not None:
         await ports.incidents.append(existing.id, _joined(command, source, now))

@@ -1,0 +1,130 @@
+"""HTTP intake → the officer's first SMS arriving at the provider, against the raw Kafka floor.
+
+`python bench/e2e_latency.py [--seconds 60] [--rates 50,200,500]`, from the repository root. It starts the
+whole system (embedded broker, the three services as processes, the fake Twilio that the real SDK calls),
+measures (a) the raw floor: aiokafka produce → consume → produce → consume across two topics on the same
+broker; (b) intake → first provider request at each rate; (c) CPU and RSS per service. It ends with one
+JSON line: `floor_p99_ms`, and per rate `p50_ms`, `p99_ms`, `ratio_p99`, `backlog_growing`, `rss_mb`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from bench.bench_stack import TOKEN, BenchSystem, process_sample, running_system
+from bench.kafka_floor import measure_floor, percentile
+
+DRAIN_S = 30
+
+
+async def post_incident(client: httpx.AsyncClient, system: BenchSystem, n: int, sent: dict[int, float]) -> bool:
+    body = system.incident_body(n, datetime.now(UTC).isoformat())
+    sent[n] = time.monotonic()
+    try:
+        response = await client.post(system.url("incident", "/incidents"), json=body)
+    except httpx.HTTPError:
+        return False
+    return response.status_code in (200, 201)
+
+
+async def sample_processes(system: BenchSystem, rss: dict[str, float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for name, pid in system.pids().items():
+            rss[name] = max(rss.get(name, 0.0), process_sample(pid)[1])
+        await asyncio.sleep(1)
+
+
+async def run_rate(system: BenchSystem, rate: int, seconds: int, first_n: int) -> dict[str, Any]:
+    sent: dict[int, float] = {}
+    rss: dict[str, float] = {}
+    cpu_before = {name: process_sample(pid)[0] for name, pid in system.pids().items()}
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_processes(system, rss, stop))
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
+        started = time.monotonic()
+        posts = []
+        for i in range(rate * seconds):
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            posts.append(asyncio.create_task(post_incident(client, system, first_n + i, sent)))
+        accepted = sum(await asyncio.gather(*posts))
+    elapsed = time.monotonic() - started
+    drained = await drain(system, sent)
+    stop.set()
+    await sampler
+    cpu = {
+        name: round(100 * (process_sample(pid)[0] - cpu_before[name]) / elapsed, 1)
+        for name, pid in system.pids().items()
+    }
+    return summarize(system, sent, accepted, drained) | {
+        "cpu_percent": cpu,
+        "rss_mb": {name: round(value, 1) for name, value in rss.items()},
+    }
+
+
+async def drain(system: BenchSystem, sent: dict[int, float]) -> bool:
+    """Wait until every incident's first SMS reached the provider; False if some had not after DRAIN_S."""
+    deadline = time.monotonic() + DRAIN_S
+    while time.monotonic() < deadline:
+        system.collect()
+        if all(n in system.first_sms_at for n in sent):
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+def summarize(system: BenchSystem, sent: dict[int, float], accepted: int, drained: bool) -> dict[str, Any]:
+    order = sorted(sent, key=sent.__getitem__)
+    latency = {n: (system.first_sms_at[n] - sent[n]) * 1000 for n in order if n in system.first_sms_at}
+    values = list(latency.values()) or [float("nan")]
+    third = max(1, len(order) // 3)
+    early = [latency[n] for n in order[:third] if n in latency]
+    late = [latency[n] for n in order[-third:] if n in latency]
+    growing = not drained or (
+        bool(early) and bool(late) and statistics.median(late) > 2 * statistics.median(early) + 50
+    )
+    return {
+        "sent": len(sent),
+        "accepted": accepted,
+        "reached_provider": len(latency),
+        "p50_ms": round(statistics.median(values), 1),
+        "p99_ms": round(percentile(values, 0.99), 1),
+        "backlog_growing": growing,
+    }
+
+
+async def main(seconds: int, rates: list[int]) -> dict[str, Any]:
+    async with running_system() as system:
+        floor = await measure_floor(system.stack.broker.bootstrap, messages=2000, rate_per_s=200)
+        print(f"floor: {floor}", file=sys.stderr)
+        results: dict[str, Any] = {}
+        first_n = 0
+        for rate in rates:
+            result = await run_rate(system, rate, seconds, first_n)
+            result["ratio_p99"] = round(result["p99_ms"] / floor["floor_p99_ms"], 2)
+            print(f"{rate}/s: {result}", file=sys.stderr)
+            results[str(rate)] = result
+            first_n += rate * seconds
+        return {**floor, "seconds_per_rate": seconds, "rates": results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--rates", default="50,200,500")
+    arguments = parser.parse_args()
+    figures = asyncio.run(main(arguments.seconds, [int(rate) for rate in arguments.rates.split(",")]))
+    print(json.dumps(figures, ensure_ascii=False))
