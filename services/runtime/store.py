@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 __all__ = ["Store"]
+
+WRITER_WAIT_S = 30
 
 
 class Store:
@@ -26,7 +27,7 @@ class Store:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Waiting for it on an asyncio lock costs nothing; waiting in
         # SQLite's busy handler sleeps in steps of up to 100 ms and, under load, wastes most of the time.
-        self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else contextlib.nullcontext()
+        self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -39,8 +40,25 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on leaving, rolled back on an error."""
-        async with self._one_writer, self._sessions() as session, session.begin():
+        async with self._writer_turn(), self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        if self._one_writer is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(WRITER_WAIT_S):
+                await self._one_writer.acquire()
+        except TimeoutError:
+            raise TimeoutError(
+                f"waited {WRITER_WAIT_S} s for the SQLite writer (a transaction inside another?)"
+            ) from None
+        try:
+            yield
+        finally:
+            self._one_writer.release()
 
     async def ping(self) -> bool:
         try:
