@@ -1,0 +1,1 @@
+"""The notifier: escalation runs by SMS and voice until a person acknowledges."""

@@ -1,0 +1,152 @@
+"""Notification attempts: written before a provider hears of them, updated with what it answered."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from services.notifier.adapters.tables import Rows
+
+__all__ = ["AttemptRows", "NewAttempt"]
+
+
+@dataclass(frozen=True)
+class NewAttempt:
+    run_id: str
+    track_id: int
+    step: int
+    role: str
+    name: str
+    to: str
+    channel: str
+    reply_code: str | None
+    first_of_run: bool
+    fallback_of: str | None = None
+
+
+class AttemptRows(Rows):
+    """One SMS or call to one person for one step; `dispatching` with a lease while a provider is called."""
+
+    async def add_attempts(self, attempts: Sequence[NewAttempt], now: datetime) -> list[str]:
+        """Insert many attempts in one statement; returns their ids in order."""
+        ids = [str(uuid.uuid4()) for _ in attempts]
+        if attempts:
+            rows = [
+                {"id": attempt_id, "status": "pending", "status_rank": -1, "dispatches": 0, "created_at": now,
+                 "not_before": now, "provider": None, "provider_ref": None, "error_code": None, "error": None,
+                 "sent_at": None, "finished_at": None, **attempt.__dict__}
+                for attempt_id, attempt in zip(ids, attempts, strict=True)
+            ]  # fmt: skip
+            await (await self.session.connection()).execute(insert(self.t.attempts), rows)
+        return ids
+
+    async def add_attempt(self, attempt: NewAttempt, now: datetime) -> str:
+        attempt_id = str(uuid.uuid4())
+        await self.session.execute(
+            insert(self.t.attempts).values(
+                id=attempt_id,
+                status="pending",
+                status_rank=-1,
+                dispatches=0,
+                created_at=now,
+                not_before=now,
+                **attempt.__dict__,
+            )
+        )
+        return attempt_id
+
+    async def attempted_pairs(self, run_ids: Collection[str]) -> set[tuple[str, str]]:
+        """(run id, number) of every attempt these runs already made."""
+        attempts = self.t.attempts.c
+        query = select(attempts.run_id, attempts.to).where(attempts.run_id.in_(list(run_ids))).distinct()
+        return {(row.run_id, row.to) for row in (await self.session.execute(query)).all()}
+
+    async def attempt(self, attempt_id: str) -> Any:
+        query = select(self.t.attempts).where(self.t.attempts.c.id == attempt_id)
+        return (await self.session.execute(query)).one_or_none()
+
+    async def attempts_of(self, run_id: str) -> list[Any]:
+        query = select(self.t.attempts).where(self.t.attempts.c.run_id == run_id).order_by(self.t.attempts.c.created_at)
+        return list((await self.session.execute(query)).all())
+
+    async def claim_pending_attempts(self, now: datetime, limit: int, lease: timedelta) -> list[Any]:
+        """Attempts to hand to a provider: new ones, and ones whose dispatcher died mid-call (lease ran out)."""
+        attempts = self.t.attempts.c
+        query = (
+            select(self.t.attempts)
+            .where(attempts.status.in_(("pending", "dispatching")), attempts.not_before <= now)
+            .order_by(attempts.not_before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self.session.execute(query)).all())
+        if rows:
+            await self.session.execute(
+                update(self.t.attempts)
+                .where(attempts.id.in_([row.id for row in rows]))
+                .values(status="dispatching", not_before=now + lease, dispatches=attempts.dispatches + 1)
+            )
+        return rows
+
+    async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]:
+        attempts = self.t.attempts.c
+        rows = await self.session.execute(
+            select(attempts.id, attempts.status).where(attempts.id.in_(list(attempt_ids)))
+        )
+        return {row.id: row.status for row in rows.all()}
+
+    async def mark_sent(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
+        """(attempt id, status, provider, provider ref, sent at) for many attempts in one statement."""
+        if not rows:
+            return
+        attempts = self.t.attempts.c
+        statement = (
+            update(self.t.attempts)
+            .where(attempts.id == bindparam("attempt_id"))
+            .values(status=bindparam("new_status"), provider=bindparam("by"), provider_ref=bindparam("ref"),
+                    sent_at=bindparam("at"))
+        )  # fmt: skip
+        values = [{"attempt_id": a, "new_status": s, "by": p, "ref": r, "at": t} for a, s, p, r, t in rows]
+        await (await self.session.connection()).execute(statement, values)
+
+    async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
+        await self.session.execute(
+            update(self.t.attempts).where(self.t.attempts.c.id == attempt_id).values(status="pending", not_before=until)
+        )
+
+    async def sms_sent_to(self, phone: str, since: datetime) -> list[datetime]:
+        attempts = self.t.attempts.c
+        query = select(attempts.sent_at).where(
+            attempts.to == phone, attempts.channel == "sms", attempts.sent_at.is_not(None), attempts.sent_at > since
+        )
+        return [row.sent_at for row in (await self.session.execute(query)).all()]
+
+    async def update_attempt(self, attempt_id: str, **values: Any) -> None:
+        await self.session.execute(update(self.t.attempts).where(self.t.attempts.c.id == attempt_id).values(**values))
+
+    async def cancel_pending_attempts(self, track_ids: Sequence[int], now: datetime) -> None:
+        attempts = self.t.attempts.c
+        await self.session.execute(
+            update(self.t.attempts)
+            .where(attempts.track_id.in_(track_ids), attempts.status == "pending")
+            .values(status="canceled", finished_at=now)
+        )
+
+    async def attempt_by_ref(self, ref: str) -> Any:
+        """The attempt a provider knows by `ref` (its message or call id)."""
+        query = select(self.t.attempts).where(self.t.attempts.c.provider_ref == ref)
+        return (await self.session.execute(query)).first()
+
+    async def stuck_sms(self, before: datetime, limit: int) -> list[Any]:
+        attempts = self.t.attempts.c
+        query = (
+            select(self.t.attempts)
+            .where(attempts.channel == "sms", attempts.status == "sent", attempts.sent_at < before)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).all())

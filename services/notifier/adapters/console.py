@@ -1,0 +1,75 @@
+"""The console provider, the embedded default: prints what a phone would show and keeps a JSON-lines record.
+
+Each SMS or call is one line in `<data_dir>/console/messages.jsonl`, with the webhook URLs a simulated
+phone would call back. It reports delivery at once (an SMS delivered, a call answered), so runs move on
+as they would with a real provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from services.notifier.ports import OutboundCall, OutboundSms, SendResult
+
+__all__ = ["ConsoleProvider"]
+
+
+class ConsoleProvider:
+    name = "console"
+
+    def __init__(self, data_dir: Path, inbound_sms_url: str, console: Console | None = None) -> None:
+        self.path = data_dir / "console" / "messages.jsonl"
+        self._inbound_sms_url = inbound_sms_url
+        self._console = console or Console(stderr=True)
+        self._lock = asyncio.Lock()
+
+    async def send_sms(self, sms: OutboundSms) -> SendResult:
+        ref = "console-" + uuid.uuid4().hex
+        self._console.print(f"[bold cyan]SMS → {sms.to}[/bold cyan] {sms.text}")
+        await self._record(
+            {
+                "kind": "sms",
+                "ref": ref,
+                "attempt_id": sms.attempt_id,
+                "to": sms.to,
+                "text": sms.text,
+                "reply_url": self._inbound_sms_url,
+                "status_callback_url": sms.status_callback_url,
+            }
+        )
+        return SendResult(self.name, ref, "delivered")
+
+    async def sms_status(self, ref: str) -> str:
+        return "delivered"
+
+    async def place_call(self, call: OutboundCall) -> SendResult:
+        ref = "console-" + uuid.uuid4().hex
+        self._console.print(f"[bold magenta]CALL → {call.to}[/bold magenta] {call.script}")
+        await self._record(
+            {
+                "kind": "voice",
+                "ref": ref,
+                "attempt_id": call.attempt_id,
+                "to": call.to,
+                "script": call.script,
+                "twiml_url": call.twiml_url,
+                "status_callback_url": call.status_callback_url,
+            }
+        )
+        return SendResult(self.name, ref, "delivered")
+
+    async def _record(self, line: dict[str, Any]) -> None:
+        text = json.dumps(line, ensure_ascii=False) + "\n"
+        async with self._lock:
+            await asyncio.to_thread(self._append, text)
+
+    def _append(self, text: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(text)

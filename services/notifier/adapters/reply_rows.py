@@ -1,0 +1,77 @@
+"""Reply codes (per recipient and run, reused only once their run or incident is over) and inbound texts."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select
+
+from services.notifier.adapters.tables import Rows
+
+__all__ = ["ReplyRows", "fresh_code"]
+
+OPEN = "open"
+
+
+class ReplyRows(Rows):
+    """What an inbound SMS can be matched against, and what came in."""
+
+    async def codes_of(self, phones: Collection[str]) -> list[Any]:
+        """Every code currently issued to these numbers: (phone, code, run_id)."""
+        codes = self.t.reply_codes.c
+        query = select(codes.phone, codes.code, codes.run_id).where(codes.phone.in_(list(phones)))
+        return list((await self.session.execute(query)).all())
+
+    async def add_codes(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await (await self.session.connection()).execute(insert(self.t.reply_codes), list(rows))
+
+    async def code_holder(self, phone: str, code: str) -> Any:
+        codes = self.t.reply_codes.c
+        return (
+            await self.session.execute(select(self.t.reply_codes).where(codes.phone == phone, codes.code == code))
+        ).first()
+
+    async def latest_open_alert(self, phone: str) -> Any:
+        """The newest code issued to this number whose track still waits for an acknowledgement."""
+        codes, tracks = self.t.reply_codes.c, self.t.tracks.c
+        query = (
+            select(self.t.reply_codes)
+            .join(self.t.tracks, and_(tracks.id == codes.track_id))
+            .where(codes.phone == phone, tracks.state == OPEN)
+            .order_by(codes.issued_at.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).first()
+
+    async def free_codes(self, run_ids: Sequence[str]) -> None:
+        await self.session.execute(delete(self.t.reply_codes).where(self.t.reply_codes.c.run_id.in_(run_ids)))
+
+    async def inbound_seen(self, ref: str) -> bool:
+        """This provider message was handled before (the provider retried its webhook)."""
+        query = select(self.t.inbound.c.id).where(self.t.inbound.c.provider_ref == ref)
+        return (await self.session.execute(query)).first() is not None
+
+    async def record_inbound(self, phone: str, text: str, meaning: str, ref: str | None, now: datetime) -> None:
+        await self.session.execute(
+            insert(self.t.inbound).values(phone=phone, text=text, meaning=meaning, provider_ref=ref, received_at=now)
+        )
+
+    async def unknown_replies_since(self, phone: str, since: datetime) -> list[datetime]:
+        inbound = self.t.inbound.c
+        query = select(inbound.received_at).where(
+            inbound.phone == phone, inbound.meaning == "unknown", inbound.received_at > since
+        )
+        return [row.received_at for row in (await self.session.execute(query)).all()]
+
+
+def fresh_code(taken: set[str]) -> str:
+    """A 4-digit code not in `taken` (the codes this number holds now)."""
+    for _ in range(100):
+        code = f"{secrets.randbelow(9000) + 1000}"
+        if code not in taken:
+            return code
+    return next(f"{number}" for number in range(1000, 10000) if f"{number}" not in taken)

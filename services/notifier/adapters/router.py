@@ -1,0 +1,37 @@
+"""Routing by number: +86 numbers go to the domestic provider, every other number to the default one.
+
+Adding the Aliyun adapter is one more entry in `providers` and `domestic_provider=aliyun` in the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.notifier.ports import OutboundCall, OutboundSms, Provider, SendResult
+
+__all__ = ["Router"]
+
+DOMESTIC_PREFIX = "+86"
+
+
+@dataclass
+class Router:
+    """Implements SmsSender and VoiceCaller by handing each request to the provider its number routes to."""
+
+    providers: Mapping[str, Provider]
+    default: str
+    domestic: str
+    name: str = "router"
+
+    def provider_for(self, phone: str) -> Provider:
+        return self.providers[self.domestic if phone.startswith(DOMESTIC_PREFIX) else self.default]
+
+    async def send_sms(self, sms: OutboundSms) -> SendResult:
+        return await self.provider_for(sms.to).send_sms(sms)
+
+    async def place_call(self, call: OutboundCall) -> SendResult:
+        return await self.provider_for(call.to).place_call(call)
+
+    async def sms_status_via(self, provider: str, ref: str) -> str:
+        return await self.providers[provider].sms_status(ref)

@@ -1,0 +1,171 @@
+"""Runs and their tracks in the notifier's database; `RunRepository` is the one door to all the notifier's rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, or_, select, update
+
+from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
+from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
+from services.notifier.adapters.tables import Rows
+from services.notifier.domain import Contact
+
+__all__ = ["NewAttempt", "NewRun", "NewTrack", "RunRepository", "RunRows", "fresh_code"]
+
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class NewTrack:
+    """One line of a run: in `any` runs the only one; in `each` runs one per recipient."""
+
+    unit_id: str
+    label: str
+    contacts: dict[str, Contact]
+
+
+@dataclass(frozen=True)
+class NewRun:
+    subject: str
+    subject_id: str
+    unit_id: str
+    policy: str
+    sms_text: str
+    voice_script: str
+    tracks: Sequence[NewTrack]
+    major: bool = False
+
+
+def contacts_to_json(contacts: dict[str, Contact]) -> dict[str, Any]:
+    return {role: {"name": c.name, "phone": c.phone, "person_id": c.person_id} for role, c in contacts.items()}
+
+
+def contacts_from_json(document: dict[str, Any]) -> dict[str, Contact]:
+    return {role: Contact(**value) for role, value in document.items()}
+
+
+class RunRows(Rows):
+    """Runs and tracks: the timers of escalation (a track's `due_at`)."""
+
+    async def add_run(self, run: NewRun, now: datetime, first_due: datetime | None = None) -> str:
+        """Record a run and its tracks; the first step falls due at `first_due` (default: now)."""
+        run_id = str(uuid.uuid4())
+        await self.session.execute(
+            insert(self.t.runs).values(
+                id=run_id,
+                subject=run.subject,
+                subject_id=run.subject_id,
+                unit_id=run.unit_id,
+                policy=run.policy,
+                major=run.major,
+                sms_text=run.sms_text,
+                voice_script=run.voice_script,
+                state=OPEN,
+                created_at=now,
+            )
+        )
+        for track in run.tracks:
+            await self.session.execute(
+                insert(self.t.tracks).values(
+                    run_id=run_id,
+                    unit_id=track.unit_id,
+                    label=track.label,
+                    contacts=contacts_to_json(track.contacts),
+                    state=OPEN,
+                    next_step=0,
+                    due_at=first_due or now,
+                )
+            )
+        return run_id
+
+    async def run(self, run_id: str) -> Any:
+        return (await self.session.execute(select(self.t.runs).where(self.t.runs.c.id == run_id))).one_or_none()
+
+    async def runs_by_id(self, run_ids: Collection[str]) -> dict[str, Any]:
+        rows = await self.session.execute(select(self.t.runs).where(self.t.runs.c.id.in_(list(run_ids))))
+        return {row.id: row for row in rows.all()}
+
+    async def open_runs_for(self, subject_ids: Sequence[str], subjects: Sequence[str]) -> list[Any]:
+        query = select(self.t.runs).where(
+            self.t.runs.c.subject_id.in_(subject_ids), self.t.runs.c.subject.in_(subjects), self.t.runs.c.state == OPEN
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def runs_for_subject(self, subject: str, subject_id: str) -> list[Any]:
+        runs = self.t.runs.c
+        query = select(self.t.runs).where(runs.subject == subject, runs.subject_id == subject_id)
+        return list((await self.session.execute(query)).all())
+
+    async def runs_for_incident(self, incident_id: str) -> list[Any]:
+        runs = self.t.runs.c
+        query = select(self.t.runs).where(or_(runs.subject_id == incident_id, runs.subject_id.like(incident_id + "/%")))
+        return list((await self.session.execute(query)).all())
+
+    async def end_run(self, run_id: str, state: str, now: datetime) -> None:
+        await self.session.execute(
+            update(self.t.runs).where(self.t.runs.c.id == run_id).values(state=state, ended_at=now)
+        )
+
+    async def tracks_of(self, run_id: str) -> list[Any]:
+        query = select(self.t.tracks).where(self.t.tracks.c.run_id == run_id).order_by(self.t.tracks.c.id)
+        return list((await self.session.execute(query)).all())
+
+    async def track(self, track_id: int) -> Any:
+        return (await self.session.execute(select(self.t.tracks).where(self.t.tracks.c.id == track_id))).one_or_none()
+
+    async def claim_due_tracks(self, now: datetime, limit: int) -> list[Any]:
+        """Open tracks whose next step is due; another replica skips the rows this transaction holds."""
+        tracks = self.t.tracks.c
+        query = (
+            select(self.t.tracks)
+            .where(tracks.state == OPEN, tracks.due_at <= now)
+            .order_by(tracks.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def advance_tracks(self, advances: Sequence[tuple[int, int, datetime]]) -> None:
+        """(track id, next step, due at) for many tracks in one statement."""
+        if not advances:
+            return
+        statement = (
+            update(self.t.tracks)
+            .where(self.t.tracks.c.id == bindparam("track_id"))
+            .values(next_step=bindparam("next"), due_at=bindparam("due"))
+        )
+        rows = [{"track_id": track, "next": step, "due": due} for track, step, due in advances]
+        await (await self.session.connection()).execute(statement, rows)
+
+    async def bring_track_forward(self, track_id: int, step_done: int, now: datetime) -> None:
+        """The step's call failed: the next step need not wait out its full time."""
+        tracks = self.t.tracks.c
+        await self.session.execute(
+            update(self.t.tracks)
+            .where(tracks.id == track_id, tracks.state == OPEN, tracks.next_step == step_done + 1, tracks.due_at > now)
+            .values(due_at=now)
+        )
+
+    async def end_track(self, track_id: int, state: str, ack: dict[str, Any] | None = None) -> bool:
+        """Close an open track; False when it was no longer open (somebody was first)."""
+        tracks = self.t.tracks.c
+        result = await self.session.execute(
+            update(self.t.tracks)
+            .where(tracks.id == track_id, tracks.state == OPEN)
+            .values(state=state, due_at=None, **(ack or {}))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def open_track_count(self, run_id: str) -> int:
+        tracks = self.t.tracks.c
+        query = select(func.count()).where(tracks.run_id == run_id, tracks.state == OPEN)
+        return int((await self.session.execute(query)).scalar_one())
+
+
+class RunRepository(RunRows, AttemptRows, ReplyRows):
+    """Every query the notifier makes about runs, attempts, reply codes and inbound texts, in one transaction."""

@@ -1,0 +1,91 @@
+"""Twilio through its SDK's async client; the API base URL is configurable (a fake Twilio in tests)."""
+
+from __future__ import annotations
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from services.notifier.ports import (
+    DeliveryError,
+    OutboundCall,
+    OutboundSms,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    SendResult,
+)
+
+__all__ = ["TwilioProvider", "classify"]
+
+CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+def classify(error: TwilioRestException) -> DeliveryError:
+    """429 and 5xx are Twilio's or the network's fault (retry); any other 4xx is ours or the number's."""
+    code = str(error.code or error.status)
+    if error.status == 429 or error.status >= 500:
+        return RetryableDeliveryError(code, error.msg)
+    return PermanentDeliveryError(code, error.msg)
+
+
+class TwilioProvider:
+    name = "twilio"
+
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, base_url: str = "") -> None:
+        self._account_sid = account_sid
+        self._auth_token = auth_token
+        self._from = from_number
+        self._base_url = base_url
+        self._client: Client | None = None
+
+    def _api(self) -> Client:
+        # The aiohttp session must be created inside the running loop, so the client is made on first use.
+        if self._client is None:
+            client = Client(self._account_sid, self._auth_token, http_client=AsyncTwilioHttpClient(timeout=15))
+            if self._base_url:
+                client.api.base_url = self._base_url
+            self._client = client
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.http_client.close()
+            self._client = None
+
+    async def send_sms(self, sms: OutboundSms) -> SendResult:
+        try:
+            message = await self._api().messages.create_async(
+                to=sms.to, from_=self._from, body=sms.text, status_callback=sms.status_callback_url
+            )
+        except TwilioRestException as error:
+            raise classify(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RetryableDeliveryError("network", repr(error)) from error
+        return SendResult(self.name, str(message.sid), "sent")
+
+    async def sms_status(self, ref: str) -> str:
+        try:
+            message = await self._api().messages(ref).fetch_async()
+        except TwilioRestException as error:
+            raise classify(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RetryableDeliveryError("network", repr(error)) from error
+        return str(message.status)
+
+    async def place_call(self, call: OutboundCall) -> SendResult:
+        try:
+            placed = await self._api().calls.create_async(
+                to=call.to,
+                from_=self._from,
+                url=call.twiml_url,
+                method="POST",
+                status_callback=call.status_callback_url,
+                status_callback_event=CALL_EVENTS,
+                status_callback_method="POST",
+            )
+        except TwilioRestException as error:
+            raise classify(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RetryableDeliveryError("network", repr(error)) from error
+        return SendResult(self.name, str(placed.sid), "sent")

@@ -1,0 +1,135 @@
+"""Twilio's webhooks: inbound SMS, call TwiML and key presses, status callbacks.
+
+Every request must carry a valid `X-Twilio-Signature` over the public URL and its form fields, made with
+one of the configured auth tokens (several, for rotation). A forged or unsigned request gets 403 and a log
+line, and nothing else happens. In console mode the same holds, with the dev token (settings.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import structlog
+from fastapi import APIRouter, HTTPException, Request, Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+from schemas.values import parse_phone
+from services.notifier.domain import UnknownReplyLimit
+from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
+from services.notifier.handlers.answers import on_inbound_sms, on_key_press
+from services.notifier.handlers.dispatch import OpenWork, Webhooks
+from services.notifier.handlers.outcomes import on_status
+from services.notifier.handlers.work import Work
+
+__all__ = ["SignatureCheck", "webhook_routes"]
+
+log = structlog.get_logger(__name__)
+SIGNATURE_HEADER = "X-Twilio-Signature"
+TWIML = "application/xml"
+
+
+class SignatureCheck:
+    def __init__(self, public_url: str, tokens: list[str]) -> None:
+        self._public_url = public_url.rstrip("/")
+        self._validators = [RequestValidator(token) for token in tokens]
+
+    async def verified_form(self, request: Request) -> dict[str, str]:
+        """The request's form fields, if Twilio (or whoever holds a token) signed it; HTTP 403 otherwise."""
+        # Twilio posts application/x-www-form-urlencoded; parsed here so no multipart parser is needed.
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        url = self._public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not signature or not any(v.validate(url, form, signature) for v in self._validators):
+            log.warning("webhook rejected: forged or unsigned", path=request.url.path, signed=bool(signature))
+            raise HTTPException(status_code=403, detail="invalid or missing X-Twilio-Signature")
+        return form
+
+
+def twiml(response: VoiceResponse | None = None) -> Response:
+    body = str(response) if response is not None else '<?xml version="1.0" encoding="UTF-8"?><Response />'
+    return Response(body, media_type=TWIML)
+
+
+def phone_or_raw(text: str) -> str:
+    try:
+        return parse_phone(text)
+    except ValueError:
+        return text
+
+
+def webhook_routes(
+    open_work: OpenWork,
+    check: SignatureCheck,
+    urls: Webhooks,
+    limit: UnknownReplyLimit,
+    after_commit: Callable[[], Awaitable[None]],
+) -> APIRouter:
+    router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
+
+    async def in_work(effect: Callable[[Work], Awaitable[Any]]) -> Any:
+        async with open_work() as work:
+            result = await effect(work)
+        await after_commit()
+        return result
+
+    @router.post("/sms")
+    async def inbound_sms(request: Request) -> Response:
+        form = await check.verified_form(request)
+        phone, body, ref = phone_or_raw(form.get("From", "")), form.get("Body", ""), form.get("MessageSid")
+        await in_work(lambda work: on_inbound_sms(work, phone, body, ref, limit))
+        return twiml()
+
+    @router.post("/sms/status")
+    async def sms_status(request: Request, attempt: str) -> Response:
+        form = await check.verified_form(request)
+        status = form.get("MessageStatus") or form.get("SmsStatus", "")
+        await in_work(lambda work: on_status(work, attempt, status, None, form.get("ErrorCode")))
+        return Response(status_code=204)
+
+    @router.post("/voice")
+    async def voice(request: Request, attempt: str) -> Response:
+        await check.verified_form(request)
+        script = await in_work(lambda work: voice_script(work, attempt))
+        response = VoiceResponse()
+        if script is None:
+            response.hangup()
+            return twiml(response)
+        gather = response.gather(num_digits=1, action=urls.url("voice/gather", attempt), method="POST", timeout=5)
+        gather.say(script, language=LANGUAGE)
+        gather.say(script, language=LANGUAGE)
+        response.say(NO_KEY_TEXT, language=LANGUAGE)
+        return twiml(response)
+
+    @router.post("/voice/gather")
+    async def gather(request: Request, attempt: str) -> Response:
+        form = await check.verified_form(request)
+        digits = form.get("Digits", "")
+        acknowledged = await in_work(lambda work: on_key_press(work, attempt, digits))
+        response = VoiceResponse()
+        if acknowledged or digits.strip() == "1":
+            response.say(THANKS_TEXT, language=LANGUAGE)
+            response.hangup()
+        else:
+            response.redirect(urls.url("voice", attempt), method="POST")
+        return twiml(response)
+
+    @router.post("/voice/status")
+    async def voice_status(request: Request, attempt: str) -> Response:
+        form = await check.verified_form(request)
+        sequence = int(form["SequenceNumber"]) if form.get("SequenceNumber", "").isdigit() else None
+        status = form.get("CallStatus", "")
+        await in_work(lambda work: on_status(work, attempt, status, sequence, form.get("ErrorCode")))
+        return Response(status_code=204)
+
+    return router
+
+
+async def voice_script(work: Work, attempt_id: str) -> str | None:
+    attempt = await work.runs.attempt(attempt_id)
+    if attempt is None:
+        return None
+    run = await work.runs.run(attempt.run_id)
+    return voice_twiml_script(run.voice_script)

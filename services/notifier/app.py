@@ -1,0 +1,193 @@
+"""Builds the notifier: store, providers, dispatcher, consumers, sweeps and the HTTP API with its webhooks."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import MetaData
+
+from schemas.broadcast import BroadcastSent
+from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.envelope import Envelope, Message
+from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
+from schemas.notify import DeliverReport, PlaceCall, SendSms
+from services.notifier.adapters.http import api_routes
+from services.notifier.adapters.providers import build_providers, build_router, close_providers
+from services.notifier.adapters.tables import NotifierTables
+from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
+from services.notifier.domain import PolicyBook, UnknownReplyLimit, load_policy_book
+from services.notifier.handlers import starts
+from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Webhooks, crash_point
+from services.notifier.handlers.escalation import fire_due_tracks
+from services.notifier.handlers.work import Work
+from services.notifier.ports import Provider
+from services.notifier.settings import Settings
+from services.runtime.inbox import Inbox
+from services.runtime.outbox import Outbox
+from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
+from services.runtime.store import Store
+
+__all__ = ["Notifier", "create_app", "load_policies"]
+
+NAME = "notifier"
+FIRE_BATCH = 500
+
+
+def load_policies(settings: Settings) -> PolicyBook:
+    if settings.policy_file is not None:
+        return load_policy_book(settings.policy_file.read_text(encoding="utf-8"))
+    return load_policy_book(files("services.notifier").joinpath("policies/default.yaml").read_text(encoding="utf-8"))
+
+
+class Notifier:
+    """Everything the notifier is made of, wired; `api` is what `dutywatch service notifier` serves."""
+
+    def __init__(
+        self, settings: Settings, clock: Clock = utc_now, providers: dict[str, Provider] | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.metadata = MetaData()
+        self.tables = NotifierTables(self.metadata)
+        self.outbox = Outbox(self.metadata)
+        self.policies = load_policies(settings)
+        self.webhooks = Webhooks(settings.public_url)
+        self.providers = providers or build_providers(settings, self.webhooks)
+        self.router = build_router(settings, self.providers)
+        self.dispatcher = Dispatcher(
+            self.open_work,
+            self.router,
+            self.router,
+            dict(self.providers),
+            self.webhooks,
+            DispatchSettings(
+                lease=timedelta(seconds=settings.dispatch_lease_s),
+                provider_attempts=settings.provider_attempts,
+                crash_at=settings.crash_at,
+            ),
+        )
+
+    @functools.cached_property
+    def runtime(self) -> ServiceRuntime:
+        """Made on first use: its Kafka clients must be created inside the running event loop."""
+        return ServiceRuntime(
+            name=self.settings.consumer_group,
+            store=Store(self.settings.store_url(NAME), self.metadata),
+            outbox=self.outbox,
+            inbox=Inbox(self.metadata),
+            kafka=self.settings.kafka,
+            routes=self.routes(),
+            sweeps=[
+                Sweep("escalation", self.sweep, self.settings.sweep_every_s),
+                Sweep("stuck-sms", self.poll_stuck, 30.0),
+            ],
+            clock=self.clock,
+        )
+
+    @contextlib.asynccontextmanager
+    async def open_work(self) -> AsyncIterator[Work]:
+        async with self.runtime.transaction() as session:
+            yield Work.open(session, self.tables, self.outbox, self.policies, self.clock())
+
+    async def sweep(self, now: datetime) -> int:
+        """Fire what is due, then hand the new attempts (and any left over) to the providers."""
+        fired = await self.fire_all_due()
+        if fired:
+            crash_point("after_step_recorded", self.settings.crash_at)
+        dispatched = 0
+        while handed := await self.dispatcher.dispatch_due():
+            dispatched += handed
+        return fired + dispatched
+
+    async def fire_all_due(self) -> int:
+        """Fire due tracks in batches of FIRE_BATCH, one transaction each, until none is due."""
+        fired = 0
+        while True:
+            async with self.open_work() as work:
+                batch = await fire_due_tracks(work, FIRE_BATCH)
+            fired += batch
+            if batch < FIRE_BATCH:
+                return fired
+
+    async def poll_stuck(self, now: datetime) -> int:
+        return await self.dispatcher.poll_stuck(timedelta(seconds=self.settings.stuck_after_s))
+
+    async def after_webhook(self) -> None:
+        """An answer may have queued a help SMS or a fallback: send it now rather than at the next sweep."""
+        await self.sweep(self.clock())
+
+    def handle(self, on: Callable[[Work, Any], Awaitable[None]]) -> Callable[[Envelope[Any]], Awaitable[None]]:
+        async def consume(envelope: Envelope[Any]) -> None:
+            async def effect(session: Any) -> None:
+                await on(Work.open(session, self.tables, self.outbox, self.policies, self.clock()), envelope.payload)
+
+            await self.runtime.once(envelope, effect)
+
+        return consume
+
+    def handle_command(
+        self, on: Callable[[Work, Any, str], Awaitable[None]]
+    ) -> Callable[[Envelope[Any]], Awaitable[None]]:
+        async def consume(envelope: Envelope[Any]) -> None:
+            async def effect(session: Any) -> None:
+                work = Work.open(session, self.tables, self.outbox, self.policies, self.clock())
+                await on(work, envelope.payload, str(envelope.event_id))
+
+            await self.runtime.once(envelope, effect)
+
+        return consume
+
+    def routes(self) -> dict[str, dict[type[Message], Callable[[Envelope[Any]], Awaitable[None]]]]:
+        return {
+            "notify.requests": {
+                SendSms: self.handle_command(starts.on_send_sms),
+                PlaceCall: self.handle_command(starts.on_place_call),
+                DeliverReport: self.handle(starts.on_deliver_report),
+                BroadcastSent: self.handle(starts.on_broadcast_sent),
+            },
+            "incident.events": {
+                IncidentReported: self.handle(starts.on_incident_reported),
+                IncidentAcknowledged: self.handle(starts.on_incident_acknowledged),
+                ReportDueSoon: self.handle(starts.on_report_due_soon),
+                ReportOverdue: self.handle(starts.on_report_overdue),
+                IncidentClosed: self.handle(starts.on_incident_closed),
+            },
+            "duty.alerts": {
+                CheckInRequested: self.handle(starts.on_check_in_requested),
+                CheckInMissed: self.handle(starts.on_check_in_missed),
+            },
+            "duty.shifts": {
+                ShiftStarted: self.handle(starts.on_shift_started),
+                ShiftEnded: self.handle(starts.on_shift_ended),
+            },
+            "duty.units": {UnitUpdated: self.handle(starts.on_unit_updated)},
+        }
+
+    def api(self) -> FastAPI:
+        api = FastAPI(title="dutywatch notifier", lifespan=self.lifespan)
+        check = SignatureCheck(self.settings.public_url, self.settings.webhook_tokens)
+        api.include_router(
+            webhook_routes(self.open_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook)
+        )
+        api.include_router(api_routes(self.open_work, self.settings.broadcast_unit_id, self.clock))
+        return api
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
+        self.runtime.mount_health(api)
+        await self.runtime.start()
+        try:
+            yield
+        finally:
+            await self.runtime.stop()
+            await close_providers(self.providers)
+
+
+def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
+    return Notifier(settings, clock).api()

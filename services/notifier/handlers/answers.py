@@ -1,0 +1,141 @@
+"""Acknowledgements: SMS replies (`1`, `确认`, `收到`, a reply code), key presses, and texts that are not replies."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+
+from schemas.broadcast import BroadcastAcknowledged
+from schemas.duty import CheckInReceived
+from schemas.notify import NotificationAcknowledged, ReplyMeaning, ReplyReceived, RunSubject, TextReceived
+from schemas.values import Channel
+from services.notifier.adapters.runs import NewRun, NewTrack
+from services.notifier.domain import Acknowledge, Contact, Reply, UnknownReplyLimit, read_reply
+from services.notifier.domain.texts import ALREADY_TEXT, help_sms
+from services.notifier.handlers.work import Work
+
+__all__ = ["UNKNOWN_UNIT", "acknowledge", "on_inbound_sms", "on_key_press"]
+
+log = structlog.get_logger(__name__)
+
+UNKNOWN_UNIT = "unknown"
+ACK_KEY = "1"
+
+
+async def on_inbound_sms(work: Work, phone: str, text: str, ref: str | None, limit: UnknownReplyLimit) -> None:
+    """Read an inbound SMS once: a reply acknowledges; a known person's other text is a report; else help."""
+    if ref is not None and await work.runs.inbound_seen(ref):
+        log.info("inbound SMS seen before; ignored", ref=ref)
+        return
+    reply = read_reply(text)
+    if reply is not None:
+        await on_reply(work, phone, text, reply, ref, limit)
+        return
+    sender = await work.directory.sender(phone)
+    if sender is None:
+        await on_unknown(work, phone, text, ref, limit)
+        return
+    await work.runs.record_inbound(phone, text, "text", ref, work.now)
+    received = TextReceived(
+        unit_id=sender.unit_id, from_=phone, person_id=sender.person_id, text=text, received_at=work.now
+    )
+    await work.publish(received)
+
+
+async def on_reply(work: Work, phone: str, text: str, reply: Reply, ref: str | None, limit: UnknownReplyLimit) -> None:
+    holder = await (work.runs.code_holder(phone, reply.code) if reply.code else work.runs.latest_open_alert(phone))
+    if holder is None:
+        await on_unknown(work, phone, text, ref, limit)
+        return
+    run = await work.runs.run(holder.run_id)
+    meaning = ReplyMeaning.CHECK_IN if run.subject == RunSubject.CHECK_IN else ReplyMeaning.ACK
+    await work.runs.record_inbound(phone, text, meaning.value, ref, work.now)
+    received = ReplyReceived(
+        unit_id=run.unit_id, from_=phone, text=text, meaning=meaning, run_id=run.id, received_at=work.now
+    )
+    await work.publish(received, run.subject_id)
+    if not await acknowledge(work, holder.track_id, phone, Channel.SMS):
+        await answer(work, phone, run.unit_id, ALREADY_TEXT)
+
+
+async def on_unknown(work: Work, phone: str, text: str, ref: str | None, limit: UnknownReplyLimit) -> None:
+    """A reply we cannot match: a short help answer, unless this number keeps sending them."""
+    earlier = await work.runs.unknown_replies_since(phone, work.now - limit.per)
+    await work.runs.record_inbound(phone, text, ReplyMeaning.UNKNOWN.value, ref, work.now)
+    sender = await work.directory.sender(phone)
+    unit_id = sender.unit_id if sender else UNKNOWN_UNIT
+    received = ReplyReceived(
+        unit_id=unit_id, from_=phone, text=text, meaning=ReplyMeaning.UNKNOWN, received_at=work.now
+    )
+    await work.publish(received)
+    if limit.should_answer(earlier, work.now):
+        await answer(work, phone, unit_id, help_sms())
+    else:
+        log.warning("unknown replies from this number are no longer answered", phone=phone, recent=len(earlier))
+
+
+async def answer(work: Work, phone: str, unit_id: str, text: str) -> None:
+    track = NewTrack(unit_id, "answer", {"recipient": Contact(phone, phone)})
+    run = NewRun(RunSubject.MESSAGE, f"answer/{uuid.uuid4()}", unit_id, "message_sms", text, text, [track])
+    await work.runs.add_run(run, work.now)
+
+
+async def on_key_press(work: Work, attempt_id: str, digits: str) -> bool:
+    """Pressing 1 in a call acknowledges; True when it did."""
+    attempt = await work.runs.attempt(attempt_id)
+    if attempt is None or digits.strip() != ACK_KEY:
+        return False
+    return await acknowledge(work, attempt.track_id, attempt.to, Channel.VOICE)
+
+
+async def acknowledge(work: Work, track_id: int, phone: str, channel: Channel) -> bool:
+    """Stop the track (and, in an `any` run, the whole run); publish who acknowledged and how."""
+    track = await work.runs.track(track_id)
+    run = await work.runs.run(track.run_id)
+    name = next((c["name"] for c in track.contacts.values() if c["phone"] == phone), None)
+    ack = {"acked_by": phone, "acked_name": name, "acked_channel": channel.value, "acked_at": work.now}
+    if not await work.runs.end_track(track_id, "acknowledged", ack):
+        return False
+    policy = work.policies.for_run(run.policy, run.unit_id)
+    stopped = [track_id]
+    if policy.acknowledge is Acknowledge.ANY:
+        for other in await work.runs.tracks_of(run.id):
+            if await work.runs.end_track(other.id, "stopped"):
+                stopped.append(other.id)
+    await work.runs.cancel_pending_attempts(stopped, work.now)
+    run_stopped = await work.runs.open_track_count(run.id) == 0
+    if run_stopped:
+        await work.runs.end_run(run.id, "acknowledged", work.now)
+        if run.subject != RunSubject.INCIDENT:
+            await work.runs.free_codes([run.id])
+    log.info("acknowledged", run_id=run.id, subject=run.subject, channel=channel.value, run_stopped=run_stopped)
+    await publish_acknowledgement(work, run, track, phone, name, channel, run_stopped)
+    return True
+
+
+async def publish_acknowledgement(
+    work: Work, run: Any, track: Any, phone: str, name: str | None, channel: Channel, run_stopped: bool
+) -> None:
+    acknowledged = NotificationAcknowledged(
+        unit_id=run.unit_id,
+        run_id=run.id,
+        subject=run.subject,
+        subject_id=run.subject_id,
+        by=phone,
+        person_name=name,
+        channel=channel,
+        acknowledged_at=work.now,
+        run_stopped=run_stopped,
+    )
+    await work.publish(acknowledged, run.subject_id)
+    if run.subject == RunSubject.BROADCAST:
+        unit_ack = BroadcastAcknowledged(
+            unit_id=track.unit_id, broadcast_id=run.subject_id, by=phone, person_name=name, acknowledged_at=work.now
+        )
+        await work.publish(unit_ack, run.subject_id)
+    if run.subject == RunSubject.CHECK_IN:
+        await work.publish(
+            CheckInReceived(unit_id=run.unit_id, shift_id=run.subject_id, phone=phone, received_at=work.now)
+        )

@@ -1,0 +1,215 @@
+"""Handing attempts to the providers, outside any transaction, and recording what they answered.
+
+Order, so that a crash loses nothing: the attempt row exists (pending) → it is claimed with a lease
+(dispatching) → the provider is called → the outcome is stored. A dispatcher that dies mid-call leaves the
+row dispatching; when the lease runs out another claims it and sends again, logged as a possible duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from schemas.notify import AttemptDelivered, AttemptSent
+from schemas.values import Channel
+from services.notifier.domain import RateLimit
+from services.notifier.domain.texts import alert_sms, voice_twiml_script
+from services.notifier.handlers.outcomes import fail_attempt, on_status, outcome_fields
+from services.notifier.handlers.work import Work
+from services.notifier.ports import (
+    DeliveryError,
+    OutboundCall,
+    OutboundSms,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    SendResult,
+    SmsSender,
+    SmsStatus,
+    VoiceCaller,
+)
+
+__all__ = ["DispatchSettings", "Dispatcher", "Job", "OpenWork", "Webhooks"]
+
+log = structlog.get_logger(__name__)
+
+OpenWork = Callable[[], AbstractAsyncContextManager[Work]]
+MAX_DISPATCHES = 2
+
+
+@dataclass(frozen=True)
+class Webhooks:
+    """The URLs a provider calls back, built from the public URL the webhooks are reached at."""
+
+    public_url: str
+
+    def url(self, path: str, attempt_id: str | None = None) -> str:
+        query = f"?attempt={attempt_id}" if attempt_id else ""
+        return f"{self.public_url.rstrip('/')}/webhooks/twilio/{path}{query}"
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    lease: timedelta = timedelta(seconds=30)
+    provider_attempts: int = 4
+    first_backoff_s: float = 0.2
+    batch: int = 200
+    concurrency: int = 20
+    crash_at: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """An attempt claimed for dispatch, with what it says."""
+
+    attempt: Any
+    run: Any
+    text: str
+    script: str
+
+
+def crash_point(name: str, configured: str) -> None:
+    """Fault injection for the crash tests: die here, as a SIGKILL would, when the setting names this point."""
+    if configured == name:
+        log.warning("fault injection: killing the process", crash_point=name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        open_work: OpenWork,
+        sms: SmsSender,
+        voice: VoiceCaller,
+        providers: dict[str, SmsStatus],
+        webhooks: Webhooks,
+        settings: DispatchSettings,
+        rate_limit: RateLimit | None = None,
+    ) -> None:
+        self._open_work = open_work
+        self._sms = sms
+        self._voice = voice
+        self._providers = providers
+        self._webhooks = webhooks
+        self._settings = settings
+        self._rate_limit = rate_limit or RateLimit()
+        self._slots = asyncio.Semaphore(settings.concurrency)
+
+    async def dispatch_due(self) -> int:
+        """Hand every claimable attempt to its provider, then record all outcomes in one transaction."""
+        jobs = await self._claim()
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self._dispatch(job) for job in jobs))
+        async with self._open_work() as work:
+            await self._record(work, [(job, outcome) for job, outcome in zip(jobs, outcomes, strict=True)])
+        return len(jobs)
+
+    async def _claim(self) -> list[Job]:
+        async with self._open_work() as work:
+            rows = await work.runs.claim_pending_attempts(work.now, self._settings.batch, self._settings.lease)
+            runs = await work.runs.runs_by_id({row.run_id for row in rows})
+            jobs = []
+            for row in rows:
+                if await self._held_back(work, row):
+                    continue
+                run = runs[row.run_id]
+                text, script = alert_sms(run.sms_text, row.reply_code), voice_twiml_script(run.voice_script)
+                jobs.append(Job(row, run, text, script))
+            return jobs
+
+    async def _held_back(self, work: Work, row: Any) -> bool:
+        """Per-recipient SMS rate limit; never for the first message of a run."""
+        if row.channel != Channel.SMS or row.first_of_run or row.status == "dispatching":
+            return False
+        sent = await work.runs.sms_sent_to(row.to, work.now - timedelta(hours=2))
+        allowed = self._rate_limit.next_allowed(sent, work.now, first_of_run=False)
+        if allowed <= work.now:
+            return False
+        log.info("SMS held back by the rate limit", attempt_id=row.id, until=allowed.isoformat())
+        await work.runs.postpone_attempt(row.id, allowed)
+        return True
+
+    async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
+        attempt = job.attempt
+        if attempt.status == "dispatching":
+            log.warning(
+                "possible duplicate: an earlier dispatcher stopped after claiming this attempt; sending again",
+                attempt_id=attempt.id, run_id=attempt.run_id, dispatches=attempt.dispatches + 1,
+            )  # fmt: skip
+            if attempt.dispatches + 1 > MAX_DISPATCHES:
+                return PermanentDeliveryError("unknown", "outcome unknown after repeated crashes; not sent again")
+        async with self._slots:
+            try:
+                result = await self._send(job)
+            except DeliveryError as error:
+                return error
+        crash_point("after_provider_call", self._settings.crash_at)
+        return result
+
+    async def _send(self, job: Job) -> SendResult:
+        attempt = job.attempt
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._settings.provider_attempts),
+            wait=wait_exponential(multiplier=self._settings.first_backoff_s, max=5),
+            retry=retry_if_exception_type(RetryableDeliveryError),
+            reraise=True,
+        )
+        async for try_ in retrying:
+            with try_:
+                if attempt.channel == Channel.SMS:
+                    sms = OutboundSms(attempt.id, attempt.to, job.text, self._webhooks.url("sms/status", attempt.id))
+                    return await self._sms.send_sms(sms)
+                call = OutboundCall(
+                    attempt.id, attempt.to, job.script,
+                    self._webhooks.url("voice", attempt.id), self._webhooks.url("voice/status", attempt.id),
+                )  # fmt: skip
+                return await self._voice.place_call(call)
+        raise AssertionError("unreachable: tenacity reraises")
+
+    async def _record(self, work: Work, outcomes: list[tuple[Job, SendResult | DeliveryError]]) -> None:
+        statuses = await work.runs.statuses_of([job.attempt.id for job, _ in outcomes])
+        sent_rows: list[tuple[str, str, str, str, datetime]] = []
+        events: list[AttemptSent | AttemptDelivered] = []
+        for job, outcome in outcomes:
+            attempt = job.attempt
+            if isinstance(outcome, DeliveryError):
+                permanent = isinstance(outcome, PermanentDeliveryError)
+                log.warning("attempt failed", attempt_id=attempt.id, code=outcome.code, permanent=permanent)
+                await fail_attempt(work, attempt, outcome.code, outcome.message, permanent, provider=None)
+                continue
+            # A status callback may have overtaken us: its outcome stands, we add what only we know.
+            still_ours = statuses.get(attempt.id) in ("dispatching", "pending")
+            status = ("delivered" if outcome.status == "delivered" else "sent") if still_ours else statuses[attempt.id]
+            sent_rows.append((attempt.id, status, outcome.provider, outcome.ref, work.now))
+            fields = outcome_fields(job.run, attempt, outcome.provider)
+            events.append(AttemptSent(**fields, provider_ref=outcome.ref, sent_at=work.now))
+            if still_ours and status == "delivered":
+                events.append(AttemptDelivered(**fields, delivered_at=work.now))
+        await work.runs.mark_sent(sent_rows)
+        await work.publish_many([(event, event.subject_id) for event in events])
+
+    async def poll_stuck(self, older_than: timedelta) -> int:
+        """Messages still `sent` after a while: ask their provider, as if its status callback had come."""
+        async with self._open_work() as work:
+            stuck = await work.runs.stuck_sms(work.now - older_than, self._settings.batch)
+        for attempt in stuck:
+            provider = self._providers.get(attempt.provider or "")
+            if provider is None:
+                continue
+            try:
+                status = await provider.sms_status(attempt.provider_ref)
+            except DeliveryError as error:
+                log.warning("could not poll a stuck SMS", attempt_id=attempt.id, error=str(error))
+                continue
+            async with self._open_work() as work:
+                await on_status(work, attempt.id, status, None, None)
+        return len(stuck)

@@ -1,0 +1,118 @@
+"""The escalation sweep: fire the steps that are due, write their attempts, end the runs that ran out.
+
+An attempt is a row before any provider hears of it; `dispatch.py` hands it over afterwards. A batch of
+due tracks is fired with a handful of statements, so that thousands of open runs stay on time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from schemas.notify import RunExhausted, RunSubject
+from services.notifier.adapters.runs import NewAttempt, contacts_from_json, fresh_code
+from services.notifier.domain import Acknowledge, Notification, Policy
+from services.notifier.handlers.work import Work
+
+__all__ = ["fire_due_tracks"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Firing:
+    """What one batch of due tracks sends, and how each track moves on."""
+
+    notifications: list[tuple[Any, int, int, Notification, Policy]] = field(default_factory=list)
+    advances: list[tuple[int, int, datetime]] = field(default_factory=list)
+    endings: list[tuple[Any, Any, Policy]] = field(default_factory=list)
+
+
+async def fire_due_tracks(work: Work, limit: int) -> int:
+    """Fire every due track (up to `limit`): its next step's attempts, or its end. Returns how many fired."""
+    tracks = await work.runs.claim_due_tracks(work.now, limit)
+    if not tracks:
+        return 0
+    runs = await work.runs.runs_by_id({track.run_id for track in tracks})
+    firing = Firing()
+    for track in tracks:
+        plan_track(work, firing, runs[track.run_id], track)
+    await add_attempts(work, firing.notifications)
+    await work.runs.advance_tracks(firing.advances)
+    for run, track, policy in firing.endings:
+        await end_track(work, run, track, policy)
+    return len(tracks)
+
+
+def plan_track(work: Work, firing: Firing, run: Any, track: Any) -> None:
+    policy = work.policies.for_run(run.policy, run.unit_id)
+    step = track.next_step
+    if step >= policy.total_steps:
+        firing.endings.append((run, track, policy))
+        return
+    notifications = policy.notifications(step, contacts_from_json(track.contacts), major=run.major)
+    firing.notifications.extend((run, track.id, step, notification, policy) for notification in notifications)
+    if not notifications:
+        log.warning("step reaches nobody; the next one fires now", run_id=run.id, step=step, subject=run.subject)
+    due = policy.due_after(step, work.now) if notifications else work.now
+    firing.advances.append((track.id, step + 1, due))
+
+
+async def add_attempts(work: Work, planned: list[tuple[Any, int, int, Notification, Policy]]) -> None:
+    """One attempt per notification, each with the recipient's reply code for its run (issued once)."""
+    if not planned:
+        return
+    phones = {notification.contact.phone for _, _, _, notification, _ in planned}
+    held = await work.runs.codes_of(phones)
+    code_of = {(row.phone, row.run_id): row.code for row in held}
+    taken: dict[str, set[str]] = {}
+    for row in held:
+        taken.setdefault(row.phone, set()).add(row.code)
+    attempted = await work.runs.attempted_pairs({run.id for run, *_ in planned})
+    attempts, new_codes = [], []
+    for run, track_id, step, notification, policy in planned:
+        phone = notification.contact.phone
+        code = None
+        if policy.acknowledge is not Acknowledge.NONE:
+            code = code_of.get((phone, run.id))
+            if code is None:
+                code = code_of[(phone, run.id)] = fresh_code(taken.setdefault(phone, set()))
+                taken[phone].add(code)
+                new_codes.append(
+                    {"phone": phone, "code": code, "run_id": run.id, "track_id": track_id,
+                     "subject_id": run.subject_id, "issued_at": work.now}
+                )  # fmt: skip
+        first = (run.id, phone) not in attempted
+        attempted.add((run.id, phone))
+        attempts.append(
+            NewAttempt(run.id, track_id, step, notification.role, notification.contact.name, phone,
+                       notification.channel.value, code, first)
+        )  # fmt: skip
+    await work.runs.add_codes(new_codes)
+    await work.runs.add_attempts(attempts, work.now)
+
+
+async def end_track(work: Work, run: Any, track: Any, policy: Policy) -> None:
+    """The last step's wait passed: the track is exhausted; the run too once no track is open."""
+    answered = policy.acknowledge is Acknowledge.NONE
+    await work.runs.end_track(track.id, "done" if answered else "exhausted")
+    if await work.runs.open_track_count(run.id):
+        return
+    if answered:
+        await work.runs.end_run(run.id, "done", work.now)
+        return
+    tracks = await work.runs.tracks_of(run.id)
+    await work.runs.end_run(run.id, "exhausted", work.now)
+    if run.subject != RunSubject.INCIDENT:
+        await work.runs.free_codes([run.id])
+    exhausted_tracks = {t.id for t in tracks if t.state == "exhausted"}
+    waiting = sorted({a.to for a in await work.runs.attempts_of(run.id) if a.track_id in exhausted_tracks})
+    log.warning("run exhausted: nobody acknowledged", run_id=run.id, subject=run.subject, subject_id=run.subject_id)
+    exhausted = RunExhausted(
+        unit_id=run.unit_id, run_id=run.id, subject=run.subject, subject_id=run.subject_id,
+        steps=policy.total_steps, unacknowledged=waiting, exhausted_at=work.now,
+    )  # fmt: skip
+    await work.publish(exhausted, correlation_id=run.subject_id)

@@ -1,0 +1,251 @@
+"""Events and commands that start, stop and close escalation runs, and the roster read models."""
+
+from __future__ import annotations
+
+import structlog
+
+from schemas.broadcast import BroadcastSent
+from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
+from schemas.notify import DeliverReport, PlaceCall, RunSubject, SendSms
+from schemas.values import Person, Recipient
+from services.notifier.adapters.runs import NewRun, NewTrack
+from services.notifier.domain import Contact
+from services.notifier.domain.texts import incident_texts, local_time, notice_texts
+from services.notifier.handlers.work import Work
+
+__all__ = [
+    "on_broadcast_sent",
+    "on_check_in_missed",
+    "on_check_in_requested",
+    "on_deliver_report",
+    "on_incident_acknowledged",
+    "on_incident_closed",
+    "on_incident_reported",
+    "on_place_call",
+    "on_report_due_soon",
+    "on_report_overdue",
+    "on_send_sms",
+    "on_shift_ended",
+    "on_shift_started",
+    "on_unit_updated",
+]
+
+log = structlog.get_logger(__name__)
+
+
+def contact(person: Person | Recipient | None) -> Contact | None:
+    if person is None:
+        return None
+    return Contact(name=person.name, phone=person.phone, person_id=getattr(person, "id", None))
+
+
+def only_filled(contacts: dict[str, Contact | None]) -> dict[str, Contact]:
+    return {role: person for role, person in contacts.items() if person is not None}
+
+
+async def unit_contacts(
+    work: Work, unit_id: str, policy: str, carried: dict[str, Contact | None]
+) -> dict[str, Contact]:
+    """What the event carries, completed from the directory: duty room, report recipients, named people."""
+    contacts = only_filled(carried)
+    unit = await work.directory.unit(unit_id)
+    if unit is not None:
+        parent = await work.directory.unit(unit.parent_id) if unit.parent_id else None
+        duty_room = (parent.duty_room if parent else None) or unit.duty_room
+        contacts = {**unit.recipients, **only_filled({"duty_room": duty_room}), **contacts}
+    for step in work.policies.for_run(policy, unit_id).steps:
+        for role in step.targets:
+            if role.startswith("person:") and role not in contacts:
+                person = await work.directory.person(role.removeprefix("person:"))
+                contacts.update(only_filled({role: person}))
+    return contacts
+
+
+async def start(work: Work, run: NewRun) -> str:
+    run_id = await work.runs.add_run(run, work.now)
+    log.info("run started", run_id=run_id, subject=run.subject, subject_id=run.subject_id, unit_id=run.unit_id)
+    return run_id
+
+
+async def on_incident_reported(work: Work, event: IncidentReported) -> None:
+    unit = await work.directory.unit_name(event.unit_id)
+    sms, voice = incident_texts(
+        unit, event.type.label, event.severity.label, event.location, event.summary, event.occurred_at
+    )
+    carried = {
+        "officer": contact(event.officer),
+        "leader": contact(event.leader),
+        "duty_room": contact(event.duty_room),
+    }
+    contacts = await unit_contacts(work, event.unit_id, "incident", carried)
+    run = NewRun(
+        RunSubject.INCIDENT,
+        event.incident_id,
+        event.unit_id,
+        "incident",
+        sms,
+        voice,
+        [NewTrack(event.unit_id, "incident", contacts)],
+        major=event.severity.is_major,
+    )
+    await start(work, run)
+
+
+async def on_incident_acknowledged(work: Work, event: IncidentAcknowledged) -> None:
+    """Acknowledged elsewhere (or through us): the incident's run stops if it is still open."""
+    for run in await work.runs.open_runs_for([event.incident_id], [RunSubject.INCIDENT]):
+        await stop_run(work, run.id, "acknowledged")
+
+
+async def on_incident_closed(work: Work, event: IncidentClosed) -> None:
+    """Every run of the incident ends, and their reply codes may be given out again."""
+    runs = await work.runs.runs_for_incident(event.incident_id)
+    for run in runs:
+        if run.state == "open":
+            await stop_run(work, run.id, "closed")
+    await work.runs.free_codes([run.id for run in runs])
+
+
+async def stop_run(work: Work, run_id: str, state: str) -> None:
+    tracks = await work.runs.tracks_of(run_id)
+    for track in tracks:
+        await work.runs.end_track(track.id, "stopped")
+    await work.runs.cancel_pending_attempts([track.id for track in tracks], work.now)
+    await work.runs.end_run(run_id, state, work.now)
+
+
+async def on_report_due_soon(work: Work, event: ReportDueSoon) -> None:
+    unit = await work.directory.unit_name(event.unit_id)
+    sms, voice = notice_texts(f"【{event.kind.label}将到期】{unit}", f"请于{local_time(event.due_at)}前报送", None)
+    carried = {"officer": contact(event.officer), "leader": contact(event.leader)}
+    contacts = await unit_contacts(work, event.unit_id, "report_due", carried)
+    subject_id = f"{event.incident_id}/{event.kind}"
+    run = NewRun(
+        RunSubject.REPORT_DUE,
+        subject_id,
+        event.unit_id,
+        "report_due",
+        sms,
+        voice,
+        [NewTrack(event.unit_id, "report_due", contacts)],
+    )
+    await start(work, run)
+
+
+async def on_report_overdue(work: Work, event: ReportOverdue) -> None:
+    unit = await work.directory.unit_name(event.unit_id)
+    sms, voice = notice_texts(
+        f"【{event.kind.label}迟报】{unit}", f"应于{local_time(event.due_at)}前报送，至今未报", None
+    )
+    carried = {
+        "officer": contact(event.officer),
+        "leader": contact(event.leader),
+        "municipal_bureau": contact(event.municipal_bureau),
+    }
+    contacts = await unit_contacts(work, event.unit_id, "report_overdue", carried)
+    subject_id = f"{event.incident_id}/{event.kind}"
+    run = NewRun(
+        RunSubject.REPORT_OVERDUE,
+        subject_id,
+        event.unit_id,
+        "report_overdue",
+        sms,
+        voice,
+        [NewTrack(event.unit_id, "report_overdue", contacts)],
+    )
+    await start(work, run)
+
+
+async def on_check_in_requested(work: Work, event: CheckInRequested) -> None:
+    sms = (
+        f"【值班签到】{event.officer.name}，您的值班{local_time(event.starts_at)}开始，请于{local_time(event.due_by)}前"
+    )
+    voice = f"{event.officer.name}，您的值班即将开始，请签到"
+    contacts = await unit_contacts(work, event.unit_id, "check_in", {"officer": contact(event.officer)})
+    run = NewRun(
+        RunSubject.CHECK_IN,
+        event.shift_id,
+        event.unit_id,
+        "check_in",
+        sms,
+        voice,
+        [NewTrack(event.unit_id, "check_in", contacts)],
+    )
+    await start(work, run)
+
+
+async def on_check_in_missed(work: Work, event: CheckInMissed) -> None:
+    unit = await work.directory.unit_name(event.unit_id)
+    sms, voice = notice_texts(f"【签到未到】{unit}", f"值班员{event.officer.name}未按时签到", event.due_by)
+    carried = {
+        "officer": contact(event.officer),
+        "leader": contact(event.leader),
+        "duty_room": contact(event.municipal_duty_room),
+    }
+    contacts = await unit_contacts(work, event.unit_id, "check_in_missed", carried)
+    run = NewRun(
+        RunSubject.CHECK_IN_MISSED,
+        event.shift_id,
+        event.unit_id,
+        "check_in_missed",
+        sms,
+        voice,
+        [NewTrack(event.unit_id, "check_in_missed", contacts)],
+    )
+    await start(work, run)
+
+
+async def on_deliver_report(work: Work, command: DeliverReport) -> None:
+    """Each recipient gets its own track: notified until it acknowledges."""
+    unit = await work.directory.unit_name(command.unit_id)
+    sms, voice = notice_texts(f"【{unit}{command.kind.label}】", command.text)
+    tracks = [
+        NewTrack(command.unit_id, recipient.role.value, {"recipient": Contact(recipient.name, recipient.phone)})
+        for recipient in command.recipients
+    ]
+    subject_id = f"{command.incident_id}/{command.kind}"
+    await start(work, NewRun(RunSubject.REPORT, subject_id, command.unit_id, "report", sms, voice, tracks))
+
+
+async def on_broadcast_sent(work: Work, event: BroadcastSent) -> None:
+    """Every targeted unit's on-duty officer gets a track of their own."""
+    await work.directory.add_broadcast(event)
+    on_duty = await work.directory.on_duty(event.target_unit_ids)
+    missing = sorted(set(event.target_unit_ids or ()) - set(on_duty))
+    if missing:
+        log.warning("broadcast targets units with nobody on duty", broadcast_id=event.broadcast_id, units=missing)
+    tracks = [
+        NewTrack(unit_id, unit_id, {"recipient": officer}) for unit_id, (officer, _leader) in sorted(on_duty.items())
+    ]
+    if not tracks:
+        log.error("broadcast reaches nobody: no shift known yet", broadcast_id=event.broadcast_id)
+        return
+    sms, voice = notice_texts(f"【{event.title}】", event.text)
+    await start(work, NewRun(RunSubject.BROADCAST, event.broadcast_id, event.unit_id, "broadcast", sms, voice, tracks))
+
+
+async def on_send_sms(work: Work, command: SendSms, message_id: str) -> None:
+    track = NewTrack(command.unit_id, "message", {"recipient": Contact(command.to, command.to)})
+    run = NewRun(RunSubject.MESSAGE, message_id, command.unit_id, "message_sms", command.text, command.text, [track])
+    await start(work, run)
+
+
+async def on_place_call(work: Work, command: PlaceCall, message_id: str) -> None:
+    track = NewTrack(command.unit_id, "message", {"recipient": Contact(command.to, command.to)})
+    run = NewRun(
+        RunSubject.MESSAGE, message_id, command.unit_id, "message_voice", command.script, command.script, [track]
+    )
+    await start(work, run)
+
+
+async def on_shift_started(work: Work, event: ShiftStarted) -> None:
+    await work.directory.shift_started(event)
+
+
+async def on_shift_ended(work: Work, event: ShiftEnded) -> None:
+    await work.directory.shift_ended(event)
+
+
+async def on_unit_updated(work: Work, event: UnitUpdated) -> None:
+    await work.directory.unit_updated(event)

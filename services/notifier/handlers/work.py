@@ -1,0 +1,58 @@
+"""What a handler works with: one transaction, the notifier's repositories, its policies and the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.envelope import Envelope, Message
+from schemas.topics import topic_for
+from services.notifier.adapters.directory import Directory
+from services.notifier.adapters.runs import RunRepository
+from services.notifier.adapters.tables import NotifierTables
+from services.notifier.domain import PolicyBook
+from services.runtime.outbox import Outbox
+
+__all__ = ["PRODUCER", "Work"]
+
+PRODUCER = "notifier"
+
+
+@dataclass
+class Work:
+    session: AsyncSession
+    runs: RunRepository
+    directory: Directory
+    outbox: Outbox
+    policies: PolicyBook
+    now: datetime
+
+    @classmethod
+    def open(
+        cls, session: AsyncSession, tables: NotifierTables, outbox: Outbox, policies: PolicyBook, now: datetime
+    ) -> Work:
+        return cls(session, RunRepository(session, tables), Directory(session, tables), outbox, policies, now)
+
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> None:
+        """Publish through the outbox: it leaves only if this transaction commits."""
+        envelope = Envelope.wrap(payload, producer=PRODUCER, occurred_at=self.now, correlation_id=correlation_id)
+        await self.outbox.put(self.session, envelope)
+
+    async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
+        """Like `publish` for many (payload, correlation id) pairs, in one statement.
+
+        The same rows `Outbox.put` writes; one executemany keeps a sweep of thousands of attempts fast.
+        """
+        rows = []
+        for payload, correlation_id in payloads:
+            envelope = Envelope.wrap(payload, producer=PRODUCER, occurred_at=self.now, correlation_id=correlation_id)
+            rows.append(
+                {"event_id": str(envelope.event_id), "topic": topic_for(payload).name, "key": envelope.key,
+                 "value": envelope.to_bytes(), "created_at": envelope.occurred_at}
+            )  # fmt: skip
+        if rows:
+            await (await self.session.connection()).execute(insert(self.outbox.table), rows)

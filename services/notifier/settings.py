@@ -1,0 +1,78 @@
+"""The notifier's settings, from `DUTYWATCH_NOTIFIER_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from services.runtime.settings import ServiceSettings
+
+__all__ = ["DEV_WEBHOOK_TOKEN", "Settings"]
+
+# Console mode still checks webhook signatures, with this token unless another is configured: a simulated
+# phone signs its requests with it (Twilio's RequestValidator over the public URL and the form fields).
+DEV_WEBHOOK_TOKEN = "dutywatch-dev-token"
+
+ProviderName = Literal["console", "twilio"]
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DUTYWATCH_NOTIFIER_", env_nested_delimiter="__", extra="ignore")
+
+    consumer_group: str = Field(
+        default="notifier", description="Kafka consumer group (and inbox name); replicas of one deployment share it."
+    )
+    http_port: int = Field(default=8103, description="Port of the notifier's HTTP API and webhooks.")
+    provider: ProviderName | None = Field(
+        default=None, description="Default provider; unset: twilio when an account sid is set, else console."
+    )
+    domestic_provider: ProviderName | None = Field(
+        default=None, description="Provider for +86 numbers (aliyun once it exists); unset: the default provider."
+    )
+    twilio_account_sid: str = Field(default="", description="Twilio account sid (AC…).")
+    twilio_auth_tokens: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Auth tokens, comma-separated; the first is used for API calls, all are accepted on webhooks.",
+    )
+    twilio_from_number: str = Field(default="", description="The number SMS and calls come from (E.164).")
+    twilio_api_base_url: str = Field(default="", description="Twilio API base URL; empty: Twilio's own.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8103", description="Base URL the webhooks are reached at (signatures cover it)."
+    )
+    broadcast_unit_id: str = Field(default="city-bureau", description="The bureau a broadcast is sent from.")
+    policy_file: Path | None = Field(default=None, description="Escalation policies YAML; unset: the shipped default.")
+    sweep_every_s: float = Field(default=0.5, gt=0, description="How often due steps and attempts are fired.")
+    dispatch_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a claimed attempt is left to its dispatcher before another retries it.",
+    )
+    provider_attempts: int = Field(default=4, ge=1, description="Tries per provider request on retryable errors.")
+    stuck_after_s: float = Field(default=120.0, gt=0, description="A message still `sent` after this is polled.")
+    crash_at: Literal["", "after_step_recorded", "after_provider_call"] = Field(
+        default="",
+        description="Fault injection for crash tests only: SIGKILL the process at this point. Never set in production.",
+    )
+
+    @field_validator("twilio_auth_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [token.strip() for token in value.split(",") if token.strip()]
+        return value
+
+    @property
+    def default_provider(self) -> ProviderName:
+        if self.provider is not None:
+            return self.provider
+        return "twilio" if self.twilio_account_sid else "console"
+
+    @property
+    def webhook_tokens(self) -> list[str]:
+        """Tokens a webhook signature may be made with; console mode falls back to the dev token."""
+        if self.twilio_auth_tokens:
+            return self.twilio_auth_tokens
+        return [DEV_WEBHOOK_TOKEN]

@@ -1,0 +1,59 @@
+"""In-memory fakes of the notifier's ports, and a clock tests can move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from services.notifier.ports import DeliveryError, OutboundCall, OutboundSms, Provider, SendResult
+
+__all__ = ["FakeClock", "FakeProvider"]
+
+
+@dataclass
+class FakeClock:
+    """A clock that stands still until told to move."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class FakeProvider(Provider):
+    """Records every SMS and call; `fail_with` queues errors to raise, one per request, before succeeding."""
+
+    name: str = "fake"
+    status: str = "sent"
+    sms: list[OutboundSms] = field(default_factory=list)
+    calls: list[OutboundCall] = field(default_factory=list)
+    fail_with: list[DeliveryError] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def _maybe_fail(self) -> None:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+
+    async def send_sms(self, sms: OutboundSms) -> SendResult:
+        self._maybe_fail()
+        self.sms.append(sms)
+        return SendResult(self.name, f"SM{len(self.sms)}-{sms.attempt_id}", self.status)
+
+    async def sms_status(self, ref: str) -> str:
+        return self.statuses.get(ref, "delivered")
+
+    async def place_call(self, call: OutboundCall) -> SendResult:
+        self._maybe_fail()
+        self.calls.append(call)
+        return SendResult(self.name, f"CA{len(self.calls)}-{call.attempt_id}", self.status)
+
+    def sms_to(self, phone: str) -> list[OutboundSms]:
+        return [sms for sms in self.sms if sms.to == phone]
+
+    def calls_to(self, phone: str) -> list[OutboundCall]:
+        return [call for call in self.calls if call.to == phone]

@@ -1,0 +1,71 @@
+"""Run the notifier's HTTP app in the test's own event loop (its database and Kafka clients live there)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+from typing import Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+
+from schemas.envelope import Envelope
+from schemas.topics import topic_for
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def random_mobile() -> str:
+    return f"+86138{random.randrange(10**8):08d}"
+
+
+class LoopServer:
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        self._sock = sock
+        self._server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", log_config=None))
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._sock.getsockname()
+        return f"http://{host}:{port}"
+
+    async def start(self, timeout_s: float = 30.0) -> None:
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if self._task.done() or time.monotonic() > deadline:
+                raise RuntimeError("the notifier did not start")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+
+
+async def publish(bootstrap: str, *envelopes: Envelope[Any]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(
+                topic_for(envelope.payload).name, envelope.to_bytes(), key=envelope.key.encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def eventually(predicate: Any, timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)

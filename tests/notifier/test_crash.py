@@ -1,0 +1,160 @@
+"""Crash tests: the notifier as a real process, SIGKILLed at a chosen point (fault-injection setting), restarted.
+
+Each test has a broker of its own (the same Tansu binary; it starts in a tenth of a second), so that the new
+consumer group replays only this test's incident and the counts below are exact.
+
+`DUTYWATCH_NOTIFIER_CRASH_AT` names the point: `after_step_recorded` (the due step's attempts are committed,
+no provider heard of them yet) or `after_provider_call` (Twilio took the SMS, its outcome is not stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from services.runtime.embedded_broker import EmbeddedBroker
+from tests.conftest import POSTGRES, POSTGRES_HOST, POSTGRES_PORT
+from tests.fakes.twilio import FakeTwilio
+from tests.notifier.factories import incident_reported, unique_unit, wrap
+from tests.notifier.serving import free_socket, publish, random_mobile
+from tests.notifier.test_twilio import FROM_NUMBER
+
+pytestmark = [
+    pytest.mark.broker,
+    pytest.mark.filterwarnings("ignore:.*BasicAuth is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The 'auth' parameter is deprecated:DeprecationWarning"),
+]
+
+DUTYWATCH = str(Path(sys.executable).parent / "dutywatch")
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
+    """A broker of this test's own (overrides the session one): topics hold nothing but this test's messages."""
+    embedded = EmbeddedBroker(log_file=tmp_path / "tansu.log")
+    await embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    with FakeTwilio(step_delay=0.02) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str | None]:
+    """A fresh PostgreSQL database when the server answers, else None (the test then uses SQLite)."""
+    if not POSTGRES:
+        yield None
+        return
+    name = f"dutywatch_crash_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="test")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+class NotifierProcess:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self._env = env
+        self.log = log
+
+    def start(self, **extra: str) -> subprocess.Popen[bytes]:
+        sock = free_socket()
+        port = sock.getsockname()[1]
+        sock.close()
+        env = {
+            **os.environ,
+            **self._env,
+            "DUTYWATCH_NOTIFIER_HTTP_PORT": str(port),
+            "DUTYWATCH_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            **extra,
+        }
+        with self.log.open("ab") as log:
+            return subprocess.Popen([DUTYWATCH, "service", "notifier"], env=env, stdout=log, stderr=log)
+
+
+def notifier_env(tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, database_url: str) -> dict[str, str]:
+    return {
+        "DUTYWATCH_NOTIFIER_DATA_DIR": str(tmp_path),
+        "DUTYWATCH_NOTIFIER_DATABASE_URL": database_url,
+        "DUTYWATCH_NOTIFIER_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap,
+        "DUTYWATCH_NOTIFIER_PROVIDER": "twilio",
+        "DUTYWATCH_NOTIFIER_TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "DUTYWATCH_NOTIFIER_TWILIO_AUTH_TOKENS": twilio.auth_token,
+        "DUTYWATCH_NOTIFIER_TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "DUTYWATCH_NOTIFIER_TWILIO_API_BASE_URL": twilio.base_url,
+        "DUTYWATCH_NOTIFIER_SWEEP_EVERY_S": "0.2",
+        "DUTYWATCH_NOTIFIER_DISPATCH_LEASE_S": "1",
+        "DUTYWATCH_NOTIFIER_LOG_JSON": "true",
+    }
+
+
+async def killed(process: subprocess.Popen[bytes], timeout_s: float = 60) -> int:
+    return await asyncio.wait_for(asyncio.to_thread(process.wait), timeout_s)
+
+
+async def stop(process: subprocess.Popen[bytes]) -> None:
+    # Killed, not terminated: a graceful stop would first wait out the consumer group's rebalance.
+    process.kill()
+    await asyncio.to_thread(process.wait)
+
+
+async def crash_then_restart(
+    tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, database_url: str, crash_at: str
+) -> tuple[str, NotifierProcess]:
+    """Start with the crash point set, publish an incident, see the process die there; return the officer."""
+    notifier = NotifierProcess(notifier_env(tmp_path, broker, twilio, database_url), tmp_path / "notifier.log")
+    process = notifier.start(DUTYWATCH_NOTIFIER_CRASH_AT=crash_at)
+    officer = random_mobile()
+    now = datetime.now(UTC)
+    await publish(broker.bootstrap, wrap(incident_reported(unique_unit(), now, officer=officer), now))
+    assert await killed(process) == -9
+    return officer, notifier
+
+
+async def test_killed_before_the_provider_call_sends_once(
+    tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio
+) -> None:
+    """SIGKILL between recording the due step and calling Twilio: after a restart the SMS goes out exactly once."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'notifier.sqlite3'}"
+    officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_step_recorded")
+    assert twilio.messages == {}
+    process = notifier.start()
+    try:
+        await twilio.wait_for_async(lambda: len(twilio.messages_to(officer)) == 1, 30)
+        await asyncio.sleep(2)
+        assert len(twilio.messages_to(officer)) == 1
+    finally:
+        await stop(process)
+
+
+async def test_killed_after_the_provider_call_duplicates_at_most_once(
+    tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, postgres_url: str | None
+) -> None:
+    """SIGKILL after Twilio took the SMS, before its outcome was stored: one duplicate at most, logged as such."""
+    url = postgres_url or f"sqlite+aiosqlite:///{tmp_path / 'notifier.sqlite3'}"
+    officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_provider_call")
+    assert len(twilio.messages_to(officer)) == 1
+    process = notifier.start()
+    try:
+        await twilio.wait_for_async(lambda: len(twilio.messages_to(officer)) == 2, 30)
+        await asyncio.sleep(2)
+        assert len(twilio.messages_to(officer)) == 2
+    finally:
+        await stop(process)
+    assert "possible duplicate" in notifier.log.read_text(encoding="utf-8", errors="replace")

@@ -1,0 +1,276 @@
+"""Handler tier: the notifier's handlers and sweep with fake providers, a moved clock and a SQLite file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from schemas.broadcast import BroadcastSent
+from schemas.duty import CheckInRequested, ShiftStarted
+from schemas.incident import IncidentClosed
+from schemas.notify import DeliverReport
+from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity
+from services.notifier.app import Notifier
+from services.notifier.domain import UnknownReplyLimit, load_policy_book
+from services.notifier.domain.texts import HELP_TEXT
+from services.notifier.handlers import starts
+from services.notifier.handlers.answers import on_inbound_sms, on_key_press
+from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings
+from services.notifier.handlers.outcomes import on_status
+from services.notifier.ports import PermanentDeliveryError, RetryableDeliveryError
+from services.notifier.settings import Settings
+from services.notifier.testing import FakeClock, FakeProvider
+from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit, wrap
+from tests.notifier.serving import random_mobile
+
+
+@dataclass
+class Harness:
+    notifier: Notifier
+    clock: FakeClock
+    phone: FakeProvider
+
+    async def deliver(self, handler: Any, payload: Any) -> None:
+        await self.notifier.handle(handler)(wrap(payload, self.clock()))
+
+    async def sweep(self, **advance: float) -> None:
+        if advance:
+            self.clock.advance(**advance)
+        await self.notifier.sweep(self.clock())
+        await self.notifier.sweep(self.clock())
+
+    async def reply(self, phone: str, text: str) -> None:
+        async with self.notifier.open_work() as work:
+            await on_inbound_sms(work, phone, text, None, UnknownReplyLimit())
+        await self.notifier.after_webhook()
+
+    async def outbox_event(self, type_: str) -> dict[str, Any]:
+        """The last outbox envelope of this type."""
+        async with self.notifier.runtime.store.transaction() as session:
+            rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
+        return [document for row in rows if (document := json.loads(row.value))["type"] == type_][-1]
+
+    async def outbox_types(self) -> list[str]:
+        async with self.notifier.runtime.store.transaction() as session:
+            rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
+        return [json.loads(row.value)["type"] for row in rows]
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
+    """The notifier without Kafka: handlers called directly, on each store backend."""
+    clock, phone = FakeClock(), FakeProvider(name="console")
+    settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3)
+    notifier = Notifier(settings, clock, providers={"console": phone})
+    notifier.dispatcher = Dispatcher(
+        notifier.open_work, phone, phone, {"console": phone}, notifier.webhooks, DispatchSettings(first_backoff_s=0)
+    )
+    await notifier.runtime.store.create_tables()
+    yield Harness(notifier, clock, phone)
+    await notifier.runtime.store.close()
+    await notifier.runtime.publisher.stop()
+
+
+async def test_incident_sms_then_call_after_five_minutes(harness: Harness) -> None:
+    """The officer gets an SMS at once and, with no acknowledgement, a call 5 minutes later."""
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
+    assert "回复1或" in harness.phone.sms_to(OFFICER_PHONE)[0].text
+    assert harness.phone.calls == []
+    await harness.sweep(minutes=4, seconds=59)
+    assert harness.phone.calls == []
+    await harness.sweep(seconds=1)
+    assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
+
+
+async def test_major_incident_notifies_leader_at_step_zero(harness: Harness) -> None:
+    """Severity II sends the leader an SMS at step 0 as well."""
+    event = incident_reported(unique_unit(), harness.clock(), severity=Severity.II)
+    await harness.deliver(starts.on_incident_reported, event)
+    await harness.sweep()
+    assert {sms.to for sms in harness.phone.sms} == {OFFICER_PHONE, LEADER_PHONE}
+
+
+async def test_reply_one_stops_the_run(harness: Harness) -> None:
+    """Reply `1` acknowledges the latest alert; no further steps are sent."""
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    await harness.reply(OFFICER_PHONE, "1")
+    await harness.sweep(minutes=30)
+    assert harness.phone.calls == []
+    assert "notify.acknowledged" in await harness.outbox_types()
+
+
+async def test_unknown_reply_gets_help_until_five_in_ten_minutes(harness: Harness) -> None:
+    """An unknown reply gets a help SMS; after five in ten minutes, no more answers."""
+    for _ in range(7):
+        await harness.reply("+8613900139000", "9999")
+        harness.clock.advance(seconds=30)
+    assert len(harness.phone.sms_to("+8613900139000")) == 5
+
+
+async def test_permanent_sms_failure_falls_back_to_a_call(harness: Harness) -> None:
+    """An invalid-number SMS error is reported and the same person is called instead."""
+    harness.phone.fail_with.append(PermanentDeliveryError("21211", "invalid number"))
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
+    assert "notify.attempt_failed" in await harness.outbox_types()
+
+
+async def test_retryable_errors_are_retried_once_delivered(harness: Harness) -> None:
+    """Two retryable errors, then success: exactly one SMS goes out."""
+    harness.phone.fail_with.extend([RetryableDeliveryError("20500", "boom")] * 2)
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
+
+
+async def test_key_press_acknowledges(harness: Harness) -> None:
+    """Pressing 1 in the call stops the run; nothing more during the next two steps' time."""
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    await harness.sweep(minutes=5)
+    call = harness.phone.calls[0]
+    async with harness.notifier.open_work() as work:
+        assert await on_key_press(work, call.attempt_id, "1")
+    await harness.sweep(minutes=20)
+    assert len(harness.phone.calls) == 1
+    assert ROOM_PHONE not in {c.to for c in harness.phone.calls}
+
+
+async def test_report_each_recipient_until_it_acknowledges(harness: Harness) -> None:
+    """A first report reaches all three recipients; one acknowledging does not stop the others."""
+    phones = {"party_committee": "+8613800138011", "government": "+8613800138012", "municipal_bureau": "+8613800138013"}
+    recipients = [Recipient(role=RecipientRole(role), name=role, phone=phone) for role, phone in phones.items()]
+    command = DeliverReport(
+        unit_id=unique_unit(), incident_id="inc-r", kind=ReportKind.FIRST, text="首报内容", recipients=recipients
+    )
+    await harness.deliver(starts.on_deliver_report, command)
+    await harness.sweep()
+    assert {sms.to for sms in harness.phone.sms} == set(phones.values())
+    await harness.reply(phones["government"], "1")
+    await harness.sweep(minutes=10)
+    assert {call.to for call in harness.phone.calls} == {phones["party_committee"], phones["municipal_bureau"]}
+
+
+def shift(unit_id: str, officer_phone: str, now: datetime) -> ShiftStarted:
+    return ShiftStarted(
+        unit_id=unit_id,
+        shift_id=f"{unit_id}@{now.isoformat()}",
+        officer=Person(id=f"officer-{unit_id}", name="值班员", phone=officer_phone),
+        leader=Person(id=f"leader-{unit_id}", name="带班领导", phone=random_mobile()),
+        starts_at=now,
+        ends_at=now + timedelta(hours=24),
+    )
+
+
+async def test_check_in_reply_produces_check_in_received(harness: Harness) -> None:
+    """The officer's `1` to a check-in request becomes CheckInReceived on duty.checkins."""
+    officer = Person(id="wang-fang", name="王芳", phone=OFFICER_PHONE)
+    now = harness.clock()
+    request = CheckInRequested(
+        unit_id=unique_unit(), shift_id="s-1", officer=officer, starts_at=now, due_by=now + timedelta(minutes=30)
+    )
+    await harness.deliver(starts.on_check_in_requested, request)
+    await harness.sweep()
+    assert "回复1或" in harness.phone.sms_to(OFFICER_PHONE)[0].text
+    await harness.reply(OFFICER_PHONE, "收到")
+    assert "duty.check_in_received" in await harness.outbox_types()
+
+
+async def test_broadcast_is_acknowledged_per_unit(harness: Harness) -> None:
+    """A broadcast reaches each unit's officer; one unit acknowledging leaves the other waiting."""
+    units = [unique_unit(), unique_unit()]
+    phones = [random_mobile(), random_mobile()]
+    for unit, phone in zip(units, phones, strict=True):
+        await harness.deliver(starts.on_shift_started, shift(unit, phone, harness.clock()))
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.notifier.api()), base_url="http://notifier")
+    async with api:
+        posted = await api.post(
+            "/broadcasts", json={"title": "寒潮预警", "text": "今夜降温", "sent_by": "市局", "target_unit_ids": units}
+        )
+        broadcast_id = posted.json()["broadcast_id"]
+        sent = await harness.outbox_event("broadcast.sent")
+        await harness.deliver(starts.on_broadcast_sent, BroadcastSent.model_validate(sent["payload"]))
+        await harness.sweep()
+        await harness.reply(phones[0], "1")
+        state = (await api.get(f"/broadcasts/{broadcast_id}")).json()
+        bad = await api.post("/broadcasts", json={"title": "", "text": "x", "sent_by": "市局"})
+    assert posted.status_code == 202
+    assert state["counts"] == {"units": 2, "acknowledged": 1, "waiting": 1}
+    assert "broadcast.acknowledged" in await harness.outbox_types()
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "title"]
+
+
+async def test_known_senders_other_text_is_a_text_received(harness: Harness) -> None:
+    """A non-reply SMS from an officer on duty is published as TextReceived with person and unit."""
+    unit, phone = unique_unit(), random_mobile()
+    await harness.deliver(starts.on_shift_started, shift(unit, phone, harness.clock()))
+    await harness.reply(phone, "城南福利院二号楼起火，已疏散")
+    received = await harness.outbox_event("notify.text_received")
+    assert (received["payload"]["unit_id"], received["payload"]["person_id"]) == (unit, f"officer-{unit}")
+    assert harness.phone.sms_to(phone) == []
+
+
+async def test_unacknowledged_run_is_exhausted_after_its_last_step(harness: Harness) -> None:
+    """Nobody answering: after the duty room's call and its wait, RunExhausted names who never answered."""
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    for minutes in (0, 5, 5, 10, 10):
+        await harness.sweep(minutes=minutes)
+    exhausted = await harness.outbox_event("notify.run_exhausted")
+    assert set(exhausted["payload"]["unacknowledged"]) == {OFFICER_PHONE, LEADER_PHONE, ROOM_PHONE}
+
+
+async def test_closed_incident_frees_its_codes(harness: Harness) -> None:
+    """After IncidentClosed a `1` matches nothing and gets the help answer."""
+    event = incident_reported(unique_unit(), harness.clock())
+    await harness.deliver(starts.on_incident_reported, event)
+    await harness.sweep()
+    closed = IncidentClosed(
+        unit_id=event.unit_id, incident_id=event.incident_id, closed_at=harness.clock(), closed_by="x", late=False
+    )
+    await harness.deliver(starts.on_incident_closed, closed)
+    await harness.reply(OFFICER_PHONE, "1")
+    assert harness.phone.sms_to(OFFICER_PHONE)[-1].text == HELP_TEXT
+
+
+async def test_rate_limit_holds_later_sms_but_not_the_first(tmp_path: Path, harness: Harness) -> None:
+    """A run's second SMS to a person within a minute waits for the limit; the first went at once."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "default:\n  incident:\n    steps: [{targets: [officer], channel: sms, wait_min: 0.25}]\n    repeat: 1\n"
+    )
+    harness.notifier.policies = load_policy_book(policy.read_text())
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    await harness.sweep(seconds=15)
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
+    await harness.sweep(seconds=44)
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
+    await harness.sweep(seconds=1)
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 2
+
+
+async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) -> None:
+    """An SMS still `sent` after two minutes is polled to delivered; a later `sent` callback changes nothing."""
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    attempt_id = harness.phone.sms_to(OFFICER_PHONE)[0].attempt_id
+    assert await harness.notifier.poll_stuck(harness.clock()) == 0
+    harness.clock.advance(minutes=3)
+    assert await harness.notifier.poll_stuck(harness.clock()) == 1
+    async with harness.notifier.open_work() as work:
+        await on_status(work, attempt_id, "sent", None, None)
+        attempt = await work.runs.attempt(attempt_id)
+    assert attempt.status == "delivered"
+    assert "notify.attempt_delivered" in await harness.outbox_types()
