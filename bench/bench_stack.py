@@ -9,12 +9,14 @@ import json
 import os
 import re
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
@@ -110,9 +112,25 @@ def environment(twilio: FakeTwilio) -> dict[str, str]:
     }
 
 
+async def fresh_postgres_databases(prefix: str) -> dict[str, str]:
+    """A new PostgreSQL database per service on 127.0.0.1:5432 (trust auth), as `*_DATABASE_URL` settings."""
+    admin = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="test")
+    env = {}
+    try:
+        for service in SERVICES:
+            name = f"{prefix}_{service.service}_{uuid.uuid4().hex[:8]}"
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            env[f"{service.env_prefix}DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await admin.close()
+    return env
+
+
 @asynccontextmanager
-async def running_system(extra_env: dict[str, str] | None = None) -> AsyncIterator[BenchSystem]:
+async def running_system(extra_env: dict[str, str] | None = None, postgres: bool = False) -> AsyncIterator[BenchSystem]:
     data_dir = Path(tempfile.mkdtemp(prefix="dutywatch-bench-"))
+    if postgres:
+        extra_env = {**(extra_env or {}), **await fresh_postgres_databases("dutywatch_bench")}
     broker = EmbeddedBroker(log_file=data_dir / "broker.log")
     console = Console(stderr=True)
     with FakeTwilio(step_delay=0.2) as twilio:

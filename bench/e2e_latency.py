@@ -106,8 +106,8 @@ def summarize(system: BenchSystem, sent: dict[int, float], accepted: int, draine
     }
 
 
-async def main(seconds: int, rates: list[int]) -> dict[str, Any]:
-    async with running_system() as system:
+async def main(seconds: int, rates: list[int], postgres: bool) -> dict[str, Any]:
+    async with running_system(postgres=postgres) as system:
         floor = await measure_floor(system.stack.broker.bootstrap, messages=2000, rate_per_s=200)
         print(f"floor: {floor}", file=sys.stderr)
         results: dict[str, Any] = {}
@@ -118,13 +118,15 @@ async def main(seconds: int, rates: list[int]) -> dict[str, Any]:
             print(f"{rate}/s: {result}", file=sys.stderr)
             results[str(rate)] = result
             first_n += rate * seconds
-        return {**floor, "seconds_per_rate": seconds, "rates": results}
+        return {**floor, "store": "postgresql" if postgres else "sqlite", "seconds_per_rate": seconds, "rates": results}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rates", default="50,200,500")
+    parser.add_argument("--postgres", action="store_true", help="Each service on a new database on 127.0.0.1:5432.")
     arguments = parser.parse_args()
-    figures = asyncio.run(main(arguments.seconds, [int(rate) for rate in arguments.rates.split(",")]))
+    rates = [int(rate) for rate in arguments.rates.split(",")]
+    figures = asyncio.run(main(arguments.seconds, rates, arguments.postgres))
     print(json.dumps(figures, ensure_ascii=False))

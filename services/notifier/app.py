@@ -28,6 +28,7 @@ from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
 from services.notifier.ports import Provider
 from services.notifier.settings import Settings
+from services.runtime.coalesce import Coalesced
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
@@ -84,7 +85,7 @@ class Notifier:
             kafka=self.settings.kafka,
             routes=self.routes(),
             sweeps=[
-                Sweep("escalation", self.sweep, self.settings.sweep_every_s),
+                Sweep("escalation", self.sweep_coalesced, self.settings.sweep_every_s),
                 Sweep("stuck-sms", self.poll_stuck, 30.0),
             ],
             clock=self.clock,
@@ -94,6 +95,15 @@ class Notifier:
     async def open_work(self) -> AsyncIterator[Work]:
         async with self.runtime.transaction() as session:
             yield Work.open(session, self.tables, self.outbox, self.policies, self.clock())
+
+    @functools.cached_property
+    def sweep_soon(self) -> Coalesced:
+        """The sweep that webhooks, consumed messages and the timer all ask for; bursts share one run."""
+        return Coalesced(lambda: self.sweep(self.clock()))
+
+    async def sweep_coalesced(self, now: datetime) -> int:
+        await self.sweep_soon()
+        return 0
 
     async def sweep(self, now: datetime) -> int:
         """Fire what is due, then hand the new attempts (and any left over) to the providers."""
@@ -120,7 +130,7 @@ class Notifier:
 
     async def after_webhook(self) -> None:
         """An answer may have queued a help SMS or a fallback: send it now rather than at the next sweep."""
-        await self.sweep(self.clock())
+        await self.sweep_soon()
 
     def handle(self, on: Callable[[Work, Any], Awaitable[None]]) -> Callable[[Envelope[Any]], Awaitable[None]]:
         async def consume(envelope: Envelope[Any]) -> None:
@@ -128,6 +138,7 @@ class Notifier:
                 await on(Work.open(session, self.tables, self.outbox, self.policies, self.clock()), envelope.payload)
 
             await self.runtime.once(envelope, effect)
+            self.sweep_soon.kick()
 
         return consume
 
@@ -140,6 +151,7 @@ class Notifier:
                 await on(work, envelope.payload, str(envelope.event_id))
 
             await self.runtime.once(envelope, effect)
+            self.sweep_soon.kick()
 
         return consume
 
