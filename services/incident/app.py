@@ -26,6 +26,7 @@ from schemas.notify import (
 from services.incident import handlers
 from services.incident.adapters import http
 from services.incident.adapters.auth import TokenBook, admin_token_file
+from services.incident.adapters.metrics import refresh_gauges
 from services.incident.adapters.store import IncidentDatabase
 from services.incident.domain import IntakeRefused, Source
 from services.incident.handlers import Rules
@@ -39,6 +40,7 @@ __all__ = ["IncidentBackend", "create_app"]
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+METRICS_EVERY_S = 15.0
 Effect = Callable[[Any, Ports, datetime], Awaitable[Any]]
 
 
@@ -72,7 +74,10 @@ class IncidentBackend:
             inbox=self.database.inbox,
             kafka=self.settings.kafka,
             routes=self._routes(),
-            sweeps=[Sweep("report-deadlines", self.fire_due, self.settings.sweep_every_s)],
+            sweeps=[
+                Sweep("report-deadlines", self.fire_due, self.settings.sweep_every_s),
+                Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
+            ],
             clock=self.clock,
         )
 
@@ -97,6 +102,11 @@ class IncidentBackend:
     async def fire_due(self, now: datetime) -> int:
         async with self.work() as ports:
             return await handlers.fire_due_deadlines(ports, now, limit=500)
+
+    async def refresh_metrics(self, now: datetime) -> int:
+        async with self.database.store.transaction() as session:
+            await refresh_gauges(session, self.database.tables)
+        return 0
 
     def _routes(self) -> dict[str, Route]:
         return {

@@ -18,6 +18,7 @@ from schemas.envelope import Envelope, Message
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, PlaceCall, SendSms
 from services.notifier.adapters.http import api_routes
+from services.notifier.adapters.metrics import OPEN_RUNS
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
@@ -38,6 +39,7 @@ __all__ = ["Notifier", "create_app", "load_policies"]
 
 NAME = "notifier"
 FIRE_BATCH = 500
+METRICS_EVERY_S = 15.0
 
 
 def load_policies(settings: Settings) -> PolicyBook:
@@ -87,6 +89,7 @@ class Notifier:
             sweeps=[
                 Sweep("escalation", self.sweep_coalesced, self.settings.sweep_every_s),
                 Sweep("stuck-sms", self.poll_stuck, 30.0),
+                Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
             ],
             clock=self.clock,
         )
@@ -124,6 +127,11 @@ class Notifier:
             fired += batch
             if batch < FIRE_BATCH:
                 return fired
+
+    async def refresh_metrics(self, now: datetime) -> int:
+        async with self.open_work() as work:
+            OPEN_RUNS.set(await work.runs.count_open_runs())
+        return 0
 
     async def poll_stuck(self, now: datetime) -> int:
         return await self.dispatcher.poll_stuck(timedelta(seconds=self.settings.stuck_after_s))

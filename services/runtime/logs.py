@@ -24,6 +24,9 @@ def _mask_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mu
     return {key: mask_phones(value) if isinstance(value, str) else value for key, value in event.items()}
 
 
+# Chatty at INFO: twilio logs every HTTP exchange, APScheduler every sweep, uvicorn every request.
+QUIETER = {"twilio": "WARNING", "apscheduler": "WARNING", "uvicorn.access": "WARNING"}
+
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
@@ -48,6 +51,8 @@ def configure_logging(service: str, *, json_lines: bool | None = None, level: st
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name, quieter in QUIETER.items():
+        logging.getLogger(name).setLevel(quieter)
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),

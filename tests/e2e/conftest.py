@@ -101,9 +101,9 @@ def twilio() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture(scope="module")
-async def system(
-    broker: EmbeddedBroker, twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[System]:
+async def system(twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+    """The stack on a broker of its own: new consumer groups start at the earliest offset, and on the session
+    broker they would first wade through every message the other tests left behind."""
     env = {
         "DUTYWATCH_NOTIFIER_PROVIDER": "twilio",
         "DUTYWATCH_NOTIFIER_TWILIO_ACCOUNT_SID": twilio.account_sid,
@@ -121,6 +121,7 @@ async def system(
         "DUTYWATCH_ROSTER_CHECK_IN_GRACE_MINUTES": str(_minutes_into_the_current_shift() + CHECK_IN_GRACE_S / 60),
     }
     data = tmp_path_factory.mktemp("e2e")
+    broker = EmbeddedBroker(log_file=data / "broker.log")
     stack = Stack(
         data, REPO / "examples" / "roster.yaml", broker, Console(stderr=True), services=_services(), extra_env=env
     )

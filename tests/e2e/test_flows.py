@@ -132,9 +132,19 @@ async def test_a_missed_check_in_alerts_the_leader_and_the_municipal_duty_room(s
 
 
 async def test_every_service_is_ready_and_exports_metrics(system: System) -> None:
-    """/health/ready is 200 and /metrics speaks Prometheus on each service of the running stack."""
-    for service in ("duty_roster", "incident", "notifier"):
+    """/health/ready is 200 and /metrics speaks Prometheus on each service, with each service's own figures."""
+    own = {
+        "duty_roster": [],
+        "incident": ["dutywatch_open_incidents", "dutywatch_late_first_reports"],
+        "notifier": [
+            "dutywatch_provider_requests_total",
+            "dutywatch_step_lateness_seconds",
+            "dutywatch_open_escalation_runs",
+        ],
+    }
+    for service, names in own.items():
         ready = await system.http.get(system.url(service, "/health/ready"))
         assert ready.status_code == 200, (service, ready.text)
-        metrics = await system.http.get(system.url(service, "/metrics"))
-        assert "dutywatch_messages_in_total" in metrics.text
+        metrics = (await system.http.get(system.url(service, "/metrics"))).text
+        for name in ["dutywatch_messages_in_total", "dutywatch_handler_seconds", *names]:
+            assert name in metrics, (service, name)

@@ -92,6 +92,16 @@ async def test_incident_sms_then_call_after_five_minutes(harness: Harness) -> No
     assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
 
 
+async def test_an_incident_in_a_gap_alerts_the_assigned_duty_room_at_once(harness: Harness) -> None:
+    """With no officer and no leader on shift, the parent's duty room gets the step-0 SMS and the calls after."""
+    event = incident_reported(unique_unit(), harness.clock()).model_copy(update={"officer": None, "leader": None})
+    await harness.deliver(starts.on_incident_reported, event)
+    await harness.sweep()
+    assert [sms.to for sms in harness.phone.sms] == [ROOM_PHONE]
+    await harness.sweep(minutes=5)
+    assert [call.to for call in harness.phone.calls] == [ROOM_PHONE]
+
+
 async def test_major_incident_notifies_leader_at_step_zero(harness: Harness) -> None:
     """Severity II sends the leader an SMS at step 0 as well."""
     event = incident_reported(unique_unit(), harness.clock(), severity=Severity.II)

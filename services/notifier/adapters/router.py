@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.notifier.adapters.metrics import counted_request
 from services.notifier.ports import OutboundCall, OutboundSms, Provider, SendResult
 
 __all__ = ["Router"]
@@ -28,10 +29,14 @@ class Router:
         return self.providers[self.domestic if phone.startswith(DOMESTIC_PREFIX) else self.default]
 
     async def send_sms(self, sms: OutboundSms) -> SendResult:
-        return await self.provider_for(sms.to).send_sms(sms)
+        provider = self.provider_for(sms.to)
+        with counted_request(provider.name, "sms"):
+            return await provider.send_sms(sms)
 
     async def place_call(self, call: OutboundCall) -> SendResult:
-        return await self.provider_for(call.to).place_call(call)
+        provider = self.provider_for(call.to)
+        with counted_request(provider.name, "voice"):
+            return await provider.place_call(call)
 
     async def sms_status_via(self, provider: str, ref: str) -> str:
         return await self.providers[provider].sms_status(ref)

@@ -86,6 +86,10 @@ class RunRows(Rows):
     async def run(self, run_id: str) -> Any:
         return (await self.session.execute(select(self.t.runs).where(self.t.runs.c.id == run_id))).one_or_none()
 
+    async def count_open_runs(self) -> int:
+        query = select(func.count()).select_from(self.t.runs).where(self.t.runs.c.state == OPEN)
+        return int(await self.session.scalar(query) or 0)
+
     async def runs_by_id(self, run_ids: Collection[str]) -> dict[str, Any]:
         rows = await self.session.execute(select(self.t.runs).where(self.t.runs.c.id.in_(list(run_ids))))
         return {row.id: row for row in rows.all()}

@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 from schemas.notify import RunExhausted, RunSubject
+from services.notifier.adapters.metrics import STEP_LATENESS
 from services.notifier.adapters.runs import NewAttempt, contacts_from_json, fresh_code
 from services.notifier.domain import Acknowledge, Notification, Policy
 from services.notifier.handlers.work import Work
@@ -37,6 +38,8 @@ async def fire_due_tracks(work: Work, limit: int) -> int:
     if not tracks:
         return 0
     runs = await work.runs.runs_by_id({track.run_id for track in tracks})
+    for track in tracks:
+        STEP_LATENESS.observe(max(0.0, (work.now - track.due_at).total_seconds()))
     firing = Firing()
     for track in tracks:
         plan_track(work, firing, runs[track.run_id], track)

@@ -73,9 +73,11 @@ async def on_incident_reported(work: Work, event: IncidentReported) -> None:
     sms, voice = incident_texts(
         unit, event.type.label, event.severity.label, event.location, event.summary, event.occurred_at
     )
+    # In a gap (no shift) the incident is assigned to the parent's duty room: it stands in for both roles,
+    # so the first step reaches a person at once instead of finding nobody and moving on.
     carried = {
-        "officer": contact(event.officer),
-        "leader": contact(event.leader),
+        "officer": contact(event.officer or event.duty_room),
+        "leader": contact(event.leader or event.duty_room),
         "duty_room": contact(event.duty_room),
     }
     contacts = await unit_contacts(work, event.unit_id, "incident", carried)
