@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from schemas import export
+from services import SERVICE_NAMES
 from services.duty_roster.adapters.cli import roster_app
 from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
@@ -72,7 +73,12 @@ async def _until_signalled() -> None:
     await stop.wait()
 
 
-SERVICES = ("duty_roster", "incident", "notifier")
+@app.command()
+def settings() -> None:
+    """Every setting of every service: its environment variable, default and meaning (Markdown)."""
+    from services.settings_doc import markdown_table
+
+    console.print(markdown_table(), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -122,8 +128,8 @@ Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."
 @app.command()
 def service(name: str = typer.Argument(..., help="duty_roster, incident or notifier.")) -> None:
     """Run one service (HTTP API, consumers, timers) until SIGTERM."""
-    if name not in SERVICES:
-        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    if name not in SERVICE_NAMES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")
     import importlib
 
     import uvicorn

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.runtime.store import UtcDateTime
 
 __all__ = ["Inbox"]
 
@@ -22,7 +24,7 @@ class Inbox:
             metadata,
             Column("consumer", String(100), primary_key=True),
             Column("event_id", String(36), primary_key=True),
-            Column("processed_at", DateTime(timezone=True), nullable=False),
+            Column("processed_at", UtcDateTime(), nullable=False),
         )
 
     async def first_time(self, session: AsyncSession, consumer: str, event_id: UUID, now: datetime) -> bool:

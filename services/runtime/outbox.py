@@ -16,7 +16,6 @@ from typing import Any
 import structlog
 from sqlalchemy import (
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.envelope import Envelope
 from schemas.topics import topic_for
-from services.runtime.store import Store
+from services.runtime.store import Store, UtcDateTime
 
 __all__ = ["Outbox", "OutboxRelay", "OutgoingRecord", "PublishRecords"]
 
@@ -64,9 +63,9 @@ class Outbox:
             Column("topic", String(100), nullable=False),
             Column("key", String(100), nullable=False),
             Column("value", LargeBinary, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("claimed_until", DateTime(timezone=True), nullable=True),
-            Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("claimed_until", UtcDateTime(), nullable=True),
+            Column("sent_at", UtcDateTime(), nullable=True, index=True),
         )
 
     async def put(self, session: AsyncSession, *envelopes: Envelope[Any]) -> None:
