@@ -185,7 +185,7 @@ def _act(handset: Phone, numbers: list[str], command: str) -> str:
         return "say r N text, p N, q, or press Enter"
     number = numbers[int(index) - 1]
     try:
-        answer = handset.reply_sms(number, text) if verb == "r" else handset.press_key(number)
+        answer = asyncio.run(handset.reply_sms(number, text) if verb == "r" else handset.press_key(number))
     except (httpx.HTTPError, StopIteration, KeyError) as error:
         return f"[red]could not answer: {error!r}[/red]"
     return f"→ {answer or '(no answer text)'}"

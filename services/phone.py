@@ -50,10 +50,10 @@ class ConsoleMessage:
 class Phone:
     """Every person's phone at once: what each received, and a way to answer."""
 
-    def __init__(self, messages_file: Path, token: str, client: httpx.Client | None = None) -> None:
+    def __init__(self, messages_file: Path, token: str, client: httpx.AsyncClient | None = None) -> None:
         self._messages_file = messages_file
         self._validator = RequestValidator(token)
-        self._client = client or httpx.Client(timeout=10)
+        self._client = client or httpx.AsyncClient(timeout=10)
 
     def by_person(self) -> dict[str, list[ConsoleMessage]]:
         """Messages grouped by number, oldest first, people in the order they were first reached."""
@@ -66,7 +66,7 @@ class Phone:
                 people.setdefault(message.to, []).append(message)
         return people
 
-    def reply_sms(self, number: str, text: str) -> str:
+    async def reply_sms(self, number: str, text: str) -> str:
         """Send `text` from `number` as an inbound SMS; return what the system answered, if anything."""
         reply_url = next(m.reply_url for m in reversed(self.by_person()[number]) if m.reply_url)
         fields = {
@@ -77,9 +77,9 @@ class Phone:
             "Body": text,
             "NumMedia": "0",
         }
-        return _said(self._post(reply_url, fields))
+        return _said(await self._post(reply_url, fields))
 
-    def press_key(self, number: str, digits: str = "1") -> str:
+    async def press_key(self, number: str, digits: str = "1") -> str:
         """Answer the latest call to `number`, listen, and press `digits`; return what the call said last."""
         call = next(m for m in reversed(self.by_person()[number]) if m.kind == "voice")
         fields = {
@@ -90,16 +90,16 @@ class Phone:
             "CallStatus": "in-progress",
             "Direction": "outbound-api",
         }
-        document = self._post(call.twiml_url, fields)
+        document = await self._post(call.twiml_url, fields)
         gather = ElementTree.fromstring(document).find("Gather")
         if gather is None:
             return _said(document)
         action = urljoin(call.twiml_url, gather.get("action") or call.twiml_url)
-        return _said(self._post(action, {**fields, "Digits": digits}))
+        return _said(await self._post(action, {**fields, "Digits": digits}))
 
-    def _post(self, url: str, fields: dict[str, str]) -> str:
+    async def _post(self, url: str, fields: dict[str, str]) -> str:
         signature = self._validator.compute_signature(url, fields)
-        response = self._client.post(url, data=fields, headers={SIGNATURE_HEADER: signature})
+        response = await self._client.post(url, data=fields, headers={SIGNATURE_HEADER: signature})
         response.raise_for_status()
         return response.text
 
