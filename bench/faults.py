@@ -15,21 +15,24 @@ import argparse
 import asyncio
 import json
 import random
+import sqlite3
 import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from bench.bench_stack import TAG, TOKEN, BenchSystem, running_system
+from bench.bench_stack import TOKEN, BenchSystem, running_system
 
 HERE = Path(__file__).parent
 SETTLE_S = 240
+STEPS = (0, 1)  # bench/faults.yaml: the SMS, then the call
 
 
 async def report(client: httpx.AsyncClient, system: BenchSystem, n: int, accepted: dict[int, float]) -> None:
@@ -70,28 +73,42 @@ async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, 
     )
 
 
-def provider_requests(system: BenchSystem) -> tuple[Counter[int], Counter[int], dict[int, float]]:
-    """Per incident: SMS requests, call requests, and when the first SMS arrived."""
-    sms: Counter[int] = Counter()
-    calls: Counter[int] = Counter()
-    first_sms: dict[int, float] = {}
+def attempt_steps(data_dir: Path) -> dict[str, tuple[int, int]]:
+    """attempt id → (incident number, step), from the notifier's and the incident service's own stores."""
+    with sqlite3.connect(data_dir / "incident.sqlite3") as incident_db:
+        numbers = {
+            incident_id: int(external_id.removeprefix("bench-"))
+            for incident_id, external_id in incident_db.execute("SELECT id, external_id FROM incidents")
+        }
+    with sqlite3.connect(data_dir / "notifier.sqlite3") as notifier_db:
+        rows = notifier_db.execute(
+            "SELECT a.id, r.subject_id, a.step FROM attempts a JOIN runs r ON r.id = a.run_id "
+            "WHERE r.subject = 'incident'"
+        ).fetchall()
+    return {attempt: (numbers[incident], step) for attempt, incident, step in rows if incident in numbers}
+
+
+def provider_requests(system: BenchSystem) -> tuple[Counter[tuple[int, int]], dict[int, float]]:
+    """Provider requests per (incident number, step), and when each incident's first one arrived."""
+    steps = attempt_steps(system.data_dir)
+    requests: Counter[tuple[int, int]] = Counter()
+    first: dict[int, float] = {}
     for request in system.twilio.requests:
-        if request.method == "POST" and request.path.endswith("/Messages.json"):
-            for match in TAG.finditer(request.form.get("Body", "")):
-                sms[int(match.group(1))] += 1
-                first_sms.setdefault(int(match.group(1)), request.time)
-    for call in system.twilio.calls.values():
-        tags = {int(m.group(1)) for said in call.said for m in TAG.finditer(said.text)}
-        for n in tags:
-            calls[n] += 1
-    return sms, calls, first_sms
+        if request.method != "POST" or not request.path.endswith(("/Messages.json", "/Calls.json")):
+            continue
+        callback = request.form.get("StatusCallback", "") or request.form.get("Url", "")
+        attempt = parse_qs(urlsplit(callback).query).get("attempt", [""])[0]
+        if attempt in steps:
+            requests[steps[attempt]] += 1
+            first.setdefault(steps[attempt][0], request.time)
+    return requests, first
 
 
 async def settle(system: BenchSystem, accepted: dict[int, float]) -> None:
     deadline = time.monotonic() + SETTLE_S
     while time.monotonic() < deadline:
-        sms, calls, _ = provider_requests(system)
-        if all(sms[n] and calls[n] for n in accepted):
+        requests, _ = provider_requests(system)
+        if all(requests[(n, step)] for n in accepted for step in STEPS):
             return
         await asyncio.sleep(2)
 
@@ -112,15 +129,15 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
                 posts.append(asyncio.create_task(report(client, system, n, accepted)))
             await asyncio.gather(*posts, chaos)
         await settle(system, accepted)
-        sms, calls, first_sms = provider_requests(system)
+        requests, first = provider_requests(system)
         print("\n".join(faults), file=sys.stderr)
-        delays = [first_sms[n] - accepted[n] for n in accepted if n in first_sms]
+        delays = [first[n] - accepted[n] for n in accepted if n in first]
         return {
             "incidents": len(accepted),
-            "lost": sum(1 for n in accepted if not sms[n] and not calls[n]),
-            "steps_missed": sum(1 for n in accepted if not sms[n]) + sum(1 for n in accepted if not calls[n]),
-            "duplicate_requests": sum(max(0, sms[n] - 1) + max(0, calls[n] - 1) for n in accepted),
-            "provider_requests": sum(sms.values()) + sum(calls.values()),
+            "lost": sum(1 for n in accepted if n not in first),
+            "steps_missed": sum(1 for n in accepted for step in STEPS if not requests[(n, step)]),
+            "duplicate_requests": sum(max(0, count - 1) for count in requests.values()),
+            "provider_requests": sum(requests.values()),
             "max_delay_s": round(max(delays, default=float("nan")), 1),
             "faults": faults,
         }
