@@ -9,18 +9,17 @@ import json
 import os
 import re
 import tempfile
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
+from tests.databases import fresh_postgres_database
 from tests.fakes.twilio import FakeTwilio
 
 REPO = Path(__file__).resolve().parents[1]
@@ -112,29 +111,24 @@ def environment(twilio: FakeTwilio) -> dict[str, str]:
     }
 
 
-async def fresh_postgres_databases(prefix: str) -> dict[str, str]:
-    """A new PostgreSQL database per service on 127.0.0.1:5432 (trust auth), as `*_DATABASE_URL` settings."""
-    admin = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="test")
-    env = {}
-    try:
-        for service in SERVICES:
-            name = f"{prefix}_{service.service}_{uuid.uuid4().hex[:8]}"
-            await admin.execute(f'CREATE DATABASE "{name}"')
-            env[f"{service.env_prefix}DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        await admin.close()
-    return env
-
-
 @asynccontextmanager
 async def running_system(extra_env: dict[str, str] | None = None, postgres: bool = False) -> AsyncIterator[BenchSystem]:
     data_dir = Path(tempfile.mkdtemp(prefix="dutywatch-bench-"))
-    if postgres:
-        extra_env = {**(extra_env or {}), **await fresh_postgres_databases("dutywatch_bench")}
+    async with AsyncExitStack() as databases:
+        if postgres:
+            for service in SERVICES:
+                url = await databases.enter_async_context(fresh_postgres_database("dutywatch_bench"))
+                extra_env = {**(extra_env or {}), f"{service.env_prefix}DATABASE_URL": url}
+        async with _system(data_dir, extra_env or {}) as system:
+            yield system
+
+
+@asynccontextmanager
+async def _system(data_dir: Path, extra_env: dict[str, str]) -> AsyncIterator[BenchSystem]:
     broker = EmbeddedBroker(log_file=data_dir / "broker.log")
     console = Console(stderr=True)
     with FakeTwilio(step_delay=0.2) as twilio:
-        env = {**environment(twilio), **(extra_env or {})}
+        env = {**environment(twilio), **extra_env}
         stack = Stack(data_dir, REPO / "examples" / "roster.yaml", broker, console, services=_services(), extra_env=env)
         try:
             await stack.start()

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
+from tests.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
 
-POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
-
-
-def _postgres_answers() -> bool:
-    try:
-        with socket.create_connection((POSTGRES_HOST, POSTGRES_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-POSTGRES = _postgres_answers()
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
 
@@ -52,11 +38,5 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}"
         return
-    name = f"dutywatch_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="test")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_postgres_database() as url:
+        yield url

@@ -13,16 +13,14 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
-from tests.conftest import POSTGRES, POSTGRES_HOST, POSTGRES_PORT
+from tests.databases import POSTGRES, fresh_postgres_database
 from tests.fakes.twilio import FakeTwilio
 from tests.notifier.factories import incident_reported, unique_unit, wrap
 from tests.notifier.serving import free_socket, publish, random_mobile
@@ -58,14 +56,8 @@ async def postgres_url() -> AsyncIterator[str | None]:
     if not POSTGRES:
         yield None
         return
-    name = f"dutywatch_crash_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="test")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_postgres_database("dutywatch_crash") as url:
+        yield url
 
 
 class NotifierProcess:
