@@ -82,8 +82,9 @@ class KafkaRecordPublisher:
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        """Connect; on failure nothing is left open and start() may be called again."""
         # Made here, not in __init__: aiokafka binds a producer to the running event loop.
-        self._producer = AIOKafkaProducer(
+        producer = AIOKafkaProducer(
             bootstrap_servers=self._settings.bootstrap_servers,
             client_id=self._client_id,
             enable_idempotence=self._settings.idempotent_producer,
@@ -91,7 +92,12 @@ class KafkaRecordPublisher:
             request_timeout_ms=self._settings.request_timeout_ms,
             linger_ms=self._settings.linger_ms,
         )
-        await self._producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
 
     async def stop(self) -> None:
         if self._producer is not None:

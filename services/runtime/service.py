@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
 from schemas.envelope import Envelope
 from services.runtime.consumer import ConsumerRule, RetryPolicy, Route
@@ -31,6 +32,10 @@ __all__ = ["ServiceRuntime", "Sweep"]
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 Clock = Callable[[], datetime]
+
+
+def _log_retry(state: RetryCallState) -> None:
+    log.warning("Kafka not reachable yet; trying again", attempt=state.attempt_number, error=repr(state.outcome))
 
 
 def utc_now() -> datetime:
@@ -77,6 +82,9 @@ class ServiceRuntime:
         self._subscriber: Any = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._relay_task: asyncio.Task[None] | None = None
+        self._kafka_task: asyncio.Task[None] | None = None
+        self._consuming = False
+        self._publishing = asyncio.Event()
         self.started = False
 
     @contextlib.asynccontextmanager
@@ -95,23 +103,42 @@ class ServiceRuntime:
             return await effect(session)
 
     async def start(self) -> None:
+        """Start what needs only the database now; connect to Kafka in the background until it answers.
+
+        A service that starts while the broker is down (or frozen) still takes intake and fires its timers:
+        the outbox keeps what it would publish, and readiness says it is not consuming yet.
+        """
         await self.store.create_tables()
-        await self.publisher.start()
         for step in self._on_start:
             await step()
         await self.sweep_all()
-        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
-        if self._routes:
-            rule = ConsumerRule(
-                self._routes, self.publisher, RetryPolicy(attempts=self._kafka.consumer_retries), self.clock
-            )
-            self._subscriber = subscribe(
-                self._broker, rule, self.name, service=self.name, fetch_max_wait_ms=self._kafka.fetch_max_wait_ms
-            )
-            await self._broker.start()
+        self._kafka_task = asyncio.create_task(self._connect_kafka(), name=f"{self.name}-kafka")
         self._schedule_sweeps()
         self.started = True
         log.info("service started", routes=list(self._routes), sweeps=[sweep.name for sweep in self._sweeps])
+
+    async def _connect_kafka(self) -> None:
+        async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.5, max=10), before_sleep=_log_retry):
+            with attempt:
+                await self.publisher.start()
+        self._publishing.set()
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
+        if not self._routes:
+            return
+        rule = ConsumerRule(
+            self._routes, self.publisher, RetryPolicy(attempts=self._kafka.consumer_retries), self.clock
+        )
+        self._subscriber = subscribe(
+            self._broker, rule, self.name, service=self.name, fetch_max_wait_ms=self._kafka.fetch_max_wait_ms
+        )
+        async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.5, max=10), before_sleep=_log_retry):
+            with attempt:
+                await self._broker.start()
+        self._consuming = True
+
+    async def until_publishing(self) -> None:
+        """Wait until the producer is connected (start() does not wait for Kafka)."""
+        await self._publishing.wait()
 
     async def sweep_all(self) -> None:
         """Fire everything due now: on start this catches up with what fell due while the service was down."""
@@ -144,7 +171,11 @@ class ServiceRuntime:
         """Finish in-flight work, then stop: consumers first, then timers, then the relay's last batch."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        if self._routes:
+        if self._kafka_task is not None and not self._kafka_task.done():
+            self._kafka_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._kafka_task
+        if self._consuming:
             await self._broker.stop()
         if self._relay_task is not None:
             self._relay_task.cancel()
@@ -157,12 +188,14 @@ class ServiceRuntime:
         self.started = False
 
     async def ready(self) -> tuple[bool, dict[str, Any]]:
-        """Ready when the database answers and the consumer group has partitions."""
+        """Ready when the database answers, the producer is connected and the consumer group has partitions."""
         database = await self.store.ping()
+        publishing = self._publishing.is_set()
         consumer = getattr(self._subscriber, "consumer", None)
         partitions = len(consumer.assignment()) if consumer is not None else 0
         consuming = not self._routes or partitions > 0
-        return self.started and database and consuming, {"database": database, "partitions": partitions}
+        details = {"database": database, "publishing": publishing, "partitions": partitions}
+        return self.started and database and publishing and consuming, details
 
     def mount_health(self, api: FastAPI) -> None:
         """`/health/live`, `/health/ready` and `/metrics` on the service's HTTP API."""

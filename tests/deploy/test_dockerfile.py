@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from services.cli import SERVICES as CLI_SERVICES
+from services import SERVICE_NAMES as CLI_SERVICES
 from tests.deploy.dockerfile import exec_form, instructions, stages
 from tests.deploy.manifests import REPO_ROOT
 from tests.deploy.workloads import SERVICES

@@ -128,6 +128,7 @@ async def running(broker: EmbeddedBroker, database_url: str) -> AsyncIterator[tu
         routes={"duty.checkins": {CheckInReceived: on_check_in}},  # type: ignore[dict-item]
     )
     await runtime.start()
+    await runtime.until_publishing()
     yield runtime, tables
     await runtime.stop()
 
@@ -189,3 +190,34 @@ async def test_a_redelivered_event_id_is_dropped(running: tuple[ServiceRuntime, 
     await until(marker_seen)
     await asyncio.sleep(0.5)
     assert sorted(await effects(runtime, tables, unit)) == sorted([str(envelope.event_id), str(marker.event_id)])
+
+
+@pytest.mark.broker
+async def test_a_service_started_while_the_broker_is_frozen_takes_writes_and_catches_up(
+    broker: EmbeddedBroker, database_url: str
+) -> None:
+    """Start with the broker frozen: start() returns, the outbox keeps what is written, and it all goes out after."""
+    tables = Tables()
+    runtime = ServiceRuntime(
+        name=f"test-late-{uuid.uuid4().hex[:6]}",
+        store=Store(database_url, tables.metadata),
+        outbox=tables.outbox,
+        inbox=tables.inbox,
+        kafka=KafkaSettings(bootstrap_servers=broker.bootstrap, request_timeout_ms=3000),
+    )
+    broker.pause()
+    try:
+        await asyncio.wait_for(runtime.start(), 10)
+        async with runtime.transaction() as session:
+            await tables.outbox.put(session, check_in(f"late-{uuid.uuid4().hex[:6]}"))
+        assert not (await runtime.ready())[0]
+    finally:
+        broker.resume()
+    await asyncio.wait_for(runtime.until_publishing(), 60)
+
+    async def relayed() -> bool:
+        async with runtime.store.transaction() as session:
+            return await tables.outbox.pending_count(session) == 0
+
+    await until(relayed)
+    await runtime.stop()
