@@ -25,7 +25,7 @@ from tenacity import (
 
 from schemas.catalog import InvalidMessage, decode
 from schemas.envelope import Envelope, Message
-from schemas.topics import DLQ_SUFFIX
+from schemas.topics import DLQ_SUFFIX, topic_named
 from services.runtime.errors import PermanentError
 from services.runtime.outbox import OutgoingRecord, PublishRecords
 
@@ -77,7 +77,7 @@ class ConsumerRule:
         """Process one record to its end: handled, ignored or dead-lettered. Never raises for a bad message."""
         route = self.routes[record.topic]
         try:
-            envelope = decode(record.value, tuple(route))
+            envelope = decode(record.value, _carried_on(record.topic, route))
         except InvalidMessage as invalid:
             await self._to_dlq(record, "invalid", invalid.reason, attempts=0)
             return Outcome.DEAD_LETTERED
@@ -134,3 +134,14 @@ class ConsumerRule:
         async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=5.0), reraise=True):
             with attempt:
                 await self.dead_letter([letter])
+
+
+def _carried_on(topic: str, route: Route) -> tuple[type[Message], ...]:
+    """What may travel on `topic`: the registry's messages for it (a topic outside it: what is routed).
+
+    A valid message this consumer has no handler for is ignored, not dead-lettered: other services read it.
+    """
+    try:
+        return topic_named(topic).messages or tuple(route)
+    except KeyError:
+        return tuple(route)

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from schemas.duty import CheckInReceived
+from schemas.duty import CheckInReceived, ShiftEnded, ShiftStarted
 from schemas.envelope import Envelope
 from schemas.topics import Topic
-from services.runtime.consumer import ConsumerRule, RetryPolicy
+from schemas.values import Person
+from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome, RetryPolicy
 from services.runtime.embedded_broker import EmbeddedBroker, create_topics
 from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
 from services.runtime.outbox import OutgoingRecord
@@ -165,3 +166,31 @@ async def test_a_handler_that_always_fails_ends_in_the_dlq_and_later_messages_go
     assert headers["dlq-attempts"] == b"3"
     assert attempts["n"] == 3
     assert not [e for e in harness.seen if e.payload.unit_id == "poison"]
+
+
+async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead_lettered(
+    broker: EmbeddedBroker,
+) -> None:
+    """Another service's message on a shared topic is skipped quietly; only invalid ones go to the DLQ."""
+    from schemas.duty import ShiftEnded, ShiftStarted
+    from schemas.values import Person
+
+    now = datetime.now(UTC)
+    person = Person(id="p", name="王芳", phone="+8613800001111")
+    ended = ShiftEnded(
+        unit_id="ignored", shift_id="ignored@1", officer=person, leader=person, starts_at=now, ends_at=now
+    )
+    letters: list[OutgoingRecord] = []
+
+    async def dead_letter(records: Any) -> None:
+        letters.extend(records)
+
+    async def on_started(envelope: Envelope[Any]) -> None:
+        raise AssertionError("ShiftEnded must not reach the ShiftStarted handler")
+
+    rule = ConsumerRule({"duty.shifts": {ShiftStarted: on_started}}, dead_letter)
+    record = IncomingRecord(
+        "duty.shifts", 0, 7, b"ignored", Envelope.wrap(ended, producer="t", occurred_at=now).to_bytes()
+    )
+    assert await rule.deliver(record) is Outcome.IGNORED
+    assert letters == []
