@@ -27,6 +27,7 @@ from bench.bench_stack import TOKEN, BenchSystem, process_sample, running_system
 from bench.kafka_floor import measure_floor, percentile
 
 DRAIN_S = 30
+POST_GRACE_S = 10  # a request still unanswered this long after the last was sent counts as refused
 
 
 async def post_incident(client: httpx.AsyncClient, system: BenchSystem, n: int, sent: dict[int, float]) -> bool:
@@ -60,7 +61,10 @@ async def run_rate(system: BenchSystem, rate: int, seconds: int, first_n: int) -
         for i in range(rate * seconds):
             await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
             posts.append(asyncio.create_task(post_incident(client, system, first_n + i, sent)))
-        accepted = sum(await asyncio.gather(*posts))
+        done, unanswered = await asyncio.wait(posts, timeout=POST_GRACE_S)
+        for post in unanswered:
+            post.cancel()
+        accepted = sum(post.result() for post in done)
     elapsed = time.monotonic() - started
     drained = await drain(system, sent)
     stop.set()
@@ -70,6 +74,7 @@ async def run_rate(system: BenchSystem, rate: int, seconds: int, first_n: int) -
         for name, pid in system.pids().items()
     }
     return summarize(system, sent, accepted, drained) | {
+        "unanswered_posts": len(unanswered),
         "cpu_percent": cpu,
         "rss_mb": {name: round(value, 1) for name, value in rss.items()},
     }
