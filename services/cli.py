@@ -118,8 +118,8 @@ Try this: report a fire at the welfare home
     "occurred_at": "'$(date -u +%Y-%m-%dT%H:%M:%SZ)'", "location": "福利院3号楼", "summary": "厨房起火，已疏散",
     "reporter": "张三"}}'
 
-Then answer as the officer on duty:  dutywatch phone   (in another terminal)
-Who is on duty:                     dutywatch roster who --unit fuli-home
+Then answer as the officer on duty:  .venv/bin/dutywatch phone   (in another terminal)
+Who is on duty:                     .venv/bin/dutywatch roster who --unit fuli-home
 The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs
 Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."""
     )
@@ -188,4 +188,4 @@ def _act(handset: Phone, numbers: list[str], command: str) -> str:
         answer = asyncio.run(handset.reply_sms(number, text) if verb == "r" else handset.press_key(number))
     except (httpx.HTTPError, StopIteration, KeyError) as error:
         return f"[red]could not answer: {error!r}[/red]"
-    return f"→ {answer or '(no answer text)'}"
+    return f"→ {answer or '(sent; no text came back)'}"

@@ -17,6 +17,7 @@ from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStart
 from schemas.envelope import Envelope, Message
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, PlaceCall, SendSms
+from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_push_routes
 from services.notifier.adapters.http import api_routes
 from services.notifier.adapters.metrics import OPEN_RUNS
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
@@ -195,6 +196,8 @@ class Notifier:
         api.include_router(
             webhook_routes(self.open_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook)
         )
+        pushes = PushTokenCheck(self.settings.aliyun.push_tokens)
+        api.include_router(aliyun_push_routes(self.open_work, pushes, UnknownReplyLimit(), self.after_webhook))
         api.include_router(api_routes(self.open_work, self.settings.broadcast_unit_id, self.clock))
         return api
 

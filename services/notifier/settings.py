@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from services.notifier.adapters.aliyun.config import AliyunSettings
 from services.runtime.settings import ServiceSettings
 
 __all__ = ["DEV_WEBHOOK_TOKEN", "Settings"]
@@ -16,7 +17,7 @@ __all__ = ["DEV_WEBHOOK_TOKEN", "Settings"]
 # phone signs its requests with it (Twilio's RequestValidator over the public URL and the form fields).
 DEV_WEBHOOK_TOKEN = "dutywatch-dev-token"
 
-ProviderName = Literal["console", "twilio"]
+ProviderName = Literal["console", "twilio", "aliyun"]
 
 
 class Settings(ServiceSettings):
@@ -30,7 +31,22 @@ class Settings(ServiceSettings):
         default=None, description="Default provider; unset: twilio when an account sid is set, else console."
     )
     domestic_provider: ProviderName | None = Field(
-        default=None, description="Provider for +86 numbers (aliyun once it exists); unset: the default provider."
+        default=None, description="Provider for +86 numbers; unset: aliyun when its AccessKey is set, else the default."
+    )
+    domestic_providers: list[ProviderName] = Field(
+        default_factory=list,
+        description='Providers for +86 numbers in order of preference, e.g. ["aliyun","twilio"]: one that keeps '
+        "failing is set aside for a cool-down and the next carries the messages. Empty: [domestic_provider].",
+    )
+    failover_failures: int = Field(
+        default=3, ge=1, description="Failures within failover_window_s that set a provider aside."
+    )
+    failover_window_s: float = Field(default=60.0, gt=0, description="The window those failures are counted in.")
+    failover_cool_down_s: float = Field(
+        default=120.0, gt=0, description="How long a failing provider is set aside before it is tried again."
+    )
+    aliyun: AliyunSettings = Field(
+        default_factory=AliyunSettings, description="Aliyun SMS and voice, from DUTYWATCH_NOTIFIER_ALIYUN__* variables."
     )
     twilio_account_sid: str = Field(default="", description="Twilio account sid (AC…).")
     twilio_auth_tokens: Annotated[list[str], NoDecode] = Field(
@@ -76,3 +92,12 @@ class Settings(ServiceSettings):
         if self.twilio_auth_tokens:
             return self.twilio_auth_tokens
         return [DEV_WEBHOOK_TOKEN]
+
+    @property
+    def domestic_route(self) -> list[ProviderName]:
+        """The providers +86 numbers go to, first choice first."""
+        if self.domestic_providers:
+            return list(self.domestic_providers)
+        if self.domestic_provider is not None:
+            return [self.domestic_provider]
+        return ["aliyun"] if self.aliyun.configured else [self.default_provider]

@@ -84,9 +84,9 @@ class EmbeddedBroker:
         await create_topics(self.bootstrap, registry_topics())
 
     async def _until_metadata_answers(self) -> None:
+        await self._until_listening()
         while True:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"the broker exited with code {self._process.returncode} on start")
+            self._fail_if_exited()
             admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=2000)
             try:
                 await admin.start()
@@ -96,6 +96,22 @@ class EmbeddedBroker:
                 await asyncio.sleep(0.1)
             finally:
                 await admin.close()
+
+    async def _until_listening(self) -> None:
+        # Before the port is open a Kafka client only logs connection errors; a plain connect is quiet.
+        while True:
+            self._fail_if_exited()
+            try:
+                _, writer = await asyncio.open_connection(self.host, self.port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            return
+
+    def _fail_if_exited(self) -> None:
+        if self._process is not None and self._process.poll() is not None:
+            raise RuntimeError(f"the broker exited with code {self._process.returncode} on start")
 
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): connections stay open and nothing answers, like a hung server."""

@@ -1,6 +1,7 @@
 """Routing by number: +86 numbers go to the domestic provider, every other number to the default one.
 
-Adding the Aliyun adapter is one more entry in `providers` and `domestic_provider=aliyun` in the settings.
+The routes are built in `providers.py`: +86 goes to Aliyun, or to a failover over several providers
+(`domestic_providers`, e.g. aliyun then twilio; see `failover.py`), every other number to the default one.
 """
 
 from __future__ import annotations

@@ -1,0 +1,149 @@
+"""Aliyun's HTTP batch pushes: delivery receipts, uplink replies, call progress, call results and key presses.
+
+Aliyun signs none of them, so the URL configured in its console carries a shared token (`?token=…`, or the
+`X-Dutywatch-Token` header); several tokens are accepted, for rotation. A request without a valid token gets
+403 and changes nothing. Each push is turned into the same handler calls Twilio's webhooks make (on_status,
+on_inbound_sms, on_key_press), and answered `{"code": 0}`. A call result for a call we do not know yet (its
+reference is stored just after the provider answered) gets 503, so Aliyun pushes it again later.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
+
+from services.notifier.adapters.aliyun.codes import CALL_PROGRESS, DTMF_STATUS, call_result_status, sms_receipt_status
+from services.notifier.adapters.aliyun.reports import (
+    SMS_REPORTS,
+    SMS_UPS,
+    VOICE_CALL_REPORTS,
+    VOICE_REPORTS,
+    SmsReport,
+    SmsUp,
+    VoiceCallReport,
+    VoiceReport,
+    keys_pressed,
+)
+from services.notifier.adapters.webhooks import phone_or_raw
+from services.notifier.domain import UnknownReplyLimit
+from services.notifier.handlers.answers import on_inbound_sms, on_key_press
+from services.notifier.handlers.dispatch import OpenWork
+from services.notifier.handlers.outcomes import on_status
+from services.notifier.handlers.work import Work
+
+__all__ = ["PREFIX", "TOKEN_HEADER", "PushTokenCheck", "aliyun_push_routes"]
+
+log = structlog.get_logger(__name__)
+PREFIX = "/webhooks/aliyun"
+TOKEN_HEADER = "X-Dutywatch-Token"
+RECEIVED = {"code": 0, "msg": "成功"}
+T = TypeVar("T")
+
+
+class PushTokenCheck:
+    def __init__(self, tokens: list[str]) -> None:
+        self._tokens = [token.encode() for token in tokens if token]
+
+    def verify(self, request: Request) -> None:
+        """HTTP 403 unless the request carries one of the tokens."""
+        given = (request.query_params.get("token") or request.headers.get(TOKEN_HEADER, "")).encode()
+        if not given or not any(hmac.compare_digest(given, token) for token in self._tokens):
+            log.warning("Aliyun push rejected: missing or wrong token", path=request.url.path, had_token=bool(given))
+            raise HTTPException(status_code=403, detail="invalid or missing push token")
+
+
+async def read_batch(request: Request, adapter: TypeAdapter[list[T]]) -> list[T]:
+    """The pushed JSON array, validated; HTTP 422 naming the field otherwise."""
+    try:
+        return adapter.validate_json(await request.body())
+    except ValidationError as error:
+        raise HTTPException(status_code=422, detail=error.errors(include_url=False, include_input=False)) from None
+
+
+def aliyun_push_routes(
+    open_work: OpenWork,
+    check: PushTokenCheck,
+    limit: UnknownReplyLimit,
+    after_commit: Callable[[], Awaitable[None]],
+) -> APIRouter:
+    router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+    async def apply_each(effect: Callable[..., Awaitable[Any]], items: list[Any], *args: Any) -> list[Any]:
+        """Each item in its own transaction (one bad item spoils no other), then one sweep for what they queued."""
+        results = []
+        for item in items:
+            async with open_work() as work:
+                results.append(await effect(work, item, *args))
+        await after_commit()
+        return results
+
+    @router.post("/sms-report")
+    async def sms_report(request: Request) -> Response:
+        check.verify(request)
+        await apply_each(apply_receipt, await read_batch(request, SMS_REPORTS))
+        return JSONResponse(RECEIVED)
+
+    @router.post("/sms-up")
+    async def sms_up(request: Request) -> Response:
+        check.verify(request)
+        await apply_each(read_uplink, await read_batch(request, SMS_UPS), limit)
+        return JSONResponse(RECEIVED)
+
+    @router.post("/voice-call-report")
+    async def voice_call_report(request: Request) -> Response:
+        check.verify(request)
+        return answer_known(await apply_each(apply_progress, await read_batch(request, VOICE_CALL_REPORTS)))
+
+    @router.post("/voice-report")
+    async def voice_report(request: Request) -> Response:
+        check.verify(request)
+        return answer_known(await apply_each(apply_result, await read_batch(request, VOICE_REPORTS)))
+
+    return router
+
+
+def answer_known(known: list[bool]) -> Response:
+    if all(known):
+        return JSONResponse(RECEIVED)
+    return JSONResponse({"code": 1, "msg": "unknown call; push again later"}, status_code=503)
+
+
+async def apply_receipt(work: Work, report: SmsReport) -> None:
+    error_code = None if report.success else report.err_code
+    await on_status(work, report.out_id, sms_receipt_status(report.success), None, error_code)
+
+
+async def read_uplink(work: Work, up: SmsUp, limit: UnknownReplyLimit) -> None:
+    await on_inbound_sms(work, phone_or_raw(up.phone_number), up.content, up.ref, limit)
+
+
+async def apply_progress(work: Work, report: VoiceCallReport) -> bool:
+    attempt = await work.runs.attempt_by_ref(report.call_id)
+    if attempt is None:
+        log.warning("Aliyun call progress for an unknown call", call_id=report.call_id, status=report.status_code)
+        return False
+    keys = keys_pressed(report.dtmf)
+    if report.status_code == DTMF_STATUS and keys is not None:
+        await on_key_press(work, attempt.id, keys)
+    elif report.status_code in CALL_PROGRESS:
+        await on_status(work, attempt.id, CALL_PROGRESS[report.status_code], None, None)
+    return True
+
+
+async def apply_result(work: Work, report: VoiceReport) -> bool:
+    attempt = await work.runs.attempt_by_ref(report.call_id)
+    if attempt is None:
+        log.warning("Aliyun call result for an unknown call", call_id=report.call_id, status=report.status_code)
+        return False
+    keys = keys_pressed(report.dtmf)
+    if keys is not None:
+        await on_key_press(work, attempt.id, keys)
+    status = call_result_status(report.status_code)
+    await on_status(work, attempt.id, status, None, None if status == "completed" else report.status_code)
+    return True
