@@ -27,7 +27,7 @@ class AliyunSettings(BaseModel):
         description="Template codes by name (alert, notice, help, already); see adapters/aliyun/templates.py.",
     )
     tts_templates: dict[str, str] = Field(
-        default_factory=dict, description="TTS template codes by name (tts_alert, tts_thanks, tts_no_key)."
+        default_factory=dict, description="TTS template codes by name (tts_alert, tts_plain, tts_thanks, tts_no_key)."
     )
     show_number: str = Field(
         default="", description="The purchased number calls come from (required for the interactive call)."

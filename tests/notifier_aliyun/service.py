@@ -1,0 +1,124 @@
+"""The notifier as deployed for a mainland city: +86 numbers through Aliyun (failing over to Twilio), every
+other number through Twilio; served in the test's loop against the real broker and both fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from schemas.notify import RunSubject
+from services.notifier.adapters.failover import Failover
+from services.notifier.adapters.providers import DOMESTIC_FAILOVER
+from services.notifier.app import Notifier
+from services.notifier.settings import Settings
+from services.notifier.testing import FakeClock
+from services.runtime.settings import KafkaSettings
+from tests.fakes.aliyun import FakeAliyun
+from tests.fakes.twilio import FakeTwilio
+from tests.notifier.factories import incident_reported, unique_unit, wrap
+from tests.notifier.serving import LoopServer, eventually, free_socket, publish, random_mobile
+from tests.notifier_aliyun.fixtures import PUSH_TOKEN, aliyun_settings, approve_all
+
+TWILIO_FROM = "+14155550100"
+PUSH_PATHS = {
+    "SmsReport": "sms-report",
+    "SmsUp": "sms-up",
+    "VoiceReport": "voice-report",
+    "VoiceCallReport": "voice-call-report",
+}
+FAILURES_TO_OPEN = 2
+COOL_DOWN_S = 1.0
+
+
+@dataclass
+class Service:
+    notifier: Notifier
+    failover: Failover
+    server: LoopServer
+    twilio: FakeTwilio
+    aliyun: FakeAliyun
+    clock: FakeClock
+    bootstrap: str
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    async def report_incident(self, officer: str, leader: str, room: str | None = None) -> str:
+        """Publish an IncidentReported; return the run id once the notifier started it."""
+        event = incident_reported(
+            unique_unit(), self.clock(), officer=officer, leader=leader, room=room or random_mobile()
+        )
+        await publish(self.bootstrap, wrap(event, self.clock()))
+        runs: list[Any] = []
+
+        async def started() -> bool:
+            async with self.notifier.open_work() as work:
+                runs[:] = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
+            return bool(runs)
+
+        await eventually(started, 30)
+        return str(runs[0].id)
+
+    async def run(self, run_id: str) -> dict[str, Any]:
+        async with httpx.AsyncClient(trust_env=False) as http:
+            response = await http.get(f"{self.url}/runs/{run_id}")
+        response.raise_for_status()
+        return dict(response.json())
+
+    async def attempts_are(self, run_id: str, expected: list[tuple[str, str, str]], timeout_s: float = 15) -> None:
+        """Wait until the run's attempts are exactly `expected`: (channel, provider, status) each."""
+
+        async def match() -> bool:
+            attempts = (await self.run(run_id))["attempts"]
+            return [(a["channel"], a["provider"], a["status"]) for a in attempts] == expected
+
+        try:
+            await eventually(match, timeout_s)
+        except TimeoutError:
+            attempts = (await self.run(run_id))["attempts"]
+            seen = [(a["channel"], a["provider"], a["status"]) for a in attempts]
+            raise AssertionError(f"attempts {seen} never became {expected}") from None
+
+
+def settings_for(
+    bootstrap: str, twilio: FakeTwilio, aliyun: FakeAliyun, data_dir: Path, database_url: str, url: str
+) -> Settings:
+    """As an operator would configure it: Twilio for the rest, Aliyun then Twilio for +86."""
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        kafka=KafkaSettings(bootstrap_servers=bootstrap),
+        provider="twilio",
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_tokens=[twilio.auth_token],
+        twilio_from_number=TWILIO_FROM,
+        twilio_api_base_url=twilio.base_url,
+        public_url=url,
+        sweep_every_s=0.1,
+        aliyun=aliyun_settings(aliyun),
+        domestic_providers=["aliyun", "twilio"],
+        failover_failures=FAILURES_TO_OPEN,
+        failover_cool_down_s=COOL_DOWN_S,
+    )
+
+
+async def start_service(
+    bootstrap: str, twilio: FakeTwilio, aliyun: FakeAliyun, data_dir: Path, database_url: str
+) -> Service:
+    sock = free_socket()
+    host, port = sock.getsockname()
+    url = f"http://{host}:{port}"
+    approve_all(aliyun)
+    for message_type, path in PUSH_PATHS.items():
+        aliyun.subscribe(message_type, f"{url}/webhooks/aliyun/{path}?token={PUSH_TOKEN}")
+    clock = FakeClock()
+    notifier = Notifier(settings_for(bootstrap, twilio, aliyun, data_dir, database_url, url), clock)
+    failover = notifier.router.providers[DOMESTIC_FAILOVER]
+    assert isinstance(failover, Failover)
+    server = LoopServer(notifier.api(), sock)
+    await server.start()
+    return Service(notifier, failover, server, twilio, aliyun, clock, bootstrap)
