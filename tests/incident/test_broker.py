@@ -71,8 +71,10 @@ async def live(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory)
     )
 
     async def read_model_ready() -> bool:
+        # Units and shifts arrive on different topics, in no set order: wait for both.
         async with backend.work() as ports:
-            return await ports.directory.current_shift(home, NOW) is not None
+            has_unit = await ports.directory.unit(home) is not None
+            return has_unit and await ports.directory.current_shift(home, NOW) is not None
 
     await _until(read_model_ready)
     transport = httpx.ASGITransport(app=api)
