@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters.aliyun.config import AliyunSettings
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import CommaSeparated, ServiceSettings
 
 __all__ = ["DEV_WEBHOOK_TOKEN", "Settings"]
 
@@ -49,7 +49,7 @@ class Settings(ServiceSettings):
         default_factory=AliyunSettings, description="Aliyun SMS and voice, from DUTYWATCH_NOTIFIER_ALIYUN__* variables."
     )
     twilio_account_sid: str = Field(default="", description="Twilio account sid (AC…).")
-    twilio_auth_tokens: Annotated[list[str], NoDecode] = Field(
+    twilio_auth_tokens: CommaSeparated = Field(
         default_factory=list,
         description="Auth tokens, comma-separated; the first is used for API calls, all are accepted on webhooks.",
     )
@@ -72,13 +72,6 @@ class Settings(ServiceSettings):
         default="",
         description="Fault injection for crash tests only: SIGKILL the process at this point. Never set in production.",
     )
-
-    @field_validator("twilio_auth_tokens", mode="before")
-    @classmethod
-    def _split_tokens(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [token.strip() for token in value.split(",") if token.strip()]
-        return value
 
     @property
     def default_provider(self) -> ProviderName:

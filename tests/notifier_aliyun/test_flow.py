@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import phonenumbers
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
-from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, STORE_BACKENDS
+from tests.conftest import STORE_BACKENDS
+from tests.databases import fresh_postgres_database
 from tests.fakes.aliyun import FakeAliyun
 from tests.fakes.twilio import FakeTwilio
 from tests.notifier.serving import eventually, random_mobile
@@ -49,14 +48,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('notifier-aliyun') / 'notifier.sqlite3'}"
         return
-    name = f"dutywatch_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", database="test")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,11 @@ Nested in the notifier's settings as `aliyun`, so from the environment:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import NoDecode
+from pydantic import BaseModel, Field
+
+from services.runtime.settings import CommaSeparated
 
 __all__ = ["AliyunSettings"]
 
@@ -37,17 +38,10 @@ class AliyunSettings(BaseModel):
     )
     play_times: int = Field(default=2, ge=1, le=3, description="How often a call plays the message.")
     key_timeout_ms: int = Field(default=10000, ge=1000, description="How long the interactive call waits for a key.")
-    push_tokens: Annotated[list[str], NoDecode] = Field(
+    push_tokens: CommaSeparated = Field(
         default_factory=list,
         description="Tokens accepted on the HTTP push receivers (?token=…), comma-separated; several for rotation.",
     )
-
-    @field_validator("push_tokens", mode="before")
-    @classmethod
-    def _split_tokens(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [token.strip() for token in value.split(",") if token.strip()]
-        return value
 
     @property
     def configured(self) -> bool:
