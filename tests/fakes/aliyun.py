@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 from tests.fakes.aliyun_api import AliyunApi
 from tests.fakes.aliyun_flows import push
@@ -34,7 +33,7 @@ from tests.fakes.aliyun_state import (
     Push,
     beijing_now,
 )
-from tests.fakes.asgi_server import AsgiServer
+from tests.fakes.asgi_server import AsgiServer, ServedFake
 
 DEFAULT_ACCESS_KEY_ID = "LTAI5tFakeDutywatchKey01"
 DEFAULT_ACCESS_KEY_SECRET = "fake-secret-not-verified"
@@ -43,7 +42,7 @@ POLL_S = 0.01
 __all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCESS_KEY_SECRET", "FakeAliyun", "FakeCall", "FakeSms", "Push"]
 
 
-class FakeAliyun:
+class FakeAliyun(ServedFake):
     def __init__(
         self,
         access_key_id: str = DEFAULT_ACCESS_KEY_ID,
@@ -54,21 +53,6 @@ class FakeAliyun:
         self._state = AliyunState(access_key_id, step_delay, retry_delays)
         self._api = AliyunApi(self._state)
         self._server = AsgiServer(self._api.asgi_app())
-
-    def start(self) -> FakeAliyun:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeAliyun:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def reset(self) -> None:
         self._state.reset()

@@ -23,13 +23,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 import httpx
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from tests.fakes.asgi_server import AsgiServer
+from tests.fakes.asgi_server import AsgiServer, ServedFake
 from tests.fakes.twilio_api import TwilioApi
 from tests.fakes.twilio_models import API_VERSION, ApiRequest, CallbackDelivery, FakeCall, FakeMessage, new_sid
 from tests.fakes.twilio_state import (
@@ -49,7 +48,7 @@ POLL_S = 0.01
 __all__ = ["DEFAULT_ACCOUNT_SID", "DEFAULT_AUTH_TOKEN", "FakeCall", "FakeMessage", "FakeTwilio"]
 
 
-class FakeTwilio:
+class FakeTwilio(ServedFake):
     def __init__(
         self,
         account_sid: str = DEFAULT_ACCOUNT_SID,
@@ -60,23 +59,6 @@ class FakeTwilio:
         """step_delay: pause before each status change; gather_wait: how long a <Gather> waits for keys."""
         self._state = TwilioState(account_sid, auth_token, step_delay, gather_wait)
         self._server = AsgiServer(TwilioApi(self._state).asgi_app())
-
-    # lifecycle
-
-    def start(self) -> FakeTwilio:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def reset(self) -> None:
         """Forget every record and every configured number, failure and outcome."""
