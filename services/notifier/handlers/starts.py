@@ -68,6 +68,26 @@ async def start(work: Work, run: NewRun) -> str:
     return run_id
 
 
+async def start_unit_run(
+    work: Work,
+    subject: RunSubject,
+    subject_id: str,
+    unit_id: str,
+    policy: str,
+    texts: tuple[str, str],
+    carried: dict[str, Contact | None],
+    *,
+    major: bool = False,
+) -> str:
+    """One run with one track for a unit: who the event names, completed from the directory."""
+    contacts = await unit_contacts(work, unit_id, policy, carried)
+    sms, voice = texts
+    return await start(
+        work,
+        NewRun(subject, subject_id, unit_id, policy, sms, voice, [NewTrack(unit_id, policy, contacts)], major=major),
+    )
+
+
 async def on_incident_reported(work: Work, event: IncidentReported) -> None:
     unit = await work.directory.unit_name(event.unit_id)
     sms, voice = incident_texts(
@@ -80,18 +100,16 @@ async def on_incident_reported(work: Work, event: IncidentReported) -> None:
         "leader": contact(event.leader or event.duty_room),
         "duty_room": contact(event.duty_room),
     }
-    contacts = await unit_contacts(work, event.unit_id, "incident", carried)
-    run = NewRun(
+    await start_unit_run(
+        work,
         RunSubject.INCIDENT,
         event.incident_id,
         event.unit_id,
         "incident",
-        sms,
-        voice,
-        [NewTrack(event.unit_id, "incident", contacts)],
+        (sms, voice),
+        carried,
         major=event.severity.is_major,
     )
-    await start(work, run)
 
 
 async def on_incident_acknowledged(work: Work, event: IncidentAcknowledged) -> None:
@@ -121,18 +139,15 @@ async def on_report_due_soon(work: Work, event: ReportDueSoon) -> None:
     unit = await work.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(f"【{event.kind.label}将到期】{unit}", f"请于{local_time(event.due_at)}前报送", None)
     carried = {"officer": contact(event.officer), "leader": contact(event.leader)}
-    contacts = await unit_contacts(work, event.unit_id, "report_due", carried)
-    subject_id = f"{event.incident_id}/{event.kind}"
-    run = NewRun(
+    await start_unit_run(
+        work,
         RunSubject.REPORT_DUE,
-        subject_id,
+        f"{event.incident_id}/{event.kind}",
         event.unit_id,
         "report_due",
-        sms,
-        voice,
-        [NewTrack(event.unit_id, "report_due", contacts)],
+        (sms, voice),
+        carried,
     )
-    await start(work, run)
 
 
 async def on_report_overdue(work: Work, event: ReportOverdue) -> None:
@@ -145,18 +160,15 @@ async def on_report_overdue(work: Work, event: ReportOverdue) -> None:
         "leader": contact(event.leader),
         "municipal_bureau": contact(event.municipal_bureau),
     }
-    contacts = await unit_contacts(work, event.unit_id, "report_overdue", carried)
-    subject_id = f"{event.incident_id}/{event.kind}"
-    run = NewRun(
+    await start_unit_run(
+        work,
         RunSubject.REPORT_OVERDUE,
-        subject_id,
+        f"{event.incident_id}/{event.kind}",
         event.unit_id,
         "report_overdue",
-        sms,
-        voice,
-        [NewTrack(event.unit_id, "report_overdue", contacts)],
+        (sms, voice),
+        carried,
     )
-    await start(work, run)
 
 
 async def on_check_in_requested(work: Work, event: CheckInRequested) -> None:
@@ -164,17 +176,15 @@ async def on_check_in_requested(work: Work, event: CheckInRequested) -> None:
         f"【值班签到】{event.officer.name}，您的值班{local_time(event.starts_at)}开始，请于{local_time(event.due_by)}前"
     )
     voice = f"{event.officer.name}，您的值班即将开始，请签到"
-    contacts = await unit_contacts(work, event.unit_id, "check_in", {"officer": contact(event.officer)})
-    run = NewRun(
+    await start_unit_run(
+        work,
         RunSubject.CHECK_IN,
         event.shift_id,
         event.unit_id,
         "check_in",
-        sms,
-        voice,
-        [NewTrack(event.unit_id, "check_in", contacts)],
+        (sms, voice),
+        {"officer": contact(event.officer)},
     )
-    await start(work, run)
 
 
 async def on_check_in_missed(work: Work, event: CheckInMissed) -> None:
@@ -185,17 +195,9 @@ async def on_check_in_missed(work: Work, event: CheckInMissed) -> None:
         "leader": contact(event.leader),
         "duty_room": contact(event.municipal_duty_room),
     }
-    contacts = await unit_contacts(work, event.unit_id, "check_in_missed", carried)
-    run = NewRun(
-        RunSubject.CHECK_IN_MISSED,
-        event.shift_id,
-        event.unit_id,
-        "check_in_missed",
-        sms,
-        voice,
-        [NewTrack(event.unit_id, "check_in_missed", contacts)],
+    await start_unit_run(
+        work, RunSubject.CHECK_IN_MISSED, event.shift_id, event.unit_id, "check_in_missed", (sms, voice), carried
     )
-    await start(work, run)
 
 
 async def on_deliver_report(work: Work, command: DeliverReport) -> None:
