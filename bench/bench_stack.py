@@ -1,4 +1,5 @@
-"""The whole system for benchmarks and fault runs: broker, three service processes, the fake Twilio.
+"""The whole system for benchmarks and fault runs: broker, three service processes, the fake Twilio in a
+fourth (bench/fake_twilio_process.py).
 
 Run from the repository root; the scripts put it on `sys.path` so `tests.fakes` (the fake Twilio) imports.
 """
@@ -8,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,6 @@ from rich.console import Console
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
 from tests.databases import fresh_postgres_database
-from tests.fakes.twilio import FakeTwilio
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
@@ -52,10 +54,41 @@ TYPES = (
 TAG = re.compile(r"B(\d+)号")
 
 
+@dataclass(frozen=True)
+class ProviderRequest:
+    method: str
+    path: str
+    form: dict[str, str]
+    time: float
+
+
+@dataclass
+class FakeTwilioProcess:
+    """The fake Twilio's process and the requests it logged so far."""
+
+    process: subprocess.Popen[str]
+    log: Path
+    base_url: str
+    account_sid: str
+    auth_token: str
+    requests: list[ProviderRequest] = field(default_factory=list)
+    _read_to: int = 0
+
+    def read_requests(self) -> list[ProviderRequest]:
+        with self.log.open("rb") as log:
+            log.seek(self._read_to)
+            chunk = log.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._read_to += len(complete)
+        for line in complete.splitlines():
+            self.requests.append(ProviderRequest(**json.loads(line)))
+        return self.requests
+
+
 @dataclass
 class BenchSystem:
     stack: Stack
-    twilio: FakeTwilio
+    twilio: FakeTwilioProcess
     data_dir: Path
     seen_requests: int = 0
     first_sms_at: dict[int, float] = field(default_factory=dict)
@@ -79,7 +112,7 @@ class BenchSystem:
 
     def collect(self) -> None:
         """Note, for each tagged incident, when its first SMS reached the provider and how many it got."""
-        requests = self.twilio.requests
+        requests = self.twilio.read_requests()
         for request in requests[self.seen_requests :]:
             if request.method == "POST" and request.path.endswith("/Messages.json"):
                 for match in TAG.finditer(request.form.get("Body", "")):
@@ -89,14 +122,16 @@ class BenchSystem:
         self.seen_requests = len(requests)
 
     def pids(self) -> dict[str, int]:
-        return {name: process.pid for name, process in self.stack.processes.items()}
+        return {name: process.pid for name, process in self.stack.processes.items()} | {
+            "fake_twilio": self.twilio.process.pid
+        }
 
 
 def _services() -> tuple[StackProcess, ...]:
     return tuple(StackProcess(each.service, each.env_prefix, free_port()) for each in SERVICES)
 
 
-def environment(twilio: FakeTwilio) -> dict[str, str]:
+def environment(twilio: FakeTwilioProcess) -> dict[str, str]:
     return {
         "DUTYWATCH_NOTIFIER_PROVIDER": "twilio",
         "DUTYWATCH_NOTIFIER_TWILIO_ACCOUNT_SID": twilio.account_sid,
@@ -127,7 +162,7 @@ async def running_system(extra_env: dict[str, str] | None = None, postgres: bool
 async def _system(data_dir: Path, extra_env: dict[str, str]) -> AsyncIterator[BenchSystem]:
     broker = EmbeddedBroker(log_file=data_dir / "broker.log")
     console = Console(stderr=True)
-    with FakeTwilio(step_delay=0.2) as twilio:
+    with fake_twilio(data_dir / "provider-requests.jsonl") as twilio:
         env = {**environment(twilio), **extra_env}
         stack = Stack(data_dir, REPO / "examples" / "roster.yaml", broker, console, services=_services(), extra_env=env)
         try:
@@ -135,6 +170,20 @@ async def _system(data_dir: Path, extra_env: dict[str, str]) -> AsyncIterator[Be
             yield BenchSystem(stack, twilio, data_dir)
         finally:
             stack.stop()
+
+
+@contextmanager
+def fake_twilio(log: Path) -> Iterator[FakeTwilioProcess]:
+    log.touch()
+    command = [sys.executable, str(REPO / "bench" / "fake_twilio_process.py"), str(log)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        started = json.loads(process.stdout.readline())
+        yield FakeTwilioProcess(process, log, started["base_url"], started["sid"], started["token"])
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def process_sample(pid: int) -> tuple[float, float]:

@@ -93,7 +93,7 @@ def provider_requests(system: BenchSystem) -> tuple[Counter[tuple[int, int]], di
     steps = attempt_steps(system.data_dir)
     requests: Counter[tuple[int, int]] = Counter()
     first: dict[int, float] = {}
-    for request in system.twilio.requests:
+    for request in system.twilio.read_requests():
         if request.method != "POST" or not request.path.endswith(("/Messages.json", "/Calls.json")):
             continue
         callback = request.form.get("StatusCallback", "") or request.form.get("Url", "")

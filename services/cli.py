@@ -42,7 +42,7 @@ def schemas_export(
         return
     problems = export.differences()
     for problem in problems:
-        console.print(f"[red]{problem}[/red]")
+        console.print(f"[red]{problem}[/red]", soft_wrap=True)
     if problems:
         console.print("Run `dutywatch schemas export` and commit the result.")
         raise typer.Exit(1)

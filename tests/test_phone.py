@@ -44,7 +44,7 @@ async def test_replying_1_on_the_phone_acknowledges_the_alert(notifier: Notifier
     clock = notifier.clock
     event = incident_reported(unique_unit(), clock())
     await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
-    await notifier.sweep(clock())
+    await notifier.settle()
     phone = phone_for(notifier, tmp_path)
     (message,) = phone.by_person()[OFFICER_PHONE]
     assert message.kind == "sms" and "回复1" in message.text
@@ -57,9 +57,9 @@ async def test_pressing_1_in_the_call_acknowledges_the_alert(notifier: Notifier,
     clock = notifier.clock
     event = incident_reported(unique_unit(), clock())
     await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
-    await notifier.sweep(clock())
+    await notifier.settle()
     clock.advance(minutes=5)  # type: ignore[attr-defined]
-    await notifier.sweep(clock())
+    await notifier.settle()
     phone = phone_for(notifier, tmp_path)
     assert [m.kind for m in phone.by_person()[OFFICER_PHONE]] == ["sms", "voice"]
     await phone.press_key(OFFICER_PHONE)

@@ -88,7 +88,7 @@ class Notifier:
             kafka=self.settings.kafka,
             routes=self.routes(),
             sweeps=[
-                Sweep("escalation", self.sweep_coalesced, self.settings.sweep_every_s),
+                Sweep("escalation", self.tick, self.settings.sweep_every_s),
                 Sweep("stuck-sms", self.poll_stuck, 30.0),
                 Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
             ],
@@ -101,23 +101,24 @@ class Notifier:
             yield Work.open(session, self.tables, self.outbox, self.policies, self.clock())
 
     @functools.cached_property
-    def sweep_soon(self) -> Coalesced:
-        """The sweep that webhooks, consumed messages and the timer all ask for; bursts share one run."""
-        return Coalesced(lambda: self.sweep(self.clock()))
+    def fire_soon(self) -> Coalesced:
+        """Fire what is due, then fill the sending slots; consumed messages, webhooks and the timer ask for it,
+        and a burst of them shares one run."""
+        return Coalesced(self._fire_and_send)
 
-    async def sweep_coalesced(self, now: datetime) -> int:
-        await self.sweep_soon()
+    async def _fire_and_send(self) -> None:
+        if await self.fire_all_due():
+            crash_point("after_step_recorded", self.settings.crash_at)
+        self.dispatcher.pump_soon.kick()
+
+    async def tick(self, now: datetime) -> int:
+        await self.fire_soon()
         return 0
 
-    async def sweep(self, now: datetime) -> int:
-        """Fire what is due, then hand the new attempts (and any left over) to the providers."""
-        fired = await self.fire_all_due()
-        if fired:
-            crash_point("after_step_recorded", self.settings.crash_at)
-        dispatched = 0
-        while handed := await self.dispatcher.dispatch_due():
-            dispatched += handed
-        return fired + dispatched
+    async def settle(self) -> None:
+        """Fire what is due and send it; returns once every provider's answer is recorded (tests, the phone)."""
+        await self.fire_soon()
+        await self.dispatcher.settle()
 
     async def fire_all_due(self) -> int:
         """Fire due tracks in batches of FIRE_BATCH, one transaction each, until none is due."""
@@ -138,8 +139,8 @@ class Notifier:
         return await self.dispatcher.poll_stuck(timedelta(seconds=self.settings.stuck_after_s))
 
     async def after_webhook(self) -> None:
-        """An answer may have queued a help SMS or a fallback: send it now rather than at the next sweep."""
-        await self.sweep_soon()
+        """An answer may have queued a help SMS or a fallback: send it now rather than at the next tick."""
+        self.fire_soon.kick()
 
     def handle(self, on: Callable[[Work, Any], Awaitable[None]]) -> Callable[[Envelope[Any]], Awaitable[None]]:
         async def consume(envelope: Envelope[Any]) -> None:
@@ -147,7 +148,7 @@ class Notifier:
                 await on(Work.open(session, self.tables, self.outbox, self.policies, self.clock()), envelope.payload)
 
             await self.runtime.once(envelope, effect)
-            self.sweep_soon.kick()
+            self.runtime.after_commit(self.fire_soon.kick)
 
         return consume
 
@@ -160,7 +161,7 @@ class Notifier:
                 await on(work, envelope.payload, str(envelope.event_id))
 
             await self.runtime.once(envelope, effect)
-            self.sweep_soon.kick()
+            self.runtime.after_commit(self.fire_soon.kick)
 
         return consume
 
@@ -208,6 +209,7 @@ class Notifier:
         try:
             yield
         finally:
+            await self.dispatcher.drain()
             await self.runtime.stop()
             await close_providers(self.providers)
 

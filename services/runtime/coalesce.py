@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import structlog
+
 __all__ = ["Coalesced"]
+
+log = structlog.get_logger(__name__)
 
 
 class Coalesced:
@@ -35,4 +39,9 @@ class Coalesced:
     def kick(self) -> None:
         task = asyncio.get_running_loop().create_task(self())
         self._kicked.add(task)
-        task.add_done_callback(self._kicked.discard)
+        task.add_done_callback(self._after_kick)
+
+    def _after_kick(self, task: asyncio.Task[None]) -> None:
+        self._kicked.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("a requested run failed; the next request runs it again", job=repr(self._job), error=repr(error))

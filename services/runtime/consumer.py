@@ -5,11 +5,14 @@
 - After that the message goes to `<topic>.dlq` with the error and its origin (topic, partition, offset).
 - Only then is the offset committed (by the caller), so the effect is stored first and the partition moves on.
 - If even the DLQ cannot be written (the broker is down), we keep trying rather than commit past the message.
+- A fetched batch runs its handlers together (one transaction); if any of them fails, the batch is undone
+  and each message is handled on its own under the rule above.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -60,14 +63,26 @@ class RetryPolicy:
     max_backoff_s: float = 5.0
 
 
+@dataclass(frozen=True)
+class _Routed:
+    index: int
+    record: IncomingRecord
+    envelope: Envelope[Any]
+    handler: Handler
+
+
 @dataclass
 class ConsumerRule:
-    """Routes each topic's messages to their handler by payload type, under the rule above."""
+    """Routes each topic's messages to their handler by payload type, under the rule above.
+
+    `together` opens the unit in which a batch's handlers run as one (the service's shared transaction).
+    """
 
     routes: Mapping[str, Route]
     dead_letter: PublishRecords
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    together: Callable[[], AbstractAsyncContextManager[object]] | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -75,6 +90,24 @@ class ConsumerRule:
 
     async def deliver(self, record: IncomingRecord) -> Outcome:
         """Process one record to its end: handled, ignored or dead-lettered. Never raises for a bad message."""
+        (outcome,) = await self.deliver_all([record])
+        return outcome
+
+    async def deliver_all(self, records: Sequence[IncomingRecord]) -> list[Outcome]:
+        """Process a fetched batch in order, each record to its end. Never raises for a bad message."""
+        outcomes: list[Outcome] = []
+        routed: list[_Routed] = []
+        for record in records:
+            found = await self._route(record, len(outcomes))
+            routed += [found] if isinstance(found, _Routed) else []
+            outcomes.append(Outcome.PROCESSED if isinstance(found, _Routed) else found)
+        if len(routed) > 1 and self.together is not None and await self._handled_together(routed):
+            return outcomes
+        for each in routed:
+            outcomes[each.index] = await self._handle(each.record, each.envelope, each.handler)
+        return outcomes
+
+    async def _route(self, record: IncomingRecord, index: int) -> _Routed | Outcome:
         route = self.routes[record.topic]
         try:
             envelope = decode(record.value, _carried_on(record.topic, route))
@@ -84,7 +117,19 @@ class ConsumerRule:
         handler = route.get(type(envelope.payload))
         if handler is None:
             return Outcome.IGNORED
-        return await self._handle(record, envelope, handler)
+        return _Routed(index, record, envelope, handler)
+
+    async def _handled_together(self, routed: Sequence[_Routed]) -> bool:
+        """Run every handler in one unit; False (and nothing kept) if any of them failed."""
+        assert self.together is not None
+        try:
+            async with self.together():
+                for each in routed:
+                    await each.handler(each.envelope)
+        except Exception as error:
+            log.warning("batch undone; handling its messages one by one", size=len(routed), error=repr(error))
+            return False
+        return True
 
     async def _handle(self, record: IncomingRecord, envelope: Envelope[Any], handler: Handler) -> Outcome:
         attempts = 0

@@ -13,7 +13,7 @@ MESSAGES_OUT = Counter("dutywatch_messages_out_total", "Messages published, by t
 DLQ_MESSAGES = Counter("dutywatch_dlq_messages_total", "Messages sent to a dead-letter topic.", ["service", "topic"])
 HANDLER_SECONDS = Histogram(
     "dutywatch_handler_seconds",
-    "Time to process one consumed message, retries included.",
+    "Time to process one consumed message (its share of its batch), retries included.",
     ["service", "topic"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -51,6 +52,14 @@ class Sweep:
     every_s: float = 1.0
 
 
+@dataclass
+class _Shared:
+    """The transaction a batch of consumed messages shares, and what waits for its commit."""
+
+    session: AsyncSession
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
 class ServiceRuntime:
     """Starts and stops the moving parts in the right order; gives handlers `once` and `transaction`."""
 
@@ -85,6 +94,7 @@ class ServiceRuntime:
         self._kafka_task: asyncio.Task[None] | None = None
         self._consuming = False
         self._publishing = asyncio.Event()
+        self._shared: ContextVar[_Shared | None] = ContextVar(f"{name}-shared-transaction", default=None)
         self.started = False
 
     @contextlib.asynccontextmanager
@@ -94,13 +104,42 @@ class ServiceRuntime:
             yield session
         self.relay.wake()
 
+    @contextlib.asynccontextmanager
+    async def shared_transaction(self) -> AsyncIterator[None]:
+        """One transaction for a batch of consumed messages: every `once` inside it joins it."""
+        async with self.transaction() as session:
+            shared = _Shared(session)
+            token = self._shared.set(shared)
+            try:
+                yield
+            finally:
+                self._shared.reset(token)
+        for callback in shared.after_commit:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once what `once` just wrote is committed: now, or when the shared transaction is."""
+        shared = self._shared.get()
+        if shared is None:
+            callback()
+        elif callback not in shared.after_commit:
+            shared.after_commit.append(callback)
+
     async def once(self, envelope: Envelope[Any], effect: Callable[[AsyncSession], Awaitable[T]]) -> T | None:
         """Run `effect` in a transaction unless this service already processed `envelope.event_id`."""
+        shared = self._shared.get()
+        if shared is not None:
+            return await self._first_time(shared.session, envelope, effect)
         async with self.transaction() as session:
-            if not await self.inbox.first_time(session, self.name, envelope.event_id, self.clock()):
-                log.info("duplicate delivery dropped", event_id=str(envelope.event_id), type=envelope.type)
-                return None
-            return await effect(session)
+            return await self._first_time(session, envelope, effect)
+
+    async def _first_time(
+        self, session: AsyncSession, envelope: Envelope[Any], effect: Callable[[AsyncSession], Awaitable[T]]
+    ) -> T | None:
+        if not await self.inbox.first_time(session, self.name, envelope.event_id, self.clock()):
+            log.info("duplicate delivery dropped", event_id=str(envelope.event_id), type=envelope.type)
+            return None
+        return await effect(session)
 
     async def start(self) -> None:
         """Start what needs only the database now; connect to Kafka in the background until it answers.
@@ -126,7 +165,11 @@ class ServiceRuntime:
         if not self._routes:
             return
         rule = ConsumerRule(
-            self._routes, self.publisher, RetryPolicy(attempts=self._kafka.consumer_retries), self.clock
+            self._routes,
+            self.publisher,
+            RetryPolicy(attempts=self._kafka.consumer_retries),
+            self.clock,
+            together=self.shared_transaction,
         )
         self._subscriber = subscribe(
             self._broker, rule, self.name, service=self.name, fetch_max_wait_ms=self._kafka.fetch_max_wait_ms

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import DateTime, Dialect, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -17,6 +19,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = ["Store", "UtcDateTime"]
 
 WRITER_WAIT_S = 30
+BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
 
 
 class Store:
@@ -36,7 +39,7 @@ class Store:
         return self.engine.dialect.name
 
     async def create_tables(self) -> None:
-        async with self.engine.begin() as connection:
+        async with self._writer_turn(), self.engine.begin() as connection:
             await connection.run_sync(self.metadata.create_all)
 
     @asynccontextmanager
@@ -64,7 +67,7 @@ class Store:
 
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as connection:
+            async with self._writer_turn(), self.engine.connect() as connection:
                 await connection.exec_driver_sql("SELECT 1")
         except Exception:
             return False
@@ -96,11 +99,43 @@ def _create_engine(url: str, echo: bool) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    database = parsed.database or ":memory:"
+    if database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo, async_creator=lambda: _OnLoopConnection(database))
     _serialize_sqlite_writers(engine)
     return engine
+
+
+class _OnLoopConnection(aiosqlite.Connection):
+    """aiosqlite's interface, with every call made at once on the event loop's thread.
+
+    A statement on a local SQLite file takes microseconds; aiosqlite hands each one to a worker thread
+    and back, which under load cost more than the statements and most of a core. Writers of this process
+    already take turns on the Store's asyncio lock, so no call here waits for another of ours.
+    """
+
+    def __init__(self, database: str) -> None:
+        super().__init__(lambda: sqlite3.connect(database, timeout=BUSY_TIMEOUT_S, isolation_level=None), 64)
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        return self._connect().__await__()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
@@ -108,10 +143,8 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     # upgrade to writing; BEGIN IMMEDIATE makes the second wait (busy_timeout) instead.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -37,6 +38,7 @@ from tests.fakes.twilio_models import (
     new_sid,
 )
 from tests.fakes.twilio_state import TwilioState
+from tests.fakes.twilio_webhooks import WebhookSender, webhook_client
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MAX_BODY_CHARS = 1600
@@ -129,6 +131,7 @@ class TwilioApi:
     def __init__(self, state: TwilioState) -> None:
         self.state = state
         self.background: set[asyncio.Task[None]] = set()
+        self._sender: WebhookSender | None = None
         account = r"/2010-04-01/Accounts/(?P<account>[^/]+)"
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("POST", re.compile(account + r"/Messages\.json$"), self.create_message),
@@ -139,7 +142,20 @@ class TwilioApi:
 
     def asgi_app(self) -> Starlette:
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
-        return Starlette(routes=[Route("/{path:path}", self.handle, methods=methods)])
+        return Starlette(routes=[Route("/{path:path}", self.handle, methods=methods)], lifespan=self.lifespan)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        yield
+        if self._sender is not None:
+            await self._sender.client.close()
+
+    @property
+    def sender(self) -> WebhookSender:
+        """One webhook client for every flow (made in the server's loop), as Twilio keeps its connections."""
+        if self._sender is None:
+            self._sender = WebhookSender(self.state, webhook_client())
+        return self._sender
 
     async def handle(self, request: Request) -> Response:
         items = parse_qsl((await request.body()).decode(), keep_blank_values=True)
@@ -199,7 +215,7 @@ class TwilioApi:
             status_callback=form.get("StatusCallback") or None,
         )
         self.state.add_message(message)
-        self.start_flow(run_message_flow(self.state, message))
+        self.start_flow(run_message_flow(self.state, message, self.sender))
         return JSONResponse(message_json(message), status_code=201)
 
     async def fetch_message(self, route: RouteCall) -> Response:
@@ -224,7 +240,7 @@ class TwilioApi:
             status_callback_events=callback_events(route.items),
         )
         self.state.add_call(call)
-        self.start_flow(run_call_flow(self.state, call))
+        self.start_flow(run_call_flow(self.state, call, self.sender))
         return JSONResponse(call_json(call), status_code=201)
 
     async def fetch_call(self, route: RouteCall) -> Response:

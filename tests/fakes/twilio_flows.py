@@ -9,7 +9,7 @@ import time
 from tests.fakes.twilio_models import API_VERSION, FakeCall, FakeMessage, rfc2822, utc_now
 from tests.fakes.twilio_state import TwilioState
 from tests.fakes.twilio_voice import VoiceSession, call_params
-from tests.fakes.twilio_webhooks import WebhookSender, webhook_client
+from tests.fakes.twilio_webhooks import WebhookSender
 
 DEFAULT_SMS_ERROR_CODES = {"failed": 30008, "undelivered": 30003}
 EVENT_OF_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
@@ -38,27 +38,24 @@ def message_callback_params(state: TwilioState, message: FakeMessage) -> dict[st
     return params
 
 
-async def run_message_flow(state: TwilioState, message: FakeMessage) -> None:
+async def run_message_flow(state: TwilioState, message: FakeMessage, sender: WebhookSender) -> None:
     outcome = state.sms_outcome(message.to)
     error_code = outcome.error_code or DEFAULT_SMS_ERROR_CODES.get(outcome.status)
-    async with webhook_client() as client:
-        sender = WebhookSender(state, client)
-        for status in message_steps(outcome.status):
-            # Sleeping first also keeps the first callback from overtaking the create response.
-            await asyncio.sleep(state.step_delay)
-            state.set_message_status(message, status, error_code if status == outcome.status else None)
-            if message.status_callback:
-                params = message_callback_params(state, message)
-                delivery, _ = await sender.send(message.status_callback, params)
-                message.callbacks.append(delivery)
+    for status in message_steps(outcome.status):
+        # Sleeping first also keeps the first callback from overtaking the create response.
+        await asyncio.sleep(state.step_delay)
+        state.set_message_status(message, status, error_code if status == outcome.status else None)
+        if message.status_callback:
+            params = message_callback_params(state, message)
+            delivery, _ = await sender.send(message.status_callback, params)
+            message.callbacks.append(delivery)
 
 
-async def run_call_flow(state: TwilioState, call: FakeCall) -> None:
+async def run_call_flow(state: TwilioState, call: FakeCall, sender: WebhookSender) -> None:
     outcome = state.call_outcome(call.to)
     if outcome.digits:
         call.pending_digits.append(outcome.digits)
-    async with webhook_client() as client:
-        await CallProgress(state, call, WebhookSender(state, client)).run(outcome.status)
+    await CallProgress(state, call, sender).run(outcome.status)
 
 
 class CallProgress:

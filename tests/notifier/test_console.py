@@ -22,7 +22,7 @@ async def test_console_records_the_sms_and_accepts_a_dev_signed_reply(tmp_path: 
     await notifier.runtime.store.create_tables()
     event = incident_reported(unique_unit(), clock())
     await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
-    await notifier.sweep(clock())
+    await notifier.settle()
     line = json.loads((tmp_path / "console" / "messages.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert (line["kind"], line["to"]) == ("sms", OFFICER_PHONE)
     assert line["reply_url"] == "http://notifier.test/webhooks/twilio/sms"

@@ -44,13 +44,13 @@ class Harness:
     async def sweep(self, **advance: float) -> None:
         if advance:
             self.clock.advance(**advance)
-        await self.notifier.sweep(self.clock())
-        await self.notifier.sweep(self.clock())
+        await self.notifier.settle()
+        await self.notifier.settle()
 
     async def reply(self, phone: str, text: str) -> None:
         async with self.notifier.open_work() as work:
             await on_inbound_sms(work, phone, text, None, UnknownReplyLimit())
-        await self.notifier.after_webhook()
+        await self.notifier.settle()
 
     async def outbox_event(self, type_: str) -> dict[str, Any]:
         """The last outbox envelope of this type."""

@@ -48,7 +48,7 @@ class Harness:
 
     async def sweep(self) -> None:
         """A sweep that starts now and ends before this returns, even if one asked for earlier is still running."""
-        await self.notifier.after_webhook()
+        await self.notifier.settle()
 
     async def push(self, path: str, body: Any, token: str = TOKEN) -> httpx.Response:
         return await self.http.post(f"{PREFIX}/{path}", params={"token": token}, json=body)
@@ -75,7 +75,7 @@ async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://notifier") as http:
         yield Harness(notifier, clock, aliyun, http)
-    await notifier.after_webhook()  # lets a sweep kicked by the last event finish before the store closes
+    await notifier.settle()  # lets a sweep kicked by the last event finish before the store closes
     await notifier.runtime.store.close()
     await notifier.runtime.publisher.stop()
 

@@ -1,5 +1,8 @@
 """Handing attempts to the providers, outside any transaction, and recording what they answered.
 
+Up to `concurrency` sends are under way at once; each freed slot is refilled at once, and the answers that
+came in meanwhile are recorded together, so one slow provider call holds up no other.
+
 Order, so that a crash loses nothing: the attempt row exists (pending) → it is claimed with a lease
 (dispatching) → the provider is called → the outcome is stored. A dispatcher that dies mid-call leaves the
 row dispatching; when the lease runs out another claims it and sends again, logged as a possible duplicate.
@@ -36,6 +39,7 @@ from services.notifier.ports import (
     SmsStatus,
     VoiceCaller,
 )
+from services.runtime.coalesce import Coalesced
 
 __all__ = ["DispatchSettings", "Dispatcher", "Job", "OpenWork", "Webhooks"]
 
@@ -101,21 +105,60 @@ class Dispatcher:
         self._webhooks = webhooks
         self._settings = settings
         self._rate_limit = rate_limit or RateLimit()
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._sending: set[asyncio.Task[None]] = set()
+        self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
+        self._pump_soon = Coalesced(self._pump)
+        self._record_soon = Coalesced(self._record_finished)
 
-    async def dispatch_due(self) -> int:
-        """Hand every claimable attempt to its provider, then record all outcomes in one transaction."""
-        jobs = await self._claim()
-        if not jobs:
-            return 0
-        outcomes = await asyncio.gather(*(self._dispatch(job) for job in jobs))
-        async with self._open_work() as work:
-            await self._record(work, [(job, outcome) for job, outcome in zip(jobs, outcomes, strict=True)])
-        return len(jobs)
+    @property
+    def pump_soon(self) -> Coalesced:
+        """Fill the free sending slots with claimed attempts; asked for whenever new attempts may be due."""
+        return self._pump_soon
 
-    async def _claim(self) -> list[Job]:
+    async def _pump(self) -> None:
+        if self._finished:
+            self._record_soon.kick()
+        while (free := self._settings.concurrency - len(self._sending)) > 0:
+            jobs = await self._claim(free)
+            for job in jobs:
+                task = asyncio.get_running_loop().create_task(self._send_and_queue(job))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+            if len(jobs) < free:
+                return
+
+    async def _send_and_queue(self, job: Job) -> None:
+        self._finished.append((job, await self._dispatch(job)))
+        self._record_soon.kick()
+
+    async def _record_finished(self) -> None:
+        """Record every answer that came in since the last time, in one transaction; then refill the slots."""
+        finished, self._finished = self._finished, []
+        if finished:
+            try:
+                async with self._open_work() as work:
+                    await self._record(work, finished)
+            except BaseException:
+                self._finished[:0] = finished
+                raise
+        self._pump_soon.kick()
+
+    async def settle(self) -> None:
+        """Send everything claimable now and return once every answer is recorded (tests; shutdown)."""
+        await self._pump_soon()
+        while self._sending or self._finished:
+            await asyncio.gather(*self._sending)
+            await self._record_soon()
+            await self._pump_soon()
+
+    async def drain(self) -> None:
+        """Let the sends under way finish and record their answers; claim nothing new (shutdown)."""
+        await asyncio.gather(*self._sending)
+        await self._record_soon()
+
+    async def _claim(self, limit: int) -> list[Job]:
         async with self._open_work() as work:
-            rows = await work.runs.claim_pending_attempts(work.now, self._settings.batch, self._settings.lease)
+            rows = await work.runs.claim_pending_attempts(work.now, limit, self._settings.lease)
             runs = await work.runs.runs_by_id({row.run_id for row in rows})
             jobs = []
             for row in rows:
@@ -147,11 +190,10 @@ class Dispatcher:
             )  # fmt: skip
             if attempt.dispatches + 1 > MAX_DISPATCHES:
                 return PermanentDeliveryError("unknown", "outcome unknown after repeated crashes; not sent again")
-        async with self._slots:
-            try:
-                result = await self._send(job)
-            except DeliveryError as error:
-                return error
+        try:
+            result = await self._send(job)
+        except DeliveryError as error:
+            return error
         crash_point("after_provider_call", self._settings.crash_at)
         return result
 
