@@ -31,6 +31,7 @@ from services.notifier.handlers.work import Work
 from services.notifier.ports import Provider
 from services.notifier.settings import Settings
 from services.runtime.coalesce import Coalesced
+from services.runtime.group_commit import GroupCommit
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
@@ -99,6 +100,11 @@ class Notifier:
     async def open_work(self) -> AsyncIterator[Work]:
         async with self.runtime.transaction() as session:
             yield Work.open(session, self.tables, self.outbox, self.policies, self.clock())
+
+    @functools.cached_property
+    def in_work(self) -> GroupCommit[Work]:
+        """Webhooks' effects: those that arrive together share one transaction."""
+        return GroupCommit(self.open_work)
 
     @functools.cached_property
     def fire_soon(self) -> Coalesced:
@@ -194,11 +200,9 @@ class Notifier:
     def api(self) -> FastAPI:
         api = FastAPI(title="dutywatch notifier", lifespan=self.lifespan)
         check = SignatureCheck(self.settings.public_url, self.settings.webhook_tokens)
-        api.include_router(
-            webhook_routes(self.open_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook)
-        )
+        api.include_router(webhook_routes(self.in_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook))
         pushes = PushTokenCheck(self.settings.aliyun.push_tokens)
-        api.include_router(aliyun_push_routes(self.open_work, pushes, UnknownReplyLimit(), self.after_webhook))
+        api.include_router(aliyun_push_routes(self.in_work, pushes, UnknownReplyLimit(), self.after_webhook))
         api.include_router(api_routes(self.open_work, self.settings.broadcast_unit_id, self.clock))
         return api
 

@@ -51,7 +51,10 @@ class Harness:
         await self.notifier.settle()
 
     async def push(self, path: str, body: Any, token: str = TOKEN) -> httpx.Response:
-        return await self.http.post(f"{PREFIX}/{path}", params={"token": token}, json=body)
+        """Push as Aliyun does, then let the work the push queued (a fallback, a help SMS) be sent."""
+        response = await self.http.post(f"{PREFIX}/{path}", params={"token": token}, json=body)
+        await self.sweep()
+        return response
 
     async def run(self, run_id: str) -> tuple[Any, list[Any], list[Any]]:
         async with self.notifier.open_work() as work:
@@ -70,7 +73,7 @@ async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     api = FastAPI()
     api.include_router(
         aliyun_push_routes(
-            notifier.open_work, PushTokenCheck([TOKEN, "old"]), UnknownReplyLimit(), notifier.after_webhook
+            notifier.in_work, PushTokenCheck([TOKEN, "old"]), UnknownReplyLimit(), notifier.after_webhook
         )
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://notifier") as http:

@@ -20,9 +20,9 @@ from schemas.values import parse_phone
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
-from services.notifier.handlers.dispatch import OpenWork, Webhooks
+from services.notifier.handlers.dispatch import Webhooks
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import Work
+from services.notifier.handlers.work import InWork, Work
 
 __all__ = ["SignatureCheck", "webhook_routes"]
 
@@ -61,7 +61,7 @@ def phone_or_raw(text: str) -> str:
 
 
 def webhook_routes(
-    open_work: OpenWork,
+    run_in_work: InWork,
     check: SignatureCheck,
     urls: Webhooks,
     limit: UnknownReplyLimit,
@@ -70,8 +70,7 @@ def webhook_routes(
     router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 
     async def in_work(effect: Callable[[Work], Awaitable[Any]]) -> Any:
-        async with open_work() as work:
-            result = await effect(work)
+        result = await run_in_work(effect)
         await after_commit()
         return result
 

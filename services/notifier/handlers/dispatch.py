@@ -128,7 +128,13 @@ class Dispatcher:
                 return
 
     async def _send_and_queue(self, job: Job) -> None:
-        self._finished.append((job, await self._dispatch(job)))
+        try:
+            outcome = await self._dispatch(job)
+        except Exception as error:
+            log.exception("sending an attempt failed unexpectedly", attempt_id=job.attempt.id)
+            outcome = RetryableDeliveryError("unexpected", repr(error))
+        # Appended only now: `_finished` is replaced by a new list each time the answers are recorded.
+        self._finished.append((job, outcome))
         self._record_soon.kick()
 
     async def _record_finished(self) -> None:

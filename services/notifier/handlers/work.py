@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import PolicyBook
 from services.runtime.outbox import Outbox
 
-__all__ = ["PRODUCER", "Work"]
+__all__ = ["PRODUCER", "InWork", "Work"]
 
 PRODUCER = "notifier"
 
@@ -56,3 +57,7 @@ class Work:
             )  # fmt: skip
         if rows:
             await (await self.session.connection()).execute(insert(self.outbox.table), rows)
+
+
+InWork = Callable[[Callable[[Work], Awaitable[Any]]], Awaitable[Any]]
+"""Runs an effect in a committed transaction and gives back its result (the webhooks' group commit)."""

@@ -9,6 +9,7 @@ reference is stored just after the provider answered) gets 503, so Aliyun pushes
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -33,9 +34,8 @@ from services.notifier.adapters.aliyun.reports import (
 from services.notifier.adapters.webhooks import phone_or_raw
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
-from services.notifier.handlers.dispatch import OpenWork
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import Work
+from services.notifier.handlers.work import InWork, Work
 
 __all__ = ["PREFIX", "TOKEN_HEADER", "PushTokenCheck", "aliyun_push_routes"]
 
@@ -67,7 +67,7 @@ async def read_batch(request: Request, adapter: TypeAdapter[list[T]]) -> list[T]
 
 
 def aliyun_push_routes(
-    open_work: OpenWork,
+    run_in_work: InWork,
     check: PushTokenCheck,
     limit: UnknownReplyLimit,
     after_commit: Callable[[], Awaitable[None]],
@@ -75,13 +75,10 @@ def aliyun_push_routes(
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
     async def apply_each(effect: Callable[..., Awaitable[Any]], items: list[Any], *args: Any) -> list[Any]:
-        """Each item in its own transaction (one bad item spoils no other), then one sweep for what they queued."""
-        results = []
-        for item in items:
-            async with open_work() as work:
-                results.append(await effect(work, item, *args))
+        """Each item as its own effect (one bad item spoils no other), then one sweep for what they queued."""
+        results = await asyncio.gather(*(run_in_work(_applying(effect, item, args)) for item in items))
         await after_commit()
-        return results
+        return list(results)
 
     @router.post("/sms-report")
     async def sms_report(request: Request) -> Response:
@@ -112,6 +109,15 @@ def answer_known(known: list[bool]) -> Response:
     if all(known):
         return JSONResponse(RECEIVED)
     return JSONResponse({"code": 1, "msg": "unknown call; push again later"}, status_code=503)
+
+
+def _applying(
+    effect: Callable[..., Awaitable[Any]], item: Any, args: tuple[Any, ...]
+) -> Callable[[Work], Awaitable[Any]]:
+    async def apply(work: Work) -> Any:
+        return await effect(work, item, *args)
+
+    return apply
 
 
 async def apply_receipt(work: Work, report: SmsReport) -> None:
