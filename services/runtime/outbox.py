@@ -133,6 +133,12 @@ class OutboxRelay:
         self._lease = lease
         self._clock = clock
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop_soon(self) -> None:
+        """Finish the batch under way, then leave `run`."""
+        self._stopping = True
+        self._wake.set()
 
     def wake(self) -> None:
         """Something was just committed to the outbox: relay it now rather than at the next poll."""
@@ -147,7 +153,8 @@ class OutboxRelay:
         ids = [row.id for row in rows]
         try:
             await self._publish([OutgoingRecord(row.topic, row.key.encode(), row.value) for row in rows])
-        except Exception:
+        except BaseException:
+            # Cancelled too: left claimed, the rows would wait out their lease before anyone sends them.
             async with self._store.transaction() as session:
                 await self._outbox.release(session, ids)
             raise
@@ -156,9 +163,9 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self) -> None:
-        """Relay until cancelled; back off while the broker is unreachable."""
+        """Relay until stopped; back off while the broker is unreachable."""
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.relay_once()
                 failures = 0

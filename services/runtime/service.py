@@ -32,6 +32,7 @@ __all__ = ["ServiceRuntime", "Sweep"]
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+RELAY_STOP_S = 10
 Clock = Callable[[], datetime]
 
 
@@ -221,9 +222,9 @@ class ServiceRuntime:
         if self._consuming:
             await self._broker.stop()
         if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+            self.relay.stop_soon()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._relay_task, RELAY_STOP_S)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.relay.relay_once(), 5)
         await self.publisher.stop()
