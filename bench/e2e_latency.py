@@ -27,6 +27,7 @@ from bench.bench_stack import TOKEN, BenchSystem, process_sample, running_system
 from bench.kafka_floor import measure_floor, percentile
 
 DRAIN_S = 30
+QUIET_S = 10  # after start-up (group joins, the first sweeps) and before the floor is measured
 POST_GRACE_S = 10  # a request still unanswered this long after the last was sent counts as refused
 
 
@@ -115,6 +116,7 @@ def summarize(system: BenchSystem, sent: dict[int, float], accepted: int, draine
 
 async def main(seconds: int, rates: list[int], postgres: bool) -> dict[str, Any]:
     async with running_system(postgres=postgres) as system:
+        await asyncio.sleep(QUIET_S)
         floor = await measure_floor(system.stack.broker.bootstrap, messages=2000, rate_per_s=200)
         print(f"floor: {floor}", file=sys.stderr)
         results: dict[str, Any] = {}
