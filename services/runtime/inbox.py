@@ -30,10 +30,6 @@ class Inbox:
     async def first_time(self, session: AsyncSession, consumer: str, event_id: UUID, now: datetime) -> bool:
         """Record the event as processed in this transaction; False when it already was."""
         insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(self.table)
-            .values(consumer=consumer, event_id=str(event_id), processed_at=now)
-            .on_conflict_do_nothing()
-        )
-        result = await session.execute(statement)
+        row = {"consumer": consumer, "event_id": str(event_id), "processed_at": now}
+        result = await session.execute(insert(self.table).on_conflict_do_nothing(), row)
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -67,19 +67,21 @@ class Outbox:
             Column("claimed_until", UtcDateTime(), nullable=True),
             Column("sent_at", UtcDateTime(), nullable=True, index=True),
         )
+        self._insert = self.table.insert()
 
     async def put(self, session: AsyncSession, *envelopes: Envelope[Any]) -> None:
         """Add envelopes to the transaction of `session`; they leave only if it commits."""
+        # Parameters beside a constant statement, not `.values()`: SQLAlchemy then reuses the compiled form
+        # instead of building and hashing a new statement for every row.
         for envelope in envelopes:
-            await session.execute(
-                self.table.insert().values(
-                    event_id=str(envelope.event_id),
-                    topic=topic_for(envelope.payload).name,
-                    key=envelope.key,
-                    value=envelope.to_bytes(),
-                    created_at=envelope.occurred_at,
-                )
-            )
+            row = {
+                "event_id": str(envelope.event_id),
+                "topic": topic_for(envelope.payload).name,
+                "key": envelope.key,
+                "value": envelope.to_bytes(),
+                "created_at": envelope.occurred_at,
+            }
+            await session.execute(self._insert, row)
 
     async def claim(self, session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,19 @@ def person_json(person: Person | None) -> dict[str, Any] | None:
 
 
 def person_of(document: dict[str, Any] | None) -> Person | None:
-    return None if document is None else Person.model_validate(document)
+    return None if document is None else _person(**document)
+
+
+# The same few hundred people and duty rooms come back from the store on every intake; validating each
+# (its phone number above all) again cost more than the query. The models are frozen, so one can be shared.
+@functools.lru_cache(maxsize=4096)
+def _person(id: str, name: str, phone: str) -> Person:
+    return Person(id=id, name=name, phone=phone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _recipient(role: str, name: str, phone: str) -> Recipient:
+    return Recipient.model_validate({"role": role, "name": name, "phone": phone})
 
 
 class SqlDirectory:
@@ -60,7 +73,7 @@ class SqlDirectory:
             kind=UnitKind(row.kind),
             parent_id=row.parent_id,
             duty_room=person_of(row.duty_room),
-            recipients=tuple(Recipient.model_validate(each) for each in row.recipients),
+            recipients=tuple(_recipient(**each) for each in row.recipients),
         )
 
     async def save_shift(self, shift: Shift) -> None:
@@ -111,5 +124,5 @@ class SqlDirectory:
 
 
 def _shift_of(row: Any) -> Shift:
-    officer, leader = Person.model_validate(row.officer), Person.model_validate(row.leader)
+    officer, leader = _person(**row.officer), _person(**row.leader)
     return Shift(row.shift_id, row.unit_id, officer, leader, row.starts_at, row.ends_at)

@@ -74,7 +74,7 @@ class SqlIncidents:
         self._timeline = tables.timeline
 
     async def add(self, incident: Incident) -> None:
-        await self._session.execute(insert(self._incidents).values(**_columns_of(incident)))
+        await self._session.execute(insert(self._incidents), _columns_of(incident))
 
     async def get(self, incident_id: str) -> Incident | None:
         query = select(self._incidents).where(self._incidents.c.id == incident_id)
@@ -103,17 +103,16 @@ class SqlIncidents:
         return [_incident_of(row) for row in await self._session.execute(query)]
 
     async def append(self, incident_id: str, entry: TimelineEntry) -> None:
-        await self._session.execute(
-            insert(self._timeline).values(
-                incident_id=incident_id,
-                at=entry.at,
-                kind=entry.kind.value,
-                detail=entry.detail,
-                actor=entry.actor,
-                channel=entry.channel,
-                data=entry.data,
-            )
-        )
+        row = {
+            "incident_id": incident_id,
+            "at": entry.at,
+            "kind": entry.kind.value,
+            "detail": entry.detail,
+            "actor": entry.actor,
+            "channel": entry.channel,
+            "data": entry.data,
+        }
+        await self._session.execute(insert(self._timeline), row)
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         columns = self._timeline.c

@@ -28,15 +28,17 @@ class SqlDeadlines:
         self._table = tables.deadlines
 
     async def add(self, deadlines: Sequence[Deadline]) -> None:
-        for deadline in deadlines:
-            await self._session.execute(
-                insert(self._table).values(
-                    incident_id=deadline.incident_id,
-                    kind=deadline.kind.value,
-                    report_kind=deadline.report_kind.value,
-                    due_at=deadline.due_at,
-                )
-            )
+        rows = [
+            {
+                "incident_id": deadline.incident_id,
+                "kind": deadline.kind.value,
+                "report_kind": deadline.report_kind.value,
+                "due_at": deadline.due_at,
+            }
+            for deadline in deadlines
+        ]
+        if rows:
+            await self._session.execute(insert(self._table), rows)
 
     async def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
         columns = self._table.c

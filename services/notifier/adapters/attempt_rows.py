@@ -47,17 +47,16 @@ class AttemptRows(Rows):
 
     async def add_attempt(self, attempt: NewAttempt, now: datetime) -> str:
         attempt_id = str(uuid.uuid4())
-        await self.session.execute(
-            insert(self.t.attempts).values(
-                id=attempt_id,
-                status="pending",
-                status_rank=-1,
-                dispatches=0,
-                created_at=now,
-                not_before=now,
-                **attempt.__dict__,
-            )
-        )
+        row = {
+            "id": attempt_id,
+            "status": "pending",
+            "status_rank": -1,
+            "dispatches": 0,
+            "created_at": now,
+            "not_before": now,
+            **attempt.__dict__,
+        }
+        await self.session.execute(insert(self.t.attempts), row)
         return attempt_id
 
     async def attempted_pairs(self, run_ids: Collection[str]) -> set[tuple[str, str]]:

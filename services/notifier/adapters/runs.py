@@ -55,32 +55,33 @@ class RunRows(Rows):
     async def add_run(self, run: NewRun, now: datetime, first_due: datetime | None = None) -> str:
         """Record a run and its tracks; the first step falls due at `first_due` (default: now)."""
         run_id = str(uuid.uuid4())
-        await self.session.execute(
-            insert(self.t.runs).values(
-                id=run_id,
-                subject=run.subject,
-                subject_id=run.subject_id,
-                unit_id=run.unit_id,
-                policy=run.policy,
-                major=run.major,
-                sms_text=run.sms_text,
-                voice_script=run.voice_script,
-                state=OPEN,
-                created_at=now,
-            )
-        )
-        for track in run.tracks:
-            await self.session.execute(
-                insert(self.t.tracks).values(
-                    run_id=run_id,
-                    unit_id=track.unit_id,
-                    label=track.label,
-                    contacts=contacts_to_json(track.contacts),
-                    state=OPEN,
-                    next_step=0,
-                    due_at=first_due or now,
-                )
-            )
+        row = {
+            "id": run_id,
+            "subject": run.subject,
+            "subject_id": run.subject_id,
+            "unit_id": run.unit_id,
+            "policy": run.policy,
+            "major": run.major,
+            "sms_text": run.sms_text,
+            "voice_script": run.voice_script,
+            "state": OPEN,
+            "created_at": now,
+        }
+        await self.session.execute(insert(self.t.runs), row)
+        tracks = [
+            {
+                "run_id": run_id,
+                "unit_id": track.unit_id,
+                "label": track.label,
+                "contacts": contacts_to_json(track.contacts),
+                "state": OPEN,
+                "next_step": 0,
+                "due_at": first_due or now,
+            }
+            for track in run.tracks
+        ]
+        if tracks:
+            await self.session.execute(insert(self.t.tracks), tracks)
         return run_id
 
     async def run(self, run_id: str) -> Any:
