@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from schemas.values import parse_phone
-from services.notifier.domain import UnknownReplyLimit
+from services.notifier.domain import UnknownReplyLimit, provider_status
 from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.dispatch import Webhooks
@@ -69,9 +69,10 @@ def webhook_routes(
 ) -> APIRouter:
     router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 
-    async def in_work(effect: Callable[[Work], Awaitable[Any]]) -> Any:
+    async def in_work(effect: Callable[[Work], Awaitable[Any]], may_queue_work: bool = True) -> Any:
         result = await run_in_work(effect)
-        await after_commit()
+        if may_queue_work:
+            await after_commit()
         return result
 
     @router.post("/sms")
@@ -85,7 +86,9 @@ def webhook_routes(
     async def sms_status(request: Request, attempt: str) -> Response:
         form = await check.verified_form(request)
         status = form.get("MessageStatus") or form.get("SmsStatus", "")
-        await in_work(lambda work: on_status(work, attempt, status, None, form.get("ErrorCode")))
+        await in_work(
+            lambda work: on_status(work, attempt, status, None, form.get("ErrorCode")), _may_queue_work(status)
+        )
         return Response(status_code=204)
 
     @router.post("/voice")
@@ -120,10 +123,18 @@ def webhook_routes(
         form = await check.verified_form(request)
         sequence = int(form["SequenceNumber"]) if form.get("SequenceNumber", "").isdigit() else None
         status = form.get("CallStatus", "")
-        await in_work(lambda work: on_status(work, attempt, status, sequence, form.get("ErrorCode")))
+        await in_work(
+            lambda work: on_status(work, attempt, status, sequence, form.get("ErrorCode")), _may_queue_work(status)
+        )
         return Response(status_code=204)
 
     return router
+
+
+def _may_queue_work(status: str) -> bool:
+    # Only a failure queues something (a fallback, the next step brought forward); progress and success
+    # leave nothing to send, so they spare the notifier a sweep each. The timer sweeps regardless.
+    return provider_status(status) == "failed"
 
 
 async def voice_script(work: Work, attempt_id: str) -> str | None:
