@@ -69,6 +69,18 @@ class Service:
         response.raise_for_status()
         return dict(response.json())
 
+    async def recorded(self, run_id: str, count: int, timeout_s: float = 15) -> None:
+        """Wait until `count` of the run's attempts have their provider's answer recorded.
+
+        Before the fake clock jumps minutes ahead: a send still under way would otherwise look like one whose
+        dispatcher died (its lease run out) and be sent again."""
+
+        async def answered() -> bool:
+            attempts = (await self.run(run_id))["attempts"]
+            return sum(1 for a in attempts if a["provider"]) >= count
+
+        await eventually(answered, timeout_s)
+
     async def attempts_are(self, run_id: str, expected: list[tuple[str, str, str]], timeout_s: float = 15) -> None:
         """Wait until the run's attempts are exactly `expected`: (channel, provider, status) each."""
 

@@ -96,6 +96,7 @@ async def test_hong_kong_officer_sms_no_answer_then_twilio_call_and_key_one(serv
     officer, leader = random_hong_kong_mobile(), random_hong_kong_mobile()
     run_id = await service.report_incident(officer, leader)
     await service.twilio.wait_for_async(lambda: len(service.twilio.messages_to(officer)) == 1, 10)
+    await service.recorded(run_id, 1)
     service.twilio.press_key(officer, "1")
     service.clock.advance(minutes=5)
     await eventually(lambda: _state_is(service, run_id, "acknowledged"), 15)
@@ -125,8 +126,10 @@ async def test_aliyun_outage_mid_run_fails_over_to_twilio_and_comes_back(service
     service.aliyun.outage()
     service.clock.advance(minutes=5)
     await service.twilio.wait_for_async(lambda: len(service.twilio.calls_to(officer)) == 1, 10)
+    await service.recorded(run_id, 2)
     service.clock.advance(minutes=5)
     await service.twilio.wait_for_async(lambda: len(service.twilio.calls_to(leader)) == 1, 10)
+    await service.recorded(run_id, 3)
     assert service.failover.state()["aliyun"] == "open"
     service.aliyun.recover()
     await asyncio.sleep(COOL_DOWN_S + 0.2)
