@@ -122,7 +122,7 @@ class Notifier:
         return 0
 
     async def settle(self) -> None:
-        """Fire what is due and send it; returns once every provider's answer is recorded (tests, the phone)."""
+        """Fire what is due and send it; returns once every provider's answer is recorded (tests)."""
         await self.fire_soon()
         await self.dispatcher.settle()
 

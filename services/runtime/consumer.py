@@ -99,8 +99,10 @@ class ConsumerRule:
         routed: list[_Routed] = []
         for record in records:
             found = await self._route(record, len(outcomes))
-            routed += [found] if isinstance(found, _Routed) else []
-            outcomes.append(Outcome.PROCESSED if isinstance(found, _Routed) else found)
+            if isinstance(found, _Routed):
+                routed.append(found)
+                found = Outcome.PROCESSED
+            outcomes.append(found)
         if len(routed) > 1 and self.together is not None and await self._handled_together(routed):
             return outcomes
         for each in routed:

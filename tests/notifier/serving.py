@@ -6,13 +6,19 @@ import asyncio
 import random
 import socket
 import time
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 
 from schemas.envelope import Envelope
+from schemas.notify import RunSubject
 from schemas.topics import topic_for
+from services.notifier.app import Notifier
+from services.notifier.testing import FakeClock
+from tests.notifier.factories import incident_reported, unique_unit, wrap
 
 
 def free_socket() -> socket.socket:
@@ -69,3 +75,39 @@ async def eventually(predicate: Any, timeout_s: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+@dataclass
+class ServedNotifier:
+    """A notifier served in the test's loop against the real broker, and how a test drives and reads it."""
+
+    notifier: Notifier
+    server: LoopServer
+    clock: FakeClock
+    bootstrap: str
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    async def report_incident(self, officer: str, leader: str, room: str | None = None) -> str:
+        """Publish an IncidentReported; return the run id once the notifier started it."""
+        event = incident_reported(
+            unique_unit(), self.clock(), officer=officer, leader=leader, room=room or random_mobile()
+        )
+        await publish(self.bootstrap, wrap(event, self.clock()))
+        runs: list[Any] = []
+
+        async def started() -> bool:
+            async with self.notifier.open_work() as work:
+                runs[:] = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
+            return bool(runs)
+
+        await eventually(started, 30)
+        return str(runs[0].id)
+
+    async def run(self, run_id: str) -> dict[str, Any]:
+        async with httpx.AsyncClient(trust_env=False) as http:
+            response = await http.get(f"{self.url}/runs/{run_id}")
+        response.raise_for_status()
+        return dict(response.json())

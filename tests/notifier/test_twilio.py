@@ -7,12 +7,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from schemas.notify import RunSubject
 from services.notifier.app import Notifier
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.settings import Settings
@@ -20,8 +18,7 @@ from services.notifier.testing import FakeClock
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.settings import KafkaSettings
 from tests.fakes.twilio import FakeTwilio
-from tests.notifier.factories import incident_reported, unique_unit, wrap
-from tests.notifier.serving import LoopServer, eventually, free_socket, publish, random_mobile
+from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket, random_mobile
 
 pytestmark = [
     pytest.mark.broker,
@@ -33,36 +30,8 @@ FROM_NUMBER = "+14155550100"
 
 
 @dataclass
-class Service:
-    notifier: Notifier
-    server: LoopServer
+class Service(ServedNotifier):
     twilio: FakeTwilio
-    clock: FakeClock
-    bootstrap: str
-
-    @property
-    def url(self) -> str:
-        return self.server.base_url
-
-    async def report_incident(self, officer: str, leader: str) -> str:
-        """Publish an IncidentReported; return the run id once the notifier started it."""
-        event = incident_reported(unique_unit(), self.clock(), officer=officer, leader=leader, room=random_mobile())
-        await publish(self.bootstrap, wrap(event, self.clock()))
-        runs: list[Any] = []
-
-        async def started() -> bool:
-            async with self.notifier.open_work() as work:
-                runs[:] = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
-            return bool(runs)
-
-        await eventually(started, 30)
-        return str(runs[0].id)
-
-    async def run(self, run_id: str) -> dict[str, Any]:
-        async with httpx.AsyncClient(trust_env=False) as http:
-            response = await http.get(f"{self.url}/runs/{run_id}")
-        response.raise_for_status()
-        return dict(response.json())
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +63,7 @@ async def service(
     notifier = Notifier(settings, clock)
     server = LoopServer(notifier.api(), sock)
     await server.start()
-    yield Service(notifier, server, twilio, clock, broker.bootstrap)
+    yield Service(notifier=notifier, server=server, clock=clock, bootstrap=broker.bootstrap, twilio=twilio)
     await server.stop()
 
 

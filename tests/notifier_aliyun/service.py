@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
-
-from schemas.notify import RunSubject
 from services.notifier.adapters.failover import Failover
 from services.notifier.adapters.providers import DOMESTIC_FAILOVER
 from services.notifier.app import Notifier
@@ -18,8 +14,7 @@ from services.notifier.testing import FakeClock
 from services.runtime.settings import KafkaSettings
 from tests.fakes.aliyun import FakeAliyun
 from tests.fakes.twilio import FakeTwilio
-from tests.notifier.factories import incident_reported, unique_unit, wrap
-from tests.notifier.serving import LoopServer, eventually, free_socket, publish, random_mobile
+from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket
 from tests.notifier_aliyun.fixtures import PUSH_TOKEN, aliyun_settings, approve_all
 
 TWILIO_FROM = "+14155550100"
@@ -34,40 +29,10 @@ COOL_DOWN_S = 1.0
 
 
 @dataclass
-class Service:
-    notifier: Notifier
+class Service(ServedNotifier):
     failover: Failover
-    server: LoopServer
     twilio: FakeTwilio
     aliyun: FakeAliyun
-    clock: FakeClock
-    bootstrap: str
-
-    @property
-    def url(self) -> str:
-        return self.server.base_url
-
-    async def report_incident(self, officer: str, leader: str, room: str | None = None) -> str:
-        """Publish an IncidentReported; return the run id once the notifier started it."""
-        event = incident_reported(
-            unique_unit(), self.clock(), officer=officer, leader=leader, room=room or random_mobile()
-        )
-        await publish(self.bootstrap, wrap(event, self.clock()))
-        runs: list[Any] = []
-
-        async def started() -> bool:
-            async with self.notifier.open_work() as work:
-                runs[:] = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
-            return bool(runs)
-
-        await eventually(started, 30)
-        return str(runs[0].id)
-
-    async def run(self, run_id: str) -> dict[str, Any]:
-        async with httpx.AsyncClient(trust_env=False) as http:
-            response = await http.get(f"{self.url}/runs/{run_id}")
-        response.raise_for_status()
-        return dict(response.json())
 
     async def recorded(self, run_id: str, count: int, timeout_s: float = 15) -> None:
         """Wait until `count` of the run's attempts have their provider's answer recorded.
@@ -133,4 +98,12 @@ async def start_service(
     assert isinstance(failover, Failover)
     server = LoopServer(notifier.api(), sock)
     await server.start()
-    return Service(notifier, failover, server, twilio, aliyun, clock, bootstrap)
+    return Service(
+        notifier=notifier,
+        server=server,
+        clock=clock,
+        bootstrap=bootstrap,
+        failover=failover,
+        twilio=twilio,
+        aliyun=aliyun,
+    )

@@ -107,15 +107,11 @@ class Dispatcher:
         self._rate_limit = rate_limit or RateLimit()
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
-        self._pump_soon = Coalesced(self._pump)
+        self.pump_soon = Coalesced(self._pump)
         self._record_soon = Coalesced(self._record_finished)
 
-    @property
-    def pump_soon(self) -> Coalesced:
-        """Fill the free sending slots with claimed attempts; asked for whenever new attempts may be due."""
-        return self._pump_soon
-
     async def _pump(self) -> None:
+        """Fill the free sending slots with claimed attempts (`pump_soon`: whenever new ones may be due)."""
         if self._finished:
             self._record_soon.kick()
         while (free := self._settings.concurrency - len(self._sending)) > 0:
@@ -147,15 +143,15 @@ class Dispatcher:
             except BaseException:
                 self._finished[:0] = finished
                 raise
-        self._pump_soon.kick()
+        self.pump_soon.kick()
 
     async def settle(self) -> None:
         """Send everything claimable now and return once every answer is recorded (tests; shutdown)."""
-        await self._pump_soon()
+        await self.pump_soon()
         while self._sending or self._finished:
             await asyncio.gather(*self._sending)
             await self._record_soon()
-            await self._pump_soon()
+            await self.pump_soon()
 
     async def drain(self) -> None:
         """Let the sends under way finish and record their answers; claim nothing new (shutdown)."""
