@@ -117,5 +117,5 @@ if __name__ == "__main__":
     parser.add_argument("--every", type=float, default=Settings().sweep_every_s, help="sweep interval in seconds")
     parser.add_argument("--database-url", default="", help="default: a SQLite file in a temp folder")
     options = parser.parse_args()
-    url = options.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='notifier-bench-db-')}/n.sqlite3"
+    url = options.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='notifier-bench-db-')}/n.sqlite3"
     print(json.dumps(asyncio.run(main(options.runs, options.spread, options.every, url))))

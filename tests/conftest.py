@@ -36,7 +36,7 @@ async def broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Embe
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, empty database: a SQLite file, and a new PostgreSQL database when the server answers."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
         return
     async with fresh_postgres_database() as url:
         yield url

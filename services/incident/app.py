@@ -10,7 +10,6 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.envelope import Envelope
@@ -35,6 +34,7 @@ from services.incident.settings import Settings
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
 from services.runtime.service import ServiceRuntime, Sweep
+from services.runtime.store import Session
 
 __all__ = ["IncidentBackend", "create_app"]
 
@@ -130,7 +130,7 @@ class IncidentBackend:
         """Each consumed event has its effect once (inbox), in one transaction with the events it causes."""
 
         async def handle(envelope: Envelope[Any]) -> None:
-            async def in_transaction(session: AsyncSession) -> None:
+            async def in_transaction(session: Session) -> None:
                 await effect(envelope.payload, self.database.ports(session), self.clock())
 
             await self.runtime.once(envelope, in_transaction)

@@ -8,9 +8,8 @@ from uuid import UUID
 from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.store import UtcDateTime
+from services.runtime.store import Session, UtcDateTime
 
 __all__ = ["Inbox"]
 
@@ -27,9 +26,9 @@ class Inbox:
             Column("processed_at", UtcDateTime(), nullable=False),
         )
 
-    async def first_time(self, session: AsyncSession, consumer: str, event_id: UUID, now: datetime) -> bool:
+    async def first_time(self, session: Session, consumer: str, event_id: UUID, now: datetime) -> bool:
         """Record the event as processed in this transaction; False when it already was."""
-        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = postgresql_insert if session.dialect == "postgresql" else sqlite_insert
         row = {"consumer": consumer, "event_id": str(event_id), "processed_at": now}
         result = await session.execute(insert(self.table).on_conflict_do_nothing(), row)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)

@@ -26,11 +26,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.envelope import Envelope
 from schemas.topics import topic_for
-from services.runtime.store import Store, UtcDateTime
+from services.runtime.store import Session, Store, UtcDateTime
 
 __all__ = ["Outbox", "OutboxRelay", "OutgoingRecord", "PublishRecords"]
 
@@ -69,7 +68,7 @@ class Outbox:
         )
         self._insert = self.table.insert()
 
-    async def put(self, session: AsyncSession, *envelopes: Envelope[Any]) -> None:
+    async def put(self, session: Session, *envelopes: Envelope[Any]) -> None:
         """Add envelopes to the transaction of `session`; they leave only if it commits."""
         # Parameters beside a constant statement, not `.values()`: SQLAlchemy then reuses the compiled form
         # instead of building and hashing a new statement for every row.
@@ -83,7 +82,7 @@ class Outbox:
             }
             await session.execute(self._insert, row)
 
-    async def claim(self, session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Any]:
+    async def claim(self, session: Session, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""
         free = or_(self.table.c.claimed_until.is_(None), self.table.c.claimed_until < now)
         query = (
@@ -102,13 +101,13 @@ class Outbox:
             )
         return rows
 
-    async def mark_sent(self, session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    async def mark_sent(self, session: Session, ids: Sequence[int], now: datetime) -> None:
         await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(sent_at=now))
 
-    async def release(self, session: AsyncSession, ids: Sequence[int]) -> None:
+    async def release(self, session: Session, ids: Sequence[int]) -> None:
         await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(claimed_until=None))
 
-    async def pending_count(self, session: AsyncSession) -> int:
+    async def pending_count(self, session: Session) -> int:
         rows = await session.execute(select(self.table.c.id).where(self.table.c.sent_at.is_(None)))
         return len(rows.all())
 

@@ -17,7 +17,6 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
 from schemas.envelope import Envelope
@@ -26,7 +25,7 @@ from services.runtime.inbox import Inbox
 from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
 from services.runtime.outbox import Outbox, OutboxRelay
 from services.runtime.settings import KafkaSettings
-from services.runtime.store import Store
+from services.runtime.store import Session, Store
 
 __all__ = ["ServiceRuntime", "Sweep"]
 
@@ -57,7 +56,7 @@ class Sweep:
 class _Shared:
     """The transaction a batch of consumed messages shares, and what waits for its commit."""
 
-    session: AsyncSession
+    session: Session
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -99,7 +98,7 @@ class ServiceRuntime:
         self.started = False
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[Session]:
         """A transaction whose outbox rows are relayed as soon as it commits."""
         async with self.store.transaction() as session:
             yield session
@@ -126,7 +125,7 @@ class ServiceRuntime:
         elif callback not in shared.after_commit:
             shared.after_commit.append(callback)
 
-    async def once(self, envelope: Envelope[Any], effect: Callable[[AsyncSession], Awaitable[T]]) -> T | None:
+    async def once(self, envelope: Envelope[Any], effect: Callable[[Session], Awaitable[T]]) -> T | None:
         """Run `effect` in a transaction unless this service already processed `envelope.event_id`."""
         shared = self._shared.get()
         if shared is not None:
@@ -135,7 +134,7 @@ class ServiceRuntime:
             return await self._first_time(session, envelope, effect)
 
     async def _first_time(
-        self, session: AsyncSession, envelope: Envelope[Any], effect: Callable[[AsyncSession], Awaitable[T]]
+        self, session: Session, envelope: Envelope[Any], effect: Callable[[Session], Awaitable[T]]
     ) -> T | None:
         if not await self.inbox.first_time(session, self.name, envelope.event_id, self.clock()):
             log.info("duplicate delivery dropped", event_id=str(envelope.event_id), type=envelope.type)

@@ -52,4 +52,4 @@ class ServiceSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     def store_url(self, service: str) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / (service + '.sqlite3')}"
+        return self.database_url or f"sqlite:///{self.data_dir / (service + '.sqlite3')}"

@@ -1,25 +1,50 @@
-"""A service's own database: SQLAlchemy 2 async on SQLite (default) or PostgreSQL (production)."""
+"""A service's own database: SQLAlchemy 2 Core on SQLite (default) or PostgreSQL (production, async).
+
+Handlers see one `Session` per transaction whatever the backend: `await session.execute(statement)`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
-from sqlalchemy import DateTime, Dialect, MetaData, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    DateTime,
+    Dialect,
+    Engine,
+    Executable,
+    MetaData,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Store", "UtcDateTime"]
+__all__ = ["Session", "Store", "UtcDateTime"]
 
 WRITER_WAIT_S = 30
 BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
+
+
+class Session(Protocol):
+    """The statements of one transaction."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
 
 
 class Store:
@@ -28,24 +53,21 @@ class Store:
     def __init__(self, url: str, metadata: MetaData, *, echo: bool = False) -> None:
         self.url = url
         self.metadata = metadata
-        self.engine: AsyncEngine = _create_engine(url, echo)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        self._backend: _Backend = _OnLoopSqlite(parsed, echo) if self.dialect == "sqlite" else _AsyncBackend(url, echo)
         # SQLite has one writer at a time. Waiting for it on an asyncio lock costs nothing; waiting in
         # SQLite's busy handler sleeps in steps of up to 100 ms and, under load, wastes most of the time.
         self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
     async def create_tables(self) -> None:
-        async with self._writer_turn(), self.engine.begin() as connection:
-            await connection.run_sync(self.metadata.create_all)
+        async with self._writer_turn():
+            await self._backend.create_all(self.metadata)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[Session]:
         """A session inside one transaction: committed on leaving, rolled back on an error."""
-        async with self._writer_turn(), self._sessions() as session, session.begin():
+        async with self._writer_turn(), self._backend.begin() as session:
             yield session
 
     @asynccontextmanager
@@ -67,14 +89,14 @@ class Store:
 
     async def ping(self) -> bool:
         try:
-            async with self._writer_turn(), self.engine.connect() as connection:
-                await connection.exec_driver_sql("SELECT 1")
+            async with self.transaction() as session:
+                await session.scalar(_SELECT_ONE)
         except Exception:
             return False
         return True
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self._backend.dispose()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -95,59 +117,105 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _create_engine(url: str, echo: bool) -> AsyncEngine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
-    database = parsed.database or ":memory:"
-    if database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, async_creator=lambda: _OnLoopConnection(database))
-    _serialize_sqlite_writers(engine)
-    return engine
+_SELECT_ONE = text("SELECT 1")
 
 
-class _OnLoopConnection(aiosqlite.Connection):
-    """aiosqlite's interface, with every call made at once on the event loop's thread.
+class _Backend(Protocol):
+    def begin(self) -> AbstractAsyncContextManager[Session]: ...
 
-    A statement on a local SQLite file takes microseconds; aiosqlite hands each one to a worker thread
-    and back, which under load cost more than the statements and most of a core. Writers of this process
-    already take turns on the Store's asyncio lock, so no call here waits for another of ours.
+    async def create_all(self, metadata: MetaData) -> None: ...
+
+    async def dispose(self) -> None: ...
+
+
+class _OnLoopSqlite:
+    """SQLite through its synchronous driver, every statement made at once on the event loop's thread.
+
+    A statement on a local SQLite file takes microseconds. Handing each to a worker thread (aiosqlite) and
+    adapting it back through SQLAlchemy's greenlets cost several times the statement, and under load most
+    of a core. Writers of this process already take turns on the Store's asyncio lock, so no statement
+    here waits for another of ours.
     """
 
-    def __init__(self, database: str) -> None:
-        super().__init__(lambda: sqlite3.connect(database, timeout=BUSY_TIMEOUT_S, isolation_level=None), 64)
+    def __init__(self, url: URL, echo: bool) -> None:
+        database = url.database or ":memory:"
+        if database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        pool: dict[str, Any] = {"poolclass": StaticPool} if database == ":memory:" else {}
+        self.engine = create_engine(url.set(drivername="sqlite"), echo=echo, creator=lambda: _connect(database), **pool)
+        _serialize_writers(self.engine)
 
-    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
-        return self._connect().__await__()
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[Session]:
+        with self.engine.begin() as connection:
+            yield _OnLoopSession(connection)
 
-    async def _connect(self) -> aiosqlite.Connection:
-        if self._connection is None:
-            self._connection = self._connector()
-        return self
+    async def create_all(self, metadata: MetaData) -> None:
+        with self.engine.begin() as connection:
+            metadata.create_all(connection)
 
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._connection is None:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-    def stop(self) -> None:
-        self._running = False
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    async def dispose(self) -> None:
+        self.engine.dispose()
 
 
-def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
+def _connect(database: str) -> sqlite3.Connection:
+    # Used on the loop's thread only; the pool may still close it from another at interpreter exit.
+    return sqlite3.connect(database, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+
+
+def _serialize_writers(engine: Engine) -> None:
     # SQLite's default deferred transactions fail at once with "database is locked" when two of them
     # upgrade to writing; BEGIN IMMEDIATE makes the second wait (busy_timeout) instead.
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _OnLoopSession:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.dialect = connection.dialect.name
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return self._connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
+        return self._connection.scalar(statement, parameters)
+
+
+class _AsyncBackend:
+    """PostgreSQL (asyncpg) through SQLAlchemy's asyncio extension."""
+
+    def __init__(self, url: str, echo: bool) -> None:
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[Session]:
+        async with self.engine.begin() as connection:
+            yield _AsyncSession(connection)
+
+    async def create_all(self, metadata: MetaData) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class _AsyncSession:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self.dialect = connection.dialect.name
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return await self._connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
+        return await self._connection.scalar(statement, parameters)

@@ -68,7 +68,7 @@ def _on_this_machine(container: Container, prefix: str, port: int, bootstrap: st
 
 def _start(manifests: list[Manifest], name: str, root: Path, bootstrap: str) -> RunningPod:
     _argument, _port, prefix = SERVICES[name]
-    port, database_url = free_port(), f"sqlite+aiosqlite:///{root / 'database.sqlite3'}"
+    port, database_url = free_port(), f"sqlite:///{root / 'database.sqlite3'}"
     deployment = the(manifests, "Deployment", name)
     inits, app = pod_containers(manifests, deployment, root)
     for init in inits:

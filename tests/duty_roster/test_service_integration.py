@@ -24,6 +24,7 @@ async def started(database_url: str, broker: EmbeddedBroker, tmp_path: Path, clo
     settings = settings_for(database_url, broker.bootstrap, tmp_path).model_copy(update={"name": name})
     service = build(settings, clock)
     await service.runtime.start()
+    await service.runtime.until_publishing()
     return service
 
 

@@ -33,20 +33,18 @@ class WithoutBroker:
         try:
             await self._api(scope, receive, send)
         finally:
-            await self._backend.database.store.engine.dispose()
+            await self._backend.database.store.close()
 
 
 def prepared_app(tmp_path: Path) -> WithoutBroker:
     """The app on a seeded SQLite file, its clock standing at T0."""
-    api = create_app(
-        settings_for(f"sqlite+aiosqlite:///{tmp_path / 'served.sqlite3'}", tmp_path), clock=ManualClock(T0)
-    )
+    api = create_app(settings_for(f"sqlite:///{tmp_path / 'served.sqlite3'}", tmp_path), clock=ManualClock(T0))
     backend: IncidentBackend = api.state.backend
 
     async def prepare() -> None:
         await backend.database.store.create_tables()
         await seed(backend)
-        await backend.database.store.engine.dispose()
+        await backend.database.store.close()
 
     asyncio.run(prepare())
     return WithoutBroker(backend, api)

@@ -37,7 +37,7 @@ class Live:
 
 def _service(broker: EmbeddedBroker, database: Path, clock: ManualClock, group: str):  # type: ignore[no-untyped-def]
     settings = settings_for(
-        f"sqlite+aiosqlite:///{database}",
+        f"sqlite:///{database}",
         database.parent,
         service_name=group,
         sweep_every_s=3600,

@@ -123,7 +123,7 @@ async def test_killed_before_the_provider_call_sends_once(
     tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio
 ) -> None:
     """SIGKILL between recording the due step and calling Twilio: after a restart the SMS goes out exactly once."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'notifier.sqlite3'}"
+    url = f"sqlite:///{tmp_path / 'notifier.sqlite3'}"
     officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_step_recorded")
     assert twilio.messages == {}
     process = notifier.start()
@@ -139,7 +139,7 @@ async def test_killed_after_the_provider_call_duplicates_at_most_once(
     tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, postgres_url: str | None
 ) -> None:
     """SIGKILL after Twilio took the SMS, before its outcome was stored: one duplicate at most, logged as such."""
-    url = postgres_url or f"sqlite+aiosqlite:///{tmp_path / 'notifier.sqlite3'}"
+    url = postgres_url or f"sqlite:///{tmp_path / 'notifier.sqlite3'}"
     officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_provider_call")
     assert len(twilio.messages_to(officer)) == 1
     process = notifier.start()

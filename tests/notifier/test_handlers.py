@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInRequested, ShiftStarted
@@ -252,6 +252,26 @@ async def test_closed_incident_frees_its_codes(harness: Harness) -> None:
     await harness.deliver(starts.on_incident_closed, closed)
     await harness.reply(OFFICER_PHONE, "1")
     assert harness.phone.sms_to(OFFICER_PHONE)[-1].text == HELP_TEXT
+
+
+async def test_a_number_holding_nearly_every_code_still_gets_a_free_one(harness: Harness) -> None:
+    """Codes are unique per number: with all but five of the 9,000 held, the new run's code is one of the five."""
+    tables = harness.notifier.tables
+    held = [
+        {"phone": OFFICER_PHONE, "code": str(code), "run_id": f"old-{code}", "track_id": 0, "subject_id": "old",
+         "issued_at": harness.clock()}
+        for code in range(1000, 9995)
+    ]  # fmt: skip
+    async with harness.notifier.runtime.store.transaction() as session:
+        await session.execute(insert(tables.reply_codes), held)
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    async with harness.notifier.runtime.store.transaction() as session:
+        codes = tables.reply_codes.c
+        query = select(codes.code).where(codes.phone == OFFICER_PHONE, codes.subject_id != "old")
+        issued = (await session.execute(query)).scalars().all()
+    assert len(issued) == 1 and issued[0] in {"9995", "9996", "9997", "9998", "9999"}
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
 
 
 async def test_rate_limit_holds_later_sms_but_not_the_first(tmp_path: Path, harness: Harness) -> None:

@@ -46,7 +46,7 @@ def aliyun() -> Iterator[FakeAliyun]:
 async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """One database for the module's service: a SQLite file, then a new PostgreSQL database when it answers."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('notifier-aliyun') / 'notifier.sqlite3'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('notifier-aliyun') / 'notifier.sqlite3'}"
         return
     async with fresh_postgres_database() as url:
         yield url

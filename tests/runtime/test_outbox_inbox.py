@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.duty import CheckInReceived
 from schemas.envelope import Envelope
@@ -18,7 +17,7 @@ from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox, OutboxRelay, OutgoingRecord
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import KafkaSettings
-from services.runtime.store import Store
+from services.runtime.store import Session, Store
 
 
 def check_in(unit_id: str, n: int = 0) -> Envelope[CheckInReceived]:
@@ -113,7 +112,7 @@ async def running(broker: EmbeddedBroker, database_url: str) -> AsyncIterator[tu
     runtime: ServiceRuntime
 
     async def on_check_in(envelope: Envelope[CheckInReceived]) -> None:
-        async def record(session: AsyncSession) -> None:
+        async def record(session: Session) -> None:
             values = {"event_id": str(envelope.event_id), "unit_id": envelope.payload.unit_id}
             await session.execute(tables.effects.insert().values(**values))
 

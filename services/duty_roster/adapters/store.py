@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.duty import ShiftStarted
 from schemas.envelope import Envelope, Message
@@ -17,6 +16,7 @@ from schemas.values import Person
 from services.duty_roster.domain import Override, Role
 from services.duty_roster.ports import CheckIn, PublishedDuty, RosterVersion
 from services.runtime.outbox import Outbox
+from services.runtime.store import Session
 
 __all__ = ["OutboxEvents", "RosterTables", "SqlCheckIns", "SqlOverrideLog", "SqlRosterVersions", "SqlShiftLedger"]
 
@@ -77,13 +77,13 @@ class RosterTables:
         )
 
 
-def _insert_if_new(session: AsyncSession, table: Table, values: dict[str, Any]) -> Any:
-    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _insert_if_new(session: Session, table: Table, values: dict[str, Any]) -> Any:
+    dialect_insert = postgresql_insert if session.dialect == "postgresql" else sqlite_insert
     return session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
 
 
 class SqlRosterVersions:
-    def __init__(self, session: AsyncSession, tables: RosterTables) -> None:
+    def __init__(self, session: Session, tables: RosterTables) -> None:
         self._session, self._table = session, tables.versions
 
     async def latest(self) -> RosterVersion | None:
@@ -108,7 +108,7 @@ class SqlRosterVersions:
 
 
 class SqlOverrideLog:
-    def __init__(self, session: AsyncSession, tables: RosterTables) -> None:
+    def __init__(self, session: Session, tables: RosterTables) -> None:
         self._session, self._table = session, tables.overrides
 
     async def add(self, override: Override) -> int:
@@ -150,7 +150,7 @@ def _override(row: Any) -> Override:
 
 
 class SqlShiftLedger:
-    def __init__(self, session: AsyncSession, tables: RosterTables) -> None:
+    def __init__(self, session: Session, tables: RosterTables) -> None:
         self._session, self._tables = session, tables
 
     async def published(self) -> dict[str, PublishedDuty]:
@@ -170,7 +170,7 @@ class SqlShiftLedger:
             "updated_at": now,
         }
         result = await self._session.execute(update(table).where(table.c.unit_id == duty.unit_id).values(**values))
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:
             await self._session.execute(insert(table).values(unit_id=duty.unit_id, **values))
 
     async def first_handover(self, shift_id: str, unit_id: str, now: datetime) -> bool:
@@ -180,7 +180,7 @@ class SqlShiftLedger:
 
 
 class SqlCheckIns:
-    def __init__(self, session: AsyncSession, tables: RosterTables) -> None:
+    def __init__(self, session: Session, tables: RosterTables) -> None:
         self._session, self._table = session, tables.check_ins
 
     async def open(self, check_in: CheckIn, now: datetime) -> bool:
@@ -237,7 +237,7 @@ def _aware(value: datetime) -> datetime:
 class OutboxEvents:
     """EventSink over the runtime's outbox, in the session's transaction."""
 
-    def __init__(self, session: AsyncSession, outbox: Outbox, producer: str) -> None:
+    def __init__(self, session: Session, outbox: Outbox, producer: str) -> None:
         self._session, self._outbox, self._producer = session, outbox, producer
 
     async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Person, Recipient, UnitKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Shift, Unit
+from services.runtime.store import Session
 
 __all__ = ["SqlDirectory", "person_json", "person_of"]
 
@@ -39,7 +39,7 @@ def _recipient(role: str, name: str, phone: str) -> Recipient:
 class SqlDirectory:
     """Implements `ports.Directory`."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+    def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
         self._units = tables.units
         self._shifts = tables.shifts

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
+from services.runtime.store import Session
 
 __all__ = ["SqlIncidents", "SqlSearch"]
 
@@ -68,7 +68,7 @@ def _incident_of(row: Any) -> Incident:
 class SqlIncidents:
     """Implements `ports.Incidents`: there is deliberately no way here to change or remove a timeline row."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+    def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
         self._incidents = tables.incidents
         self._timeline = tables.timeline
@@ -126,7 +126,7 @@ class SqlIncidents:
 class SqlSearch:
     """Implements `ports.Search`."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+    def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
         self._incidents = tables.incidents
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.envelope import Envelope, Message
 from services.runtime.outbox import Outbox
+from services.runtime.store import Session
 
 __all__ = ["OutboxOutgoing"]
 
@@ -16,7 +15,7 @@ __all__ = ["OutboxOutgoing"]
 class OutboxOutgoing:
     """Implements `ports.Outgoing`."""
 
-    def __init__(self, session: AsyncSession, outbox: Outbox, producer: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, session: Session, outbox: Outbox, producer: str, clock: Callable[[], datetime]) -> None:
         self._session = session
         self._outbox = outbox
         self._producer = producer

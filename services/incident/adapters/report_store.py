@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Channel, Recipient, RecipientRole, ReportKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Deadline, DeadlineKind, Delivery, Firing, Report, Source
+from services.runtime.store import Session
 
 __all__ = ["SqlDeadlines", "SqlReports"]
 
@@ -23,7 +23,7 @@ def _deadline_of(row: Any) -> Deadline:
 class SqlDeadlines:
     """Implements `ports.Deadlines`."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+    def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
         self._table = tables.deadlines
 
@@ -74,7 +74,7 @@ class SqlDeadlines:
 class SqlReports:
     """Implements `ports.Reports`."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+    def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
         self._reports = tables.reports
         self._deliveries = tables.deliveries

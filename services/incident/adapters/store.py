@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.incident.adapters.directory_store import SqlDirectory
 from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
@@ -16,7 +15,7 @@ from services.incident.adapters.tables import Tables
 from services.incident.ports import Ports
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
-from services.runtime.store import Store
+from services.runtime.store import Session, Store
 
 __all__ = ["IncidentDatabase"]
 
@@ -33,7 +32,7 @@ class IncidentDatabase:
         self._producer = producer
         self._clock = clock
 
-    def ports(self, session: AsyncSession) -> Ports:
+    def ports(self, session: Session) -> Ports:
         return Ports(
             directory=SqlDirectory(session, self.tables),
             incidents=SqlIncidents(session, self.tables),

@@ -42,7 +42,7 @@ class AttemptRows(Rows):
                  "sent_at": None, "finished_at": None, **attempt.__dict__}
                 for attempt_id, attempt in zip(ids, attempts, strict=True)
             ]  # fmt: skip
-            await (await self.session.connection()).execute(insert(self.t.attempts), rows)
+            await self.session.execute(insert(self.t.attempts), rows)
         return ids
 
     async def add_attempt(self, attempt: NewAttempt, now: datetime) -> str:
@@ -111,7 +111,7 @@ class AttemptRows(Rows):
                     sent_at=bindparam("at"))
         )  # fmt: skip
         values = [{"attempt_id": a, "new_status": s, "by": p, "ref": r, "at": t} for a, s, p, r, t in rows]
-        await (await self.session.connection()).execute(statement, values)
+        await self.session.execute(statement, values)
 
     async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
         await self.session.execute(

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
+from services.runtime.store import Session
 
 __all__ = ["Directory", "KnownSender", "UnitEntry"]
 
@@ -46,9 +46,10 @@ def _contact(document: dict[str, Any] | None) -> Contact | None:
 class Directory:
     """The shifts and units read models, kept from `duty.shifts` and `duty.units`."""
 
-    def __init__(self, session: AsyncSession, tables: NotifierTables) -> None:
+    def __init__(self, session: Session, tables: NotifierTables) -> None:
         self.session = session
         self.t = tables
+        self._units: dict[str, UnitEntry | None] = {}  # read in this transaction
 
     async def shift_started(self, shift: ShiftStarted) -> None:
         await self.session.execute(delete(self.t.shifts).where(self.t.shifts.c.unit_id == shift.unit_id))
@@ -70,6 +71,7 @@ class Directory:
         )
 
     async def unit_updated(self, unit: UnitUpdated) -> None:
+        self._units.pop(unit.unit_id, None)
         values = {
             "name": unit.name,
             "parent_id": unit.parent_id,
@@ -79,10 +81,15 @@ class Directory:
         result = await self.session.execute(
             update(self.t.units).where(self.t.units.c.unit_id == unit.unit_id).values(**values)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:
             await self.session.execute(insert(self.t.units).values(unit_id=unit.unit_id, **values))
 
     async def unit(self, unit_id: str) -> UnitEntry | None:
+        if unit_id not in self._units:
+            self._units[unit_id] = await self._read_unit(unit_id)
+        return self._units[unit_id]
+
+    async def _read_unit(self, unit_id: str) -> UnitEntry | None:
         row = (await self.session.execute(select(self.t.units).where(self.t.units.c.unit_id == unit_id))).first()
         if row is None:
             return None

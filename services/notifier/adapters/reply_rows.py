@@ -19,15 +19,30 @@ OPEN = "open"
 class ReplyRows(Rows):
     """What an inbound SMS can be matched against, and what came in."""
 
-    async def codes_of(self, phones: Collection[str]) -> list[Any]:
-        """Every code currently issued to these numbers: (phone, code, run_id)."""
+    async def codes_for(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The codes already issued to these (phone, run_id) pairs."""
         codes = self.t.reply_codes.c
-        query = select(codes.phone, codes.code, codes.run_id).where(codes.phone.in_(list(phones)))
-        return list((await self.session.execute(query)).all())
+        query = select(codes.phone, codes.run_id, codes.code).where(
+            codes.phone.in_({phone for phone, _ in pairs}), codes.run_id.in_({run_id for _, run_id in pairs})
+        )
+        rows = (await self.session.execute(query)).all()
+        return {(row.phone, row.run_id): row.code for row in rows if (row.phone, row.run_id) in pairs}
+
+    async def held_codes(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (phone, code) pairs are issued now."""
+        codes = self.t.reply_codes.c
+        query = select(codes.phone, codes.code).where(
+            codes.phone.in_({phone for phone, _ in pairs}), codes.code.in_({code for _, code in pairs})
+        )
+        return {(row.phone, row.code) for row in (await self.session.execute(query)).all()} & set(pairs)
+
+    async def codes_held_by(self, phone: str) -> set[str]:
+        codes = self.t.reply_codes.c
+        return set((await self.session.execute(select(codes.code).where(codes.phone == phone))).scalars())
 
     async def add_codes(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await (await self.session.connection()).execute(insert(self.t.reply_codes), list(rows))
+            await self.session.execute(insert(self.t.reply_codes), list(rows))
 
     async def code_holder(self, phone: str, code: str) -> Any:
         codes = self.t.reply_codes.c

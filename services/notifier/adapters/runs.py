@@ -145,7 +145,7 @@ class RunRows(Rows):
             .values(next_step=bindparam("next"), due_at=bindparam("due"))
         )
         rows = [{"track_id": track, "next": step, "due": due} for track, step, due in advances]
-        await (await self.session.connection()).execute(statement, rows)
+        await self.session.execute(statement, rows)
 
     async def bring_track_forward(self, track_id: int, step_done: int, now: datetime) -> None:
         """The step's call failed: the next step need not wait out its full time."""
@@ -164,7 +164,7 @@ class RunRows(Rows):
             .where(tracks.id == track_id, tracks.state == OPEN)
             .values(state=state, due_at=None, **(ack or {}))
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def open_track_count(self, run_id: str) -> int:
         tracks = self.t.tracks.c

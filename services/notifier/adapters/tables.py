@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.store import UtcDateTime
+from services.runtime.store import Session, UtcDateTime
 
 __all__ = ["NotifierTables", "Rows"]
 
@@ -134,6 +133,6 @@ class NotifierTables:
 class Rows:
     """Base of the repositories: queries in the caller's transaction, on the notifier's tables."""
 
-    def __init__(self, session: AsyncSession, tables: NotifierTables) -> None:
+    def __init__(self, session: Session, tables: NotifierTables) -> None:
         self.session = session
         self.t = tables

@@ -21,6 +21,7 @@ from services.notifier.handlers.work import Work
 __all__ = ["fire_due_tracks"]
 
 log = structlog.get_logger(__name__)
+CODE_DRAWS = 3
 
 
 @dataclass
@@ -68,34 +69,70 @@ async def add_attempts(work: Work, planned: list[tuple[Any, int, int, Notificati
     """One attempt per notification, each with the recipient's reply code for its run (issued once)."""
     if not planned:
         return
-    phones = {notification.contact.phone for _, _, _, notification, _ in planned}
-    held = await work.runs.codes_of(phones)
-    code_of = {(row.phone, row.run_id): row.code for row in held}
-    taken: dict[str, set[str]] = {}
-    for row in held:
-        taken.setdefault(row.phone, set()).add(row.code)
+    wanting = {
+        (notification.contact.phone, run.id): (run, track_id)
+        for run, track_id, _, notification, policy in planned
+        if policy.acknowledge is not Acknowledge.NONE
+    }
+    code_of = await reply_codes(work, wanting)
     attempted = await work.runs.attempted_pairs({run.id for run, *_ in planned})
-    attempts, new_codes = [], []
-    for run, track_id, step, notification, policy in planned:
+    attempts = []
+    for run, track_id, step, notification, _ in planned:
         phone = notification.contact.phone
-        code = None
-        if policy.acknowledge is not Acknowledge.NONE:
-            code = code_of.get((phone, run.id))
-            if code is None:
-                code = code_of[(phone, run.id)] = fresh_code(taken.setdefault(phone, set()))
-                taken[phone].add(code)
-                new_codes.append(
-                    {"phone": phone, "code": code, "run_id": run.id, "track_id": track_id,
-                     "subject_id": run.subject_id, "issued_at": work.now}
-                )  # fmt: skip
         first = (run.id, phone) not in attempted
         attempted.add((run.id, phone))
         attempts.append(
             NewAttempt(run.id, track_id, step, notification.role, notification.contact.name, phone,
-                       notification.channel.value, code, first)
+                       notification.channel.value, code_of.get((phone, run.id)), first)
         )  # fmt: skip
-    await work.runs.add_codes(new_codes)
     await work.runs.add_attempts(attempts, work.now)
+
+
+async def reply_codes(work: Work, wanting: dict[tuple[str, str], tuple[Any, int]]) -> dict[tuple[str, str], str]:
+    """The reply code of each (phone, run_id): the one issued before, or a new one no run holds on that number."""
+    if not wanting:
+        return {}
+    code_of = await work.runs.codes_for(wanting)
+    issued = await unused_codes(work, [pair for pair in wanting if pair not in code_of])
+    await work.runs.add_codes(
+        [
+            {"phone": phone, "code": code, "run_id": run_id, "track_id": wanting[phone, run_id][1],
+             "subject_id": wanting[phone, run_id][0].subject_id, "issued_at": work.now}
+            for (phone, run_id), code in issued.items()
+        ]
+    )  # fmt: skip
+    return code_of | issued
+
+
+async def unused_codes(work: Work, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """A code for each (phone, run_id), free on its number: drawn at random and checked, a few draws at most.
+
+    Checking only the drawn codes keeps this cheap however many codes a number holds; a number that holds
+    so many that draws keep colliding gets a code picked from the full list of what it holds.
+    """
+    chosen: dict[tuple[str, str], str] = {}
+    for _ in range(CODE_DRAWS):
+        pending = [pair for pair in pairs if pair not in chosen]
+        if not pending:
+            return chosen
+        drawn = _draw_codes(pending, chosen)
+        taken = await work.runs.held_codes({(phone, code) for (phone, _), code in drawn.items()})
+        chosen |= {pair: code for pair, code in drawn.items() if (pair[0], code) not in taken}
+    for phone, run_id in [pair for pair in pairs if pair not in chosen]:
+        held = await work.runs.codes_held_by(phone)
+        chosen[phone, run_id] = fresh_code(held | {code for (other, _), code in chosen.items() if other == phone})
+    return chosen
+
+
+def _draw_codes(pending: list[tuple[str, str]], chosen: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    used: dict[str, set[str]] = {}
+    for (phone, _), code in chosen.items():
+        used.setdefault(phone, set()).add(code)
+    drawn = {}
+    for phone, run_id in pending:
+        code = drawn[phone, run_id] = fresh_code(used.setdefault(phone, set()))
+        used[phone].add(code)
+    return drawn
 
 
 async def end_track(work: Work, run: Any, track: Any, policy: Policy) -> None:

@@ -41,15 +41,17 @@ async def on_status(work: Work, attempt_id: str, status: str, sequence: int | No
     if not is_newer_status(attempt.status_rank, status, sequence):
         log.info("out-of-order status ignored", attempt_id=attempt_id, status=status, sequence=sequence)
         return
-    await work.runs.update_attempt(attempt_id, status_rank=status_rank(status, sequence))
+    rank = status_rank(status, sequence)
     outcome = provider_status(status)
     if outcome == "delivered" and attempt.status != "delivered":
-        await work.runs.update_attempt(attempt_id, status="delivered", finished_at=work.now)
+        await work.runs.update_attempt(attempt_id, status_rank=rank, status="delivered", finished_at=work.now)
         run = await work.runs.run(attempt.run_id)
         await work.publish(
             AttemptDelivered(**outcome_fields(run, attempt, None), delivered_at=work.now), run.subject_id
         )
-    elif outcome == "failed" and attempt.status not in ("failed", "delivered"):
+        return
+    await work.runs.update_attempt(attempt_id, status_rank=rank)
+    if outcome == "failed" and attempt.status not in ("failed", "delivered"):
         await fail_attempt(work, attempt, error_code or status, f"provider status {status}", False, None)
         if attempt.channel == Channel.VOICE and status in CALL_FAILURES:
             await work.runs.bring_track_forward(attempt.track_id, attempt.step, work.now)

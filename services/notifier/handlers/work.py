@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.envelope import Envelope, Message
 from schemas.topics import topic_for
@@ -17,6 +16,7 @@ from services.notifier.adapters.runs import RunRepository
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import PolicyBook
 from services.runtime.outbox import Outbox
+from services.runtime.store import Session
 
 __all__ = ["PRODUCER", "InWork", "Work"]
 
@@ -25,7 +25,7 @@ PRODUCER = "notifier"
 
 @dataclass
 class Work:
-    session: AsyncSession
+    session: Session
     runs: RunRepository
     directory: Directory
     outbox: Outbox
@@ -34,7 +34,7 @@ class Work:
 
     @classmethod
     def open(
-        cls, session: AsyncSession, tables: NotifierTables, outbox: Outbox, policies: PolicyBook, now: datetime
+        cls, session: Session, tables: NotifierTables, outbox: Outbox, policies: PolicyBook, now: datetime
     ) -> Work:
         return cls(session, RunRepository(session, tables), Directory(session, tables), outbox, policies, now)
 
@@ -56,7 +56,7 @@ class Work:
                  "value": envelope.to_bytes(), "created_at": envelope.occurred_at}
             )  # fmt: skip
         if rows:
-            await (await self.session.connection()).execute(insert(self.outbox.table), rows)
+            await self.session.execute(insert(self.outbox.table), rows)
 
 
 InWork = Callable[[Callable[[Work], Awaitable[Any]]], Awaitable[Any]]
