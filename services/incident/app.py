@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from services.incident.ports import Ports
 from services.incident.settings import Settings
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
+from services.runtime.group_commit import GroupCommit
 from services.runtime.service import ServiceRuntime, Sweep
 from services.runtime.store import Session
 
@@ -98,6 +100,11 @@ class IncidentBackend:
             yield self.database.ports(session)
         if self._runtime is not None:
             self._runtime.relay.wake()
+
+    @functools.cached_property
+    def in_work(self) -> GroupCommit[Ports]:
+        """Reports' effects: those that arrive together share one transaction."""
+        return GroupCommit(self.work)
 
     async def fire_due(self, now: datetime) -> int:
         async with self.work() as ports:

@@ -1,6 +1,7 @@
 """Group commit: effects asked for by concurrent requests run in one transaction; each caller waits for it.
 
-A burst of webhooks (a provider's status callbacks, say) costs one transaction instead of one each. A caller
+A burst of webhooks (a provider's status callbacks, say) or of reports costs one transaction instead of one
+each. A caller
 returns only after the transaction that holds its effect has committed, so what it answers (204 to a
 provider, which otherwise sends again) is true. If the shared transaction fails, each effect runs again in
 a transaction of its own, so one bad request spoils no other and gets its own error.
@@ -44,6 +45,9 @@ class GroupCommit(Generic[W]):
         return result
 
     async def _run_waiting(self) -> None:
+        # Statements on a local file do not yield to the loop, so nobody could join a transaction under way:
+        # one turn of the loop first lets requests already received reach the queue.
+        await asyncio.sleep(0)
         batch, self._waiting = self._waiting, []
         try:
             if len(batch) == 1 or not await self._together(batch):

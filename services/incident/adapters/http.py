@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
@@ -42,6 +42,8 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 QUERY_FIELDS = ("from", "to", "since")
 
+T = TypeVar("T")
+
 
 class Backend(Protocol):
     """What the routes need from the app: the clock, the rules and a transaction's ports."""
@@ -51,6 +53,10 @@ class Backend(Protocol):
     def now(self) -> datetime: ...
 
     def work(self) -> AbstractAsyncContextManager[Ports]: ...
+
+    async def in_work(self, effect: Callable[[Ports], Awaitable[T]]) -> T:
+        """`effect` in a transaction it may share with other requests; its result once committed."""
+        ...
 
 
 async def _backend(request: Request) -> Backend:
@@ -76,8 +82,9 @@ router = APIRouter(tags=["incidents"], responses=ERRORS)
 async def post_incident(body: ReportIncident, who: Authorized, backend: Service, response: Response) -> IntakeOut:
     """Report an incident. 201 with a new incident; 200 when it joined one already open."""
     who.require(body.unit_id)
-    async with backend.work() as ports:
-        taken = await on_report_incident(body, Source.HTTP, ports, backend.rules, backend.now())
+    taken = await backend.in_work(
+        lambda ports: on_report_incident(body, Source.HTTP, ports, backend.rules, backend.now())
+    )
     if taken.joined:
         response.status_code = 200
     return IntakeOut(incident=IncidentOut.of(taken.incident), joined=taken.joined)
