@@ -49,6 +49,8 @@ class GroupCommit(Generic[W]):
         # one turn of the loop first lets requests already received reach the queue.
         await asyncio.sleep(0)
         batch, self._waiting = self._waiting, []
+        if not batch:  # a run before this one took them
+            return
         try:
             if len(batch) == 1 or not await self._together(batch):
                 await self._each_alone(batch)
