@@ -74,6 +74,7 @@ class Notifier:
             DispatchSettings(
                 lease=timedelta(seconds=settings.dispatch_lease_s),
                 provider_attempts=settings.provider_attempts,
+                concurrency=settings.dispatch_concurrency,
                 crash_at=settings.crash_at,
             ),
         )

@@ -67,6 +67,11 @@ class Settings(ServiceSettings):
         description="How long a claimed attempt is left to its dispatcher before another retries it.",
     )
     provider_attempts: int = Field(default=4, ge=1, description="Tries per provider request on retryable errors.")
+    dispatch_concurrency: int = Field(
+        default=50,
+        ge=1,
+        description="Provider requests in flight at once; above an account's limit the provider answers 429 (retried).",
+    )
     stuck_after_s: float = Field(default=120.0, gt=0, description="A message still `sent` after this is polled.")
     crash_at: Literal["", "after_step_recorded", "after_provider_call"] = Field(
         default="",

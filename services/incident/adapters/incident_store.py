@@ -37,6 +37,10 @@ def _columns_of(incident: Incident) -> dict[str, Any]:
     return values
 
 
+def _facts_of(columns: dict[str, Any]) -> dict[str, Any]:
+    return {name: columns[name] for name in _FACTS}
+
+
 def _incident_of(row: Any) -> Incident:
     return Incident(
         id=row.id,
@@ -72,22 +76,29 @@ class SqlIncidents:
         self._session = session
         self._incidents = tables.incidents
         self._timeline = tables.timeline
+        self._stored: dict[str, dict[str, Any]] = {}  # the facts of each incident as this transaction last saw them
 
     async def add(self, incident: Incident) -> None:
-        await self._session.execute(insert(self._incidents), _columns_of(incident))
+        columns = _columns_of(incident)
+        await self._session.execute(insert(self._incidents), columns)
+        self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
         query = select(self._incidents).where(self._incidents.c.id == incident_id)
         row = (await self._session.execute(query)).first()
-        return None if row is None else _incident_of(row)
+        if row is None:
+            return None
+        incident = _incident_of(row)
+        self._stored[incident_id] = _facts_of(_columns_of(incident))
+        return incident
 
     async def save(self, incident: Incident) -> None:
-        columns = _columns_of(incident)
-        await self._session.execute(
-            update(self._incidents)
-            .where(self._incidents.c.id == incident.id)
-            .values(**{name: columns[name] for name in _FACTS})
-        )
+        """Store what changed; an incident whose facts are as they were read costs no statement."""
+        facts = _facts_of(_columns_of(incident))
+        if self._stored.get(incident.id) == facts:
+            return
+        await self._session.execute(update(self._incidents).where(self._incidents.c.id == incident.id).values(**facts))
+        self._stored[incident.id] = facts
 
     async def open_of(
         self, unit_id: str, incident_type: IncidentType, external_id: str | None, occurred: tuple[datetime, datetime]

@@ -66,7 +66,7 @@ class DispatchSettings:
     provider_attempts: int = 4
     first_backoff_s: float = 0.2
     batch: int = 200
-    concurrency: int = 20
+    concurrency: int = 50
     crash_at: str = ""
 
 
