@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 from typing import Annotated
 
@@ -26,6 +27,7 @@ __all__ = [
 DEFAULT_REGION = "CN"
 
 
+@functools.lru_cache(maxsize=4096)  # the same officers' numbers come in every event: parsing one costs ~20 µs
 def parse_phone(text: str, region: str = DEFAULT_REGION) -> str:
     """Return the E.164 form of `text` (`138 1234 5678`, `+86 138…`); ValueError when it is no valid number."""
     try:
