@@ -46,7 +46,7 @@ class AsgiServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level=self._log_level, loop="asyncio", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(self.app, log_level=self._log_level, loop="uvloop", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name=f"asgi-{self.port}", daemon=True
