@@ -25,10 +25,14 @@ class Inbox:
             Column("event_id", String(36), primary_key=True),
             Column("processed_at", UtcDateTime(), nullable=False),
         )
+        # Built once per dialect: building a statement costs several times running it.
+        self._record = {
+            "postgresql": postgresql_insert(self.table).on_conflict_do_nothing(),
+            "sqlite": sqlite_insert(self.table).on_conflict_do_nothing(),
+        }
 
     async def first_time(self, session: Session, consumer: str, event_id: UUID, now: datetime) -> bool:
         """Record the event as processed in this transaction; False when it already was."""
-        insert = postgresql_insert if session.dialect == "postgresql" else sqlite_insert
         row = {"consumer": consumer, "event_id": str(event_id), "processed_at": now}
-        result = await session.execute(insert(self.table).on_conflict_do_nothing(), row)
+        result = await session.execute(self._record[session.dialect], row)
         return bool(result.rowcount)

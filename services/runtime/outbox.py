@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     or_,
     select,
     update,
@@ -67,6 +68,26 @@ class Outbox:
             Column("sent_at", UtcDateTime(), nullable=True, index=True),
         )
         self._insert = self.table.insert()
+        # The relay's statements, built once: building one costs several times running it.
+        columns, when = self.table.c, UtcDateTime()
+        free = or_(columns.claimed_until.is_(None), columns.claimed_until < bindparam("now", type_=when))
+        self._pending = (
+            select(columns.id, columns.topic, columns.key, columns.value)
+            .where(and_(columns.sent_at.is_(None), free))
+            .order_by(columns.id)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+        )
+        self._leased = (
+            update(self.table)
+            .where(columns.id.in_(bindparam("ids", expanding=True)))
+            .values(claimed_until=bindparam("until", type_=when))
+        )
+        self._sent = (
+            update(self.table)
+            .where(columns.id.in_(bindparam("ids", expanding=True)))
+            .values(sent_at=bindparam("at", type_=when))
+        )
 
     async def put(self, session: Session, *envelopes: Envelope[Any]) -> None:
         """Add envelopes to the transaction of `session`; they leave only if it commits."""
@@ -84,25 +105,13 @@ class Outbox:
 
     async def claim(self, session: Session, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""
-        free = or_(self.table.c.claimed_until.is_(None), self.table.c.claimed_until < now)
-        query = (
-            select(self.table.c.id, self.table.c.topic, self.table.c.key, self.table.c.value)
-            .where(and_(self.table.c.sent_at.is_(None), free))
-            .order_by(self.table.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = list((await session.execute(query)).all())
+        rows = list((await session.execute(self._pending, {"now": now, "limit": limit})).all())
         if rows:
-            await session.execute(
-                update(self.table)
-                .where(self.table.c.id.in_([row.id for row in rows]))
-                .values(claimed_until=now + lease)
-            )
+            await session.execute(self._leased, {"ids": [row.id for row in rows], "until": now + lease})
         return rows
 
     async def mark_sent(self, session: Session, ids: Sequence[int], now: datetime) -> None:
-        await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(sent_at=now))
+        await session.execute(self._sent, {"ids": list(ids), "at": now})
 
     async def release(self, session: Session, ids: Sequence[int]) -> None:
         await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(claimed_until=None))

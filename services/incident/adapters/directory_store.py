@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, or_, select, update
 
 from schemas.values import Person, Recipient, UnitKind
 from services.incident.adapters.tables import Tables
@@ -58,13 +58,13 @@ class SqlDirectory:
         )
 
     async def unit(self, unit_id: str) -> Unit | None:
-        return await self._unit(select(self._units).where(self._units.c.unit_id == unit_id))
+        return await self._unit(_unit_by_id(self._units, for_update=False), unit_id)
 
     async def lock_unit(self, unit_id: str) -> Unit | None:
-        return await self._unit(select(self._units).where(self._units.c.unit_id == unit_id).with_for_update())
+        return await self._unit(_unit_by_id(self._units, for_update=True), unit_id)
 
-    async def _unit(self, query: Any) -> Unit | None:
-        row = (await self._session.execute(query)).first()
+    async def _unit(self, query: Any, unit_id: str) -> Unit | None:
+        row = (await self._session.execute(query, {"unit_id": unit_id})).first()
         if row is None:
             return None
         return Unit(
@@ -97,15 +97,7 @@ class SqlDirectory:
         )
 
     async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
-        columns = self._shifts.c
-        query = (
-            select(self._shifts)
-            .where(columns.unit_id == unit_id, columns.starts_at <= now, columns.ends_at > now)
-            .where(columns.ended_at.is_(None))
-            .order_by(columns.starts_at.desc())
-            .limit(1)
-        )
-        row = (await self._session.execute(query)).first()
+        row = (await self._session.execute(_current_shift(self._shifts), {"unit_id": unit_id, "now": now})).first()
         return None if row is None else _shift_of(row)
 
     async def person_by_phone(self, phone: str) -> Person | None:
@@ -121,6 +113,25 @@ class SqlDirectory:
             return None
         shift = _shift_of(row)
         return shift.officer if shift.officer.phone == phone else shift.leader
+
+
+# Statements on the intake's path, built once: building one costs several times running it.
+@functools.cache
+def _unit_by_id(units: Table, *, for_update: bool) -> Select[Any]:
+    query = select(units).where(units.c.unit_id == bindparam("unit_id"))
+    return query.with_for_update() if for_update else query
+
+
+@functools.cache
+def _current_shift(shifts: Table) -> Select[Any]:
+    columns, now = shifts.c, bindparam("now", type_=shifts.c.starts_at.type)
+    return (
+        select(shifts)
+        .where(columns.unit_id == bindparam("unit_id"), columns.starts_at <= now, columns.ends_at > now)
+        .where(columns.ended_at.is_(None))
+        .order_by(columns.starts_at.desc())
+        .limit(1)
+    )
 
 
 def _shift_of(row: Any) -> Shift:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Select, Table, Update, bindparam, insert, or_, select, update
 
 from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
@@ -84,8 +85,7 @@ class SqlIncidents:
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
-        query = select(self._incidents).where(self._incidents.c.id == incident_id)
-        row = (await self._session.execute(query)).first()
+        row = (await self._session.execute(_incident_by_id(self._incidents), {"incident_id": incident_id})).first()
         if row is None:
             return None
         incident = _incident_of(row)
@@ -97,21 +97,17 @@ class SqlIncidents:
         facts = _facts_of(_columns_of(incident))
         if self._stored.get(incident.id) == facts:
             return
-        await self._session.execute(update(self._incidents).where(self._incidents.c.id == incident.id).values(**facts))
+        await self._session.execute(_update_incident(self._incidents), {"incident_id": incident.id, **facts})
         self._stored[incident.id] = facts
 
     async def open_of(
         self, unit_id: str, incident_type: IncidentType, external_id: str | None, occurred: tuple[datetime, datetime]
     ) -> list[Incident]:
-        columns = self._incidents.c
-        near = columns.occurred_at.between(*occurred)
-        query = select(self._incidents).where(
-            columns.unit_id == unit_id,
-            columns.type == incident_type.value,
-            columns.status != IncidentStatus.CLOSED,
-            or_(near, columns.external_id == external_id) if external_id is not None else near,
-        )
-        return [_incident_of(row) for row in await self._session.execute(query)]
+        query = _open_of(self._incidents, by_external_id=external_id is not None)
+        start, end = occurred
+        parameters = {"unit_id": unit_id, "type": incident_type.value, "start": start, "end": end}
+        rows = await self._session.execute(query, parameters | {"external_id": external_id})
+        return [_incident_of(row) for row in rows]
 
     async def append(self, incident_id: str, entry: TimelineEntry) -> None:
         row = {
@@ -132,6 +128,29 @@ class SqlIncidents:
             TimelineEntry(row.at, TimelineKind(row.kind), row.detail, row.actor, row.channel, dict(row.data))
             for row in await self._session.execute(query)
         ]
+
+
+# Statements on the hot paths, built once: building one costs several times running it.
+@functools.cache
+def _incident_by_id(incidents: Table) -> Select[Any]:
+    return select(incidents).where(incidents.c.id == bindparam("incident_id"))
+
+
+@functools.cache
+def _update_incident(incidents: Table) -> Update:
+    return update(incidents).where(incidents.c.id == bindparam("incident_id"))
+
+
+@functools.cache
+def _open_of(incidents: Table, *, by_external_id: bool) -> Select[Any]:
+    columns = incidents.c
+    near = columns.occurred_at.between(bindparam("start"), bindparam("end"))
+    return select(incidents).where(
+        columns.unit_id == bindparam("unit_id"),
+        columns.type == bindparam("type"),
+        columns.status != IncidentStatus.CLOSED,
+        or_(near, columns.external_id == bindparam("external_id")) if by_external_id else near,
+    )
 
 
 class SqlSearch:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Select, Table, Update, bindparam, insert, select, update
 
 from services.notifier.adapters.tables import Rows
+from services.runtime.store import UtcDateTime
 
 __all__ = ["AttemptRows", "NewAttempt"]
 
@@ -66,8 +68,7 @@ class AttemptRows(Rows):
         return {(row.run_id, row.to) for row in (await self.session.execute(query)).all()}
 
     async def attempt(self, attempt_id: str) -> Any:
-        query = select(self.t.attempts).where(self.t.attempts.c.id == attempt_id)
-        return (await self.session.execute(query)).one_or_none()
+        return (await self.session.execute(_attempt_by_id(self.t.attempts), {"attempt_id": attempt_id})).one_or_none()
 
     async def attempts_of(self, run_id: str) -> list[Any]:
         query = select(self.t.attempts).where(self.t.attempts.c.run_id == run_id).order_by(self.t.attempts.c.created_at)
@@ -75,28 +76,14 @@ class AttemptRows(Rows):
 
     async def claim_pending_attempts(self, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """Attempts to hand to a provider: new ones, and ones whose dispatcher died mid-call (lease ran out)."""
-        attempts = self.t.attempts.c
-        query = (
-            select(self.t.attempts)
-            .where(attempts.status.in_(("pending", "dispatching")), attempts.not_before <= now)
-            .order_by(attempts.not_before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = list((await self.session.execute(query)).all())
+        claimable, claim = _claimable(self.t.attempts), _claim(self.t.attempts)
+        rows = list((await self.session.execute(claimable, {"now": now, "limit": limit})).all())
         if rows:
-            await self.session.execute(
-                update(self.t.attempts)
-                .where(attempts.id.in_([row.id for row in rows]))
-                .values(status="dispatching", not_before=now + lease, dispatches=attempts.dispatches + 1)
-            )
+            await self.session.execute(claim, {"ids": [row.id for row in rows], "until": now + lease})
         return rows
 
     async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]:
-        attempts = self.t.attempts.c
-        rows = await self.session.execute(
-            select(attempts.id, attempts.status).where(attempts.id.in_(list(attempt_ids)))
-        )
+        rows = await self.session.execute(_statuses(self.t.attempts), {"ids": list(attempt_ids)})
         return {row.id: row.status for row in rows.all()}
 
     async def mark_sent(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
@@ -126,7 +113,7 @@ class AttemptRows(Rows):
         return [row.sent_at for row in (await self.session.execute(query)).all()]
 
     async def update_attempt(self, attempt_id: str, **values: Any) -> None:
-        await self.session.execute(update(self.t.attempts).where(self.t.attempts.c.id == attempt_id).values(**values))
+        await self.session.execute(_update_attempt(self.t.attempts), {"attempt_id": attempt_id, **values})
 
     async def cancel_pending_attempts(self, track_ids: Sequence[int], now: datetime) -> None:
         attempts = self.t.attempts.c
@@ -149,3 +136,41 @@ class AttemptRows(Rows):
             .limit(limit)
         )
         return list((await self.session.execute(query)).all())
+
+
+# Statements on the dispatch and webhook paths, built once: building one costs several times running it.
+@functools.cache
+def _attempt_by_id(attempts: Table) -> Select[Any]:
+    return select(attempts).where(attempts.c.id == bindparam("attempt_id"))
+
+
+@functools.cache
+def _update_attempt(attempts: Table) -> Update:
+    return update(attempts).where(attempts.c.id == bindparam("attempt_id"))
+
+
+@functools.cache
+def _statuses(attempts: Table) -> Select[Any]:
+    return select(attempts.c.id, attempts.c.status).where(attempts.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _claimable(attempts: Table) -> Select[Any]:
+    columns, now = attempts.c, bindparam("now", type_=UtcDateTime())
+    return (
+        select(attempts)
+        .where(columns.status.in_(("pending", "dispatching")), columns.not_before <= now)
+        .order_by(columns.not_before)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+@functools.cache
+def _claim(attempts: Table) -> Update:
+    columns, until = attempts.c, bindparam("until", type_=UtcDateTime())
+    return (
+        update(attempts)
+        .where(columns.id.in_(bindparam("ids", expanding=True)))
+        .values(status="dispatching", not_before=until, dispatches=columns.dispatches + 1)
+    )

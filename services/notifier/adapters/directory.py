@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
@@ -90,7 +91,7 @@ class Directory:
         return self._units[unit_id]
 
     async def _read_unit(self, unit_id: str) -> UnitEntry | None:
-        row = (await self.session.execute(select(self.t.units).where(self.t.units.c.unit_id == unit_id))).first()
+        row = (await self.session.execute(_unit_by_id(self.t.units), {"unit_id": unit_id})).first()
         if row is None:
             return None
         recipients = {item["role"]: Contact(name=item["name"], phone=item["phone"]) for item in row.recipients or []}
@@ -149,3 +150,8 @@ class Directory:
     async def broadcast(self, broadcast_id: str) -> Any:
         table = self.t.broadcasts
         return (await self.session.execute(select(table).where(table.c.id == broadcast_id))).first()
+
+
+@functools.cache  # built once: building a statement costs several times running it
+def _unit_by_id(units: Table) -> Select[Any]:
+    return select(units).where(units.c.unit_id == bindparam("unit_id"))

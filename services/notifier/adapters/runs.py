@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
 
 from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
 from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
@@ -85,14 +86,14 @@ class RunRows(Rows):
         return run_id
 
     async def run(self, run_id: str) -> Any:
-        return (await self.session.execute(select(self.t.runs).where(self.t.runs.c.id == run_id))).one_or_none()
+        return (await self.session.execute(_runs_by_id(self.t.runs), {"ids": [run_id]})).one_or_none()
 
     async def count_open_runs(self) -> int:
         query = select(func.count()).select_from(self.t.runs).where(self.t.runs.c.state == OPEN)
         return int(await self.session.scalar(query) or 0)
 
     async def runs_by_id(self, run_ids: Collection[str]) -> dict[str, Any]:
-        rows = await self.session.execute(select(self.t.runs).where(self.t.runs.c.id.in_(list(run_ids))))
+        rows = await self.session.execute(_runs_by_id(self.t.runs), {"ids": list(run_ids)})
         return {row.id: row for row in rows.all()}
 
     async def open_runs_for(self, subject_ids: Sequence[str], subjects: Sequence[str]) -> list[Any]:
@@ -174,3 +175,8 @@ class RunRows(Rows):
 
 class RunRepository(RunRows, AttemptRows, ReplyRows):
     """Every query the notifier makes about runs, attempts, reply codes and inbound texts, in one transaction."""
+
+
+@functools.cache  # built once: building a statement costs several times running it
+def _runs_by_id(runs: Table) -> Select[Any]:
+    return select(runs).where(runs.c.id.in_(bindparam("ids", expanding=True)))
