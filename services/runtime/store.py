@@ -6,6 +6,7 @@ Handlers see one `Session` per transaction whatever the backend: `await session.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -21,8 +22,12 @@ from sqlalchemy import (
     Engine,
     Executable,
     MetaData,
+    Select,
+    Table,
+    bindparam,
     create_engine,
     event,
+    select,
     text,
 )
 from sqlalchemy.engine import URL, make_url
@@ -30,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Session", "Store", "UtcDateTime"]
+__all__ = ["Session", "Store", "UtcDateTime", "row_by_key"]
 
 WRITER_WAIT_S = 30
 BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
@@ -97,6 +102,14 @@ class Store:
 
     async def close(self) -> None:
         await self._backend.dispose()
+
+
+@functools.cache
+def row_by_key(table: Table, column: str, *, for_update: bool = False) -> Select[Any]:
+    """`SELECT * FROM table WHERE column = :key`, built once per table: building a statement costs several
+    times running it, and SQLAlchemy reuses the compiled form of a statement it has seen."""
+    query = select(table).where(table.c[column] == bindparam("key"))
+    return query.with_for_update() if for_update else query
 
 
 class UtcDateTime(TypeDecorator[datetime]):

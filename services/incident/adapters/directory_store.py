@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, bindparam, delete, insert, or_, select, up
 from schemas.values import Person, Recipient, UnitKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Shift, Unit
-from services.runtime.store import Session
+from services.runtime.store import Session, row_by_key
 
 __all__ = ["SqlDirectory", "person_json", "person_of"]
 
@@ -58,13 +58,13 @@ class SqlDirectory:
         )
 
     async def unit(self, unit_id: str) -> Unit | None:
-        return await self._unit(_unit_by_id(self._units, for_update=False), unit_id)
+        return await self._unit(row_by_key(self._units, "unit_id"), unit_id)
 
     async def lock_unit(self, unit_id: str) -> Unit | None:
-        return await self._unit(_unit_by_id(self._units, for_update=True), unit_id)
+        return await self._unit(row_by_key(self._units, "unit_id", for_update=True), unit_id)
 
     async def _unit(self, query: Any, unit_id: str) -> Unit | None:
-        row = (await self._session.execute(query, {"unit_id": unit_id})).first()
+        row = (await self._session.execute(query, {"key": unit_id})).first()
         if row is None:
             return None
         return Unit(
@@ -115,14 +115,7 @@ class SqlDirectory:
         return shift.officer if shift.officer.phone == phone else shift.leader
 
 
-# Statements on the intake's path, built once: building one costs several times running it.
-@functools.cache
-def _unit_by_id(units: Table, *, for_update: bool) -> Select[Any]:
-    query = select(units).where(units.c.unit_id == bindparam("unit_id"))
-    return query.with_for_update() if for_update else query
-
-
-@functools.cache
+@functools.cache  # built once: building a statement costs several times running it
 def _current_shift(shifts: Table) -> Select[Any]:
     columns, now = shifts.c, bindparam("now", type_=shifts.c.starts_at.type)
     return (

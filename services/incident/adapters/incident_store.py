@@ -13,7 +13,7 @@ from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
-from services.runtime.store import Session
+from services.runtime.store import Session, row_by_key
 
 __all__ = ["SqlIncidents", "SqlSearch"]
 
@@ -85,7 +85,7 @@ class SqlIncidents:
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
-        row = (await self._session.execute(_incident_by_id(self._incidents), {"incident_id": incident_id})).first()
+        row = (await self._session.execute(row_by_key(self._incidents, "id"), {"key": incident_id})).first()
         if row is None:
             return None
         incident = _incident_of(row)
@@ -131,11 +131,6 @@ class SqlIncidents:
 
 
 # Statements on the hot paths, built once: building one costs several times running it.
-@functools.cache
-def _incident_by_id(incidents: Table) -> Select[Any]:
-    return select(incidents).where(incidents.c.id == bindparam("incident_id"))
-
-
 @functools.cache
 def _update_incident(incidents: Table) -> Update:
     return update(incidents).where(incidents.c.id == bindparam("incident_id"))

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, Table, Update, bindparam, insert, select, update
 
 from services.notifier.adapters.tables import Rows
-from services.runtime.store import UtcDateTime
+from services.runtime.store import UtcDateTime, row_by_key
 
 __all__ = ["AttemptRows", "NewAttempt"]
 
@@ -68,7 +68,7 @@ class AttemptRows(Rows):
         return {(row.run_id, row.to) for row in (await self.session.execute(query)).all()}
 
     async def attempt(self, attempt_id: str) -> Any:
-        return (await self.session.execute(_attempt_by_id(self.t.attempts), {"attempt_id": attempt_id})).one_or_none()
+        return (await self.session.execute(row_by_key(self.t.attempts, "id"), {"key": attempt_id})).one_or_none()
 
     async def attempts_of(self, run_id: str) -> list[Any]:
         query = select(self.t.attempts).where(self.t.attempts.c.run_id == run_id).order_by(self.t.attempts.c.created_at)
@@ -139,11 +139,6 @@ class AttemptRows(Rows):
 
 
 # Statements on the dispatch and webhook paths, built once: building one costs several times running it.
-@functools.cache
-def _attempt_by_id(attempts: Table) -> Select[Any]:
-    return select(attempts).where(attempts.c.id == bindparam("attempt_id"))
-
-
 @functools.cache
 def _update_attempt(attempts: Table) -> Update:
     return update(attempts).where(attempts.c.id == bindparam("attempt_id"))

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
-from services.runtime.store import Session
+from services.runtime.store import Session, row_by_key
 
 __all__ = ["Directory", "KnownSender", "UnitEntry"]
 
@@ -91,7 +90,7 @@ class Directory:
         return self._units[unit_id]
 
     async def _read_unit(self, unit_id: str) -> UnitEntry | None:
-        row = (await self.session.execute(_unit_by_id(self.t.units), {"unit_id": unit_id})).first()
+        row = (await self.session.execute(row_by_key(self.t.units, "unit_id"), {"key": unit_id})).first()
         if row is None:
             return None
         recipients = {item["role"]: Contact(name=item["name"], phone=item["phone"]) for item in row.recipients or []}
@@ -150,8 +149,3 @@ class Directory:
     async def broadcast(self, broadcast_id: str) -> Any:
         table = self.t.broadcasts
         return (await self.session.execute(select(table).where(table.c.id == broadcast_id))).first()
-
-
-@functools.cache  # built once: building a statement costs several times running it
-def _unit_by_id(units: Table) -> Select[Any]:
-    return select(units).where(units.c.unit_id == bindparam("unit_id"))

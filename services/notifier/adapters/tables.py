@@ -83,7 +83,7 @@ class NotifierTables:
             metadata,
             Column("phone", String(20), primary_key=True),
             Column("code", String(8), primary_key=True),
-            Column("run_id", String(36), nullable=False),
+            Column("run_id", String(36), nullable=False, index=True),
             Column("track_id", Integer, nullable=False),
             Column("subject_id", String(200), nullable=False),
             _when("issued_at", nullable=False),
