@@ -69,8 +69,8 @@ class Outbox:
         )
         self._insert = self.table.insert()
         # The relay's statements, built once: building one costs several times running it.
-        columns, when = self.table.c, UtcDateTime()
-        free = or_(columns.claimed_until.is_(None), columns.claimed_until < bindparam("now", type_=when))
+        columns = self.table.c
+        free = or_(columns.claimed_until.is_(None), columns.claimed_until < bindparam("now"))
         self._pending = (
             select(columns.id, columns.topic, columns.key, columns.value)
             .where(and_(columns.sent_at.is_(None), free))
@@ -81,12 +81,10 @@ class Outbox:
         self._leased = (
             update(self.table)
             .where(columns.id.in_(bindparam("ids", expanding=True)))
-            .values(claimed_until=bindparam("until", type_=when))
+            .values(claimed_until=bindparam("until"))
         )
         self._sent = (
-            update(self.table)
-            .where(columns.id.in_(bindparam("ids", expanding=True)))
-            .values(sent_at=bindparam("at", type_=when))
+            update(self.table).where(columns.id.in_(bindparam("ids", expanding=True))).values(sent_at=bindparam("at"))
         )
 
     async def put(self, session: Session, *envelopes: Envelope[Any]) -> None:

@@ -117,10 +117,14 @@ class SqlDirectory:
 
 @functools.cache  # built once: building a statement costs several times running it
 def _current_shift(shifts: Table) -> Select[Any]:
-    columns, now = shifts.c, bindparam("now", type_=shifts.c.starts_at.type)
+    columns = shifts.c
     return (
         select(shifts)
-        .where(columns.unit_id == bindparam("unit_id"), columns.starts_at <= now, columns.ends_at > now)
+        .where(
+            columns.unit_id == bindparam("unit_id"),
+            columns.starts_at <= bindparam("now"),
+            columns.ends_at > bindparam("now"),
+        )
         .where(columns.ended_at.is_(None))
         .order_by(columns.starts_at.desc())
         .limit(1)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, Table, Update, bindparam, insert, select, update
 
 from services.notifier.adapters.tables import Rows
-from services.runtime.store import UtcDateTime, row_by_key
+from services.runtime.store import row_by_key
 
 __all__ = ["AttemptRows", "NewAttempt"]
 
@@ -151,10 +151,10 @@ def _statuses(attempts: Table) -> Select[Any]:
 
 @functools.cache
 def _claimable(attempts: Table) -> Select[Any]:
-    columns, now = attempts.c, bindparam("now", type_=UtcDateTime())
+    columns = attempts.c
     return (
         select(attempts)
-        .where(columns.status.in_(("pending", "dispatching")), columns.not_before <= now)
+        .where(columns.status.in_(("pending", "dispatching")), columns.not_before <= bindparam("now"))
         .order_by(columns.not_before)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
@@ -163,9 +163,9 @@ def _claimable(attempts: Table) -> Select[Any]:
 
 @functools.cache
 def _claim(attempts: Table) -> Update:
-    columns, until = attempts.c, bindparam("until", type_=UtcDateTime())
+    columns = attempts.c
     return (
         update(attempts)
         .where(columns.id.in_(bindparam("ids", expanding=True)))
-        .values(status="dispatching", not_before=until, dispatches=columns.dispatches + 1)
+        .values(status="dispatching", not_before=bindparam("until"), dispatches=columns.dispatches + 1)
     )
