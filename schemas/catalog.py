@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.envelope import Envelope, Message
+from schemas.envelope import Envelope, Message, envelope_of
 from schemas.topics import TOPICS
 
 __all__ = ["InvalidMessage", "decode", "message_types"]
@@ -39,7 +39,7 @@ def decode(raw: bytes | None, allowed: tuple[type[Message], ...] | None = None) 
     if allowed is not None and cls not in allowed:
         raise InvalidMessage(f"message type {cls.TYPE!r} does not belong on this topic")
     try:
-        return Envelope[cls].model_validate(document)  # type: ignore[valid-type]
+        return envelope_of(cls).model_validate(document)
     except ValidationError as error:
         raise InvalidMessage(_describe(error)) from None
 

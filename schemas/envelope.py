@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -11,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from schemas.values import UnitId
 
-__all__ = ["Envelope", "Message"]
+__all__ = ["Envelope", "Message", "envelope_of"]
 
 
 class Message(BaseModel):
@@ -58,7 +59,7 @@ class Envelope(BaseModel, Generic[M]):
         correlation_id: str | None = None,
         event_id: UUID | None = None,
     ) -> Envelope[M]:
-        return Envelope[type(payload)](  # type: ignore[operator, misc]
+        return envelope_of(type(payload))(
             event_id=event_id or uuid4(),
             type=payload.TYPE,
             version=payload.VERSION,
@@ -80,3 +81,10 @@ class Envelope(BaseModel, Generic[M]):
 
     def with_payload(self, payload: M) -> Self:
         return self.model_copy(update={"payload": payload})
+
+
+@functools.cache
+def envelope_of(cls: type[M]) -> type[Envelope[M]]:
+    """`Envelope[cls]`, kept: pydantic holds its parametrized classes only weakly, and one that was collected
+    is built again (a new class and validator, milliseconds) the next time it is named."""
+    return Envelope[cls]  # type: ignore[valid-type]

@@ -142,6 +142,7 @@ class OutboxRelay:
         self._clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
+        self._published: list[int] = []  # published, marked sent in the next transaction
 
     def stop_soon(self) -> None:
         """Finish the batch under way, then leave `run`."""
@@ -153,9 +154,18 @@ class OutboxRelay:
         self._wake.set()
 
     async def relay_once(self) -> int:
-        """Relay one batch; return how many rows were published."""
+        """Relay one batch; return how many rows were published.
+
+        The rows published last time are marked sent in the transaction that claims the next batch: one
+        transaction a batch instead of two. Rows a crash leaves published but unmarked go out again once
+        their lease ends, and consumers drop the second copy by its event id.
+        """
+        published = self._published
         async with self._store.transaction() as session:
+            if published:
+                await self._outbox.mark_sent(session, published, self._clock())
             rows = await self._outbox.claim(session, self._clock(), self._batch_size, self._lease)
+        self._published = []
         if not rows:
             return 0
         ids = [row.id for row in rows]
@@ -166,9 +176,15 @@ class OutboxRelay:
             async with self._store.transaction() as session:
                 await self._outbox.release(session, ids)
             raise
-        async with self._store.transaction() as session:
-            await self._outbox.mark_sent(session, ids, self._clock())
+        self._published = ids
         return len(rows)
+
+    async def mark_published(self) -> None:
+        """Mark what was published as sent now, not with the next batch (before stopping)."""
+        if self._published:
+            async with self._store.transaction() as session:
+                await self._outbox.mark_sent(session, self._published, self._clock())
+            self._published = []
 
     async def run(self) -> None:
         """Relay until stopped; back off while the broker is unreachable."""

@@ -226,6 +226,8 @@ class ServiceRuntime:
                 await asyncio.wait_for(self._relay_task, RELAY_STOP_S)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.relay.relay_once(), 5)
+            with contextlib.suppress(Exception):
+                await self.relay.mark_published()
         await self.publisher.stop()
         await self.store.close()
         self.started = False

@@ -92,6 +92,26 @@ async def test_the_relay_publishes_in_order_keeps_rows_while_the_broker_is_down(
     assert {(r.topic, r.key) for r in publisher.records} == {("duty.checkins", b"ordered")}
 
 
+async def test_published_rows_are_marked_sent_with_the_next_claim_or_before_stopping(
+    store: tuple[Store, Tables],
+) -> None:
+    """One transaction a batch: the next pass marks what the last published; a stopping relay marks at once."""
+    db, tables = store
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(db, tables.outbox, publisher)
+    for batch in range(2):
+        async with db.transaction() as session:
+            await tables.outbox.put(session, *[check_in(f"marked-{batch}", n) for n in range(3)])
+        assert await relay.relay_once() == 3
+    async with db.transaction() as session:
+        assert await tables.outbox.pending_count(session) == 3  # the second batch: published, not yet marked
+    await relay.mark_published()
+    async with db.transaction() as session:
+        assert await tables.outbox.pending_count(session) == 0
+    assert await relay.relay_once() == 0
+    assert len(publisher.records) == 6
+
+
 async def test_the_inbox_admits_an_event_id_once_per_consumer(store: tuple[Store, Tables]) -> None:
     """The second delivery of an event to the same consumer is refused; another consumer still gets it."""
     db, tables = store

@@ -107,6 +107,7 @@ class Dispatcher:
         self._rate_limit = rate_limit or RateLimit()
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
+        self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
         self.pump_soon = Coalesced(self._pump)
         self._record_soon = Coalesced(self._record_finished)
 
@@ -143,7 +144,10 @@ class Dispatcher:
             except BaseException:
                 self._finished[:0] = finished
                 raise
-        self.pump_soon.kick()
+        # Freed slots are refilled only if something may wait for them: an empty claim after every answer
+        # was, at a few messages a second, a transaction in three. New attempts kick the pump themselves.
+        if self._claimed_all_asked or any(isinstance(outcome, DeliveryError) for _, outcome in finished):
+            self.pump_soon.kick()
 
     async def settle(self) -> None:
         """Send everything claimable now and return once every answer is recorded (tests; shutdown)."""
@@ -161,6 +165,7 @@ class Dispatcher:
     async def _claim(self, limit: int) -> list[Job]:
         async with self._open_work() as work:
             rows = await work.runs.claim_pending_attempts(work.now, limit, self._settings.lease)
+            self._claimed_all_asked = len(rows) == limit
             runs = await work.runs.runs_by_id({row.run_id for row in rows})
             jobs = []
             for row in rows:
