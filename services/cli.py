@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,6 +126,14 @@ Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."
     )
 
 
+def _freeze_startup_heap() -> None:
+    # What importing and wiring left on the heap (some 170,000 objects) lives as long as the process. The
+    # collector's oldest generation went over all of it every few seconds under load, stopping the event
+    # loop some 120 ms each time; frozen, it is left out of every collection.
+    gc.collect()
+    gc.freeze()
+
+
 @app.command()
 def service(name: str = typer.Argument(..., help="duty_roster, incident or notifier.")) -> None:
     """Run one service (HTTP API, consumers, timers) until SIGTERM."""
@@ -139,6 +148,7 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
     settings = importlib.import_module(f"services.{name}.settings").Settings()
     configure_logging(name, json_lines=settings.log_json)
     api = importlib.import_module(f"services.{name}.app").create_app(settings)
+    _freeze_startup_heap()
     uvicorn.run(api, host=settings.http_host, port=settings.http_port, log_config=None, timeout_graceful_shutdown=10)
 
 
