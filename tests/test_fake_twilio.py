@@ -224,17 +224,17 @@ def test_unknown_sid_gives_404_20404(client: Client) -> None:
 def test_sms_status_callbacks_arrive_in_order_and_are_signed(
     fake: FakeTwilio, client: Client, receiver: tuple[Receiver, AsgiServer]
 ) -> None:
-    """Status callbacks go queued, sent, delivered, each with a valid X-Twilio-Signature."""
+    """Status callbacks go sent, delivered (none for the initial queued), each with a valid X-Twilio-Signature."""
     hook, server = receiver
     message = client.messages.create(to=OFFICER, from_=SENDER, body="x", status_callback=server.url("/sms-status"))
     fake.wait_idle_sync()
     received = hook.at("/sms-status")
-    assert [item.form["MessageStatus"] for item in received] == ["queued", "sent", "delivered"]
+    assert [item.form["MessageStatus"] for item in received] == ["sent", "delivered"]
     assert all(item.signature_valid for item in received)
     first = received[0].form
     assert (first["MessageSid"], first["SmsStatus"], first["To"], first["From"]) == (
         message.sid,
-        "queued",
+        "sent",
         OFFICER,
         SENDER,
     )
@@ -247,13 +247,13 @@ def test_sms_status_callbacks_fail_validation_with_another_token(fake: FakeTwili
     with server:
         client.messages.create(to=OFFICER, from_=SENDER, body="x", status_callback=server.url("/sms-status"))
         fake.wait_idle_sync()
-    assert len(hook.received) == 3 and not any(item.signature_valid for item in hook.received)
-    assert [delivery.status for delivery in fake.callbacks] == [403, 403, 403]
+    assert len(hook.received) == 2 and not any(item.signature_valid for item in hook.received)
+    assert [delivery.status for delivery in fake.callbacks] == [403, 403]
 
 
 @pytest.mark.parametrize(
     ("outcome", "statuses", "error_code"),
-    [("undelivered", ["queued", "sent", "undelivered"], "30003"), ("failed", ["queued", "failed"], "30008")],
+    [("undelivered", ["sent", "undelivered"], "30003"), ("failed", ["failed"], "30008")],
 )
 def test_sms_outcome_ends_in_failure_with_error_code(
     fake: FakeTwilio,

@@ -16,7 +16,11 @@ EVENT_OF_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress"
 
 
 def message_steps(final_status: str) -> list[str]:
-    return ["queued", "failed"] if final_status == "failed" else ["queued", "sent", final_status]
+    """The statuses a message moves through after it was created `queued`, each with a status callback.
+
+    Twilio sends no callback for a message's initial status, only for the changes after it.
+    """
+    return ["failed"] if final_status == "failed" else ["sent", final_status]
 
 
 def message_callback_params(state: TwilioState, message: FakeMessage) -> dict[str, str]:
