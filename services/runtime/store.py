@@ -21,12 +21,14 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Executable,
+    Insert,
     MetaData,
     Select,
     Table,
     bindparam,
     create_engine,
     event,
+    insert,
     select,
     text,
 )
@@ -35,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Session", "Store", "UtcDateTime", "row_by_key"]
+__all__ = ["Session", "Store", "UtcDateTime", "insert_into", "row_by_key"]
 
 WRITER_WAIT_S = 30
 BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
@@ -110,6 +112,13 @@ def row_by_key(table: Table, column: str, *, for_update: bool = False) -> Select
     times running it, and SQLAlchemy reuses the compiled form of a statement it has seen."""
     query = select(table).where(table.c[column] == bindparam("key"))
     return query.with_for_update() if for_update else query
+
+
+@functools.cache
+def insert_into(table: Table) -> Insert:
+    """`INSERT INTO table`, one statement object per table: SQLAlchemy remembers a statement's cache key on
+    the object, so a new one per row costs the key's computation each time."""
+    return insert(table)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, Update, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, Update, bindparam, or_, select, update
 
 from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
-from services.runtime.store import Session, row_by_key
+from services.runtime.store import Session, insert_into, row_by_key
 
 __all__ = ["SqlIncidents", "SqlSearch"]
 
@@ -81,7 +81,7 @@ class SqlIncidents:
 
     async def add(self, incident: Incident) -> None:
         columns = _columns_of(incident)
-        await self._session.execute(insert(self._incidents), columns)
+        await self._session.execute(insert_into(self._incidents), columns)
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
@@ -119,7 +119,7 @@ class SqlIncidents:
             "channel": entry.channel,
             "data": entry.data,
         }
-        await self._session.execute(insert(self._timeline), row)
+        await self._session.execute(insert_into(self._timeline), row)
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         columns = self._timeline.c

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from schemas.values import Channel, Recipient, RecipientRole, ReportKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Deadline, DeadlineKind, Delivery, Firing, Report, Source
-from services.runtime.store import Session
+from services.runtime.store import Session, insert_into
 
 __all__ = ["SqlDeadlines", "SqlReports"]
 
@@ -38,7 +38,7 @@ class SqlDeadlines:
             for deadline in deadlines
         ]
         if rows:
-            await self._session.execute(insert(self._table), rows)
+            await self._session.execute(insert_into(self._table), rows)
 
     async def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
         columns = self._table.c

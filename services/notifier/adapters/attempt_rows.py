@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, Update, bindparam, insert, select, update
+from sqlalchemy import Select, Table, Update, bindparam, select, update
 
 from services.notifier.adapters.tables import Rows
-from services.runtime.store import row_by_key
+from services.runtime.store import insert_into, row_by_key
 
 __all__ = ["AttemptRows", "NewAttempt"]
 
@@ -44,7 +44,7 @@ class AttemptRows(Rows):
                  "sent_at": None, "finished_at": None, **attempt.__dict__}
                 for attempt_id, attempt in zip(ids, attempts, strict=True)
             ]  # fmt: skip
-            await self.session.execute(insert(self.t.attempts), rows)
+            await self.session.execute(insert_into(self.t.attempts), rows)
         return ids
 
     async def add_attempt(self, attempt: NewAttempt, now: datetime) -> str:
@@ -58,14 +58,13 @@ class AttemptRows(Rows):
             "not_before": now,
             **attempt.__dict__,
         }
-        await self.session.execute(insert(self.t.attempts), row)
+        await self.session.execute(insert_into(self.t.attempts), row)
         return attempt_id
 
     async def attempted_pairs(self, run_ids: Collection[str]) -> set[tuple[str, str]]:
         """(run id, number) of every attempt these runs already made."""
-        attempts = self.t.attempts.c
-        query = select(attempts.run_id, attempts.to).where(attempts.run_id.in_(list(run_ids))).distinct()
-        return {(row.run_id, row.to) for row in (await self.session.execute(query)).all()}
+        rows = await self.session.execute(_attempted_pairs(self.t.attempts), {"ids": list(run_ids)})
+        return {(row.run_id, row.to) for row in rows.all()}
 
     async def attempt(self, attempt_id: str) -> Any:
         return (await self.session.execute(row_by_key(self.t.attempts, "id"), {"key": attempt_id})).one_or_none()
@@ -90,15 +89,8 @@ class AttemptRows(Rows):
         """(attempt id, status, provider, provider ref, sent at) for many attempts in one statement."""
         if not rows:
             return
-        attempts = self.t.attempts.c
-        statement = (
-            update(self.t.attempts)
-            .where(attempts.id == bindparam("attempt_id"))
-            .values(status=bindparam("new_status"), provider=bindparam("by"), provider_ref=bindparam("ref"),
-                    sent_at=bindparam("at"))
-        )  # fmt: skip
         values = [{"attempt_id": a, "new_status": s, "by": p, "ref": r, "at": t} for a, s, p, r, t in rows]
-        await self.session.execute(statement, values)
+        await self.session.execute(_mark_sent(self.t.attempts), values)
 
     async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
         await self.session.execute(
@@ -142,6 +134,22 @@ class AttemptRows(Rows):
 @functools.cache
 def _update_attempt(attempts: Table) -> Update:
     return update(attempts).where(attempts.c.id == bindparam("attempt_id"))
+
+
+@functools.cache
+def _attempted_pairs(attempts: Table) -> Select[Any]:
+    columns = attempts.c
+    return select(columns.run_id, columns.to).where(columns.run_id.in_(bindparam("ids", expanding=True))).distinct()
+
+
+@functools.cache
+def _mark_sent(attempts: Table) -> Update:
+    return (
+        update(attempts)
+        .where(attempts.c.id == bindparam("attempt_id"))
+        .values(status=bindparam("new_status"), provider=bindparam("by"), provider_ref=bindparam("ref"),
+                sent_at=bindparam("at"))
+    )  # fmt: skip
 
 
 @functools.cache

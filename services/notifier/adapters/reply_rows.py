@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select
 
 from services.notifier.adapters.tables import Rows
+from services.runtime.store import insert_into
 
 __all__ = ["ReplyRows", "fresh_code"]
 
@@ -23,18 +25,15 @@ class ReplyRows(Rows):
         """The codes already issued to these (phone, run_id) pairs."""
         # By run only: a run holds a few codes, while a busy number holds thousands, and given both
         # conditions SQLite walks the number's.
-        codes = self.t.reply_codes.c
-        query = select(codes.phone, codes.run_id, codes.code).where(codes.run_id.in_({run_id for _, run_id in pairs}))
-        rows = (await self.session.execute(query)).all()
+        parameters = {"run_ids": list({run_id for _, run_id in pairs})}
+        rows = (await self.session.execute(_codes_of_runs(self.t.reply_codes), parameters)).all()
         return {(row.phone, row.run_id): row.code for row in rows if (row.phone, row.run_id) in pairs}
 
     async def held_codes(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (phone, code) pairs are issued now."""
-        codes = self.t.reply_codes.c
-        query = select(codes.phone, codes.code).where(
-            codes.phone.in_({phone for phone, _ in pairs}), codes.code.in_({code for _, code in pairs})
-        )
-        return {(row.phone, row.code) for row in (await self.session.execute(query)).all()} & set(pairs)
+        parameters = {"phones": list({phone for phone, _ in pairs}), "codes": list({code for _, code in pairs})}
+        rows = (await self.session.execute(_held(self.t.reply_codes), parameters)).all()
+        return {(row.phone, row.code) for row in rows} & set(pairs)
 
     async def codes_held_by(self, phone: str) -> set[str]:
         codes = self.t.reply_codes.c
@@ -42,7 +41,7 @@ class ReplyRows(Rows):
 
     async def add_codes(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(insert(self.t.reply_codes), list(rows))
+            await self.session.execute(insert_into(self.t.reply_codes), list(rows))
 
     async def code_holder(self, phone: str, code: str) -> Any:
         codes = self.t.reply_codes.c
@@ -90,3 +89,20 @@ def fresh_code(taken: set[str]) -> str:
         if code not in taken:
             return code
     return next(f"{number}" for number in range(1000, 10000) if f"{number}" not in taken)
+
+
+# Statements on the escalation path, built once: building one costs several times running it.
+@functools.cache
+def _codes_of_runs(codes: Table) -> Select[Any]:
+    columns = codes.c
+    return select(columns.phone, columns.run_id, columns.code).where(
+        columns.run_id.in_(bindparam("run_ids", expanding=True))
+    )
+
+
+@functools.cache
+def _held(codes: Table) -> Select[Any]:
+    columns = codes.c
+    return select(columns.phone, columns.code).where(
+        columns.phone.in_(bindparam("phones", expanding=True)), columns.code.in_(bindparam("codes", expanding=True))
+    )

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, Table, Update, bindparam, func, or_, select, update
 
 from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
 from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain import Contact
+from services.runtime.store import insert_into
 
 __all__ = ["NewAttempt", "NewRun", "NewTrack", "RunRepository", "RunRows", "fresh_code"]
 
@@ -68,7 +69,7 @@ class RunRows(Rows):
             "state": OPEN,
             "created_at": now,
         }
-        await self.session.execute(insert(self.t.runs), row)
+        await self.session.execute(insert_into(self.t.runs), row)
         tracks = [
             {
                 "run_id": run_id,
@@ -82,7 +83,7 @@ class RunRows(Rows):
             for track in run.tracks
         ]
         if tracks:
-            await self.session.execute(insert(self.t.tracks), tracks)
+            await self.session.execute(insert_into(self.t.tracks), tracks)
         return run_id
 
     async def run(self, run_id: str) -> Any:
@@ -126,27 +127,14 @@ class RunRows(Rows):
 
     async def claim_due_tracks(self, now: datetime, limit: int) -> list[Any]:
         """Open tracks whose next step is due; another replica skips the rows this transaction holds."""
-        tracks = self.t.tracks.c
-        query = (
-            select(self.t.tracks)
-            .where(tracks.state == OPEN, tracks.due_at <= now)
-            .order_by(tracks.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await self.session.execute(query)).all())
+        return list((await self.session.execute(_due_tracks(self.t.tracks), {"now": now, "limit": limit})).all())
 
     async def advance_tracks(self, advances: Sequence[tuple[int, int, datetime]]) -> None:
         """(track id, next step, due at) for many tracks in one statement."""
         if not advances:
             return
-        statement = (
-            update(self.t.tracks)
-            .where(self.t.tracks.c.id == bindparam("track_id"))
-            .values(next_step=bindparam("next"), due_at=bindparam("due"))
-        )
         rows = [{"track_id": track, "next": step, "due": due} for track, step, due in advances]
-        await self.session.execute(statement, rows)
+        await self.session.execute(_advance_tracks(self.t.tracks), rows)
 
     async def bring_track_forward(self, track_id: int, step_done: int, now: datetime) -> None:
         """The step's call failed: the next step need not wait out its full time."""
@@ -177,6 +165,28 @@ class RunRepository(RunRows, AttemptRows, ReplyRows):
     """Every query the notifier makes about runs, attempts, reply codes and inbound texts, in one transaction."""
 
 
-@functools.cache  # built once: building a statement costs several times running it
+# Statements on the escalation path, built once: building one costs several times running it.
+@functools.cache
 def _runs_by_id(runs: Table) -> Select[Any]:
     return select(runs).where(runs.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _due_tracks(tracks: Table) -> Select[Any]:
+    columns = tracks.c
+    return (
+        select(tracks)
+        .where(columns.state == OPEN, columns.due_at <= bindparam("now"))
+        .order_by(columns.due_at)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+@functools.cache
+def _advance_tracks(tracks: Table) -> Update:
+    return (
+        update(tracks)
+        .where(tracks.c.id == bindparam("track_id"))
+        .values(next_step=bindparam("next"), due_at=bindparam("due"))
+    )

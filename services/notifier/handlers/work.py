@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
 from schemas.envelope import Envelope, Message
 from schemas.topics import topic_for
 from services.notifier.adapters.directory import Directory
@@ -16,7 +14,7 @@ from services.notifier.adapters.runs import RunRepository
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import PolicyBook
 from services.runtime.outbox import Outbox
-from services.runtime.store import Session
+from services.runtime.store import Session, insert_into
 
 __all__ = ["PRODUCER", "InWork", "Work"]
 
@@ -56,7 +54,7 @@ class Work:
                  "value": envelope.to_bytes(), "created_at": envelope.occurred_at}
             )  # fmt: skip
         if rows:
-            await self.session.execute(insert(self.outbox.table), rows)
+            await self.session.execute(insert_into(self.outbox.table), rows)
 
 
 InWork = Callable[[Callable[[Work], Awaitable[Any]]], Awaitable[Any]]
