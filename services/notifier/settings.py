@@ -58,7 +58,9 @@ class Settings(ServiceSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8103", description="Base URL the webhooks are reached at (signatures cover it)."
     )
-    broadcast_unit_id: str = Field(default="city-bureau", description="The bureau a broadcast is sent from.")
+    broadcast_unit_id: str | None = Field(
+        default=None, description="The bureau a broadcast is sent from; unset: the one top unit of the unit directory."
+    )
     policy_file: Path | None = Field(default=None, description="Escalation policies YAML; unset: the shipped default.")
     sweep_every_s: float = Field(default=0.5, gt=0, description="How often due steps and attempts are fired.")
     dispatch_lease_s: float = Field(

@@ -112,6 +112,7 @@ async def test_a_broadcast_reaches_every_on_duty_officer_and_counts_their_acknow
         return view if view["counts"]["acknowledged"] == 2 else None
 
     view = await system.until(counted)
+    assert view["unit_id"] == "shiyan-mca"  # no sender named: the directory's top unit, the city bureau
     assert view["counts"]["units"] >= len(units)
     assert view["counts"]["waiting"] == view["counts"]["units"] - 2
 

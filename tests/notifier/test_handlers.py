@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from schemas.broadcast import BroadcastSent
-from schemas.duty import CheckInRequested, ShiftStarted
+from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
 from schemas.notify import DeliverReport
-from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity
+from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
 from services.notifier.app import Notifier
 from services.notifier.domain import UnknownReplyLimit, load_policy_book
 from services.notifier.domain.texts import HELP_TEXT
@@ -207,7 +207,14 @@ async def test_broadcast_is_acknowledged_per_unit(harness: Harness) -> None:
     api = httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.notifier.api()), base_url="http://notifier")
     async with api:
         posted = await api.post(
-            "/broadcasts", json={"title": "寒潮预警", "text": "今夜降温", "sent_by": "市局", "target_unit_ids": units}
+            "/broadcasts",
+            json={
+                "title": "寒潮预警",
+                "text": "今夜降温",
+                "sent_by": "市局",
+                "target_unit_ids": units,
+                "unit_id": "bureau",
+            },
         )
         broadcast_id = posted.json()["broadcast_id"]
         sent = await harness.outbox_event("broadcast.sent")
@@ -220,6 +227,27 @@ async def test_broadcast_is_acknowledged_per_unit(harness: Harness) -> None:
     assert state["counts"] == {"units": 2, "acknowledged": 1, "waiting": 1}
     assert "broadcast.acknowledged" in await harness.outbox_types()
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "title"]
+
+
+def unit_updated(unit_id: str, parent_id: str | None) -> UnitUpdated:
+    kind = UnitKind.MUNICIPAL_BUREAU if parent_id is None else UnitKind.DISTRICT_BUREAU
+    return UnitUpdated(unit_id=unit_id, name=unit_id, kind=kind, parent_id=parent_id, duty_room=None, recipients=[])
+
+
+async def test_a_broadcast_without_a_sender_goes_out_from_the_directory_top_unit(harness: Harness) -> None:
+    """No unit_id and no setting: the bureau is the directory's one top unit; with none known, a 409 says why."""
+    notice = {"title": "寒潮预警", "text": "今夜降温", "sent_by": "市局"}
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.notifier.api()), base_url="http://notifier")
+    async with api:
+        before_directory = await api.post("/broadcasts", json=notice)
+        bureau, district = unique_unit(), unique_unit()
+        await harness.deliver(starts.on_unit_updated, unit_updated(bureau, None))
+        await harness.deliver(starts.on_unit_updated, unit_updated(district, bureau))
+        posted = await api.post("/broadcasts", json=notice)
+    assert before_directory.status_code == 409
+    assert "DUTYWATCH_NOTIFIER_BROADCAST_UNIT_ID" in before_directory.json()["detail"]
+    assert posted.status_code == 202
+    assert (await harness.outbox_event("broadcast.sent"))["payload"]["unit_id"] == bureau
 
 
 async def test_known_senders_other_text_is_a_text_received(harness: Harness) -> None:

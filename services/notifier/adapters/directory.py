@@ -100,6 +100,11 @@ class Directory:
         entry = await self.unit(unit_id)
         return entry.name if entry is not None else unit_id
 
+    async def top_unit_ids(self) -> list[str]:
+        """The units with no parent: in a city's directory, its bureau."""
+        units = self.t.units.c
+        return list((await self.session.execute(select(units.unit_id).where(units.parent_id.is_(None)))).scalars())
+
     async def on_duty(self, unit_ids: list[str] | None) -> dict[str, tuple[Contact, Contact]]:
         """(officer, leader) of each unit with a current shift, of `unit_ids` or of every unit."""
         query = select(self.t.shifts)

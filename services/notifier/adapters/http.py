@@ -15,7 +15,7 @@ from schemas.envelope import Envelope
 from schemas.notify import RunSubject
 from schemas.values import UnitId
 from services.notifier.handlers.dispatch import OpenWork
-from services.notifier.handlers.work import PRODUCER
+from services.notifier.handlers.work import PRODUCER, Work
 
 __all__ = ["BroadcastRequest", "api_routes"]
 
@@ -32,7 +32,7 @@ class BroadcastRequest(BaseModel):
     unit_id: UnitId | None = Field(default=None, description="The sending bureau; default from the settings.")
 
 
-def api_routes(open_work: OpenWork, bureau_unit_id: str, clock: Callable[[], datetime]) -> APIRouter:
+def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter()
 
     @router.get("/runs/{run_id}")
@@ -53,17 +53,19 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str, clock: Callable[[], dat
     @router.post("/broadcasts", status_code=202)
     async def post_broadcast(request: BroadcastRequest) -> dict[str, str]:
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
-        event = BroadcastSent(
-            unit_id=request.unit_id or bureau_unit_id,
-            broadcast_id=str(uuid.uuid4()),
-            title=request.title,
-            text=request.text,
-            sent_by=request.sent_by,
-            target_unit_ids=request.target_unit_ids,
-            sent_at=clock(),
-        )
-        envelope = Envelope.wrap(event, producer=PRODUCER, occurred_at=event.sent_at, correlation_id=event.broadcast_id)
         async with open_work() as work:
+            event = BroadcastSent(
+                unit_id=request.unit_id or bureau_unit_id or await bureau_of(work),
+                broadcast_id=str(uuid.uuid4()),
+                title=request.title,
+                text=request.text,
+                sent_by=request.sent_by,
+                target_unit_ids=request.target_unit_ids,
+                sent_at=clock(),
+            )
+            envelope = Envelope.wrap(
+                event, producer=PRODUCER, occurred_at=event.sent_at, correlation_id=event.broadcast_id
+            )
             await work.directory.add_broadcast(event)
             await work.outbox.put(work.session, envelope)
         return {"broadcast_id": event.broadcast_id, "event_id": str(envelope.event_id)}
@@ -90,3 +92,14 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str, clock: Callable[[], dat
         }
 
     return router
+
+
+async def bureau_of(work: Work) -> str:
+    """The sending bureau when neither the request nor the settings name one: the directory's one top unit."""
+    tops = await work.directory.top_unit_ids()
+    if len(tops) == 1:
+        return tops[0]
+    known = (
+        f"its top units are {', '.join(sorted(tops))}" if tops else "the unit directory is empty (import the roster)"
+    )
+    raise HTTPException(409, f"no sending bureau: {known}; give unit_id or set DUTYWATCH_NOTIFIER_BROADCAST_UNIT_ID")
