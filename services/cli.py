@@ -149,7 +149,16 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
     configure_logging(name, json_lines=settings.log_json)
     api = importlib.import_module(f"services.{name}.app").create_app(settings)
     _freeze_startup_heap()
-    uvicorn.run(api, host=settings.http_host, port=settings.http_port, log_config=None, timeout_graceful_shutdown=10)
+    # No access log: a line per provider webhook says nothing the metrics do not, and uvicorn formats each
+    # line's path even when the level drops it.
+    uvicorn.run(
+        api,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 @app.command()

@@ -24,8 +24,8 @@ def _mask_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mu
     return {key: mask_phones(value) if isinstance(value, str) else value for key, value in event.items()}
 
 
-# Chatty at INFO: twilio logs every HTTP exchange, APScheduler every sweep, uvicorn every request.
-QUIETER = {"twilio": "WARNING", "apscheduler": "WARNING", "uvicorn.access": "WARNING"}
+# Chatty at INFO: twilio logs every HTTP exchange, APScheduler every sweep. (uvicorn's access log is off.)
+QUIETER = {"twilio": "WARNING", "apscheduler": "WARNING"}
 
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
