@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from schemas.envelope import Envelope
 from schemas.topics import topic_for
-from services.runtime.store import Session, Store, UtcDateTime
+from services.runtime.store import Session, Store, UtcDateTime, insert_into
 
 __all__ = ["Outbox", "OutboxRelay", "OutgoingRecord", "PublishRecords"]
 
@@ -67,7 +67,6 @@ class Outbox:
             Column("claimed_until", UtcDateTime(), nullable=True),
             Column("sent_at", UtcDateTime(), nullable=True, index=True),
         )
-        self._insert = self.table.insert()
         # The relay's statements, built once: building one costs several times running it.
         columns = self.table.c
         free = or_(columns.claimed_until.is_(None), columns.claimed_until < bindparam("now"))
@@ -99,7 +98,7 @@ class Outbox:
                 "value": envelope.to_bytes(),
                 "created_at": envelope.occurred_at,
             }
-            await session.execute(self._insert, row)
+            await session.execute(insert_into(self.table), row)
 
     async def claim(self, session: Session, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""

@@ -29,7 +29,9 @@ class BroadcastRequest(BaseModel):
     text: str = Field(min_length=1, max_length=500, description="The notice.")
     sent_by: str = Field(min_length=1, max_length=100, description="Who sends it.")
     target_unit_ids: list[UnitId] | None = Field(default=None, description="Units to reach; none: every unit.")
-    unit_id: UnitId | None = Field(default=None, description="The sending bureau; default from the settings.")
+    unit_id: UnitId | None = Field(
+        default=None, description="The sending bureau; default: the setting, else the directory's top unit."
+    )
 
 
 def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
