@@ -2,8 +2,8 @@
 
 A burst of webhooks (a provider's status callbacks, say) or of reports costs one transaction instead of one
 each. A caller returns only after the transaction that holds its effect has committed, so what it answers
-(204 to a provider, which otherwise sends again) is true. If the shared transaction fails, each effect runs again in
-a transaction of its own, so one bad request spoils no other and gets its own error.
+(204 to a provider, which otherwise sends again) is true. If the shared transaction fails, each effect runs
+again in a transaction of its own, so one bad request spoils no other and gets its own error.
 """
 
 from __future__ import annotations
