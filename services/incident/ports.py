@@ -68,7 +68,7 @@ class Incidents(Protocol):
     ) -> list[Incident]:
         """The unit's incidents of this type that are not closed, with this external id or occurred in `occurred`."""
 
-    async def append(self, incident_id: str, entry: TimelineEntry) -> None: ...
+    async def append(self, incident_id: str, *entries: TimelineEntry) -> None: ...
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         """Oldest first."""

@@ -120,8 +120,8 @@ class MemoryIncidents:
             )
         ]
 
-    async def append(self, incident_id: str, entry: TimelineEntry) -> None:
-        self.entries.setdefault(incident_id, []).append(entry)
+    async def append(self, incident_id: str, *entries: TimelineEntry) -> None:
+        self.entries.setdefault(incident_id, []).extend(entries)
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         return list(self.entries.get(incident_id, []))

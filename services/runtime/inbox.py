@@ -34,5 +34,4 @@ class Inbox:
     async def first_time(self, session: Session, consumer: str, event_id: UUID, now: datetime) -> bool:
         """Record the event as processed in this transaction; False when it already was."""
         row = {"consumer": consumer, "event_id": str(event_id), "processed_at": now}
-        result = await session.execute(self._record[session.dialect], row)
-        return bool(result.rowcount)
+        return await session.insert_new(self._record[session.dialect], row)

@@ -88,17 +88,17 @@ class Outbox:
 
     async def put(self, session: Session, *envelopes: Envelope[Any]) -> None:
         """Add envelopes to the transaction of `session`; they leave only if it commits."""
-        # Parameters beside a constant statement, not `.values()`: SQLAlchemy then reuses the compiled form
-        # instead of building and hashing a new statement for every row.
-        for envelope in envelopes:
-            row = {
+        rows = [
+            {
                 "event_id": str(envelope.event_id),
                 "topic": topic_for(envelope.payload).name,
                 "key": envelope.key,
                 "value": envelope.to_bytes(),
                 "created_at": envelope.occurred_at,
             }
-            await session.execute(insert_into(self.table), row)
+            for envelope in envelopes
+        ]
+        await session.insert(insert_into(self.table), rows)
 
     async def claim(self, session: Session, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""

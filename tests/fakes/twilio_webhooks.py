@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import aiohttp
 import httpx
@@ -14,6 +15,7 @@ from tests.fakes.twilio_state import TwilioState
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 USER_AGENT = "TwilioProxy/1.1"
+FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 WEBHOOK_TIMEOUT_S = 15.0
 
 
@@ -61,10 +63,15 @@ class WebhookSender:
         target, form, signature = signed_request(self.state.auth_token, url, params, method)
         delivery = CallbackDelivery(url=url, method=method, params=dict(params), signature=signature)
         headers = {SIGNATURE_HEADER: signature, "User-Agent": USER_AGENT}
+        body = None
+        if form is not None:
+            # Encoded here rather than by aiohttp's FormData, which costs several times more per callback.
+            body = urlencode(form).encode()
+            headers["Content-Type"] = FORM_TYPE
         answer: WebhookAnswer | None = None
         try:
             # encoded=True: the URL goes out exactly as it was signed.
-            async with self.client.request(method, URL(target, encoded=True), data=form, headers=headers) as response:
+            async with self.client.request(method, URL(target, encoded=True), data=body, headers=headers) as response:
                 answer = WebhookAnswer(response.status, await response.text())
             delivery.status = answer.status
         except (aiohttp.ClientError, TimeoutError) as error:

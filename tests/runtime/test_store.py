@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from services.runtime.store import Store
+from services.runtime.store import Store, UtcDateTime, insert_into
 
 metadata = MetaData()
 names = Table("names", metadata, Column("name", String(20), primary_key=True))
+
+
+def facts_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("at", UtcDateTime(), nullable=True),
+        Column("data", JSON, nullable=True),
+        Column("note", String(20), nullable=True),
+        Column("flag", Boolean, nullable=False, default=False),
+    )
+
+
+facts, twin = facts_table("facts"), facts_table("facts_twin")
 
 
 @pytest.fixture
@@ -60,3 +79,38 @@ async def test_an_in_memory_database_keeps_its_rows_between_transactions() -> No
         await session.execute(insert(names), {"name": "x"})
     assert await stored(store) == {"x"}
     await store.close()
+
+
+FACT_ROWS: list[dict[str, Any]] = [
+    {"at": datetime(2026, 12, 1, 8, 30, tzinfo=timezone(timedelta(hours=8))), "data": {"k": [1, "二"]}, "note": "x"},
+    {"at": None, "data": None, "note": None},
+    {"at": datetime(2026, 12, 1, 0, 0, tzinfo=UTC), "data": [], "note": "y", "flag": True},
+]
+
+
+async def test_insert_stores_what_sqlalchemys_own_insert_stores(store: Store) -> None:
+    """`Session.insert` (straight to the driver on SQLite) writes every kind of value as SQLAlchemy does,
+    column defaults included, one row or many."""
+    async with store.transaction() as session:
+        for row in FACT_ROWS[:2]:
+            await session.insert(insert_into(facts), row)
+        await session.insert(insert_into(facts), FACT_ROWS[2:] * 2)
+        await session.insert(insert_into(facts), [])
+        for row in FACT_ROWS[:2] + FACT_ROWS[2:] * 2:
+            await session.execute(insert(twin), row)
+    async with store.transaction() as session:
+        ours = (await session.execute(select(facts).order_by(facts.c.id))).all()
+        theirs = (await session.execute(select(twin).order_by(twin.c.id))).all()
+    assert ours == theirs
+    assert ours[0].at == datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    assert [row.flag for row in ours] == [False, False, True, True]
+
+
+async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: Store) -> None:
+    once = {"postgresql": postgresql_insert(names), "sqlite": sqlite_insert(names)}[store.dialect]
+    statement = once.on_conflict_do_nothing()
+    async with store.transaction() as session:
+        assert await session.insert_new(statement, {"name": "a"})
+        assert not await session.insert_new(statement, {"name": "a"})
+        assert await session.insert_new(statement, {"name": "b"})
+    assert await stored(store) == {"a", "b"}

@@ -81,7 +81,7 @@ class SqlIncidents:
 
     async def add(self, incident: Incident) -> None:
         columns = _columns_of(incident)
-        await self._session.execute(insert_into(self._incidents), columns)
+        await self._session.insert(insert_into(self._incidents), columns)
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
@@ -109,17 +109,20 @@ class SqlIncidents:
         rows = await self._session.execute(query, parameters | {"external_id": external_id})
         return [_incident_of(row) for row in rows]
 
-    async def append(self, incident_id: str, entry: TimelineEntry) -> None:
-        row = {
-            "incident_id": incident_id,
-            "at": entry.at,
-            "kind": entry.kind.value,
-            "detail": entry.detail,
-            "actor": entry.actor,
-            "channel": entry.channel,
-            "data": entry.data,
-        }
-        await self._session.execute(insert_into(self._timeline), row)
+    async def append(self, incident_id: str, *entries: TimelineEntry) -> None:
+        rows = [
+            {
+                "incident_id": incident_id,
+                "at": entry.at,
+                "kind": entry.kind.value,
+                "detail": entry.detail,
+                "actor": entry.actor,
+                "channel": entry.channel,
+                "data": entry.data,
+            }
+            for entry in entries
+        ]
+        await self._session.insert(insert_into(self._timeline), rows)
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         columns = self._timeline.c

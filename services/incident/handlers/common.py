@@ -30,9 +30,6 @@ async def load(ports: Ports, incident_id: str) -> Incident:
 
 async def write(ports: Ports, incident: Incident, now: datetime, *entries: TimelineEntry) -> None:
     """Append the entries, then the status change they caused (if any), and store the incident."""
-    for entry in entries:
-        await ports.incidents.append(incident.id, entry)
     change = incident.refresh(now)
-    if change is not None:
-        await ports.incidents.append(incident.id, change)
+    await ports.incidents.append(incident.id, *entries, *([change] if change is not None else []))
     await ports.incidents.save(incident)

@@ -72,8 +72,7 @@ async def _open(
     incident = _new_incident(command, source, assignment, due_at, now)
     await ports.incidents.add(incident)
     await ports.deadlines.add(rules.report.deadlines(incident.id, incident.first_report_due_at))
-    for entry in _intake_entries(incident, assignment, now):
-        await ports.incidents.append(incident.id, entry)
+    await ports.incidents.append(incident.id, *_intake_entries(incident, assignment, now))
     await ports.outgoing.publish(_reported(incident), incident.id)
     await ports.outgoing.publish(
         IncidentAssigned(

@@ -44,7 +44,7 @@ class AttemptRows(Rows):
                  "sent_at": None, "finished_at": None, **attempt.__dict__}
                 for attempt_id, attempt in zip(ids, attempts, strict=True)
             ]  # fmt: skip
-            await self.session.execute(insert_into(self.t.attempts), rows)
+            await self.session.insert(insert_into(self.t.attempts), rows)
         return ids
 
     async def add_attempt(self, attempt: NewAttempt, now: datetime) -> str:
@@ -58,7 +58,7 @@ class AttemptRows(Rows):
             "not_before": now,
             **attempt.__dict__,
         }
-        await self.session.execute(insert_into(self.t.attempts), row)
+        await self.session.insert(insert_into(self.t.attempts), row)
         return attempt_id
 
     async def attempted_pairs(self, run_ids: Collection[str]) -> set[tuple[str, str]]:

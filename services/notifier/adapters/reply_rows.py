@@ -41,7 +41,7 @@ class ReplyRows(Rows):
 
     async def add_codes(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(insert_into(self.t.reply_codes), list(rows))
+            await self.session.insert(insert_into(self.t.reply_codes), list(rows))
 
     async def code_holder(self, phone: str, code: str) -> Any:
         codes = self.t.reply_codes.c

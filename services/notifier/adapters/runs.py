@@ -69,7 +69,7 @@ class RunRows(Rows):
             "state": OPEN,
             "created_at": now,
         }
-        await self.session.execute(insert_into(self.t.runs), row)
+        await self.session.insert(insert_into(self.t.runs), row)
         tracks = [
             {
                 "run_id": run_id,
@@ -83,7 +83,7 @@ class RunRows(Rows):
             for track in run.tracks
         ]
         if tracks:
-            await self.session.execute(insert_into(self.t.tracks), tracks)
+            await self.session.insert(insert_into(self.t.tracks), tracks)
         return run_id
 
     async def run(self, run_id: str) -> Any:

@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from schemas.envelope import Envelope, Message
-from schemas.topics import topic_for
 from services.notifier.adapters.directory import Directory
 from services.notifier.adapters.runs import RunRepository
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import PolicyBook
 from services.runtime.outbox import Outbox
-from services.runtime.store import Session, insert_into
+from services.runtime.store import Session
 
 __all__ = ["PRODUCER", "InWork", "Work"]
 
@@ -42,19 +41,12 @@ class Work:
         await self.outbox.put(self.session, envelope)
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
-        """Like `publish` for many (payload, correlation id) pairs, in one statement.
-
-        The same rows `Outbox.put` writes; one executemany keeps a sweep of thousands of attempts fast.
-        """
-        rows = []
-        for payload, correlation_id in payloads:
-            envelope = Envelope.wrap(payload, producer=PRODUCER, occurred_at=self.now, correlation_id=correlation_id)
-            rows.append(
-                {"event_id": str(envelope.event_id), "topic": topic_for(payload).name, "key": envelope.key,
-                 "value": envelope.to_bytes(), "created_at": envelope.occurred_at}
-            )  # fmt: skip
-        if rows:
-            await self.session.execute(insert_into(self.outbox.table), rows)
+        """Like `publish` for many (payload, correlation id) pairs, in one statement."""
+        envelopes = [
+            Envelope.wrap(payload, producer=PRODUCER, occurred_at=self.now, correlation_id=correlation_id)
+            for payload, correlation_id in payloads
+        ]
+        await self.outbox.put(self.session, *envelopes)
 
 
 InWork = Callable[[Callable[[Work], Awaitable[Any]]], Awaitable[Any]]
