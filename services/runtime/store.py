@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import keyword
 import sqlite3
+from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -63,6 +65,10 @@ class Session(Protocol):
 
     async def insert_new(self, statement: Insert, row: Row) -> bool:
         """Run an INSERT for one row; False when the statement's ON CONFLICT left it out."""
+        ...
+
+    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+        """The rows of a SELECT built once (a hot path's), each with its columns as attributes."""
         ...
 
 
@@ -230,45 +236,104 @@ class _OnLoopSession:
     async def insert_new(self, statement: Insert, row: Row) -> bool:
         return self._insert(statement, [row]) > 0
 
+    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+        raw = _raw_select(statement, tuple(parameters), self._connection.dialect)
+        if raw is None:
+            return self._connection.execute(statement, parameters).all()
+        return raw.rows(self._driver().execute(raw.sql, raw.values(parameters)).fetchall())
+
+    def _driver(self) -> sqlite3.Connection:
+        return cast(sqlite3.Connection, self._connection.connection.driver_connection)
+
     def _insert(self, statement: Insert, rows: Sequence[Row]) -> int:
         if not rows:
             return 0
         raw = _raw_insert(statement, tuple(rows[0]), self._connection.dialect)
         if raw is None:
             return self._connection.execute(statement, rows).rowcount
-        driver = cast(sqlite3.Connection, self._connection.connection.driver_connection)
-        return driver.executemany(raw.sql, map(raw.values, rows)).rowcount
+        return self._driver().executemany(raw.sql, map(raw.values, rows)).rowcount
+
+
+Converter = Callable[[Any], Any] | None
 
 
 @dataclass(frozen=True)
-class _RawInsert:
-    """An INSERT compiled once for one set of keys, with each value's conversion for the driver.
+class _RawStatement:
+    """A statement compiled once for one set of parameter names, run straight on SQLite's driver.
 
-    Hot paths write several rows per message. Through SQLAlchemy's execution machinery a row cost about
-    five times what SQLite itself takes; straight to the driver it costs little more than SQLite.
+    Through SQLAlchemy's execution machinery a hot path's statement cost several times what SQLite itself
+    takes; compiled once, with each value's conversion known, it costs little more than SQLite.
     """
 
     sql: str
-    keys: tuple[str, ...]
-    converters: tuple[Callable[[Any], Any] | None, ...]
+    names: tuple[str, ...]
+    converters: tuple[Converter, ...]
+    constants: dict[str, Any]
 
-    def values(self, row: Row) -> tuple[Any, ...]:
+    def values(self, parameters: Row) -> tuple[Any, ...]:
+        given = parameters | self.constants if self.constants else parameters
         return tuple(
             value if convert is None else convert(value)
-            for value, convert in zip(map(row.__getitem__, self.keys), self.converters, strict=True)
+            for value, convert in zip(map(given.__getitem__, self.names), self.converters, strict=True)
         )
 
 
-@functools.cache
-def _raw_insert(statement: Insert, keys: tuple[str, ...], dialect: Dialect) -> _RawInsert | None:
-    """The statement's driver form for rows with these keys; None when SQLAlchemy must fill something in
-    (a column default, say), which this form would leave out."""
+@dataclass(frozen=True)
+class _RawSelect(_RawStatement):
+    row_type: type[tuple[Any, ...]]
+    results: tuple[Converter, ...]
+
+    def rows(self, fetched: list[tuple[Any, ...]]) -> list[Any]:
+        make, results = self.row_type, self.results
+        return [
+            make(*(value if convert is None else convert(value) for value, convert in zip(row, results, strict=True)))
+            for row in fetched
+        ]
+
+
+def _compiled(statement: Insert | Select[Any], keys: tuple[str, ...], dialect: Dialect) -> _RawStatement | None:
+    """The statement's driver form, or None when SQLAlchemy must take part: a column default or a generated
+    value to fill in, a list parameter to expand, a parameter not given."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     names = tuple(compiled.positiontup or ())
-    if set(names) != set(keys) or len(names) != len(keys) or compiled.returning:
+    constants = {}
+    for name in set(names) - set(keys):
+        bind = compiled.binds[name]
+        if bind.callable is not None or bind.value is None:
+            return None
+        constants[name] = bind.value
+    binds = [compiled.binds[name] for name in names]
+    if any(bind.expanding for bind in binds) or getattr(compiled, "returning", None):
         return None
-    types = [compiled.binds[name].type.dialect_impl(dialect) for name in names]
-    return _RawInsert(compiled.string, names, tuple(kind.bind_processor(dialect) for kind in types))
+    converters = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
+    return _RawStatement(compiled.string, names, converters, constants)
+
+
+@functools.cache
+def _raw_insert(statement: Insert, keys: tuple[str, ...], dialect: Dialect) -> _RawStatement | None:
+    raw = _compiled(statement, keys, dialect)
+    return None if raw is None or raw.constants or set(raw.names) != set(keys) else raw
+
+
+@functools.cache
+def _raw_select(statement: Select[Any], keys: tuple[str, ...], dialect: Dialect) -> _RawSelect | None:
+    raw = _compiled(statement, keys, dialect)
+    columns = list(statement.selected_columns)
+    fields = [column.key or "" for column in columns]
+    if raw is None or len(set(fields)) != len(fields) or not all(_field_name(field) for field in fields):
+        return None
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    return _RawSelect(**vars(raw), row_type=_row_type(tuple(fields)), results=results)
+
+
+def _row_type(fields: tuple[str, ...]) -> type[tuple[Any, ...]]:
+    """A named tuple that also has SQLAlchemy's `Row._mapping`, so that a caller cannot tell them apart."""
+    base = namedtuple("FetchedRow", fields)  # type: ignore[misc]
+    return type("FetchedRow", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
+
+
+def _field_name(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
 
 
 class _AsyncBackend:
@@ -307,3 +372,6 @@ class _AsyncSession:
 
     async def insert_new(self, statement: Insert, row: Row) -> bool:
         return (await self._connection.execute(statement, row)).rowcount > 0
+
+    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+        return (await self._connection.execute(statement, parameters)).all()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -114,3 +114,27 @@ async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: S
         assert not await session.insert_new(statement, {"name": "a"})
         assert await session.insert_new(statement, {"name": "b"})
     assert await stored(store) == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("query", "parameters"),
+    [
+        (select(facts).where(facts.c.note == bindparam("note")), {"note": "y"}),
+        (
+            select(facts).where(facts.c.at >= bindparam("since")).order_by(facts.c.id).limit(1),
+            {"since": FACT_ROWS[0]["at"]},
+        ),
+        (select(facts.c.id, facts.c.data).where(facts.c.flag.is_(False), facts.c.note != "x"), {}),
+        (select(facts.c.note).where(facts.c.id.in_(bindparam("ids", expanding=True))), {"ids": [1, 3]}),
+    ],
+)
+async def test_fetch_gives_the_rows_sqlalchemy_gives(store: Store, query: Any, parameters: dict[str, Any]) -> None:
+    """`Session.fetch` (straight to the driver on SQLite where it can) reads values back as SQLAlchemy does."""
+    async with store.transaction() as session:
+        await session.insert(insert_into(facts), FACT_ROWS)
+    async with store.transaction() as session:
+        fetched = await session.fetch(query, parameters)
+        expected = (await session.execute(query, parameters)).all()
+    assert [tuple(row) for row in fetched] == [tuple(row) for row in expected]
+    assert fetched
+    assert [dict(row._mapping) for row in fetched] == [dict(row._mapping) for row in expected]

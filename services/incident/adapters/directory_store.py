@@ -64,7 +64,7 @@ class SqlDirectory:
         return await self._unit(row_by_key(self._units, "unit_id", for_update=True), unit_id)
 
     async def _unit(self, query: Any, unit_id: str) -> Unit | None:
-        row = (await self._session.execute(query, {"key": unit_id})).first()
+        row = next(iter(await self._session.fetch(query, {"key": unit_id})), None)
         if row is None:
             return None
         return Unit(
@@ -97,7 +97,8 @@ class SqlDirectory:
         )
 
     async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
-        row = (await self._session.execute(_current_shift(self._shifts), {"unit_id": unit_id, "now": now})).first()
+        rows = await self._session.fetch(_current_shift(self._shifts), {"unit_id": unit_id, "now": now})
+        row = next(iter(rows), None)
         return None if row is None else _shift_of(row)
 
     async def person_by_phone(self, phone: str) -> Person | None:

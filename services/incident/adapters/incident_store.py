@@ -85,7 +85,7 @@ class SqlIncidents:
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
-        row = (await self._session.execute(row_by_key(self._incidents, "id"), {"key": incident_id})).first()
+        row = next(iter(await self._session.fetch(row_by_key(self._incidents, "id"), {"key": incident_id})), None)
         if row is None:
             return None
         incident = _incident_of(row)
@@ -106,7 +106,7 @@ class SqlIncidents:
         query = _open_of(self._incidents, by_external_id=external_id is not None)
         start, end = occurred
         parameters = {"unit_id": unit_id, "type": incident_type.value, "start": start, "end": end}
-        rows = await self._session.execute(query, parameters | {"external_id": external_id})
+        rows = await self._session.fetch(query, parameters | {"external_id": external_id})
         return [_incident_of(row) for row in rows]
 
     async def append(self, incident_id: str, *entries: TimelineEntry) -> None:

@@ -67,7 +67,7 @@ class AttemptRows(Rows):
         return {(row.run_id, row.to) for row in rows.all()}
 
     async def attempt(self, attempt_id: str) -> Any:
-        return (await self.session.execute(row_by_key(self.t.attempts, "id"), {"key": attempt_id})).one_or_none()
+        return next(iter(await self.session.fetch(row_by_key(self.t.attempts, "id"), {"key": attempt_id})), None)
 
     async def attempts_of(self, run_id: str) -> list[Any]:
         query = select(self.t.attempts).where(self.t.attempts.c.run_id == run_id).order_by(self.t.attempts.c.created_at)

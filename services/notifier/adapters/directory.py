@@ -90,7 +90,7 @@ class Directory:
         return self._units[unit_id]
 
     async def _read_unit(self, unit_id: str) -> UnitEntry | None:
-        row = (await self.session.execute(row_by_key(self.t.units, "unit_id"), {"key": unit_id})).first()
+        row = next(iter(await self.session.fetch(row_by_key(self.t.units, "unit_id"), {"key": unit_id})), None)
         if row is None:
             return None
         recipients = {item["role"]: Contact(name=item["name"], phone=item["phone"]) for item in row.recipients or []}

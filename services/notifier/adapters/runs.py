@@ -15,7 +15,7 @@ from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
 from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain import Contact
-from services.runtime.store import insert_into
+from services.runtime.store import insert_into, row_by_key
 
 __all__ = ["NewAttempt", "NewRun", "NewTrack", "RunRepository", "RunRows", "fresh_code"]
 
@@ -87,7 +87,7 @@ class RunRows(Rows):
         return run_id
 
     async def run(self, run_id: str) -> Any:
-        return (await self.session.execute(_runs_by_id(self.t.runs), {"ids": [run_id]})).one_or_none()
+        return next(iter(await self.session.fetch(row_by_key(self.t.runs, "id"), {"key": run_id})), None)
 
     async def count_open_runs(self) -> int:
         query = select(func.count()).select_from(self.t.runs).where(self.t.runs.c.state == OPEN)
@@ -127,7 +127,7 @@ class RunRows(Rows):
 
     async def claim_due_tracks(self, now: datetime, limit: int) -> list[Any]:
         """Open tracks whose next step is due; another replica skips the rows this transaction holds."""
-        return list((await self.session.execute(_due_tracks(self.t.tracks), {"now": now, "limit": limit})).all())
+        return list(await self.session.fetch(_due_tracks(self.t.tracks), {"now": now, "limit": limit}))
 
     async def advance_tracks(self, advances: Sequence[tuple[int, int, datetime]]) -> None:
         """(track id, next step, due at) for many tracks in one statement."""
