@@ -29,8 +29,12 @@ class _Asked(Generic[W]):
 
 
 class GroupCommit(Generic[W]):
-    def __init__(self, open_work: Callable[[], AbstractAsyncContextManager[W]]) -> None:
+    """`gather_s`: how long a transaction waits for more effects to join it once the first has asked. Zero
+    still lets every request already received join; more trades each caller's wait for fewer transactions."""
+
+    def __init__(self, open_work: Callable[[], AbstractAsyncContextManager[W]], gather_s: float = 0.0) -> None:
         self._open_work = open_work
+        self._gather_s = gather_s
         self._waiting: list[_Asked[W]] = []
         self._commit = Coalesced(self._run_waiting)
 
@@ -46,7 +50,7 @@ class GroupCommit(Generic[W]):
     async def _run_waiting(self) -> None:
         # Statements on a local file do not yield to the loop, so nobody could join a transaction under way:
         # one turn of the loop first lets requests already received reach the queue.
-        await asyncio.sleep(0)
+        await asyncio.sleep(self._gather_s)
         batch, self._waiting = self._waiting, []
         if not batch:  # a run before this one took them
             return

@@ -60,6 +60,23 @@ async def test_requests_that_arrive_together_share_one_transaction(rows: Rows) -
     assert await rows.names() == set(names)
 
 
+async def test_requests_that_arrive_within_the_gathering_time_share_one_transaction(rows: Rows) -> None:
+    """With `gather_s`, requests spread over a moment still make one transaction; without it, one each."""
+
+    async def spread(group: GroupCommit[Session], names: list[str]) -> list[str]:
+        async def later(index: int, name: str) -> str:
+            await asyncio.sleep(0.01 * index)
+            return await group(adding(rows, name))
+
+        return list(await asyncio.gather(*(later(index, name) for index, name in enumerate(names))))
+
+    assert await spread(GroupCommit(rows.transaction, gather_s=0.2), ["a", "b", "c"]) == ["a", "b", "c"]
+    assert rows.transactions == 1
+    assert await spread(GroupCommit(rows.transaction), ["d", "e", "f"]) == ["d", "e", "f"]
+    assert rows.transactions == 4
+    assert await rows.names() == {"a", "b", "c", "d", "e", "f"}
+
+
 async def test_a_failing_request_spoils_no_other(rows: Rows) -> None:
     """One effect breaks the shared transaction: the others commit alone; only the failing caller sees its error."""
     group = GroupCommit(rows.transaction)

@@ -115,14 +115,22 @@ class Dispatcher:
         """Fill the free sending slots with claimed attempts (`pump_soon`: whenever new ones may be due)."""
         if self._finished:
             self._record_soon.kick()
-        while (free := self._settings.concurrency - len(self._sending)) > 0:
-            jobs = await self._claim(free)
-            for job in jobs:
-                task = asyncio.get_running_loop().create_task(self._send_and_queue(job))
-                self._sending.add(task)
-                task.add_done_callback(self._sending.discard)
-            if len(jobs) < free:
+        while self._free_slots() > 0:
+            async with self._open_work() as work:
+                jobs = await self.claim(work)
+            if not self.send(jobs):
                 return
+
+    def _free_slots(self) -> int:
+        return self._settings.concurrency - len(self._sending)
+
+    def send(self, jobs: list[Job]) -> bool:
+        """Start sending what `claim` gave, once its transaction committed; True if more may be waiting."""
+        for job in jobs:
+            task = asyncio.get_running_loop().create_task(self._send_and_queue(job))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return self._claimed_all_asked
 
     async def _send_and_queue(self, job: Job) -> None:
         try:
@@ -162,19 +170,24 @@ class Dispatcher:
         await asyncio.gather(*self._sending)
         await self._record_soon()
 
-    async def _claim(self, limit: int) -> list[Job]:
-        async with self._open_work() as work:
-            rows = await work.runs.claim_pending_attempts(work.now, limit, self._settings.lease)
-            self._claimed_all_asked = len(rows) == limit
-            runs = await work.runs.runs_by_id({row.run_id for row in rows})
-            jobs = []
-            for row in rows:
-                if await self._held_back(work, row):
-                    continue
-                run = runs[row.run_id]
-                text, script = alert_sms(run.sms_text, row.reply_code), voice_twiml_script(run.voice_script)
-                jobs.append(Job(row, run, text, script))
-            return jobs
+    async def claim(self, work: Work) -> list[Job]:
+        """Claim attempts for the free sending slots in `work`'s transaction: the caller's own, so that the
+        transaction that wrote them can claim them too. Hand the jobs to `send` once it has committed."""
+        limit = self._free_slots()
+        if limit <= 0:
+            self._claimed_all_asked = True
+            return []
+        rows = await work.runs.claim_pending_attempts(work.now, limit, self._settings.lease)
+        self._claimed_all_asked = len(rows) == limit
+        runs = await work.runs.runs_by_id({row.run_id for row in rows})
+        jobs = []
+        for row in rows:
+            if await self._held_back(work, row):
+                continue
+            run = runs[row.run_id]
+            text, script = alert_sms(run.sms_text, row.reply_code), voice_twiml_script(run.voice_script)
+            jobs.append(Job(row, run, text, script))
+        return jobs
 
     async def _held_back(self, work: Work, row: Any) -> bool:
         """Per-recipient SMS rate limit; never for the first message of a run."""
