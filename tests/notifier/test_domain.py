@@ -20,6 +20,7 @@ from services.notifier.domain import (
     load_policy_book,
     provider_status,
     read_reply,
+    settles_attempt,
 )
 from services.notifier.domain.texts import SMS_SEGMENT, incident_texts
 
@@ -147,6 +148,13 @@ def test_out_of_order_statuses_are_ignored() -> None:
     assert not is_newer_status(302, "ringing", 1)
     assert provider_status("no-answer") == "failed"
     assert provider_status("in-progress") == "delivered"
+
+
+def test_only_statuses_that_end_an_attempt_settle_it() -> None:
+    """Progress on the way is answered and dropped; delivery, an answered call and failures are kept."""
+    assert [status for status in ("queued", "sending", "sent", "initiated", "ringing") if settles_attempt(status)] == []
+    assert all(settles_attempt(status) for status in ("delivered", "undelivered", "failed", "in-progress", "completed",
+                                                     "busy", "no-answer", "canceled"))  # fmt: skip
 
 
 def test_alert_sms_fits_one_segment() -> None:

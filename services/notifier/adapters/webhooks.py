@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from schemas.values import parse_phone
-from services.notifier.domain import UnknownReplyLimit, provider_status
+from services.notifier.domain import UnknownReplyLimit, provider_status, settles_attempt
 from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.dispatch import Webhooks
@@ -86,6 +86,8 @@ def webhook_routes(
     async def sms_status(request: Request, attempt: str) -> Response:
         form = await check.verified_form(request)
         status = form.get("MessageStatus") or form.get("SmsStatus", "")
+        if not settles_attempt(status):
+            return Response(status_code=204)
         await in_work(
             lambda work: on_status(work, attempt, status, None, form.get("ErrorCode")), _may_queue_work(status)
         )
@@ -123,6 +125,8 @@ def webhook_routes(
         form = await check.verified_form(request)
         sequence = int(form["SequenceNumber"]) if form.get("SequenceNumber", "").isdigit() else None
         status = form.get("CallStatus", "")
+        if not settles_attempt(status):
+            return Response(status_code=204)
         await in_work(
             lambda work: on_status(work, attempt, status, sequence, form.get("ErrorCode")), _may_queue_work(status)
         )

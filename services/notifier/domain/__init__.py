@@ -15,7 +15,7 @@ from services.notifier.domain.policy import (
 )
 from services.notifier.domain.ratelimit import RateLimit, RateRule, UnknownReplyLimit
 from services.notifier.domain.replies import Reply, read_reply
-from services.notifier.domain.status import CALL_FAILURES, is_newer_status, provider_status
+from services.notifier.domain.status import CALL_FAILURES, is_newer_status, provider_status, settles_attempt
 from services.notifier.domain.texts import alert_sms, help_sms, voice_twiml_script
 
 __all__ = [
@@ -37,5 +37,6 @@ __all__ = [
     "load_policy_book",
     "provider_status",
     "read_reply",
+    "settles_attempt",
     "voice_twiml_script",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CALL_FAILURES", "is_newer_status", "provider_status"]
+__all__ = ["CALL_FAILURES", "is_newer_status", "provider_status", "settles_attempt"]
 
 # Twilio's message and call statuses, in the order they can happen; finals share the last rank.
 _RANK = {
@@ -48,3 +48,9 @@ def provider_status(status: str) -> str:
     if status in _FAILED:
         return "failed"
     return "sent"
+
+
+def settles_attempt(status: str) -> bool:
+    """Whether a status says how an attempt ended (delivered, answered, failed). Progress on the way (queued,
+    sent, ringing) changes nothing kept: the attempt is `sent` from the provider's answer on."""
+    return provider_status(status) != "sent"
