@@ -17,6 +17,7 @@ from services import SERVICE_NAMES
 from services.duty_roster.adapters.cli import roster_app
 from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
+from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ async def _run_stack(stack: Stack) -> None:
 
 
 def _print_try_this(stack: Stack) -> None:
-    token_file = stack.data_dir / "incident-token.txt"
+    token_file = stack.data_dir / ADMIN_TOKEN_FILE
     token = token_file.read_text().strip() if token_file.exists() else "<token>"
     console.print(
         f"""
@@ -120,6 +121,9 @@ Try this: report a fire at the welfare home
     "reporter": "张三"}}'
 
 Then answer as the officer on duty:  .venv/bin/dutywatch phone   (in another terminal)
+A notice to every officer on duty:  curl -s -X POST http://127.0.0.1:8103/broadcasts \\
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\
+    -d '{{"title": "寒潮预警", "text": "今夜降温，请加强巡查", "sent_by": "市局值班室"}}'
 Who is on duty:                     .venv/bin/dutywatch roster who --unit fuli-home
 The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs
 Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."""

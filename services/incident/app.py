@@ -6,7 +6,6 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -25,13 +24,13 @@ from schemas.notify import (
 )
 from services.incident import handlers
 from services.incident.adapters import http
-from services.incident.adapters.auth import TokenBook, admin_token_file
 from services.incident.adapters.metrics import refresh_gauges
 from services.incident.adapters.store import IncidentDatabase
 from services.incident.domain import IntakeRefused, Source
 from services.incident.handlers import Rules
 from services.incident.ports import Ports
 from services.incident.settings import Settings
+from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
 from services.runtime.group_commit import GroupCommit
@@ -157,14 +156,6 @@ class IncidentBackend:
         await handlers.on_unit_updated(updated, ports)
 
 
-def _tokens(settings: Settings) -> TokenBook:
-    if settings.api_tokens:
-        return TokenBook(settings.api_tokens)
-    token = admin_token_file(Path(settings.token_file))
-    log.info("no API tokens configured: using the admin token file", path=settings.token_file)
-    return TokenBook({token: ["*"]})
-
-
 def create_app(settings: Settings, clock: Clock = _utc_now) -> FastAPI:
     backend = IncidentBackend(settings, clock)
     api = FastAPI(
@@ -174,6 +165,6 @@ def create_app(settings: Settings, clock: Clock = _utc_now) -> FastAPI:
         lifespan=backend.lifespan,
     )
     api.state.backend = backend
-    api.state.tokens = _tokens(settings)
+    api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
     http.mount(api)
     return api

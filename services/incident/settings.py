@@ -25,17 +25,13 @@ class Settings(ServiceSettings):
     api_tokens: dict[str, list[str]] = Field(
         default_factory=dict,
         description='JSON: token → unit ids it may report for; ["*"] for a system allowed everywhere. '
-        "Empty: one admin token is generated into <data_dir>/incident-token.txt.",
+        "Empty: one admin token is generated into <data_dir>/api-token.txt.",
     )
     first_report_minutes: int = Field(default=60, ge=1, description="首报 deadline after the event, grades III/IV.")
     major_first_report_minutes: int = Field(default=30, ge=1, description="首报 deadline for grades I and II.")
     warn_before_minutes: int = Field(default=15, ge=0, description="Warn officer and leader this long before.")
     dedup_window_minutes: int = Field(default=60, ge=0, description="Same unit and type this close: one incident.")
     sweep_every_s: float = Field(default=5.0, gt=0, description="How often due report deadlines are swept.")
-
-    @property
-    def token_file(self) -> str:
-        return str(self.data_dir / "incident-token.txt")
 
     def rules(self) -> Rules:
         limits = {

@@ -30,6 +30,7 @@ from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
 from services.notifier.ports import Provider
 from services.notifier.settings import Settings
+from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
 from services.runtime.group_commit import GroupCommit
 from services.runtime.inbox import Inbox
@@ -207,6 +208,7 @@ class Notifier:
 
     def api(self) -> FastAPI:
         api = FastAPI(title="dutywatch notifier", lifespan=self.lifespan)
+        api.state.tokens = token_book(self.settings.api_tokens, self.settings.data_dir)
         check = SignatureCheck(self.settings.public_url, self.settings.webhook_tokens)
         api.include_router(webhook_routes(self.in_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook))
         pushes = PushTokenCheck(self.settings.aliyun.push_tokens)

@@ -27,6 +27,11 @@ class Settings(ServiceSettings):
         default="notifier", description="Kafka consumer group (and inbox name); replicas of one deployment share it."
     )
     http_port: int = Field(default=8103, description="Port of the notifier's HTTP API and webhooks.")
+    api_tokens: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON: token → unit ids whose runs it reads and to which it may broadcast; ["*"] for every '
+        "unit (a broadcast to all needs it). Empty: the admin token in <data_dir>/api-token.txt (made if missing).",
+    )
     provider: ProviderName | None = Field(
         default=None, description="Default provider; unset: twilio when an account sid is set, else console."
     )

@@ -22,6 +22,7 @@ from tests.fakes.twilio import FakeTwilio
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 TOKEN = "e2e-token"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
 OUR_NUMBER = "+15005550006"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHECK_IN_GRACE_S = 40
@@ -44,22 +45,19 @@ class System:
         return response.json()
 
     async def report_incident(self, **fields: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        response = await self.http.post(self.url("incident", "/incidents"), json=fields, headers=headers)
+        response = await self.http.post(self.url("incident", "/incidents"), json=fields, headers=BEARER)
         assert response.status_code == 201, response.text
         return response.json()
 
     async def incident(self, incident_id: str) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        response = await self.http.get(self.url("incident", f"/incidents/{incident_id}"), headers=headers)
+        response = await self.http.get(self.url("incident", f"/incidents/{incident_id}"), headers=BEARER)
         response.raise_for_status()
         return response.json()
 
     async def file_report(self, incident_id: str, kind: str, text: str) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
         body = {"kind": kind, "text": text, "filed_by": "e2e"}
         response = await self.http.post(
-            self.url("incident", f"/incidents/{incident_id}/reports"), json=body, headers=headers
+            self.url("incident", f"/incidents/{incident_id}/reports"), json=body, headers=BEARER
         )
         assert response.status_code in (200, 201), response.text
         return response.json()
@@ -114,6 +112,7 @@ async def system(twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory) -
         "DUTYWATCH_NOTIFIER_SWEEP_EVERY_S": "0.2",
         "DUTYWATCH_NOTIFIER_BROADCAST_UNIT_ID": "shiyan-mca",
         "DUTYWATCH_INCIDENT_API_TOKENS": json.dumps({TOKEN: ["*"]}),
+        "DUTYWATCH_NOTIFIER_API_TOKENS": json.dumps({TOKEN: ["*"]}),
         "DUTYWATCH_INCIDENT_SWEEP_EVERY_S": "0.2",
         "DUTYWATCH_ROSTER_SWEEP_SECONDS": "0.2",
         # The current shift's check-in window closes CHECK_IN_GRACE_S after the stack starts: nobody answers.

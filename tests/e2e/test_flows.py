@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import System
+from tests.e2e.conftest import BEARER, System
 
 pytestmark = pytest.mark.broker
 
@@ -97,6 +97,7 @@ async def test_a_broadcast_reaches_every_on_duty_officer_and_counts_their_acknow
     response = await system.http.post(
         system.url("notifier", "/broadcasts"),
         json={"title": "寒潮预警", "text": "今夜寒潮来袭，请加强巡查，确保流浪人员安置。", "sent_by": "市民政局"},
+        headers=BEARER,
     )
     assert response.status_code == 202, response.text
     broadcast_id = response.json()["broadcast_id"]
@@ -108,7 +109,7 @@ async def test_a_broadcast_reaches_every_on_duty_officer_and_counts_their_acknow
         await system.reply_sms(officers[unit], "1")
 
     async def counted() -> dict[str, Any] | None:
-        view = (await system.http.get(system.url("notifier", f"/broadcasts/{broadcast_id}"))).json()
+        view = (await system.http.get(system.url("notifier", f"/broadcasts/{broadcast_id}"), headers=BEARER)).json()
         return view if view["counts"]["acknowledged"] == 2 else None
 
     view = await system.until(counted)

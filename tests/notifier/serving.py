@@ -18,6 +18,7 @@ from schemas.notify import RunSubject
 from schemas.topics import topic_for
 from services.notifier.app import Notifier
 from services.notifier.testing import FakeClock
+from services.runtime.auth import ADMIN_TOKEN_FILE
 from tests.notifier.factories import incident_reported, unique_unit, wrap
 
 
@@ -107,7 +108,9 @@ class ServedNotifier:
         return str(runs[0].id)
 
     async def run(self, run_id: str) -> dict[str, Any]:
-        async with httpx.AsyncClient(trust_env=False) as http:
+        """Read through the API, with the admin token the notifier made in its data folder (none configured)."""
+        token = (self.notifier.settings.data_dir / ADMIN_TOKEN_FILE).read_text().strip()
+        async with httpx.AsyncClient(trust_env=False, headers={"Authorization": f"Bearer {token}"}) as http:
             response = await http.get(f"{self.url}/runs/{run_id}")
         response.raise_for_status()
         return dict(response.json())

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
-from schemas.notify import DeliverReport
+from schemas.notify import DeliverReport, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
 from services.notifier.app import Notifier
 from services.notifier.domain import UnknownReplyLimit, load_policy_book
@@ -30,6 +30,10 @@ from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit, wrap
 from tests.notifier.serving import random_mobile
+
+BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token", "district-token"
+DISTRICT_UNITS = ["district-a", "district-b"]
+API_TOKENS = {BUREAU_TOKEN: ["*"], DISTRICT_TOKEN: DISTRICT_UNITS}
 
 
 @dataclass
@@ -58,6 +62,11 @@ class Harness:
             rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
         return [document for row in rows if (document := json.loads(row.value))["type"] == type_][-1]
 
+    def api(self, token: str = BUREAU_TOKEN) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.notifier.api())
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(transport=transport, base_url="http://notifier", headers=headers)
+
     async def outbox_types(self) -> list[str]:
         async with self.notifier.runtime.store.transaction() as session:
             rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
@@ -68,7 +77,7 @@ class Harness:
 async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     """The notifier without Kafka: handlers called directly, on each store backend."""
     clock, phone = FakeClock(), FakeProvider(name="console")
-    settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3, api_tokens=API_TOKENS)
     notifier = Notifier(settings, clock, providers={"console": phone})
     notifier.dispatcher = Dispatcher(
         notifier.open_work, phone, phone, {"console": phone}, notifier.webhooks, DispatchSettings(first_backoff_s=0)
@@ -204,8 +213,7 @@ async def test_broadcast_is_acknowledged_per_unit(harness: Harness) -> None:
     phones = [random_mobile(), random_mobile()]
     for unit, phone in zip(units, phones, strict=True):
         await harness.deliver(starts.on_shift_started, shift(unit, phone, harness.clock()))
-    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.notifier.api()), base_url="http://notifier")
-    async with api:
+    async with harness.api() as api:
         posted = await api.post(
             "/broadcasts",
             json={
@@ -237,8 +245,7 @@ def unit_updated(unit_id: str, parent_id: str | None) -> UnitUpdated:
 async def test_a_broadcast_without_a_sender_goes_out_from_the_directory_top_unit(harness: Harness) -> None:
     """No unit_id and no setting: the bureau is the directory's one top unit; with none known, a 409 says why."""
     notice = {"title": "寒潮预警", "text": "今夜降温", "sent_by": "市局"}
-    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.notifier.api()), base_url="http://notifier")
-    async with api:
+    async with harness.api() as api:
         before_directory = await api.post("/broadcasts", json=notice)
         bureau, district = unique_unit(), unique_unit()
         await harness.deliver(starts.on_unit_updated, unit_updated(bureau, None))
@@ -332,3 +339,33 @@ async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) 
         attempt = await work.runs.attempt(attempt_id)
     assert attempt.status == "delivered"
     assert "notify.attempt_delivered" in await harness.outbox_types()
+
+
+async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness: Harness) -> None:
+    """No token or an unknown one: 401. A district's token broadcasts to its units and reads their runs, and
+    is refused (403) a broadcast to every unit or to a unit not its own."""
+    notice = {"title": "寒潮预警", "text": "今夜降温", "sent_by": "区局", "unit_id": DISTRICT_UNITS[0]}
+    run_id = await start_run_of(harness, DISTRICT_UNITS[1])
+    other_run_id = await start_run_of(harness, unique_unit())
+    async with harness.api(token="") as anonymous, harness.api(token="forged") as forged:
+        assert (await anonymous.post("/broadcasts", json=notice)).status_code == 401
+        assert (await forged.get(f"/runs/{run_id}")).status_code == 401
+    async with harness.api(token=DISTRICT_TOKEN) as district:
+        to_all = await district.post("/broadcasts", json=notice)
+        to_other = await district.post("/broadcasts", json=notice | {"target_unit_ids": [unique_unit()]})
+        to_own = await district.post("/broadcasts", json=notice | {"target_unit_ids": DISTRICT_UNITS})
+        own_run, other_run = await district.get(f"/runs/{run_id}"), await district.get(f"/runs/{other_run_id}")
+        own_broadcast = await district.get(f"/broadcasts/{to_own.json()['broadcast_id']}")
+    assert (to_all.status_code, to_other.status_code, to_own.status_code) == (403, 403, 202)
+    assert "every unit" in to_all.json()["detail"]
+    assert (own_run.status_code, other_run.status_code, own_broadcast.status_code) == (200, 403, 200)
+    async with harness.api() as bureau:
+        assert (await bureau.post("/broadcasts", json=notice)).status_code == 202
+
+
+async def start_run_of(harness: Harness, unit: str) -> str:
+    event = incident_reported(unit, harness.clock())
+    await harness.deliver(starts.on_incident_reported, event)
+    async with harness.notifier.open_work() as work:
+        runs = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
+    return str(runs[0].id)

@@ -16,6 +16,7 @@ from rich.table import Table
 from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.api_client import ApiError, IncidentClient
 from services.incident.domain import IncidentStatus
+from services.runtime.auth import ADMIN_TOKEN_FILE
 
 __all__ = ["incident_app"]
 
@@ -26,7 +27,7 @@ DEFAULT_URL = "http://127.0.0.1:8102"
 
 def _default_token() -> str | None:
     """The embedded default's admin token file, when there is one."""
-    path = Path(os.environ.get("DUTYWATCH_INCIDENT_DATA_DIR", "var")) / "incident-token.txt"
+    path = Path(os.environ.get("DUTYWATCH_INCIDENT_DATA_DIR", "var")) / ADMIN_TOKEN_FILE
     return path.read_text().strip() if path.exists() else None
 
 
@@ -35,7 +36,7 @@ def connect(
     context: typer.Context,
     url: str = typer.Option(DEFAULT_URL, "--url", envvar="DUTYWATCH_INCIDENT_URL", help="The service's base URL."),
     token: str | None = typer.Option(
-        None, "--token", envvar="DUTYWATCH_INCIDENT_TOKEN", help="API token; default: var/incident-token.txt."
+        None, "--token", envvar="DUTYWATCH_INCIDENT_TOKEN", help=f"API token; default: var/{ADMIN_TOKEN_FILE}."
     ),
 ) -> None:
     chosen = token or _default_token()

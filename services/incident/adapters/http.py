@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from schemas.incident import ReportIncident
-from services.incident.adapters.auth import Caller, caller
 from services.incident.adapters.http_models import (
     AccountOut,
     CloseIn,
@@ -35,6 +34,7 @@ from services.incident.handlers import (
     on_report_incident,
 )
 from services.incident.ports import Ports
+from services.runtime.auth import Caller, caller
 
 __all__ = ["Backend", "mount"]
 

@@ -1,13 +1,17 @@
-"""The notifier's HTTP API: reading runs, sending and following broadcasts."""
+"""The notifier's HTTP API: reading runs, sending and following broadcasts; each call with a bearer token.
+
+A token for some units reads their runs and broadcasts to them; a broadcast to every unit needs a token
+allowed for every unit (the municipal bureau's, an integrating system's).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.broadcast import BroadcastSent
@@ -16,8 +20,11 @@ from schemas.notify import RunSubject
 from schemas.values import UnitId
 from services.notifier.handlers.dispatch import OpenWork
 from services.notifier.handlers.work import PRODUCER, Work
+from services.runtime.auth import Caller, caller
 
 __all__ = ["BroadcastRequest", "api_routes"]
+
+Calling = Annotated[Caller, Depends(caller)]
 
 
 class BroadcastRequest(BaseModel):
@@ -38,12 +45,13 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
     router = APIRouter()
 
     @router.get("/runs/{run_id}")
-    async def get_run(run_id: str) -> dict[str, Any]:
+    async def get_run(run_id: str, calling: Calling) -> dict[str, Any]:
         """A run with its tracks (per recipient), attempts and their outcomes."""
         async with open_work() as work:
             run = await work.runs.run(run_id)
             if run is None:
                 raise HTTPException(404, f"no run {run_id}")
+            calling.require(run.unit_id)
             tracks = await work.runs.tracks_of(run_id)
             attempts = await work.runs.attempts_of(run_id)
         return {
@@ -53,8 +61,9 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
         }
 
     @router.post("/broadcasts", status_code=202)
-    async def post_broadcast(request: BroadcastRequest) -> dict[str, str]:
+    async def post_broadcast(request: BroadcastRequest, calling: Calling) -> dict[str, str]:
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
+        may_reach(calling, request.target_unit_ids)
         async with open_work() as work:
             event = BroadcastSent(
                 unit_id=request.unit_id or bureau_unit_id or await bureau_of(work),
@@ -73,12 +82,13 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
         return {"broadcast_id": event.broadcast_id, "event_id": str(envelope.event_id)}
 
     @router.get("/broadcasts/{broadcast_id}")
-    async def get_broadcast(broadcast_id: str) -> dict[str, Any]:
+    async def get_broadcast(broadcast_id: str, calling: Calling) -> dict[str, Any]:
         """The notice and, per unit, whether its on-duty officer acknowledged."""
         async with open_work() as work:
             broadcast = await work.directory.broadcast(broadcast_id)
             if broadcast is None:
                 raise HTTPException(404, f"no broadcast {broadcast_id}")
+            may_reach(calling, broadcast.target_unit_ids)
             runs = await work.runs.runs_for_subject(RunSubject.BROADCAST, broadcast_id)
             tracks = [track for run in runs for track in await work.runs.tracks_of(run.id)]
         units = [
@@ -94,6 +104,15 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
         }
 
     return router
+
+
+def may_reach(calling: Caller, unit_ids: list[str] | None) -> None:
+    """403 unless the token may act for every unit a broadcast goes to (None: every unit there is)."""
+    if unit_ids is None:
+        calling.require_every_unit("a broadcast to every unit")
+        return
+    for unit_id in unit_ids:
+        calling.require(unit_id)
 
 
 async def bureau_of(work: Work) -> str:

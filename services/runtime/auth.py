@@ -1,7 +1,9 @@
-"""Bearer tokens: each one may report for some units, or for every unit (`*`, an integrating system)."""
+"""Bearer tokens of the services' HTTP APIs: each one may act for some units, or for every unit (`*`: an
+integrating system, the municipal bureau)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,10 +14,11 @@ import structlog
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-__all__ = ["Caller", "TokenBook", "admin_token_file", "caller"]
+__all__ = ["ADMIN_TOKEN_FILE", "Caller", "TokenBook", "admin_token_file", "caller", "token_book"]
 
 log = structlog.get_logger(__name__)
 EVERY_UNIT = "*"
+ADMIN_TOKEN_FILE = "api-token.txt"  # in the data folder; every service of a stack shares it
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,10 @@ class Caller:
     def require(self, unit_id: str) -> None:
         if not self.may_report_for(unit_id):
             raise HTTPException(403, f"this token may not act for unit {unit_id!r}")
+
+    def require_every_unit(self, what: str) -> None:
+        if self.units is not None:
+            raise HTTPException(403, f"{what} needs a token allowed for every unit")
 
     def visible(self, unit: str | None) -> Sequence[str] | None:
         """The units a listing may show: the asked-for one (if allowed), or all the token's."""
@@ -54,21 +61,41 @@ class TokenBook:
         return None
 
 
+def token_book(tokens: Mapping[str, Sequence[str]], data_dir: Path) -> TokenBook:
+    """The configured tokens; none configured: the stack's one admin token, kept in the data folder."""
+    if tokens:
+        return TokenBook(tokens)
+    path = data_dir / ADMIN_TOKEN_FILE
+    log.info("no API tokens configured: using the admin token file", path=str(path))
+    return TokenBook({admin_token_file(path): [EVERY_UNIT]})
+
+
 def admin_token_file(path: Path) -> str:
-    """The embedded default's one admin token: read from `path`, or generated there on first start."""
-    if path.exists():
-        token = path.read_text().strip()
-        if token:
-            return token
-    token = secrets.token_urlsafe(24)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    log.info("generated the incident API admin token", path=str(path))
+    """The token in `path`, made there on first start. Services starting together may race to make it: the
+    file appears whole (linked in from a temporary file) or not at all, and the loser reads the winner's."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(24) + "\n")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+            log.info("generated the API admin token", path=str(path))
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return _read_token(path)
+
+
+def _read_token(path: Path) -> str:
+    token = path.read_text().strip()
+    if not token:
+        raise ValueError(f"{path} is empty: write a token in it, or delete it to have one made")
     return token
 
 
-_bearer = HTTPBearer(auto_error=False, description="A token from DUTYWATCH_INCIDENT_API_TOKENS.")
+_bearer = HTTPBearer(auto_error=False, description="A token from the service's API_TOKENS setting.")
 
 
 async def caller(
