@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import keyword
 import sqlite3
-from collections import namedtuple
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -39,6 +36,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from services.runtime.direct_statements import raw_insert, raw_select
 
 __all__ = ["Row", "Session", "Store", "UtcDateTime", "insert_into", "row_by_key"]
 
@@ -237,7 +236,7 @@ class _OnLoopSession:
         return self._insert(statement, [row]) > 0
 
     async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
-        raw = _raw_select(statement, tuple(parameters), self._connection.dialect)
+        raw = raw_select(statement, tuple(parameters), self._connection.dialect)
         if raw is None:
             return self._connection.execute(statement, parameters).all()
         return raw.rows(self._driver().execute(raw.sql, raw.values(parameters)).fetchall())
@@ -248,92 +247,10 @@ class _OnLoopSession:
     def _insert(self, statement: Insert, rows: Sequence[Row]) -> int:
         if not rows:
             return 0
-        raw = _raw_insert(statement, tuple(rows[0]), self._connection.dialect)
+        raw = raw_insert(statement, tuple(rows[0]), self._connection.dialect)
         if raw is None:
             return self._connection.execute(statement, rows).rowcount
         return self._driver().executemany(raw.sql, map(raw.values, rows)).rowcount
-
-
-Converter = Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True)
-class _RawStatement:
-    """A statement compiled once for one set of parameter names, run straight on SQLite's driver.
-
-    Through SQLAlchemy's execution machinery a hot path's statement cost several times what SQLite itself
-    takes; compiled once, with each value's conversion known, it costs little more than SQLite.
-    """
-
-    sql: str
-    names: tuple[str, ...]
-    converters: tuple[Converter, ...]
-    constants: dict[str, Any]
-
-    def values(self, parameters: Row) -> tuple[Any, ...]:
-        given = parameters | self.constants if self.constants else parameters
-        return tuple(
-            value if convert is None else convert(value)
-            for value, convert in zip(map(given.__getitem__, self.names), self.converters, strict=True)
-        )
-
-
-@dataclass(frozen=True)
-class _RawSelect(_RawStatement):
-    row_type: type[tuple[Any, ...]]
-    results: tuple[Converter, ...]
-
-    def rows(self, fetched: list[tuple[Any, ...]]) -> list[Any]:
-        make, results = self.row_type, self.results
-        return [
-            make(*(value if convert is None else convert(value) for value, convert in zip(row, results, strict=True)))
-            for row in fetched
-        ]
-
-
-def _compiled(statement: Insert | Select[Any], keys: tuple[str, ...], dialect: Dialect) -> _RawStatement | None:
-    """The statement's driver form, or None when SQLAlchemy must take part: a column default or a generated
-    value to fill in, a list parameter to expand, a parameter not given."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-    names = tuple(compiled.positiontup or ())
-    constants = {}
-    for name in set(names) - set(keys):
-        bind = compiled.binds[name]
-        if bind.callable is not None or bind.value is None:
-            return None
-        constants[name] = bind.value
-    binds = [compiled.binds[name] for name in names]
-    if any(bind.expanding for bind in binds) or getattr(compiled, "returning", None):
-        return None
-    converters = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
-    return _RawStatement(compiled.string, names, converters, constants)
-
-
-@functools.cache
-def _raw_insert(statement: Insert, keys: tuple[str, ...], dialect: Dialect) -> _RawStatement | None:
-    raw = _compiled(statement, keys, dialect)
-    return None if raw is None or raw.constants or set(raw.names) != set(keys) else raw
-
-
-@functools.cache
-def _raw_select(statement: Select[Any], keys: tuple[str, ...], dialect: Dialect) -> _RawSelect | None:
-    raw = _compiled(statement, keys, dialect)
-    columns = list(statement.selected_columns)
-    fields = [column.key or "" for column in columns]
-    if raw is None or len(set(fields)) != len(fields) or not all(_field_name(field) for field in fields):
-        return None
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-    return _RawSelect(**vars(raw), row_type=_row_type(tuple(fields)), results=results)
-
-
-def _row_type(fields: tuple[str, ...]) -> type[tuple[Any, ...]]:
-    """A named tuple that also has SQLAlchemy's `Row._mapping`, so that a caller cannot tell them apart."""
-    base = namedtuple("FetchedRow", fields)  # type: ignore[misc]
-    return type("FetchedRow", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
-
-
-def _field_name(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
 
 
 class _AsyncBackend:

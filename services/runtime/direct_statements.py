@@ -1,0 +1,97 @@
+"""Statements compiled once and run straight on SQLite's driver, past SQLAlchemy's execution machinery.
+
+Through that machinery a hot path's statement cost several times what SQLite itself takes (an insert:
+65 µs against 13 µs; a select by key: 77 µs against 36 µs straight). Compiled once per set of parameter
+names, with each value's conversion taken from its column type, it costs little more than SQLite. What
+SQLAlchemy must fill in (a column default, a list to expand) is left to it: these return None then.
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect, Insert, Select
+
+__all__ = ["RawSelect", "RawStatement", "raw_insert", "raw_select"]
+
+Converter = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class RawStatement:
+    """A statement compiled once for one set of parameter names: its SQL and each value's conversion."""
+
+    sql: str
+    names: tuple[str, ...]
+    converters: tuple[Converter, ...]
+    constants: dict[str, Any]
+
+    def values(self, parameters: dict[str, Any]) -> tuple[Any, ...]:
+        given = parameters | self.constants if self.constants else parameters
+        return tuple(
+            value if convert is None else convert(value)
+            for value, convert in zip(map(given.__getitem__, self.names), self.converters, strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class RawSelect(RawStatement):
+    row_type: type[tuple[Any, ...]]
+    results: tuple[Converter, ...]
+
+    def rows(self, fetched: list[tuple[Any, ...]]) -> list[Any]:
+        make, results = self.row_type, self.results
+        return [
+            make(*(value if convert is None else convert(value) for value, convert in zip(row, results, strict=True)))
+            for row in fetched
+        ]
+
+
+def _compiled(statement: Insert | Select[Any], keys: tuple[str, ...], dialect: Dialect) -> RawStatement | None:
+    """The statement's driver form, or None when SQLAlchemy must take part: a column default or a generated
+    value to fill in, a list parameter to expand, a parameter not given."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or ())
+    constants = {}
+    for name in set(names) - set(keys):
+        bind = compiled.binds[name]
+        if bind.callable is not None or bind.value is None:
+            return None
+        constants[name] = bind.value
+    binds = [compiled.binds[name] for name in names]
+    if any(bind.expanding for bind in binds) or getattr(compiled, "returning", None):
+        return None
+    converters = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
+    return RawStatement(compiled.string, names, converters, constants)
+
+
+@functools.cache
+def raw_insert(statement: Insert, keys: tuple[str, ...], dialect: Dialect) -> RawStatement | None:
+    raw = _compiled(statement, keys, dialect)
+    return None if raw is None or raw.constants or set(raw.names) != set(keys) else raw
+
+
+@functools.cache
+def raw_select(statement: Select[Any], keys: tuple[str, ...], dialect: Dialect) -> RawSelect | None:
+    raw = _compiled(statement, keys, dialect)
+    columns = list(statement.selected_columns)
+    fields = [column.key or "" for column in columns]
+    if raw is None or len(set(fields)) != len(fields) or not all(_field_name(field) for field in fields):
+        return None
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    return RawSelect(**vars(raw), row_type=_row_type(tuple(fields)), results=results)
+
+
+def _row_type(fields: tuple[str, ...]) -> type[tuple[Any, ...]]:
+    """A named tuple that also has SQLAlchemy's `Row._mapping`, so that a caller cannot tell them apart."""
+    base = namedtuple("FetchedRow", fields)  # type: ignore[misc]
+    return type("FetchedRow", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
+
+
+def _field_name(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
