@@ -49,7 +49,7 @@ class GroupCommit(Generic[W]):
 
     async def _run_waiting(self) -> None:
         # Statements on a local file do not yield to the loop, so nobody could join a transaction under way:
-        # one turn of the loop first lets requests already received reach the queue.
+        # a turn of the loop (or gather_s) first lets requests already received reach the queue.
         await asyncio.sleep(self._gather_s)
         batch, self._waiting = self._waiting, []
         if not batch:  # a run before this one took them

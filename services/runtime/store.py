@@ -39,7 +39,7 @@ from sqlalchemy.types import TypeDecorator
 
 from services.runtime.direct_statements import raw_insert, raw_select
 
-__all__ = ["Row", "Session", "Store", "UtcDateTime", "insert_into", "row_by_key"]
+__all__ = ["Row", "Session", "Store", "UtcDateTime", "first_row", "insert_into", "row_by_key"]
 
 WRITER_WAIT_S = 30
 BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
@@ -121,6 +121,11 @@ class Store:
 
     async def close(self) -> None:
         await self._backend.dispose()
+
+
+async def first_row(session: Session, statement: Select[Any], parameters: Row) -> Any | None:
+    """The first row `session.fetch` gives, or None."""
+    return next(iter(await session.fetch(statement, parameters)), None)
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, bindparam, delete, insert, or_, select, up
 from schemas.values import Person, Recipient, UnitKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Shift, Unit
-from services.runtime.store import Session, row_by_key
+from services.runtime.store import Session, first_row, row_by_key
 
 __all__ = ["SqlDirectory", "person_json", "person_of"]
 
@@ -64,7 +64,7 @@ class SqlDirectory:
         return await self._unit(row_by_key(self._units, "unit_id", for_update=True), unit_id)
 
     async def _unit(self, query: Any, unit_id: str) -> Unit | None:
-        row = next(iter(await self._session.fetch(query, {"key": unit_id})), None)
+        row = await first_row(self._session, query, {"key": unit_id})
         if row is None:
             return None
         return Unit(
@@ -97,8 +97,7 @@ class SqlDirectory:
         )
 
     async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
-        rows = await self._session.fetch(_current_shift(self._shifts), {"unit_id": unit_id, "now": now})
-        row = next(iter(rows), None)
+        row = await first_row(self._session, _current_shift(self._shifts), {"unit_id": unit_id, "now": now})
         return None if row is None else _shift_of(row)
 
     async def person_by_phone(self, phone: str) -> Person | None:

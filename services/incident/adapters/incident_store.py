@@ -13,7 +13,7 @@ from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
-from services.runtime.store import Session, insert_into, row_by_key
+from services.runtime.store import Session, first_row, insert_into, row_by_key
 
 __all__ = ["SqlIncidents", "SqlSearch"]
 
@@ -85,7 +85,7 @@ class SqlIncidents:
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
-        row = next(iter(await self._session.fetch(row_by_key(self._incidents, "id"), {"key": incident_id})), None)
+        row = await first_row(self._session, row_by_key(self._incidents, "id"), {"key": incident_id})
         if row is None:
             return None
         incident = _incident_of(row)

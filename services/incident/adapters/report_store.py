@@ -37,8 +37,7 @@ class SqlDeadlines:
             }
             for deadline in deadlines
         ]
-        if rows:
-            await self._session.insert(insert_into(self._table), rows)
+        await self._session.insert(insert_into(self._table), rows)
 
     async def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
         columns = self._table.c

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, Table, Update, bindparam, select, update
 
 from services.notifier.adapters.tables import Rows
-from services.runtime.store import insert_into, row_by_key
+from services.runtime.store import first_row, insert_into, row_by_key
 
 __all__ = ["AttemptRows", "NewAttempt"]
 
@@ -67,7 +67,7 @@ class AttemptRows(Rows):
         return {(row.run_id, row.to) for row in rows.all()}
 
     async def attempt(self, attempt_id: str) -> Any:
-        return next(iter(await self.session.fetch(row_by_key(self.t.attempts, "id"), {"key": attempt_id})), None)
+        return await first_row(self.session, row_by_key(self.t.attempts, "id"), {"key": attempt_id})
 
     async def attempts_of(self, run_id: str) -> list[Any]:
         query = select(self.t.attempts).where(self.t.attempts.c.run_id == run_id).order_by(self.t.attempts.c.created_at)

@@ -12,7 +12,7 @@ from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
-from services.runtime.store import Session, row_by_key
+from services.runtime.store import Session, first_row, row_by_key
 
 __all__ = ["Directory", "KnownSender", "UnitEntry"]
 
@@ -90,7 +90,7 @@ class Directory:
         return self._units[unit_id]
 
     async def _read_unit(self, unit_id: str) -> UnitEntry | None:
-        row = next(iter(await self.session.fetch(row_by_key(self.t.units, "unit_id"), {"key": unit_id})), None)
+        row = await first_row(self.session, row_by_key(self.t.units, "unit_id"), {"key": unit_id})
         if row is None:
             return None
         recipients = {item["role"]: Contact(name=item["name"], phone=item["phone"]) for item in row.recipients or []}

@@ -40,8 +40,7 @@ class ReplyRows(Rows):
         return set((await self.session.execute(select(codes.code).where(codes.phone == phone))).scalars())
 
     async def add_codes(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.insert(insert_into(self.t.reply_codes), list(rows))
+        await self.session.insert(insert_into(self.t.reply_codes), rows)
 
     async def code_holder(self, phone: str, code: str) -> Any:
         codes = self.t.reply_codes.c

@@ -15,7 +15,7 @@ from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
 from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain import Contact
-from services.runtime.store import insert_into, row_by_key
+from services.runtime.store import first_row, insert_into, row_by_key
 
 __all__ = ["NewAttempt", "NewRun", "NewTrack", "RunRepository", "RunRows", "fresh_code"]
 
@@ -82,12 +82,11 @@ class RunRows(Rows):
             }
             for track in run.tracks
         ]
-        if tracks:
-            await self.session.insert(insert_into(self.t.tracks), tracks)
+        await self.session.insert(insert_into(self.t.tracks), tracks)
         return run_id
 
     async def run(self, run_id: str) -> Any:
-        return next(iter(await self.session.fetch(row_by_key(self.t.runs, "id"), {"key": run_id})), None)
+        return await first_row(self.session, row_by_key(self.t.runs, "id"), {"key": run_id})
 
     async def count_open_runs(self) -> int:
         query = select(func.count()).select_from(self.t.runs).where(self.t.runs.c.state == OPEN)
