@@ -38,6 +38,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from services.runtime.direct_statements import raw_insert, raw_select
+from services.runtime.wal_checkpoints import WalCheckpoints
 
 __all__ = ["Row", "Session", "Store", "UtcDateTime", "first_row", "insert_into", "row_by_key"]
 
@@ -187,7 +188,10 @@ class _OnLoopSqlite:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         pool: dict[str, Any] = {"poolclass": StaticPool} if database == ":memory:" else {}
         self.engine = create_engine(url.set(drivername="sqlite"), echo=echo, creator=lambda: _connect(database), **pool)
-        _serialize_writers(self.engine)
+        self._checkpoints = WalCheckpoints(database) if database != ":memory:" else None
+        _serialize_writers(self.engine, checkpoints_elsewhere=self._checkpoints is not None)
+        if self._checkpoints is not None:
+            self._checkpoints.start()
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Session]:
@@ -200,6 +204,8 @@ class _OnLoopSqlite:
 
     async def dispose(self) -> None:
         self.engine.dispose()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
 
 
 def _connect(database: str) -> sqlite3.Connection:
@@ -207,7 +213,7 @@ def _connect(database: str) -> sqlite3.Connection:
     return sqlite3.connect(database, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
 
 
-def _serialize_writers(engine: Engine) -> None:
+def _serialize_writers(engine: Engine, *, checkpoints_elsewhere: bool) -> None:
     # SQLite's default deferred transactions fail at once with "database is locked" when two of them
     # upgrade to writing; BEGIN IMMEDIATE makes the second wait (busy_timeout) instead.
     @event.listens_for(engine, "connect")
@@ -215,6 +221,8 @@ def _serialize_writers(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpoints_elsewhere:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
