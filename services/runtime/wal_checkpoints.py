@@ -19,7 +19,6 @@ __all__ = ["WalCheckpoints"]
 log = structlog.get_logger(__name__)
 
 CHECKPOINT_EVERY_S = 1.0
-BUSY_TIMEOUT_S = 30
 
 
 class WalCheckpoints:
@@ -42,7 +41,7 @@ class WalCheckpoints:
             self._thread.join()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self._database, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        connection = sqlite3.connect(self._database, isolation_level=None)
         try:
             while not self._stopping.wait(self._every_s):
                 self._checkpoint(connection)

@@ -1,0 +1,117 @@
+"""SQLite through its synchronous driver, every statement made at once on the event loop's thread.
+
+The SQLite backend of `services.runtime.store.Store`; handlers see it only as a `Session`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Connection, CursorResult, Engine, Executable, Insert, MetaData, Select, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import StaticPool
+
+from services.runtime.direct_statements import raw_insert, raw_select
+from services.runtime.wal_checkpoints import WalCheckpoints
+
+if TYPE_CHECKING:
+    from services.runtime.store import Row
+
+__all__ = ["OnLoopSqlite"]
+
+BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
+
+
+class OnLoopSqlite:
+    """A statement on a local SQLite file takes microseconds. Handing each to a worker thread (aiosqlite) and
+    adapting it back through SQLAlchemy's greenlets cost several times the statement, and under load most
+    of a core. Writers of this process already take turns on the Store's asyncio lock, so no statement
+    here waits for another of ours.
+    """
+
+    def __init__(self, url: URL, echo: bool) -> None:
+        database = url.database or ":memory:"
+        if database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        pool: dict[str, Any] = {"poolclass": StaticPool} if database == ":memory:" else {}
+        self.engine = create_engine(url.set(drivername="sqlite"), echo=echo, creator=lambda: _connect(database), **pool)
+        self._checkpoints = WalCheckpoints(database) if database != ":memory:" else None
+        _serialize_writers(self.engine, checkpoints_elsewhere=self._checkpoints is not None)
+        if self._checkpoints is not None:
+            self._checkpoints.start()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[_OnLoopSession]:
+        with self.engine.begin() as connection:
+            yield _OnLoopSession(connection)
+
+    async def create_all(self, metadata: MetaData) -> None:
+        with self.engine.begin() as connection:
+            metadata.create_all(connection)
+
+    async def dispose(self) -> None:
+        self.engine.dispose()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
+
+
+def _connect(database: str) -> sqlite3.Connection:
+    # Used on the loop's thread only; the pool may still close it from another at interpreter exit.
+    return sqlite3.connect(database, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+
+
+def _serialize_writers(engine: Engine, *, checkpoints_elsewhere: bool) -> None:
+    # SQLite's default deferred transactions fail at once with "database is locked" when two of them
+    # upgrade to writing; BEGIN IMMEDIATE makes the second wait (busy_timeout) instead.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpoints_elsewhere:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # To the driver directly: through SQLAlchemy's statement machinery it cost more than the BEGIN.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+
+class _OnLoopSession:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.dialect = connection.dialect.name
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return self._connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
+        return self._connection.scalar(statement, parameters)
+
+    async def insert(self, statement: Insert, rows: Row | Sequence[Row]) -> None:
+        self._insert(statement, rows if isinstance(rows, Sequence) else [rows])
+
+    async def insert_new(self, statement: Insert, row: Row) -> bool:
+        return self._insert(statement, [row]) > 0
+
+    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+        raw = raw_select(statement, tuple(parameters), self._connection.dialect)
+        if raw is None:
+            return self._connection.execute(statement, parameters).all()
+        return raw.rows(self._driver().execute(raw.sql, raw.values(parameters)).fetchall())
+
+    def _driver(self) -> sqlite3.Connection:
+        return cast(sqlite3.Connection, self._connection.connection.driver_connection)
+
+    def _insert(self, statement: Insert, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        raw = raw_insert(statement, tuple(rows[0]), self._connection.dialect)
+        if raw is None:
+            return self._connection.execute(statement, rows).rowcount
+        return self._driver().executemany(raw.sql, map(raw.values, rows)).rowcount
