@@ -82,6 +82,11 @@ class Outbox:
             .where(columns.id.in_(bindparam("ids", expanding=True)))
             .values(claimed_until=bindparam("until"))
         )
+        self._free_all = (
+            update(self.table)
+            .where(and_(columns.sent_at.is_(None), columns.claimed_until.is_not(None)))
+            .values(claimed_until=None)
+        )
         self._sent = (
             update(self.table).where(columns.id.in_(bindparam("ids", expanding=True))).values(sent_at=bindparam("at"))
         )
@@ -113,6 +118,10 @@ class Outbox:
     async def release(self, session: Session, ids: Sequence[int]) -> None:
         await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(claimed_until=None))
 
+    async def free_leases(self, session: Session) -> int:
+        """Free every pending row's lease; how many were leased."""
+        return (await session.execute(self._free_all)).rowcount
+
     async def pending_count(self, session: Session) -> int:
         rows = await session.execute(select(self.table.c.id).where(self.table.c.sent_at.is_(None)))
         return len(rows.all())
@@ -142,6 +151,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._published: list[int] = []  # published, marked sent in the next transaction
+        self._taken_over = False
 
     def stop_soon(self) -> None:
         """Finish the batch under way, then leave `run`."""
@@ -156,14 +166,21 @@ class OutboxRelay:
         """Relay one batch; return how many rows were published.
 
         The rows published last time are marked sent in the transaction that claims the next batch: one
-        transaction a batch instead of two. Rows a crash leaves published but unmarked go out again once
-        their lease ends, and consumers drop the second copy by its event id.
+        transaction a batch instead of two.
+
+        A relay's first pass frees every lease. Rows that a relay killed mid-publish left claimed would
+        otherwise wait out their lease, a minute, while newer rows overtook them; so would rows it had
+        published and not yet marked. Each goes out again, and consumers drop the second copy by its event
+        id, as they do the copy of a batch another replica was publishing at that moment.
         """
         published = self._published
         async with self._store.transaction() as session:
+            if not self._taken_over:
+                await self._take_over(session)
             if published:
                 await self._outbox.mark_sent(session, published, self._clock())
             rows = await self._outbox.claim(session, self._clock(), self._batch_size, self._lease)
+        self._taken_over = True
         self._published = []
         if not rows:
             return 0
@@ -177,6 +194,10 @@ class OutboxRelay:
             raise
         self._published = ids
         return len(rows)
+
+    async def _take_over(self, session: Session) -> None:
+        if freed := await self._outbox.free_leases(session):
+            log.info("outbox relay took over rows an earlier relay had claimed", rows=freed)
 
     async def mark_published(self) -> None:
         """Mark what was published as sent now, not with the next batch (before stopping)."""

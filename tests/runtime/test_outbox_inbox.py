@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, select
@@ -110,6 +110,26 @@ async def test_published_rows_are_marked_sent_with_the_next_claim_or_before_stop
         assert await tables.outbox.pending_count(session) == 0
     assert await relay.relay_once() == 0
     assert len(publisher.records) == 6
+
+
+async def test_a_new_relay_takes_over_at_once_what_a_killed_one_left_claimed(store: tuple[Store, Tables]) -> None:
+    """Killed mid-publish, a relay leaves its batch leased for a minute; the next relay sends it first, in
+    order, and from then on leaves alone what another relay claims."""
+    db, tables = store
+    left = [check_in("left-claimed", n) for n in range(3)]
+    async with db.transaction() as session:
+        await tables.outbox.put(session, *left)
+        await tables.outbox.claim(session, datetime.now(UTC), limit=10, lease=timedelta(minutes=1))
+        await tables.outbox.put(session, check_in("left-claimed", 3))
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(db, tables.outbox, publisher)
+    assert await relay.relay_once() == 4
+    assert [r.value for r in publisher.records[:3]] == [e.to_bytes() for e in left]
+    await relay.mark_published()
+    async with db.transaction() as session:
+        await tables.outbox.put(session, check_in("claimed-by-a-live-replica"))
+        await tables.outbox.claim(session, datetime.now(UTC), limit=10, lease=timedelta(minutes=1))
+    assert await relay.relay_once() == 0
 
 
 async def test_the_inbox_admits_an_event_id_once_per_consumer(store: tuple[Store, Tables]) -> None:
