@@ -62,7 +62,8 @@ class Stack:
     @classmethod
     def on_default_ports(cls, data_dir: Path, roster_file: Path, broker_port: int, console: Console) -> Stack:
         port = broker_port if _port_is_free(broker_port) else free_port()
-        return cls(data_dir, roster_file, EmbeddedBroker(port, log_file=data_dir / "broker.log"), console)
+        broker = EmbeddedBroker(port, log_file=data_dir / "broker.log", own_process_group=True)
+        return cls(data_dir, roster_file, broker, console)
 
     def url(self, service: str) -> str:
         return next(each.url for each in self.services if each.service == service)

@@ -47,10 +47,21 @@ async def create_topics(bootstrap: str, topics: Iterable[Topic]) -> None:
 class EmbeddedBroker:
     """Starts Tansu on 127.0.0.1, waits until it answers a metadata request, creates the registry's topics."""
 
-    def __init__(self, port: int | None = None, host: str = "127.0.0.1", log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        log_file: Path | None = None,
+        *,
+        own_process_group: bool = False,
+    ) -> None:
+        """`own_process_group`: a Ctrl-C at the terminal goes to every process of its group at once; in a
+        group of its own the broker is left to its owner, who stops it after the services that use it
+        (killed outright, that owner leaves it running)."""
         self.host = host
         self.port = port or free_port(host)
         self._log_file = log_file
+        self._own_process_group = own_process_group
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,6 +90,7 @@ class EmbeddedBroker:
             stdout=output,
             stderr=subprocess.STDOUT,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+            process_group=0 if self._own_process_group else None,
         )
         await asyncio.wait_for(self._until_metadata_answers(), timeout_s)
         await create_topics(self.bootstrap, registry_topics())

@@ -1,0 +1,64 @@
+"""The embedded broker started for `dutywatch up` outlives a Ctrl-C meant for its owner, who stops it last."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+OWNER = textwrap.dedent(
+    """
+    import asyncio
+    from services.runtime.embedded_broker import EmbeddedBroker
+
+    async def main():
+        broker = EmbeddedBroker(own_process_group={own})
+        await broker.start()
+        print(broker.pid, broker.port, flush=True)
+        await asyncio.sleep(60)
+
+    asyncio.run(main())
+    """
+)
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def ctrl_c_at_the_owners_terminal(own_process_group: bool) -> tuple[int, int]:
+    """Start an owner in a session of its own, as a terminal would; Ctrl-C its group; (broker pid, port)."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER.format(own=own_process_group)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert owner.stdout is not None
+    pid, port = (int(field) for field in owner.stdout.readline().split())
+    os.killpg(owner.pid, signal.SIGINT)
+    owner.wait(timeout=20)
+    time.sleep(0.5)
+    return pid, port
+
+
+def test_a_broker_in_its_own_process_group_is_left_running_by_a_ctrl_c() -> None:
+    pid, port = ctrl_c_at_the_owners_terminal(own_process_group=True)
+    try:
+        assert answers(port)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+
+def test_a_broker_in_its_owners_group_stops_with_the_ctrl_c() -> None:
+    _pid, port = ctrl_c_at_the_owners_terminal(own_process_group=False)
+    assert not answers(port)
