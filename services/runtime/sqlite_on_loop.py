@@ -35,12 +35,13 @@ class OnLoopSqlite:
 
     def __init__(self, url: URL, echo: bool) -> None:
         database = url.database or ":memory:"
-        if database != ":memory:":
+        in_memory = database == ":memory:"
+        if not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        pool: dict[str, Any] = {"poolclass": StaticPool} if database == ":memory:" else {}
+        pool: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
         self.engine = create_engine(url.set(drivername="sqlite"), echo=echo, creator=lambda: _connect(database), **pool)
-        self._checkpoints = WalCheckpoints(database) if database != ":memory:" else None
-        _serialize_writers(self.engine, checkpoints_elsewhere=self._checkpoints is not None)
+        _serialize_writers(self.engine, checkpoints_elsewhere=not in_memory)
+        self._checkpoints = None if in_memory else WalCheckpoints(database)
         if self._checkpoints is not None:
             self._checkpoints.start()
 
