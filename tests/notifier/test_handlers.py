@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -144,6 +146,32 @@ async def test_permanent_sms_failure_falls_back_to_a_call(harness: Harness) -> N
     await harness.sweep()
     assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
     assert "notify.attempt_failed" in await harness.outbox_types()
+
+
+def committing_slowly(open_work: Any) -> Any:
+    """`open_work` whose commits take 20 ms, as on a loaded database server: other tasks run meanwhile."""
+
+    @contextlib.asynccontextmanager
+    async def slow_work() -> AsyncIterator[Any]:
+        async with open_work() as work:
+            yield work
+            await asyncio.sleep(0.02)
+
+    return slow_work
+
+
+async def test_settle_waits_for_the_fallback_a_recording_under_way_writes(harness: Harness) -> None:
+    """The SMS fails while the attempts are being fired; its failure is recorded while settle runs; the call
+    still goes out before settle returns."""
+    notifier = harness.notifier
+    notifier.dispatcher = Dispatcher(
+        committing_slowly(notifier.open_work), harness.phone, harness.phone, {"console": harness.phone},
+        notifier.webhooks, DispatchSettings(first_backoff_s=0),
+    )  # fmt: skip
+    harness.phone.fail_with.append(PermanentDeliveryError("21211", "invalid number"))
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await notifier.settle()
+    assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
 
 
 async def test_retryable_errors_are_retried_once_delivered(harness: Harness) -> None:

@@ -158,12 +158,16 @@ class Dispatcher:
             self.pump_soon.kick()
 
     async def settle(self) -> None:
-        """Send everything claimable now and return once every answer is recorded (tests; shutdown)."""
+        """Send everything claimable now and return once every answer is recorded (tests)."""
         await self.pump_soon()
-        while self._sending or self._finished:
+        while True:
             await asyncio.gather(*self._sending)
+            # Also waits for a recording already under way: its answers are no longer in `_finished`, and the
+            # attempts it writes (a fallback call) are only claimable once it has committed.
             await self._record_soon()
             await self.pump_soon()
+            if not (self._sending or self._finished):
+                return
 
     async def drain(self) -> None:
         """Let the sends under way finish and record their answers; claim nothing new (shutdown)."""
