@@ -98,8 +98,16 @@ class Notifier:
                 Sweep("stuck-sms", self.poll_stuck, 30.0),
                 Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
             ],
+            on_stop=[self._finish_sending],
             clock=self.clock,
         )
+
+    async def _finish_sending(self) -> None:
+        """On stop: what is due stays pending for the next start; what is being sent is sent and recorded, so
+        that it is neither held by its lease nor sent again as a possible duplicate."""
+        self.dispatcher.stop_claiming()
+        await self.fire_soon()  # a fire under way commits and hands what it claimed to the dispatcher
+        await self.dispatcher.drain()
 
     @contextlib.asynccontextmanager
     async def open_work(self) -> AsyncIterator[Work]:
@@ -223,7 +231,6 @@ class Notifier:
         try:
             yield
         finally:
-            await self.dispatcher.drain()
             await self.runtime.stop()
             await close_providers(self.providers)
 

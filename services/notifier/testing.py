@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +27,8 @@ class FakeClock:
 
 @dataclass
 class FakeProvider(Provider):
-    """Records every SMS and call; `fail_with` queues errors to raise, one per request, before succeeding."""
+    """Records every SMS and call; `fail_with` queues errors to raise, one per request, before succeeding.
+    With `answer_when` set, each request waits for that event first: a provider slow to answer."""
 
     name: str = "fake"
     status: str = "sent"
@@ -34,13 +36,16 @@ class FakeProvider(Provider):
     calls: list[OutboundCall] = field(default_factory=list)
     fail_with: list[DeliveryError] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
+    answer_when: asyncio.Event | None = None
 
-    def _maybe_fail(self) -> None:
+    async def _before_answering(self) -> None:
+        if self.answer_when is not None:
+            await self.answer_when.wait()
         if self.fail_with:
             raise self.fail_with.pop(0)
 
     async def send_sms(self, sms: OutboundSms) -> SendResult:
-        self._maybe_fail()
+        await self._before_answering()
         self.sms.append(sms)
         return SendResult(self.name, f"SM{len(self.sms)}-{sms.attempt_id}", self.status)
 
@@ -48,7 +53,7 @@ class FakeProvider(Provider):
         return self.statuses.get(ref, "delivered")
 
     async def place_call(self, call: OutboundCall) -> SendResult:
-        self._maybe_fail()
+        await self._before_answering()
         self.calls.append(call)
         return SendResult(self.name, f"CA{len(self.calls)}-{call.attempt_id}", self.status)
 

@@ -74,6 +74,7 @@ class ServiceRuntime:
         routes: Mapping[str, Route] | None = None,
         sweeps: Sequence[Sweep] = (),
         on_start: Sequence[Callable[[], Awaitable[None]]] = (),
+        on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         clock: Clock = utc_now,
     ) -> None:
         self.name = name
@@ -85,6 +86,7 @@ class ServiceRuntime:
         self._routes = routes or {}
         self._sweeps = sweeps
         self._on_start = on_start
+        self._on_stop = on_stop
         self.publisher = KafkaRecordPublisher(kafka, client_id=f"{name}-relay")
         self.relay = OutboxRelay(store, outbox, self.publisher, clock=clock)
         self._broker = build_broker(kafka, client_id=name)
@@ -211,7 +213,8 @@ class ServiceRuntime:
             self.relay.wake()
 
     async def stop(self) -> None:
-        """Finish in-flight work, then stop: consumers first, then timers, then the relay's last batch."""
+        """Finish in-flight work, then stop: timers and consumers first, then the `on_stop` steps, then the relay's
+        last batch."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._kafka_task is not None and not self._kafka_task.done():
@@ -220,6 +223,7 @@ class ServiceRuntime:
                 await self._kafka_task
         if self._consuming:
             await self._broker.stop()
+        await self._finish_work_under_way()
         if self._relay_task is not None:
             self.relay.stop_soon()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
@@ -231,6 +235,14 @@ class ServiceRuntime:
         await self.publisher.stop()
         await self.store.close()
         self.started = False
+
+    async def _finish_work_under_way(self) -> None:
+        """The `on_stop` steps: nothing new comes in now, and what they finish still reaches the outbox."""
+        for step in self._on_stop:
+            try:
+                await step()
+            except Exception as error:
+                log.error("a stop step failed; stopping anyway", step=repr(step), error=repr(error))
 
     async def ready(self) -> tuple[bool, dict[str, Any]]:
         """Ready when the database answers, the producer is connected and the consumer group has partitions."""

@@ -174,6 +174,26 @@ async def test_settle_waits_for_the_fallback_a_recording_under_way_writes(harnes
     assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
 
 
+async def test_a_stop_waits_for_the_sms_being_sent_and_records_it(harness: Harness) -> None:
+    """Stopping while the provider is still answering: the stop waits, the SMS is recorded as sent, and the
+    next start neither holds it under its lease nor sends it again."""
+    harness.phone.answer_when = asyncio.Event()
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.notifier.fire_soon()
+    stopping = asyncio.create_task(harness.notifier.runtime.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()
+    harness.phone.answer_when.set()
+    await stopping
+
+    restarted = Notifier(harness.notifier.settings, harness.clock, providers={"console": harness.phone})
+    await restarted.settle()
+    [sms] = harness.phone.sms
+    async with restarted.open_work() as work:
+        assert await work.runs.statuses_of([sms.attempt_id]) == {sms.attempt_id: "sent"}
+    await restarted.runtime.store.close()
+
+
 async def test_retryable_errors_are_retried_once_delivered(harness: Harness) -> None:
     """Two retryable errors, then success: exactly one SMS goes out."""
     harness.phone.fail_with.extend([RetryableDeliveryError("20500", "boom")] * 2)

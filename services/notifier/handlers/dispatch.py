@@ -108,6 +108,7 @@ class Dispatcher:
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
         self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
+        self._claiming = True
         self.pump_soon = Coalesced(self._pump)
         self._record_soon = Coalesced(self._record_finished)
 
@@ -122,7 +123,7 @@ class Dispatcher:
                 return
 
     def _free_slots(self) -> int:
-        return self._settings.concurrency - len(self._sending)
+        return self._settings.concurrency - len(self._sending) if self._claiming else 0
 
     def send(self, jobs: list[Job]) -> bool:
         """Start sending what `claim` gave, once its transaction committed; True if more may be waiting."""
@@ -169,8 +170,13 @@ class Dispatcher:
             if not (self._sending or self._finished):
                 return
 
+    def stop_claiming(self) -> None:
+        """From now on claim nothing (shutdown): what is not claimed stays pending for the next dispatcher."""
+        self._claiming = False
+
     async def drain(self) -> None:
-        """Let the sends under way finish and record their answers; claim nothing new (shutdown)."""
+        """Once claiming has stopped: let the sends under way finish and record their answers (shutdown)."""
+        await self.pump_soon()  # a pump under way hands what it claimed to `send` before this returns
         await asyncio.gather(*self._sending)
         await self._record_soon()
 
