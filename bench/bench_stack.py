@@ -122,9 +122,9 @@ class BenchSystem:
         self.seen_requests = len(requests)
 
     def pids(self) -> dict[str, int]:
-        return {name: process.pid for name, process in self.stack.processes.items()} | {
-            "fake_twilio": self.twilio.process.pid
-        }
+        services = {name: process.pid for name, process in self.stack.processes.items()}
+        broker = {"broker": pid} if (pid := self.stack.broker.pid) is not None else {}
+        return services | broker | {"fake_twilio": self.twilio.process.pid}
 
 
 def _services() -> tuple[StackProcess, ...]:
