@@ -106,8 +106,7 @@ class Notifier:
         """On stop: what is due stays pending for the next start; what is being sent is sent and recorded, so
         that it is neither held by its lease nor sent again as a possible duplicate."""
         self.dispatcher.stop_claiming()
-        await self.fire_soon()  # a fire under way commits and hands what it claimed to the dispatcher
-        await self.dispatcher.drain()
+        await self.settle()  # a fire under way commits and hands over what it claimed before this returns
 
     @contextlib.asynccontextmanager
     async def open_work(self) -> AsyncIterator[Work]:
@@ -137,7 +136,7 @@ class Notifier:
         return 0
 
     async def settle(self) -> None:
-        """Fire what is due and send it; returns once every provider's answer is recorded (tests)."""
+        """Fire what is due and send it; returns once every provider's answer is recorded (tests; shutdown)."""
         await self.fire_soon()
         await self.dispatcher.settle()
 

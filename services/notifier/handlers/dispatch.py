@@ -159,7 +159,8 @@ class Dispatcher:
             self.pump_soon.kick()
 
     async def settle(self) -> None:
-        """Send everything claimable now and return once every answer is recorded (tests)."""
+        """Send everything claimable now (nothing once claiming has stopped) and return once every answer is
+        recorded (tests; shutdown)."""
         await self.pump_soon()
         while True:
             await asyncio.gather(*self._sending)
@@ -173,12 +174,6 @@ class Dispatcher:
     def stop_claiming(self) -> None:
         """From now on claim nothing (shutdown): what is not claimed stays pending for the next dispatcher."""
         self._claiming = False
-
-    async def drain(self) -> None:
-        """Once claiming has stopped: let the sends under way finish and record their answers (shutdown)."""
-        await self.pump_soon()  # a pump under way hands what it claimed to `send` before this returns
-        await asyncio.gather(*self._sending)
-        await self._record_soon()
 
     async def claim(self, work: Work) -> list[Job]:
         """Claim attempts for the free sending slots in `work`'s transaction: the caller's own, so that the
