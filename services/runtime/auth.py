@@ -27,11 +27,11 @@ class Caller:
 
     units: frozenset[str] | None
 
-    def may_report_for(self, unit_id: str) -> bool:
+    def may_act_for(self, unit_id: str) -> bool:
         return self.units is None or unit_id in self.units
 
     def require(self, unit_id: str) -> None:
-        if not self.may_report_for(unit_id):
+        if not self.may_act_for(unit_id):
             raise HTTPException(403, f"this token may not act for unit {unit_id!r}")
 
     def require_every_unit(self, what: str) -> None:

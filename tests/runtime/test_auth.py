@@ -24,7 +24,7 @@ def test_services_starting_together_get_one_token(tmp_path: Path) -> None:
 def test_configured_tokens_replace_the_admin_token(tmp_path: Path) -> None:
     book = token_book({"district": ["maojian"]}, tmp_path)
     caller = book.caller("district")
-    assert caller is not None and caller.may_report_for("maojian") and not caller.may_report_for("zhangwan")
+    assert caller is not None and caller.may_act_for("maojian") and not caller.may_act_for("zhangwan")
     assert not (tmp_path / ADMIN_TOKEN_FILE).exists()
     admin = admin_token_file(tmp_path / ADMIN_TOKEN_FILE)
     assert token_book({}, tmp_path).caller(admin) is not None
