@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,12 +54,34 @@ TYPES = (
 TAG = re.compile(r"B(\d+)号")
 
 
+def incident_body(n: int, occurred_at: str) -> dict[str, Any]:
+    """Incident number `n`: its location starts with a tag `B<n>号` the officer's SMS carries."""
+    return {
+        "unit_id": UNITS[n % len(UNITS)],
+        "type": TYPES[(n // len(UNITS)) % len(TYPES)],
+        "severity": "IV",
+        "occurred_at": occurred_at,
+        "location": f"B{n}号楼",
+        "summary": "基准测试",
+        "reporter": "bench",
+        "external_id": f"bench-{n}",
+    }
+
+
 @dataclass(frozen=True)
 class ProviderRequest:
     method: str
     path: str
     form: dict[str, str]
     time: float
+
+
+def tagged_sms(requests: Iterable[ProviderRequest]) -> Iterator[tuple[int, float]]:
+    """(incident number, arrival time) of each SMS sent to the provider for a tagged incident."""
+    for request in requests:
+        if request.method == "POST" and request.path.endswith("/Messages.json"):
+            for match in TAG.finditer(request.form.get("Body", "")):
+                yield int(match.group(1)), request.time
 
 
 @dataclass
@@ -97,28 +119,12 @@ class BenchSystem:
     def url(self, service: str, path: str) -> str:
         return self.stack.url(service) + path
 
-    def incident_body(self, n: int, occurred_at: str) -> dict[str, Any]:
-        """Incident number `n`: its location starts with a tag `B<n>号` the officer's SMS carries."""
-        return {
-            "unit_id": UNITS[n % len(UNITS)],
-            "type": TYPES[(n // len(UNITS)) % len(TYPES)],
-            "severity": "IV",
-            "occurred_at": occurred_at,
-            "location": f"B{n}号楼",
-            "summary": "基准测试",
-            "reporter": "bench",
-            "external_id": f"bench-{n}",
-        }
-
     def collect(self) -> None:
         """Note, for each tagged incident, when its first SMS reached the provider and how many it got."""
         requests = self.twilio.read_requests()
-        for request in requests[self.seen_requests :]:
-            if request.method == "POST" and request.path.endswith("/Messages.json"):
-                for match in TAG.finditer(request.form.get("Body", "")):
-                    n = int(match.group(1))
-                    self.first_sms_at.setdefault(n, request.time)
-                    self.sms_count[n] = self.sms_count.get(n, 0) + 1
+        for n, arrived in tagged_sms(requests[self.seen_requests :]):
+            self.first_sms_at.setdefault(n, arrived)
+            self.sms_count[n] = self.sms_count.get(n, 0) + 1
         self.seen_requests = len(requests)
 
     def pids(self) -> dict[str, int]:

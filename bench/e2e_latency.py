@@ -12,36 +12,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp
 import uvloop
 
 from bench.bench_stack import TOKEN, BenchSystem, process_sample, running_system
-from bench.kafka_floor import measure_floor, percentile
+from bench.kafka_floor import measure_floor
+from bench.load import QUIET_S, Offered, latency_by_third, latency_figures, post_at_rate
 
 DRAIN_S = 30
-QUIET_S = 10  # after start-up (group joins, the first sweeps) and before the floor is measured
-POST_GRACE_S = 10  # a request still unanswered this long after the last was sent counts as refused
-
-
-async def post_incident(client: aiohttp.ClientSession, system: BenchSystem, n: int, sent: dict[int, float]) -> bool:
-    body = system.incident_body(n, datetime.now(UTC).isoformat())
-    sent[n] = time.monotonic()
-    try:
-        async with client.post(system.url("incident", "/incidents"), json=body) as response:
-            return response.status in (200, 201)
-    except (aiohttp.ClientError, TimeoutError):
-        return False
 
 
 async def sample_processes(system: BenchSystem, rss: dict[str, float], stop: asyncio.Event) -> None:
@@ -52,39 +38,24 @@ async def sample_processes(system: BenchSystem, rss: dict[str, float], stop: asy
 
 
 async def run_rate(system: BenchSystem, rate: int, seconds: int) -> dict[str, Any]:
-    sent: dict[int, float] = {}
     rss: dict[str, float] = {}
     cpu_before = {name: process_sample(pid)[0] for name, pid in system.pids().items()}
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_processes(system, rss, stop))
-    # aiohttp, not httpx, for the load: it costs the machine a fraction of the CPU per request.
-    connector = aiohttp.TCPConnector(limit=200)
+    own_before = time.process_time()
+    started = time.monotonic()
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, headers=headers, timeout=timeout) as client:
-        started = time.monotonic()
-        posts = []
-        for i in range(rate * seconds):
-            if i % rate == 0:
-                # Once a second, what the run keeps (every post's task and time) leaves the collector's
-                # view: walked by its oldest generation, it held up posts already stamped as sent.
-                gc.freeze()
-            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
-            posts.append(asyncio.create_task(post_incident(client, system, i, sent)))
-        done, unanswered = await asyncio.wait(posts, timeout=POST_GRACE_S)
-        for post in unanswered:
-            post.cancel()
-        accepted = sum(post.result() for post in done)
+    offered = await post_at_rate(system.url("incident", "/incidents"), rate, seconds, headers)
     elapsed = time.monotonic() - started
-    drained = await drain(system, sent)
+    own_cpu = round(100 * (time.process_time() - own_before) / elapsed, 1)
+    drained = await drain(system, offered.sent)
     stop.set()
     await sampler
     cpu = {
         name: round(100 * (process_sample(pid)[0] - cpu_before[name]) / elapsed, 1)
         for name, pid in system.pids().items()
-    }
-    return summarize(system, sent, accepted, drained) | {
-        "unanswered_posts": len(unanswered),
+    } | {"load_generator": own_cpu}
+    return summarize(system, offered, drained) | {
         "cpu_percent": cpu,
         "rss_mb": {name: round(value, 1) for name, value in rss.items()},
     }
@@ -101,24 +72,18 @@ async def drain(system: BenchSystem, sent: dict[int, float]) -> bool:
     return False
 
 
-def summarize(system: BenchSystem, sent: dict[int, float], accepted: int, drained: bool) -> dict[str, Any]:
-    order = sorted(sent, key=sent.__getitem__)
-    latency = {n: (system.first_sms_at[n] - sent[n]) * 1000 for n in order if n in system.first_sms_at}
-    values = list(latency.values()) or [float("nan")]
-    third = max(1, len(order) // 3)
-    thirds = [[latency[n] for n in order[start : start + third] if n in latency] for start in (0, third, 2 * third)]
-    early, late = thirds[0], thirds[-1]
+def summarize(system: BenchSystem, offered: Offered, drained: bool) -> dict[str, Any]:
+    early, _, late = latency_by_third(offered.sent, system.first_sms_at)
     growing = not drained or (
         bool(early) and bool(late) and statistics.median(late) > 2 * statistics.median(early) + 50
     )
     return {
-        "sent": len(sent),
-        "accepted": accepted,
-        "reached_provider": len(latency),
-        "p50_ms": round(statistics.median(values), 1),
-        "p99_ms": round(percentile(values, 0.99), 1),
-        "p99_ms_by_third": [round(percentile(part, 0.99), 1) if part else None for part in thirds],
+        "sent": len(offered.sent),
+        "accepted": offered.accepted,
+        "reached_provider": sum(1 for n in offered.sent if n in system.first_sms_at),
+        **latency_figures(offered.sent, system.first_sms_at),
         "backlog_growing": growing,
+        "unanswered_posts": offered.unanswered,
     }
 
 

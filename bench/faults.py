@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from bench.bench_stack import TOKEN, BenchSystem, running_system
+from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system
 
 HERE = Path(__file__).parent
 SETTLE_S = 240
@@ -37,7 +37,7 @@ STEPS = (0, 1)  # bench/faults.yaml: the SMS, then the call
 
 async def report(client: httpx.AsyncClient, system: BenchSystem, n: int, accepted: dict[int, float]) -> None:
     """Post incident `n` until the service answers 200/201 (a retry joins the same incident by external id)."""
-    body = system.incident_body(n, datetime.now(UTC).isoformat())
+    body = incident_body(n, datetime.now(UTC).isoformat())
     while True:
         try:
             response = await client.post(system.url("incident", "/incidents"), json=body)
