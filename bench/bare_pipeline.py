@@ -33,15 +33,14 @@ import uvloop
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.bench_stack import OUR_NUMBER, FakeTwilioProcess, fake_twilio, process_sample, tagged_sms
+from bench.bench_stack import OUR_NUMBER, FakeTwilioProcess, fake_twilio, process_sample
 from bench.kafka_floor import measure_floor
-from bench.load import QUIET_S, latency_figures, post_at_rate
+from bench.load import QUIET_S, latency_figures, post_at_rate, until_first_sms
 from schemas.topics import Topic
 from services.runtime.embedded_broker import EmbeddedBroker, create_topics, free_port
 from services.runtime.settings import KafkaSettings
 
 OFFICER = "+8613800000001"
-DRAIN_S = 30
 READY_S = 60
 
 
@@ -172,18 +171,6 @@ def _running(processes: Mapping[str, multiprocessing.process.BaseProcess]) -> It
             process.join(10)
 
 
-async def first_sms_times(twilio: FakeTwilioProcess, sent: dict[int, float]) -> dict[int, float]:
-    """When each incident's first SMS reached the provider, waiting up to DRAIN_S for the last."""
-    deadline = time.monotonic() + DRAIN_S
-    arrived: dict[int, float] = {}
-    while True:
-        for n, at in tagged_sms(twilio.read_requests()):
-            arrived.setdefault(n, at)
-        if all(n in arrived for n in sent) or time.monotonic() > deadline:
-            return arrived
-        await asyncio.sleep(0.5)
-
-
 async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str, Any]:
     cpu_before = {name: process_sample(pid)[0] for name, pid in pipeline.pids().items()}
     own_before = time.process_time()
@@ -195,7 +182,8 @@ async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str,
         for name, pid in pipeline.pids().items()
     }
     cpu["load_generator"] = round(100 * (time.process_time() - own_before) / elapsed, 1)
-    arrived = await first_sms_times(pipeline.twilio, offered.sent)
+    await until_first_sms(pipeline.twilio, offered.sent)
+    arrived = pipeline.twilio.first_sms_at
     return {
         "sent": len(offered.sent),
         "reached_provider": sum(1 for n in offered.sent if n in arrived),

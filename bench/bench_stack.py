@@ -86,7 +86,8 @@ def tagged_sms(requests: Iterable[ProviderRequest]) -> Iterator[tuple[int, float
 
 @dataclass
 class FakeTwilioProcess:
-    """The fake Twilio's process and the requests it logged so far."""
+    """The fake Twilio's process, the requests it logged so far, and when each tagged incident's first SMS
+    arrived among them."""
 
     process: subprocess.Popen[str]
     log: Path
@@ -94,6 +95,7 @@ class FakeTwilioProcess:
     account_sid: str
     auth_token: str
     requests: list[ProviderRequest] = field(default_factory=list)
+    first_sms_at: dict[int, float] = field(default_factory=dict)
     _read_to: int = 0
 
     def read_requests(self) -> list[ProviderRequest]:
@@ -102,8 +104,10 @@ class FakeTwilioProcess:
             chunk = log.read()
         complete = chunk[: chunk.rfind(b"\n") + 1]
         self._read_to += len(complete)
-        for line in complete.splitlines():
-            self.requests.append(ProviderRequest(**json.loads(line)))
+        new = [ProviderRequest(**json.loads(line)) for line in complete.splitlines()]
+        for n, arrived in tagged_sms(new):
+            self.first_sms_at.setdefault(n, arrived)
+        self.requests.extend(new)
         return self.requests
 
 
@@ -112,20 +116,9 @@ class BenchSystem:
     stack: Stack
     twilio: FakeTwilioProcess
     data_dir: Path
-    seen_requests: int = 0
-    first_sms_at: dict[int, float] = field(default_factory=dict)
-    sms_count: dict[int, int] = field(default_factory=dict)
 
     def url(self, service: str, path: str) -> str:
         return self.stack.url(service) + path
-
-    def collect(self) -> None:
-        """Note, for each tagged incident, when its first SMS reached the provider and how many it got."""
-        requests = self.twilio.read_requests()
-        for n, arrived in tagged_sms(requests[self.seen_requests :]):
-            self.first_sms_at.setdefault(n, arrived)
-            self.sms_count[n] = self.sms_count.get(n, 0) + 1
-        self.seen_requests = len(requests)
 
     def pids(self) -> dict[str, int]:
         services = {name: process.pid for name, process in self.stack.processes.items()}

@@ -25,9 +25,7 @@ import uvloop
 
 from bench.bench_stack import TOKEN, BenchSystem, process_sample, running_system
 from bench.kafka_floor import measure_floor
-from bench.load import QUIET_S, Offered, latency_by_third, latency_figures, post_at_rate
-
-DRAIN_S = 30
+from bench.load import QUIET_S, Offered, latency_by_third, latency_figures, post_at_rate, until_first_sms
 
 
 async def sample_processes(system: BenchSystem, rss: dict[str, float], stop: asyncio.Event) -> None:
@@ -48,7 +46,7 @@ async def run_rate(system: BenchSystem, rate: int, seconds: int) -> dict[str, An
     offered = await post_at_rate(system.url("incident", "/incidents"), rate, seconds, headers)
     elapsed = time.monotonic() - started
     own_cpu = round(100 * (time.process_time() - own_before) / elapsed, 1)
-    drained = await drain(system, offered.sent)
+    drained = await until_first_sms(system.twilio, offered.sent)
     stop.set()
     await sampler
     cpu = {
@@ -61,27 +59,16 @@ async def run_rate(system: BenchSystem, rate: int, seconds: int) -> dict[str, An
     }
 
 
-async def drain(system: BenchSystem, sent: dict[int, float]) -> bool:
-    """Wait until every incident's first SMS reached the provider; False if some had not after DRAIN_S."""
-    deadline = time.monotonic() + DRAIN_S
-    while time.monotonic() < deadline:
-        system.collect()
-        if all(n in system.first_sms_at for n in sent):
-            return True
-        await asyncio.sleep(0.5)
-    return False
-
-
 def summarize(system: BenchSystem, offered: Offered, drained: bool) -> dict[str, Any]:
-    early, _, late = latency_by_third(offered.sent, system.first_sms_at)
+    early, _, late = latency_by_third(offered.sent, system.twilio.first_sms_at)
     growing = not drained or (
         bool(early) and bool(late) and statistics.median(late) > 2 * statistics.median(early) + 50
     )
     return {
         "sent": len(offered.sent),
         "accepted": offered.accepted,
-        "reached_provider": sum(1 for n in offered.sent if n in system.first_sms_at),
-        **latency_figures(offered.sent, system.first_sms_at),
+        "reached_provider": sum(1 for n in offered.sent if n in system.twilio.first_sms_at),
+        **latency_figures(offered.sent, system.twilio.first_sms_at),
         "backlog_growing": growing,
         "unanswered_posts": offered.unanswered,
     }

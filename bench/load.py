@@ -12,11 +12,12 @@ from typing import Any
 
 import aiohttp
 
-from bench.bench_stack import incident_body
+from bench.bench_stack import FakeTwilioProcess, incident_body
 from bench.kafka_floor import percentile
 
 QUIET_S = 10  # after start-up (group joins, the first sweeps) and before the floor is measured
 POST_GRACE_S = 10  # a request still unanswered this long after the last was sent counts as refused
+DRAIN_S = 30  # after the last post, how long the incidents still waiting for their first SMS are waited for
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,18 @@ async def post_at_rate(url: str, rate: int, seconds: int, headers: dict[str, str
         for each in unanswered:
             each.cancel()
     return Offered(sent, sum(post.result() for post in done), len(unanswered))
+
+
+async def until_first_sms(twilio: FakeTwilioProcess, sent: dict[int, float]) -> bool:
+    """Wait until every incident posted has had its first SMS reach the fake Twilio; False if not in DRAIN_S."""
+    deadline = time.monotonic() + DRAIN_S
+    while True:
+        twilio.read_requests()
+        if all(n in twilio.first_sms_at for n in sent):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.5)
 
 
 def latency_by_third(sent: dict[int, float], arrived: dict[int, float]) -> list[list[float]]:
