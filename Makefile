@@ -21,8 +21,11 @@ test: $(BIN)/dutywatch
 	$(BIN)/dutywatch schemas export --check
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+# The dev lock is what make run and make test install; the runtime lock (the image's) is the same
+# versions without the test and lint tools.
+lock: $(BIN)/dutywatch
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -c requirements.lock -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) var

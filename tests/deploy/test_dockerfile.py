@@ -27,10 +27,10 @@ def test_every_base_image_is_a_pinned_slim_python_311() -> None:
         assert tag.startswith("3.11.") and "-slim" in tag, base
 
 
-def test_the_lock_is_installed_with_hashes_then_the_package_without_dependencies() -> None:
-    """pip installs requirements.lock with --require-hashes, and the project itself with --no-deps."""
+def test_the_runtime_lock_is_installed_with_hashes_then_the_package_without_dependencies() -> None:
+    """pip installs requirements-runtime.lock with --require-hashes, and the project itself with --no-deps."""
     runs = _runs()
-    assert any("--require-hashes" in run and "-r requirements.lock" in run for run in runs)
+    assert any("--require-hashes" in run and "-r requirements-runtime.lock" in run for run in runs)
     assert any("pip install --no-deps ." in run for run in runs)
     lock_step = next(i for i, run in enumerate(runs) if "--require-hashes" in run)
     package_step = next(i for i, run in enumerate(runs) if "--no-deps" in run)
@@ -69,7 +69,20 @@ def _included(path: str, patterns: list[str]) -> bool:
 def test_the_dockerignore_sends_only_what_the_image_needs() -> None:
     """The build context holds the lock, pyproject, schemas and services; never .venv, .git, tests or caches."""
     patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and line[0] != "#"]
-    for needed in ("requirements.lock", "pyproject.toml", "schemas/topics.py", "services/cli.py"):
+    for needed in ("requirements-runtime.lock", "pyproject.toml", "schemas/topics.py", "services/cli.py"):
         assert _included(needed, patterns), needed
-    for excluded in (".venv/bin/python", ".git/HEAD", "tests/conftest.py", "var/incident.sqlite3", "deploy/Dockerfile"):
+    for excluded in ("requirements.lock", ".venv/bin/python", ".git/HEAD", "tests/conftest.py", "var/incident.sqlite3", "deploy/Dockerfile"):
         assert not _included(excluded, patterns), excluded
+
+
+def _pins(lock: str) -> dict[str, str]:
+    lines = (REPO_ROOT / lock).read_text().splitlines()
+    return dict(line.split(" ")[0].split("==") for line in lines if "==" in line and not line.startswith((" ", "#")))
+
+
+def test_the_runtime_lock_has_no_test_or_lint_tools_and_the_dev_locks_versions() -> None:
+    """The image's lock pins what runs, at the versions the tests ran with, and no pytest, ruff or mypy."""
+    runtime, dev = _pins("requirements-runtime.lock"), _pins("requirements.lock")
+    assert {"fastapi", "aiokafka", "sqlalchemy", "alembic"} <= runtime.keys()
+    assert not {"pytest", "ruff", "mypy", "hypothesis", "playwright", "uv"} & runtime.keys()
+    assert all(dev[name] == version for name, version in runtime.items())
