@@ -39,9 +39,18 @@ def decode(raw: bytes | None, allowed: tuple[type[Message], ...] | None = None) 
     if allowed is not None and cls not in allowed:
         raise InvalidMessage(f"message type {cls.TYPE!r} does not belong on this topic")
     try:
-        return envelope_of(cls).model_validate(document)
+        return _current(envelope_of(cls).model_validate(document))
     except ValidationError as error:
         raise InvalidMessage(_describe(error)) from None
+
+
+def _current(envelope: Envelope[Any]) -> Envelope[Any]:
+    """An envelope of an old payload version, carried forward to the current one (same identity and provenance)."""
+    payload: Message = envelope.payload.upgraded()
+    if payload is envelope.payload:
+        return envelope
+    fields = {name: getattr(envelope, name) for name in type(envelope).model_fields}
+    return envelope_of(type(payload))(**{**fields, "version": payload.VERSION, "payload": payload})
 
 
 def _json_object(raw: bytes | None) -> dict[str, Any]:

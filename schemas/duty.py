@@ -5,14 +5,16 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field
 
 from schemas.envelope import Message
-from schemas.values import Person, PhoneNumber, Recipient, UnitKind
+from schemas.values import HolidaySource, Person, PhoneNumber, Recipient, UnitKind
 
 __all__ = [
     "CheckInMissed",
     "CheckInReceived",
     "CheckInRequested",
     "ShiftEnded",
+    "ShiftEndedV1",
     "ShiftStarted",
+    "ShiftStartedV1",
     "UnitUpdated",
 ]
 
@@ -29,7 +31,7 @@ class UnitUpdated(Message):
     recipients: list[Recipient] = Field(description="Who receives its reports.")
 
 
-class _Shift(Message):
+class _ShiftV1(Message):
     shift_id: str = Field(description="unit id and start instant, stable across restarts.")
     officer: Person = Field(description="The on-duty officer (值班员).")
     leader: Person = Field(description="The duty leader (带班领导).")
@@ -37,10 +39,19 @@ class _Shift(Message):
     ends_at: AwareDatetime
 
 
+class _Shift(_ShiftV1):
+    holidays: HolidaySource = Field(
+        default=HolidaySource.OFFICIAL,
+        description="official: the shift was worked out from the published holiday schedule; estimated: from "
+        "computed statutory holidays, the year's schedule not yet entered.",
+    )
+
+
 class ShiftStarted(_Shift):
     """A shift began (or is restated on start-up or after a change, `restated` true)."""
 
     TYPE = "duty.shift_started"
+    VERSION = 2
 
     restated: bool = Field(default=False, description="Not a handover: the current shift told again.")
 
@@ -49,6 +60,27 @@ class ShiftEnded(_Shift):
     """A shift ended at handover."""
 
     TYPE = "duty.shift_ended"
+    VERSION = 2
+
+
+class ShiftStartedV1(_ShiftV1):
+    """A shift began (version 1, before shifts said where their holidays came from): read as version 2, official."""
+
+    TYPE = "duty.shift_started"
+
+    restated: bool = Field(default=False, description="Not a handover: the current shift told again.")
+
+    def upgraded(self) -> ShiftStarted:
+        return ShiftStarted(**dict(self))
+
+
+class ShiftEndedV1(_ShiftV1):
+    """A shift ended at handover (version 1): read as version 2, official."""
+
+    TYPE = "duty.shift_ended"
+
+    def upgraded(self) -> ShiftEnded:
+        return ShiftEnded(**dict(self))
 
 
 class CheckInRequested(Message):

@@ -10,7 +10,9 @@ from schemas.duty import (
     CheckInReceived,
     CheckInRequested,
     ShiftEnded,
+    ShiftEndedV1,
     ShiftStarted,
+    ShiftStartedV1,
     UnitUpdated,
 )
 from schemas.envelope import Message
@@ -106,7 +108,12 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic("duty.units", 3, "The unit directory.", (UnitUpdated,), retention_ms=-1),
-    Topic("duty.shifts", 3, "Shift handovers: who is officer and leader.", (ShiftStarted, ShiftEnded)),
+    Topic(
+        "duty.shifts",
+        3,
+        "Shift handovers: who is officer and leader.",
+        (ShiftStarted, ShiftEnded, ShiftStartedV1, ShiftEndedV1),
+    ),
     Topic("duty.alerts", 3, "Check-ins requested and missed.", (CheckInRequested, CheckInMissed)),
     Topic("duty.checkins", 3, "Check-in replies.", (CheckInReceived,)),
 )

@@ -136,6 +136,15 @@ class RecipientRole(StrEnum):
         return {"party_committee": "党委", "government": "政府", "municipal_bureau": "市民政局"}[self.value]
 
 
+class HolidaySource(StrEnum):
+    """Where the holidays behind a shift came from."""
+
+    OFFICIAL = "official"
+    """The State Council's published schedule (chinese-calendar, or the operator's holidays file)."""
+    ESTIMATED = "estimated"
+    """Computed statutory holidays for a year whose schedule nobody has entered yet; make-up working days unknown."""
+
+
 class UnitKind(StrEnum):
     MUNICIPAL_BUREAU = "municipal_bureau"
     DUTY_ROOM = "duty_room"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,15 @@ from services.runtime.embedded_broker import EmbeddedBroker
 from tests.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
 
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI (`CI=true`) every external the suite can use must be there: a missing one fails, never a quieter run."""
+    if os.environ.get("CI") == "true" and not POSTGRES:
+        raise pytest.UsageError(
+            f"CI=true but PostgreSQL does not answer on {POSTGRES_HOST}:{POSTGRES_PORT}: the store tests would run "
+            "on SQLite alone (.ci/run starts the local server when it is installed)"
+        )
 
 
 def pytest_report_header() -> str:

@@ -16,19 +16,25 @@ from services.duty_roster import handlers
 from services.duty_roster.adapters.holidays_file import load_calendar
 from services.duty_roster.adapters.http import roster_router
 from services.duty_roster.adapters.in_force import RosterInForce, RosterStore
+from services.duty_roster.adapters.metrics import HOLIDAYS_ESTIMATED_YEAR
 from services.duty_roster.adapters.roster_file import read_roster
 from services.duty_roster.adapters.store import (
     OutboxEvents,
     SqlCheckIns,
+    SqlHolidayReminders,
     SqlOverrideLog,
     SqlRosterVersions,
     SqlShiftLedger,
 )
 from services.duty_roster.domain import Issue, Override, RosterIndex
+from services.duty_roster.domain.announce import estimated_years_ahead
 from services.duty_roster.settings import Settings
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
 
 __all__ = ["RosterInForce", "RosterService", "RosterStore", "build", "create_app", "enter_override", "import_roster"]
+
+HOLIDAYS_REMINDER_SWEEP_S = 600.0
+"""The weekly reminder is claimed per ISO week; looking every ten minutes is plenty."""
 
 
 class RosterService:
@@ -70,6 +76,7 @@ class RosterService:
                 Sweep("handovers", wiring.fire_handovers, every),
                 Sweep("check-in-requests", wiring.fire_check_in_requests, every),
                 Sweep("check-ins-missed", wiring.fire_missed_check_ins, every),
+                Sweep("holidays-reminders", wiring.fire_holidays_reminders, HOLIDAYS_REMINDER_SWEEP_S),
             ],
             on_start=[lambda: wiring.announce(self.clock())],
             clock=self.clock,
@@ -125,6 +132,13 @@ class _Wiring:
         async with self.db.store.transaction() as session:
             check_ins = SqlCheckIns(session, self.db.tables)
             return await handlers.on_check_ins_due(now, index, check_ins, self._events(session))
+
+    async def fire_holidays_reminders(self, now: datetime) -> int:
+        index = await self.roster.refresh()
+        HOLIDAYS_ESTIMATED_YEAR.set(min(estimated_years_ahead(index, now), default=0))
+        async with self.db.store.transaction() as session:
+            reminders = SqlHolidayReminders(session, self.db.tables)
+            return await handlers.on_holidays_reminder_due(now, index, reminders, self._events(session))
 
     async def enter_override(self, override: Override) -> list[Issue]:
         await self.roster.refresh()

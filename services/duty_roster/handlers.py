@@ -12,9 +12,7 @@ import structlog
 
 from schemas.duty import CheckInReceived, ShiftStarted
 from services.duty_roster.domain import (
-    CalendarNotCoveredError,
     Issue,
-    OnDuty,
     Override,
     RosterIndex,
     check_override,
@@ -24,6 +22,8 @@ from services.duty_roster.domain.announce import (
     check_in_missed,
     check_in_requested,
     classify_change,
+    estimated_years_ahead,
+    holidays_reminders,
     shift_ended,
     shift_started,
     unit_digest,
@@ -33,6 +33,7 @@ from services.duty_roster.ports import (
     CheckIn,
     CheckIns,
     EventSink,
+    HolidayReminders,
     OverrideLog,
     PublishedDuty,
     RosterVersions,
@@ -46,6 +47,7 @@ __all__ = [
     "on_check_in_received",
     "on_check_in_window",
     "on_check_ins_due",
+    "on_holidays_reminder_due",
     "on_override_entered",
     "on_roster_file",
     "on_startup",
@@ -153,8 +155,7 @@ async def _sync_shift(
     *,
     tell_all: bool,
 ) -> tuple[ShiftStarted | None, int]:
-    duty = _on_duty(index, unit_id, now)
-    current = None if duty is None else shift_started(index, duty, restated=True)
+    current = shift_started(index, index.on_duty(unit_id, now), restated=True)
     if current is None:
         log.error("no officer or leader on duty: a gap in the roster", unit_id=unit_id, at=now.isoformat())
         return previous, 0
@@ -196,21 +197,10 @@ def _check_ins_open_at(now: datetime, index: RosterIndex, timing: CheckInTiming)
         for shift in (current, index.shift(unit_id, current.index + 1)):
             if not shift.starts_at - timing.lead <= now < shift.starts_at + timing.grace:
                 continue
-            duty = _on_duty(index, unit_id, shift.starts_at)
-            officer = None if duty is None else duty.officer.person_id
+            officer = index.on_duty(unit_id, shift.starts_at).officer.person_id
             if officer is not None:
                 person = index.person(officer)
                 yield CheckIn(shift.shift_id, unit_id, person, shift.starts_at, shift.starts_at + timing.grace)
-
-
-def _on_duty(index: RosterIndex, unit_id: str, at: datetime) -> OnDuty | None:
-    """Who is on duty; None, loudly, when a holiday rotation needs a year the calendar lacks: one such unit must not
-    stop the handovers and check-ins of all the others."""
-    try:
-        return index.on_duty(unit_id, at)
-    except CalendarNotCoveredError as error:
-        log.error("cannot tell who is on duty", unit_id=unit_id, at=at.isoformat(), error=str(error))
-        return None
 
 
 async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIns, events: EventSink) -> int:
@@ -252,3 +242,19 @@ def _judge(check_in: CheckIn | None, event: CheckInReceived) -> CheckInOutcome:
     if event.phone != check_in.officer.phone:
         return CheckInOutcome.OTHER_NUMBER
     return CheckInOutcome.CLOSED
+
+
+async def on_holidays_reminder_due(
+    now: datetime, index: RosterIndex, reminders: HolidayReminders, events: EventSink
+) -> int:
+    """Once a week while this year's (or, from 1 November, next year's) holidays are estimated: ask the city's duty
+    room and the roster's administrators by SMS to enter the State Council's schedule."""
+    sent = 0
+    for year in estimated_years_ahead(index, now):
+        if not await reminders.first_this_week(year, now):
+            continue
+        for sms in holidays_reminders(index, year):
+            await events.publish(sms, now=now)
+            sent += 1
+        log.warning("holidays estimated: reminder sent", year=year, recipients=sent)
+    return sent

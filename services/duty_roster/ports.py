@@ -20,6 +20,7 @@ __all__ = [
     "CheckIn",
     "CheckIns",
     "EventSink",
+    "HolidayReminders",
     "OverrideLog",
     "PublishedDuty",
     "RosterVersion",
@@ -114,6 +115,14 @@ class CheckIns(Protocol):
     async def mark_missed(self, shift_id: str, now: datetime) -> None: ...
 
     async def mark_received(self, shift_id: str, at: datetime) -> None: ...
+
+
+class HolidayReminders(Protocol):
+    """The weekly reminders that a year's holidays are only estimated."""
+
+    async def first_this_week(self, year: int, now: datetime) -> bool:
+        """Record that `year` is reminded of in the ISO week of `now`; False if it already was (by any replica)."""
+        ...
 
 
 class EventSink(Protocol):

@@ -13,6 +13,7 @@ from services.duty_roster.ports import (
     CheckIn,
     CheckIns,
     EventSink,
+    HolidayReminders,
     OverrideLog,
     PublishedDuty,
     RosterVersion,
@@ -20,7 +21,15 @@ from services.duty_roster.ports import (
     ShiftLedger,
 )
 
-__all__ = ["MemoryCheckIns", "MemoryEvents", "MemoryLedger", "MemoryOverrideLog", "MemoryVersions", "Published"]
+__all__ = [
+    "MemoryCheckIns",
+    "MemoryEvents",
+    "MemoryHolidayReminders",
+    "MemoryLedger",
+    "MemoryOverrideLog",
+    "MemoryVersions",
+    "Published",
+]
 
 M = TypeVar("M", bound=Message)
 
@@ -118,3 +127,16 @@ class MemoryCheckIns(CheckIns):
 
     async def mark_received(self, shift_id: str, at: datetime) -> None:
         self.rows[shift_id] = replace(self.rows[shift_id], received_at=at)
+
+
+@dataclass
+class MemoryHolidayReminders(HolidayReminders):
+    weeks: set[tuple[int, int, int]] = field(default_factory=set)
+
+    async def first_this_week(self, year: int, now: datetime) -> bool:
+        iso = now.isocalendar()
+        key = (year, iso.year, iso.week)
+        if key in self.weeks:
+            return False
+        self.weeks.add(key)
+        return True

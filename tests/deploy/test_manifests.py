@@ -9,7 +9,15 @@ import pytest
 
 from tests.deploy.conftest import KUBECTL_MISSING
 from tests.deploy.kubernetes_validation import KUBERNETES_VERSION, describe, file_problems, manifest_problems
-from tests.deploy.manifests import K8S, Manifest, kubectl, kustomization_files, listed_manifest_files, referenced_files
+from tests.deploy.manifests import (
+    K8S,
+    Manifest,
+    kubectl,
+    kustomization_files,
+    listed_manifest_files,
+    load_documents,
+    referenced_files,
+)
 from tests.deploy.strimzi_validation import STRIMZI_GROUP
 
 LISTED_FILES = sorted(
@@ -18,8 +26,10 @@ LISTED_FILES = sorted(
 
 
 @pytest.mark.parametrize("path", LISTED_FILES, ids=lambda path: str(path.relative_to(K8S)))
-def test_every_listed_manifest_file_is_valid(path: Path) -> None:
+def test_every_listed_manifest_file_is_valid(path: Path, request: pytest.FixtureRequest) -> None:
     """Each file a kustomization lists validates against the Kubernetes schemas or the Strimzi CRDs."""
+    if any(str(manifest.get("apiVersion", "")).startswith(STRIMZI_GROUP) for manifest in load_documents(path)):
+        request.getfixturevalue("strimzi_crds")
     assert file_problems(path) == []
 
 

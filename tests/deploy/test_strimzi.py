@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.deploy.manifests import Manifest
 from tests.deploy.strimzi_validation import served_kinds, strict, strimzi_problems
 
 
+@pytest.mark.usefixtures("strimzi_crds")
 def test_the_vendored_crds_are_loaded() -> None:
     """Kafka, KafkaNodePool, KafkaTopic and KafkaUser are served at kafka.strimzi.io/v1."""
     assert {
@@ -33,6 +36,7 @@ def test_strict_rejects_undeclared_fields_except_where_unknown_fields_are_preser
     assert made["properties"]["items"]["items"]["additionalProperties"] is False
 
 
+@pytest.mark.usefixtures("strimzi_crds")
 def test_an_old_strimzi_api_version_is_rejected() -> None:
     """v1beta2 is gone in Strimzi 1.x, so a KafkaTopic written for it is an error, not skipped."""
     topic: Manifest = {
@@ -44,6 +48,7 @@ def test_an_old_strimzi_api_version_is_rejected() -> None:
     assert strimzi_problems(topic) == ["no vendored Strimzi CRD serves kafka.strimzi.io/v1beta2 KafkaTopic"]
 
 
+@pytest.mark.usefixtures("strimzi_crds")
 def test_topic_config_is_open_but_metadata_is_checked() -> None:
     """Any Kafka topic config key is accepted (the CRD preserves it); a misspelt metadata field is not."""
     topic: Manifest = {

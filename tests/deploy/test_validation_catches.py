@@ -68,9 +68,16 @@ BROKEN = [
     ("relative", "name", "breaks", "expected"), BROKEN, ids=lambda value: getattr(value, "__name__", None)
 )
 def test_a_broken_copy_fails_validation(
-    tmp_path: Path, relative: str, name: str, breaks: Callable[[Manifest], None], expected: str
+    tmp_path: Path,
+    relative: str,
+    name: str,
+    breaks: Callable[[Manifest], None],
+    expected: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Breaking one field of one base manifest makes the validation report that field, in the file and each overlay."""
+    if relative.startswith("kafka/"):
+        request.getfixturevalue("strimzi_crds")
     problems = tree_problems(_broken_copy(tmp_path, f"base/{relative}", name, breaks))
     reported = [problem for problem in problems if expected in problem]
     assert reported, problems

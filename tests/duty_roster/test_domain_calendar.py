@@ -1,12 +1,17 @@
-"""Domain: the holiday calendar — chinese-calendar, then the local file, never a silent guess."""
+"""Domain: the holiday calendar — chinese-calendar, then the local file, then an estimate that says it is one."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from services.duty_roster.domain import CalendarNotCoveredError, DayKind, HolidayCalendar, LocalYear, check_roster
+from services.duty_roster.domain import (
+    DayKind,
+    HolidayCalendar,
+    HolidaySource,
+    LocalYear,
+    check_roster,
+    estimated_years,
+)
 from tests.duty_roster.builders import index, unit_roster
 
 
@@ -20,13 +25,25 @@ def test_spring_festival_2026_days_off_and_make_up_days() -> None:
     assert calendar.day(date(2026, 3, 9)) == (DayKind.WORKDAY, None)
 
 
-def test_a_year_neither_source_covers_is_an_error_naming_the_year_and_the_file() -> None:
-    """2027 is not in chinese-calendar 1.11: asking about it names 2027 and the file to fill."""
+def test_a_year_neither_source_covers_is_estimated_from_the_statutory_holidays() -> None:
+    """2027 (not in chinese-calendar 1.11, not in the file): Spring Festival and National Day off as the law computes
+    them, days in lieu included, no make-up working days; the year says it is estimated."""
     calendar = HolidayCalendar({}, "services/duty_roster/holidays.yaml")
-    with pytest.raises(CalendarNotCoveredError) as raised:
-        calendar.day(date(2027, 1, 1))
-    assert "2027" in str(raised.value) and "services/duty_roster/holidays.yaml" in str(raised.value)
-    assert not calendar.covers(2027) and calendar.covers(2026)
+    assert calendar.source(2027) is HolidaySource.ESTIMATED and calendar.source(2026) is HolidaySource.OFFICIAL
+    assert calendar.day(date(2027, 1, 1)) == (DayKind.HOLIDAY, "New Year's Day")
+    assert calendar.day(date(2027, 2, 5)) == (DayKind.HOLIDAY, "Spring Festival")
+    assert all(calendar.is_festival(date(2027, 10, day)) for day in range(1, 6))
+    assert calendar.day(date(2027, 1, 2)) == (DayKind.WEEKEND, None)
+    assert calendar.day(date(2027, 1, 4)) == (DayKind.WORKDAY, None)
+
+
+def test_the_official_schedule_wins_over_the_estimate() -> None:
+    """chinese-calendar's 2026 has its make-up working days; the file's 2027 is official, estimated days gone."""
+    calendar = HolidayCalendar({2027: LocalYear({date(2027, 1, 1): "元旦"}, {date(2027, 2, 20): "Spring Festival"})})
+    assert calendar.day(date(2026, 2, 14)) == (DayKind.MAKEUP_WORKDAY, "Spring Festival")
+    assert calendar.source(2027) is HolidaySource.OFFICIAL
+    assert calendar.day(date(2027, 10, 4)) == (DayKind.WORKDAY, None)
+    assert calendar.day(date(2027, 2, 20)) == (DayKind.MAKEUP_WORKDAY, "Spring Festival")
 
 
 def test_the_local_file_covers_a_later_year() -> None:
@@ -38,15 +55,19 @@ def test_the_local_file_covers_a_later_year() -> None:
     assert calendar.is_festival(date(2027, 1, 1)) and not calendar.is_festival(date(2027, 1, 3))
 
 
-def test_the_check_refuses_a_holiday_rotation_planned_into_an_uncovered_year() -> None:
-    """A roster planned into 2027 with a holiday rotation is refused, naming 2027 and the file to fill."""
+def test_the_check_warns_of_an_estimated_year_and_refuses_nothing() -> None:
+    """A roster planned into 2027 with a holiday rotation checks clean; 2027 is named as estimated."""
     planned = (date(2026, 12, 1), date(2027, 1, 31))
     roster = index(
         unit_roster("u", ["a"], ["x"], start=date(2026, 12, 1), holiday_leaders=["h"]),
         calendar=HolidayCalendar({}, "services/duty_roster/holidays.yaml"),
         planned=planned,
     )
-    issues = check_roster(roster)
-    assert len(issues) == 1 and "2027" in issues[0].message and "holidays.yaml" in issues[0].message
-    without_holiday_rotation = index(unit_roster("u", ["a"], ["x"], start=date(2026, 12, 1)), planned=planned)
-    assert check_roster(without_holiday_rotation) == []
+    assert check_roster(roster) == []
+    assert estimated_years(roster) == [2027]
+    entered = index(
+        unit_roster("u", ["a"], ["x"], start=date(2026, 12, 1)),
+        calendar=HolidayCalendar({2027: LocalYear({date(2027, 1, 1): "元旦"})}),
+        planned=planned,
+    )
+    assert estimated_years(entered) == []

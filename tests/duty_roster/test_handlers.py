@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.values import UnitKind
+from schemas.notify import SendSms
+from schemas.values import HolidaySource, UnitKind
 from services.duty_roster import handlers
-from services.duty_roster.domain import RosterIndex
+from services.duty_roster.domain import HolidayCalendar, LocalYear, RosterIndex
 from services.duty_roster.handlers import CheckInOutcome, CheckInTiming, ImportOutcome
 from services.duty_roster.ports import CheckIn
 from services.duty_roster.testing import (
     MemoryCheckIns,
     MemoryEvents,
+    MemoryHolidayReminders,
     MemoryLedger,
     MemoryOverrideLog,
     MemoryVersions,
 )
-from tests.duty_roster.builders import index, local, override, unit_roster
+from tests.duty_roster.builders import CITY_ROOM, index, local, override, unit_roster
 
 TIMING = CheckInTiming(lead=timedelta(minutes=30), grace=timedelta(minutes=15))
 
@@ -202,20 +205,66 @@ async def test_an_override_that_would_double_book_is_refused_and_changes_nothing
     assert "no roster imported" in nothing[0].message
 
 
-async def test_a_unit_whose_holiday_rotation_lacks_a_calendar_year_does_not_stop_the_others() -> None:
-    """In 2027 (not in chinese-calendar, no local file) the unit with a holiday rotation is skipped loudly; the other
-    unit's handover is still published, and a missed check-in still alerts the city's duty room."""
+async def test_in_a_year_nobody_entered_every_unit_still_has_its_officer_and_leader_marked_estimated() -> None:
+    """2027 is in neither chinese-calendar nor the holiday file: its statutory holidays are estimated, so the unit
+    with a holiday rotation gets its holiday leader on New Year's Day, every shift says `estimated`, and a missed
+    check-in alerts that leader."""
     roster = index(
         unit_roster("city", ["a", "b"], ["x", "y"], start=date(2026, 12, 1), kind=UnitKind.MUNICIPAL_BUREAU),
         unit_roster("heads", ["c", "d"], ["z", "w"], start=date(2026, 12, 1), holiday_leaders=["h"]),
     )
     events, ledger, check_ins = MemoryEvents(), MemoryLedger(), MemoryCheckIns()
-    await handlers.on_startup(local("2027-01-02 10:00"), roster, ledger, events)
-    assert {each.unit_id for each in events.of(ShiftStarted)} == {"city"}
-    assert {each.unit_id for each in events.of(UnitUpdated)} == {"city", "heads"}
+    await handlers.on_startup(local("2027-01-01 10:00"), roster, ledger, events)
+    shifts = {each.unit_id: each for each in events.of(ShiftStarted)}
+    assert set(shifts) == {"city", "heads"}
+    assert {each.holidays for each in shifts.values()} == {HolidaySource.ESTIMATED}
+    assert shifts["heads"].leader.id == "h"
     officer = roster.person("c")
-    due = CheckIn("heads@x", "heads", officer, local("2027-01-02 08:30"), local("2027-01-02 08:45"))
-    await check_ins.open(due, local("2027-01-02 08:00"))
-    await handlers.on_check_ins_due(local("2027-01-02 10:00"), roster, check_ins, events)
+    due = CheckIn("heads@x", "heads", officer, local("2027-01-01 08:30"), local("2027-01-01 08:45"))
+    await check_ins.open(due, local("2027-01-01 08:00"))
+    await handlers.on_check_ins_due(local("2027-01-01 10:00"), roster, check_ins, events)
     (missed,) = events.of(CheckInMissed)
-    assert missed.leader.name == "市民政局值班室" and missed.municipal_duty_room is not None
+    assert missed.leader.id == "h" and missed.municipal_duty_room is not None
+
+
+async def test_shifts_of_an_official_year_say_official() -> None:
+    """In 2026 (chinese-calendar) the shifts are published with `holidays: official`."""
+    events = MemoryEvents()
+    await handlers.on_startup(local("2026-12-06 10:00"), two_units(), MemoryLedger(), events)
+    assert {each.holidays for each in events.of(ShiftStarted)} == {HolidaySource.OFFICIAL}
+
+
+def _with_keeper() -> RosterIndex:
+    units = two_units()
+    return RosterIndex(replace(units.roster, administrators=("b",)), units.calendar)
+
+
+async def test_from_november_an_estimated_next_year_is_asked_for_weekly_by_sms() -> None:
+    """From 1 November 2026, 2027 being estimated, the city's duty room and the administrators get one SMS a week."""
+    roster, reminders, events = _with_keeper(), MemoryHolidayReminders(), MemoryEvents()
+    assert await handlers.on_holidays_reminder_due(local("2026-10-31 12:00"), roster, reminders, events) == 0
+    assert await handlers.on_holidays_reminder_due(local("2026-11-02 09:00"), roster, reminders, events) == 2
+    assert await handlers.on_holidays_reminder_due(local("2026-11-04 09:00"), roster, reminders, events) == 0
+    assert await handlers.on_holidays_reminder_due(local("2026-11-09 09:00"), roster, reminders, events) == 2
+    sent = events.of(SendSms)
+    assert {each.to for each in sent} == {CITY_ROOM.phone, roster.person("b").phone}
+    assert all("2027年节假日安排尚未录入" in each.text and each.unit_id == "city" for each in sent)
+
+
+async def test_an_official_year_is_never_asked_for() -> None:
+    """With 2027 in the holiday file, November brings no reminder."""
+    keeper = _with_keeper()
+    entered = RosterIndex(keeper.roster, HolidayCalendar({2027: LocalYear({date(2027, 1, 1): "元旦"})}))
+    events = MemoryEvents()
+    assert (
+        await handlers.on_holidays_reminder_due(local("2026-11-02 09:00"), entered, MemoryHolidayReminders(), events)
+        == 0
+    )
+    assert events.sent == []
+
+
+async def test_a_year_still_estimated_once_it_has_begun_is_asked_for() -> None:
+    """In January 2027, 2027 still estimated: the reminder goes on."""
+    events = MemoryEvents()
+    await handlers.on_holidays_reminder_due(local("2027-01-05 09:00"), _with_keeper(), MemoryHolidayReminders(), events)
+    assert {each.reason for each in events.of(SendSms)} == {"holidays-estimated:2027"}

@@ -87,13 +87,25 @@ async def test_plan_over_http_marks_each_day(client: httpx.AsyncClient) -> None:
 
 
 async def test_bad_requests_are_clear(client: httpx.AsyncClient) -> None:
-    """Unknown unit → 404 naming it; a bad month → 422 naming the field; a year with no calendar → 422 naming it."""
+    """Unknown unit → 404 naming it; a bad month → 422 naming the field."""
     missing = await client.get("/units/nowhere/on-duty")
     assert missing.status_code == 404 and "nowhere" in missing.json()["detail"]
     bad_month = await client.get("/units/maojian/plan", params={"month": "2026-13"})
     assert bad_month.status_code == 422 and bad_month.json()["detail"][0]["loc"] == ["query", "month"]
-    uncovered = await client.get("/units/maojian/plan", params={"month": "2027-01"})
-    assert uncovered.status_code == 422 and "2027" in uncovered.json()["detail"]
+
+
+async def test_a_year_whose_holidays_nobody_entered_still_answers_marked_estimated(client: httpx.AsyncClient) -> None:
+    """On 2027-01-02 the city bureau has an officer and a leader, `holidays: estimated`; 2026 answers `official`;
+    the January 2027 plan marks New Year's Day off and says it is estimated."""
+    later = await client.get("/units/shiyan-mca/on-duty", params={"at": "2027-01-02T10:00:00+08:00"})
+    assert later.status_code == 200
+    body = later.json()
+    assert body["officer"]["name"] and body["leader"]["name"] and body["holidays"] == "estimated"
+    now = await client.get("/units/shiyan-mca/on-duty", params={"at": "2026-12-06T10:00:00+08:00"})
+    assert now.json()["holidays"] == "official"
+    plan = (await client.get("/units/maojian/plan", params={"month": "2027-01"})).json()
+    assert plan["holidays"] == "estimated"
+    assert [row["mark"] for row in plan["rows"] if row["day"] == "2027-01-01"] == ["休"]
 
 
 async def test_openapi_document_lists_the_roster_routes(client: httpx.AsyncClient) -> None:

@@ -13,15 +13,16 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from services.duty_roster.adapters.holidays_file import load_calendar
+from schemas.values import HolidaySource
+from services.duty_roster.adapters.holidays_file import HolidayFileError, estimated_notice, load_calendar
 from services.duty_roster.adapters.roster_file import read_roster
 from services.duty_roster.adapters.views import OnDutyView, OverrideRequest, PlanView, on_duty_view, plan_view
 from services.duty_roster.domain import (
     LOCAL_TZ,
-    CalendarNotCoveredError,
     Role,
     RosterIndex,
     UnknownUnitError,
+    estimated_years,
     month_plan,
     parse_month,
 )
@@ -42,10 +43,21 @@ FileOption = Annotated[Path | None, typer.Option("--file", help="Ask a roster fi
 
 @roster_app.command("check")
 def check(path: RosterFile) -> None:
-    """Report every problem of a roster file, each with its line; exit 1 if there is any."""
-    _, issues = read_roster(path.read_text(encoding="utf-8"), load_calendar(Settings().holidays_file))
+    """Report every problem of a roster file and of the holiday file, each with its line; exit 1 if there is any.
+    Years whose holidays are only estimated are a warning."""
+    holidays_file = Settings().holidays_file
+    try:
+        calendar = load_calendar(holidays_file)
+    except HolidayFileError as error:
+        for problem in error.problems:
+            typer.echo(f"{holidays_file}: {problem}")
+        console.print(f"{len(error.problems)} problem(s) in {holidays_file}", style="red")
+        raise typer.Exit(1) from None
+    index, issues = read_roster(path.read_text(encoding="utf-8"), calendar)
     for issue in issues:
         typer.echo(f"{path}:{issue.line}: {issue.message}")
+    for year in [] if index is None else estimated_years(index):
+        typer.echo(f"{path}: warning: {estimated_notice(year, holidays_file)}")
     if issues:
         console.print(f"{len(issues)} problem(s) in {path}", style="red")
         raise typer.Exit(1)
@@ -166,7 +178,7 @@ async def _imported(settings: Settings) -> RosterIndex | None:
 def _or_exit(answer: Callable[[], T]) -> T:
     try:
         return answer()
-    except (UnknownUnitError, CalendarNotCoveredError) as error:
+    except UnknownUnitError as error:
         errors.print(str(error), style="red")
         raise typer.Exit(1) from None
 
@@ -182,6 +194,14 @@ def _print_on_duty(view: OnDutyView) -> None:
     console.print(f"  带班领导 {_person(view.leader)}")
     for note in view.notes:
         console.print(f"  注: {note}")
+    _print_holidays(view.holidays, view.starts_at.astimezone(LOCAL_TZ).year)
+
+
+def _print_holidays(source: HolidaySource, year: int) -> None:
+    if source is HolidaySource.ESTIMATED:
+        console.print(f"  节假日: estimated（估算: {year} 年放假安排未录入）", style="yellow")
+    else:
+        console.print("  节假日: official (国务院放假安排)")
 
 
 def _print_plan(view: PlanView) -> None:
@@ -199,3 +219,4 @@ def _print_plan(view: PlanView) -> None:
             "; ".join(row.notes),
         )
     console.print(table)
+    _print_holidays(view.holidays, int(view.month[:4]))

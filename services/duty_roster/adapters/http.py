@@ -19,7 +19,6 @@ from services.duty_roster.adapters.views import (
 )
 from services.duty_roster.domain import (
     LOCAL_TZ,
-    CalendarNotCoveredError,
     Issue,
     Override,
     RosterIndex,
@@ -94,10 +93,8 @@ def _later(starts_at: datetime, now: datetime) -> datetime:
 
 @contextmanager
 def _as_http_errors() -> Iterator[None]:
-    """Unknown unit → 404; a year the holiday calendar does not cover → 422 naming the file to fill."""
+    """Unknown unit → 404."""
     try:
         yield
     except UnknownUnitError as error:
         raise HTTPException(404, str(error)) from error
-    except CalendarNotCoveredError as error:
-        raise HTTPException(422, str(error)) from error

@@ -29,7 +29,7 @@ from services.duty_roster.domain.model import Override, Roster, Rotation, ShiftP
 __all__ = ["ParsedRoster", "parse_roster", "read_roster"]
 
 E = TypeVar("E", bound=BaseModel)
-SECTIONS = ("planned", "people", "units", "overrides", "swaps")
+SECTIONS = ("planned", "people", "units", "overrides", "swaps", "administrators")
 
 
 @dataclass
@@ -106,8 +106,22 @@ def parse_roster(text: str) -> ParsedRoster:
     swaps = [_swap(reader, position, entry, units) for position, entry in reader.entries("swaps", SwapEntry)]
     if planned is None:
         return ParsedRoster(None, reader.issues)
-    roster = Roster(reader.people, tuple(units), planned.starts, planned.ends, tuple(overrides), tuple(swaps))
+    administrators = _read_administrators(reader)
+    roster = Roster(
+        reader.people, tuple(units), planned.starts, planned.ends, tuple(overrides), tuple(swaps), administrators
+    )
     return ParsedRoster(roster, reader.issues)
+
+
+def _read_administrators(reader: _Reader) -> tuple[str, ...]:
+    """`administrators:`, the people who keep the roster and the holiday file (reminded when a year is estimated)."""
+    listed = reader.document.get("administrators") or []
+    if not isinstance(listed, list) or not all(isinstance(each, str) for each in listed):
+        reader.problem(["administrators"], "administrators: expected a list of person ids")
+        return ()
+    for position, person in enumerate(listed):
+        reader.known(["administrators", position], person)
+    return tuple(person for person in listed if person in reader.people)
 
 
 def _read_people(reader: _Reader) -> None:

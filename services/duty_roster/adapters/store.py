@@ -18,7 +18,15 @@ from services.duty_roster.ports import CheckIn, PublishedDuty, RosterVersion
 from services.runtime.outbox import Outbox
 from services.runtime.store import Session
 
-__all__ = ["OutboxEvents", "RosterTables", "SqlCheckIns", "SqlOverrideLog", "SqlRosterVersions", "SqlShiftLedger"]
+__all__ = [
+    "OutboxEvents",
+    "RosterTables",
+    "SqlCheckIns",
+    "SqlHolidayReminders",
+    "SqlOverrideLog",
+    "SqlRosterVersions",
+    "SqlShiftLedger",
+]
 
 
 class RosterTables:
@@ -74,6 +82,12 @@ class RosterTables:
             Column("requested_at", DateTime(timezone=True), nullable=False),
             Column("received_at", DateTime(timezone=True), nullable=True),
             Column("missed_at", DateTime(timezone=True), nullable=True),
+        )
+        self.holiday_reminders = Table(
+            "holiday_reminders",
+            metadata,
+            Column("year_week", String(16), primary_key=True),
+            Column("sent_at", DateTime(timezone=True), nullable=False),
         )
 
 
@@ -177,6 +191,16 @@ class SqlShiftLedger:
         values = {"shift_id": shift_id, "unit_id": unit_id, "published_at": now}
         result = await _insert_if_new(self._session, self._tables.handovers, values)
         return bool(result.rowcount)
+
+
+class SqlHolidayReminders:
+    def __init__(self, session: Session, tables: RosterTables) -> None:
+        self._session, self._table = session, tables.holiday_reminders
+
+    async def first_this_week(self, year: int, now: datetime) -> bool:
+        iso = now.isocalendar()
+        values = {"year_week": f"{year}@{iso.year}-W{iso.week:02d}", "sent_at": now}
+        return bool((await _insert_if_new(self._session, self._table, values)).rowcount)
 
 
 class SqlCheckIns:

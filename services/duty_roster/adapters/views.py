@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.values import Person, PersonId
+from schemas.values import HolidaySource, Person, PersonId
 from services.duty_roster.domain import LOCAL_TZ, DayKind, OnDuty, Override, PlanRow, Role, RosterIndex
 from services.duty_roster.domain.lookup import Assignment
 
@@ -28,6 +28,10 @@ class OnDutyView(_View):
     officer: Person | None = Field(description="The on-duty officer (值班员); None is a gap.")
     leader: Person | None = Field(description="The duty leader (带班领导); None is a gap.")
     notes: list[str] = Field(default_factory=list, description="Overrides in force, with their reasons.")
+    holidays: HolidaySource = Field(
+        description="official: the published holiday schedule; estimated: computed statutory holidays, the year's "
+        "schedule (and its make-up working days) not yet entered."
+    )
 
 
 class PlanRowView(_View):
@@ -48,6 +52,10 @@ class PlanView(_View):
     unit_name: str
     month: str
     rows: list[PlanRowView]
+    holidays: HolidaySource = Field(
+        description="official: the published holiday schedule; estimated: computed statutory holidays, the year's "
+        "schedule (and its make-up working days) not yet entered."
+    )
 
 
 class OverrideRequest(BaseModel):
@@ -109,6 +117,7 @@ def on_duty_view(index: RosterIndex, duty: OnDuty) -> OnDutyView:
         officer=_person(index, duty.officer),
         leader=_person(index, duty.leader),
         notes=_note(index, Role.OFFICER, duty.officer) + _note(index, Role.LEADER, duty.leader),
+        holidays=duty.holidays,
     )
 
 
@@ -118,6 +127,7 @@ def plan_view(index: RosterIndex, unit_id: str, month: str, rows: list[PlanRow])
         unit_name=index.unit(unit_id).unit.name,
         month=month,
         rows=[_plan_row(index, row) for row in rows],
+        holidays=index.calendar.source(int(month[:4])),
     )
 
 

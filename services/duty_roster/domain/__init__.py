@@ -1,7 +1,7 @@
 """The roster's pure core: shift arithmetic, the holiday calendar, plans, checks and what gets announced."""
 
-from services.duty_roster.domain.calendar import CalendarNotCoveredError, DayKind, HolidayCalendar, LocalYear
-from services.duty_roster.domain.checks import Issue, check_override, check_roster
+from services.duty_roster.domain.calendar import DayKind, HolidayCalendar, HolidaySource, LocalYear
+from services.duty_roster.domain.checks import Issue, check_override, check_roster, estimated_years
 from services.duty_roster.domain.lookup import Assignment, OnDuty, RosterIndex, Shift, UnknownUnitError
 from services.duty_roster.domain.model import (
     LOCAL_TZ,
@@ -20,9 +20,9 @@ from services.duty_roster.domain.plan import PlanRow, month_plan, parse_month
 __all__ = [
     "LOCAL_TZ",
     "Assignment",
-    "CalendarNotCoveredError",
     "DayKind",
     "HolidayCalendar",
+    "HolidaySource",
     "Issue",
     "LocalYear",
     "OnDuty",
@@ -40,6 +40,7 @@ __all__ = [
     "UnknownUnitError",
     "check_override",
     "check_roster",
+    "estimated_years",
     "local_instant",
     "month_plan",
     "parse_month",

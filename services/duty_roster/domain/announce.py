@@ -7,16 +7,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.values import Person
-from services.duty_roster.domain.calendar import CalendarNotCoveredError
+from schemas.notify import SendSms
+from schemas.values import HolidaySource, Person, UnitKind
 from services.duty_roster.domain.lookup import OnDuty, RosterIndex, Shift
-from services.duty_roster.domain.model import Unit
+from services.duty_roster.domain.model import LOCAL_TZ, Unit
 
 __all__ = [
     "DutyChange",
     "check_in_missed",
     "check_in_requested",
     "classify_change",
+    "estimated_years_ahead",
+    "holidays_reminders",
     "shift_ended",
     "shift_started",
     "unit_digest",
@@ -61,6 +63,7 @@ def shift_started(index: RosterIndex, on_duty: OnDuty, *, restated: bool) -> Shi
         starts_at=shift.starts_at,
         ends_at=shift.ends_at,
         restated=restated,
+        holidays=on_duty.holidays,
     )
 
 
@@ -94,8 +97,8 @@ def check_in_missed(
     """The alert for a missed check-in: the leader on duty at the deadline, and the city's duty room."""
     leader_id = _leader_at(index, unit_id, due_by)
     duty_room = index.municipal_duty_room
-    # With no leader known (the unit left the roster, or its holiday rotation lacks a calendar year), the city's
-    # duty room is the one to wake: the alert must go out to somebody.
+    # With no leader known (the unit left the roster, or its leader's seat is a gap), the city's duty room is the
+    # one to wake: the alert must go out to somebody.
     leader = index.person(leader_id) if leader_id is not None else duty_room or officer
     return CheckInMissed(
         unit_id=unit_id,
@@ -110,7 +113,31 @@ def check_in_missed(
 def _leader_at(index: RosterIndex, unit_id: str, at: datetime) -> str | None:
     if unit_id not in index.units:
         return None
-    try:
-        return index.on_duty(unit_id, at).leader.person_id
-    except CalendarNotCoveredError:
-        return None
+    return index.on_duty(unit_id, at).leader.person_id
+
+
+REMIND_FROM_MONTH = 11
+"""Next year's holidays are asked for from 1 November: the State Council publishes them in the autumn."""
+
+
+def estimated_years_ahead(index: RosterIndex, now: datetime) -> list[int]:
+    """This year, and from 1 November next year, when their holidays are only estimated."""
+    local = now.astimezone(LOCAL_TZ).date()
+    years = [local.year, local.year + 1] if local.month >= REMIND_FROM_MONTH else [local.year]
+    return [year for year in years if index.calendar.source(year) is HolidaySource.ESTIMATED]
+
+
+def holidays_reminders(index: RosterIndex, year: int) -> list[SendSms]:
+    """The SMS asking the city's duty room and the roster's administrators to enter `year`'s official holidays."""
+    city = next((each.unit for each in index.roster.units if each.unit.kind is UnitKind.MUNICIPAL_BUREAU), None)
+    if city is None:
+        return []
+    keepers = [index.person(person_id) for person_id in index.roster.administrators]
+    if index.municipal_duty_room is not None:
+        keepers.insert(0, index.municipal_duty_room)
+    text = (
+        f"【值班系统】{year}年节假日安排尚未录入，值班表按法定节假日估算（调休上班日未知）。"
+        f"国务院办公厅通知发布后请录入节假日文件，并用 dutywatch roster check 校验。"
+    )
+    phones = dict.fromkeys(person.phone for person in keepers)
+    return [SendSms(unit_id=city.id, to=phone, text=text, reason=f"holidays-estimated:{year}") for phone in phones]

@@ -1,4 +1,13 @@
-"""Chinese public holidays and make-up working days (调休): `chinese-calendar`, then a local file for later years."""
+"""Chinese public holidays and make-up working days (调休), in tiers, so that a date always has an answer.
+
+1. **official**: the State Council's schedule, from `chinese-calendar` or, for the years it lacks, the operator's
+   holidays file;
+2. **estimated**: for a year nobody has entered yet, the statutory holidays the `holidays` package computes for
+   China (it knows the lunar dates and the days given in lieu, not the make-up working days).
+
+Who is on duty never fails closed on a calendar: an estimated year is said to be estimated, and the operators
+are reminded to enter the official one (`services/duty_roster/handlers.py`, `on_holidays_reminder_due`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +18,11 @@ from enum import StrEnum
 from functools import lru_cache
 
 import chinese_calendar
+import holidays
 
-__all__ = ["CalendarNotCoveredError", "DayKind", "HolidayCalendar", "LocalYear"]
+from schemas.values import HolidaySource
+
+__all__ = ["DayKind", "HolidayCalendar", "HolidaySource", "LocalYear"]
 
 
 class DayKind(StrEnum):
@@ -26,18 +38,6 @@ class DayKind(StrEnum):
         return {"workday": "", "weekend": "周末", "holiday": "休", "makeup_workday": "班"}[self.value]
 
 
-class CalendarNotCoveredError(LookupError):
-    """A date in a year that neither chinese-calendar nor the local holiday file covers."""
-
-    def __init__(self, year: int, override_file: str) -> None:
-        super().__init__(
-            f"year {year} is covered neither by chinese-calendar (2004–2026) nor by {override_file}: "
-            f"add {year}'s public holidays and make-up working days (调休) to {override_file}"
-        )
-        self.year = year
-        self.override_file = override_file
-
-
 @dataclass(frozen=True)
 class LocalYear:
     """One year's official schedule, filled in by hand: days off and make-up working days, by festival name."""
@@ -47,7 +47,7 @@ class LocalYear:
 
 
 class HolidayCalendar:
-    """Classifies dates; the local file wins for the years it lists, chinese-calendar covers the rest."""
+    """Classifies dates: chinese-calendar, then the local file's years, then an estimate."""
 
     def __init__(
         self, local_years: Mapping[int, LocalYear] | None = None, override_file: str = "holidays.yaml"
@@ -56,30 +56,30 @@ class HolidayCalendar:
         self.override_file = override_file
         self._days: dict[date, tuple[DayKind, str | None]] = {}
 
-    def covers(self, year: int) -> bool:
-        return year in self._local or _package_covers(year)
+    def source(self, year: int) -> HolidaySource:
+        if _package_covers(year) or year in self._local:
+            return HolidaySource.OFFICIAL
+        return HolidaySource.ESTIMATED
 
     def is_festival(self, day: date) -> bool:
         """A statutory holiday day off (not a plain weekend): the holiday rotation applies."""
         return self.day(day)[0] is DayKind.HOLIDAY
 
     def day(self, day: date) -> tuple[DayKind, str | None]:
-        """The kind of `day` and the festival's name when it belongs to one; raises CalendarNotCoveredError."""
+        """The kind of `day` and the festival's name when it belongs to one."""
         known = self._days.get(day)
         if known is None:
             known = self._days[day] = self._classify(day)
         return known
 
     def _classify(self, day: date) -> tuple[DayKind, str | None]:
+        if _package_covers(day.year):
+            off, name = chinese_calendar.get_holiday_detail(day)
+            if name is not None:
+                return (DayKind.HOLIDAY if off else DayKind.MAKEUP_WORKDAY), name
+            return (DayKind.WEEKEND if off else DayKind.WORKDAY), None
         local = self._local.get(day.year)
-        if local is not None:
-            return _classify_local(local, day)
-        if not _package_covers(day.year):
-            raise CalendarNotCoveredError(day.year, self.override_file)
-        off, name = chinese_calendar.get_holiday_detail(day)
-        if name is not None:
-            return (DayKind.HOLIDAY if off else DayKind.MAKEUP_WORKDAY), name
-        return (DayKind.WEEKEND if off else DayKind.WORKDAY), None
+        return _classify_local(local if local is not None else estimated_year(day.year), day)
 
 
 def _classify_local(local: LocalYear, day: date) -> tuple[DayKind, str | None]:
@@ -88,6 +88,32 @@ def _classify_local(local: LocalYear, day: date) -> tuple[DayKind, str | None]:
     if day in local.workdays:
         return DayKind.MAKEUP_WORKDAY, local.workdays[day]
     return (DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY), None
+
+
+# The holidays package names China's festivals in Chinese ("春节（补假）" for a day in lieu); the wall plan
+# uses chinese-calendar's names, so that an estimated year reads like an official one.
+_FESTIVAL_NAMES = {
+    "元旦": chinese_calendar.Holiday.new_years_day.value,
+    "农历除夕": chinese_calendar.Holiday.spring_festival.value,
+    "春节": chinese_calendar.Holiday.spring_festival.value,
+    "清明节": chinese_calendar.Holiday.tomb_sweeping_day.value,
+    "劳动节": chinese_calendar.Holiday.labour_day.value,
+    "端午节": chinese_calendar.Holiday.dragon_boat_festival.value,
+    "中秋节": chinese_calendar.Holiday.mid_autumn_festival.value,
+    "国庆节": chinese_calendar.Holiday.national_day.value,
+}
+
+
+@lru_cache(maxsize=16)
+def estimated_year(year: int) -> LocalYear:
+    """The statutory days off of `year` as the law computes them (lunar festivals, days in lieu); no make-up days."""
+    days = holidays.country_holidays("CN", years=year, language="zh_CN")
+    return LocalYear(holidays={day: _festival(name) for day, name in days.items() if day.year == year})
+
+
+def _festival(name: str) -> str:
+    base = name.split("（")[0]
+    return _FESTIVAL_NAMES.get(base, base)
 
 
 @lru_cache(maxsize=64)

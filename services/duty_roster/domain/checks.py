@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.duty_roster.domain.calendar import CalendarNotCoveredError
+from services.duty_roster.domain.calendar import HolidaySource
 from services.duty_roster.domain.lookup import Assignment, RosterIndex
 from services.duty_roster.domain.model import LOCAL_TZ, Override, Role, Roster
 
-__all__ = ["Issue", "check_override", "check_roster"]
+__all__ = ["Issue", "check_override", "check_roster", "estimated_years"]
 
 
 @dataclass(frozen=True, order=True)
@@ -39,13 +39,11 @@ class _Segment:
 
 
 def check_roster(index: RosterIndex) -> list[Issue]:
-    """References, calendar coverage, gaps, one person in both roles, and double bookings across units."""
-    issues = _reference_issues(index.roster) + _calendar_issues(index)
-    if any(isinstance(issue, _Fatal) for issue in issues):
-        return sorted(Issue(issue.line, issue.message) for issue in issues)
+    """References, gaps, one person in both roles, and double bookings across units."""
+    issues = _reference_issues(index.roster)
     segments = list(_segments(index))
     issues += _gaps(segments) + _both_roles(segments) + _double_bookings(segments)
-    return sorted(Issue(issue.line, issue.message) for issue in issues)
+    return sorted(issues)
 
 
 def check_override(index: RosterIndex, override: Override) -> list[Issue]:
@@ -62,10 +60,6 @@ def check_override(index: RosterIndex, override: Override) -> list[Issue]:
     if problems:
         return [Issue(0, problem) for problem in problems]
     return check_roster(index)
-
-
-class _Fatal(Issue):
-    """A problem that makes the shift walk meaningless (e.g. the calendar cannot classify a planned day)."""
 
 
 def _reference_issues(roster: Roster) -> list[Issue]:
@@ -97,15 +91,11 @@ def _swap_issues(roster: Roster, unit_id: str, instants: tuple[datetime, datetim
             yield Issue(line, f"swap: no shift of {unit_id!r} starts at {local} (handover {pattern.handover:%H:%M})")
 
 
-def _calendar_issues(index: RosterIndex) -> list[Issue]:
+def estimated_years(index: RosterIndex) -> list[int]:
+    """The planned years whose holidays are only estimated: a warning, never a refusal (someone is always on duty)."""
     roster = index.roster
-    if not any(each.holiday_officers or each.holiday_leaders for each in roster.units):
-        return []
-    return [
-        _Fatal(0, str(CalendarNotCoveredError(year, index.calendar.override_file)))
-        for year in range(roster.planned_from.year, roster.planned_until.year + 1)
-        if not index.calendar.covers(year)
-    ]
+    years = range(roster.planned_from.year, roster.planned_until.year + 1)
+    return [year for year in years if index.calendar.source(year) is HolidaySource.ESTIMATED]
 
 
 def _segments(index: RosterIndex) -> Iterator[_Segment]:

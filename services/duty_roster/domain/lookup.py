@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from schemas.values import Person, UnitKind
+from schemas.values import HolidaySource, Person, UnitKind
 from services.duty_roster.domain.calendar import HolidayCalendar
 from services.duty_roster.domain.model import LOCAL_TZ, Override, Role, Roster, Swap, UnitRoster
 
@@ -55,6 +55,8 @@ class OnDuty:
     shift: Shift
     officer: Assignment
     leader: Assignment
+    holidays: HolidaySource = HolidaySource.OFFICIAL
+    """Whether the holiday schedule behind this answer is the published one or an estimate."""
 
     def assignment(self, role: Role) -> Assignment:
         return self.officer if role is Role.OFFICER else self.leader
@@ -129,7 +131,8 @@ class RosterIndex:
 
     def on_duty(self, unit_id: str, at: datetime) -> OnDuty:
         shift = self.shift_at(unit_id, at)
-        return OnDuty(shift, self.assignment(shift, Role.OFFICER, at), self.assignment(shift, Role.LEADER, at))
+        officer, leader = self.assignment(shift, Role.OFFICER, at), self.assignment(shift, Role.LEADER, at)
+        return OnDuty(shift, officer, leader, self.calendar.source(shift.local_day.year))
 
     def assignment(self, shift: Shift, role: Role, at: datetime) -> Assignment:
         """Who holds `role` at `at` (inside `shift`): the planned person, unless an override covers that instant."""

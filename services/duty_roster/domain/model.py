@@ -146,6 +146,8 @@ class Roster:
     planned_until: date
     overrides: tuple[Override, ...] = ()
     swaps: tuple[Swap, ...] = ()
+    administrators: tuple[str, ...] = ()
+    """Who keeps the roster and the holiday file: reminded, with the city's duty room, of an estimated year."""
 
     @property
     def planned_range(self) -> tuple[datetime, datetime]:
