@@ -6,8 +6,9 @@ import gc
 from datetime import UTC, datetime
 
 from schemas.catalog import decode
-from schemas.duty import CheckInReceived
+from schemas.duty import CheckInReceived, ShiftStarted, ShiftStartedV1
 from schemas.envelope import Envelope, envelope_of
+from schemas.values import HolidaySource, Person
 
 
 def test_wrapping_and_decoding_use_one_envelope_class_per_message_type() -> None:
@@ -22,3 +23,34 @@ def test_wrapping_and_decoding_use_one_envelope_class_per_message_type() -> None
     decoded = decode(Envelope.wrap(payload, producer="test", occurred_at=datetime.now(UTC)).to_bytes())
     assert type(decoded) is first_class is envelope_of(CheckInReceived)
     assert decoded.payload == payload
+
+
+def test_a_version_1_shift_decodes_as_the_current_version_marked_official() -> None:
+    """duty.shift_started v1 (before shifts carried `holidays`) still decodes, as v2 with `holidays: official`."""
+    officer = Person(id="a", name="甲", phone="+8613800000001")
+    leader = Person(id="b", name="乙", phone="+8613900000002")
+    now = datetime.now(UTC)
+    old = ShiftStartedV1(
+        unit_id="maojian", shift_id="maojian@1", officer=officer, leader=leader, starts_at=now, ends_at=now
+    )
+    decoded = decode(Envelope.wrap(old, producer="old-roster", occurred_at=now).to_bytes())
+    assert decoded.version == 2 and decoded.producer == "old-roster"
+    assert isinstance(decoded.payload, ShiftStarted) and decoded.payload.holidays is HolidaySource.OFFICIAL
+    assert decoded.payload.officer == officer
+
+
+def test_a_current_shift_keeps_its_estimate() -> None:
+    """duty.shift_started v2 carries `holidays: estimated` through encoding and decoding."""
+    officer = Person(id="a", name="甲", phone="+8613800000001")
+    now = datetime.now(UTC)
+    shift = ShiftStarted(
+        unit_id="maojian",
+        shift_id="maojian@1",
+        officer=officer,
+        leader=officer,
+        starts_at=now,
+        ends_at=now,
+        holidays=HolidaySource.ESTIMATED,
+    )
+    decoded = decode(Envelope.wrap(shift, producer="roster", occurred_at=now).to_bytes())
+    assert decoded.version == 2 and decoded.payload == shift

@@ -17,6 +17,8 @@ from tests.duty_roster.builders import local
 from tests.duty_roster.support import roster_text, settings_for, unique_prefix
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
+SAMPLE_NOW = local("2026-12-06 10:00")
+"""The service's clock in these tests: inside the sample roster's winter, whatever the date the suite runs on."""
 
 
 async def counts(service: RosterService) -> tuple[int, int]:
@@ -38,7 +40,7 @@ async def imported(database_url: str, tmp_path: Path) -> AsyncIterator[RosterSer
     """The sample roster imported with the CLI into a fresh database, and a service (not started) over it."""
     code, output = await run_import(database_url, EXAMPLE)
     assert code == 0, output
-    service = build(settings_for(database_url, "127.0.0.1:1", tmp_path))
+    service = build(settings_for(database_url, "127.0.0.1:1", tmp_path), clock=lambda: SAMPLE_NOW)
     await service.roster.refresh()
     yield service
     await service.db.store.close()
