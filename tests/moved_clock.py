@@ -2,9 +2,10 @@
 
     python -m tests.moved_clock "2027-01-05 10:00:00" -- python -m pytest -q
 
-Only the wall clock moves (it runs on from that time); the monotonic clock stays, so every sleep and timeout
-behaves. It preloads the libfaketime that the `libfaketime` package ships (Debian's 0.9.10 hangs or fails
-Python's timed waits), into the command and every process it starts: broker and services included.
+Only the wall clock moves, by one offset for every process, so that a process started later sees the same time
+as the others; it runs on from the given time. The monotonic clock stays, so every sleep and timeout behaves.
+It preloads the libfaketime that the `libfaketime` package ships (Debian's 0.9.10 hangs or fails Python's timed
+waits) into the command and every process it starts: broker and services included.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import libfaketime
 
 
 def moved_environment(local_time: str) -> dict[str, str]:
-    at = datetime.fromisoformat(local_time).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+    at = datetime.fromisoformat(local_time).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    offset_s = round((at - datetime.now(UTC)).total_seconds())
     _, preload = libfaketime.get_reload_information()
     return {
         **os.environ,
         **preload,
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        "TZ": "UTC",
-        "FAKETIME": f"@{at:%Y-%m-%d %H:%M:%S}",
+        "FAKETIME": f"{offset_s:+d}",
     }
 
 
