@@ -1,4 +1,4 @@
-"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the three services."""
+"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the services and the board."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ SERVICES = (
     StackProcess("duty_roster", "DUTYWATCH_ROSTER_", 8101),
     StackProcess("incident", "DUTYWATCH_INCIDENT_", 8102),
     StackProcess("notifier", "DUTYWATCH_NOTIFIER_", 8103),
+    StackProcess("board", "DUTYWATCH_BOARD_", 8100),
 )
+BOARD_CALLS = {"incident": "INCIDENT_URL", "notifier": "NOTIFIER_URL", "duty_roster": "ROSTER_URL"}
 
 
 class Stack:
@@ -75,6 +77,9 @@ class Stack:
             env[f"{service.env_prefix}DATA_DIR"] = str(self.data_dir)
             env[f"{service.env_prefix}HTTP_PORT"] = str(service.port)
         env["DUTYWATCH_NOTIFIER_PUBLIC_URL"] = self.url("notifier")
+        for service in self.services:
+            if service.service in BOARD_CALLS:
+                env[f"DUTYWATCH_BOARD_{BOARD_CALLS[service.service]}"] = service.url
         return {**env, **self._extra_env}
 
     async def start(self) -> None:
