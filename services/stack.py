@@ -1,4 +1,4 @@
-"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the services and the board."""
+"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the services, the board."""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ async def test_the_incident_list_shows_countdown_recipients_acknowledgement_and_
     overdue, _, due = rows.partition('data-incident="inc-1"')
     assert "剩余 41:07" in due and "政府：已确认" in due and "党委：待报" in due and "王芳" in due
     assert '<tr class="late" data-incident="inc-2"' in overdue and "超时 3:00" in overdue
-    assert "未确认" in overdue and "<td>3</td>" in overdue
+    assert "未确认" in overdue and '<td data-label="升级">3</td>' in overdue
 
 
 async def test_filing_a_report_goes_to_the_incident_service_with_the_viewers_token(served: Served) -> None:

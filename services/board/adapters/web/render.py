@@ -19,6 +19,17 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
+STATUS_LABELS = {
+    "reported": "已接报",
+    "escalated": "升级通知中",
+    "acknowledged": "已确认",
+    "overdue": "首报超时",
+    "first_reported": "已首报",
+    "follow_up": "已续报",
+    "final_reported": "已终报",
+    "closed": "已结案",
+}
+
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -46,6 +57,7 @@ def _label(value: str, kind: str) -> str:
         "severity": lambda: f"{Severity(value).label}（{value}级）",
         "report": lambda: ReportKind(value).label,
         "role": lambda: RecipientRole(value).label,
+        "status": lambda: STATUS_LABELS[value],
     }
     try:
         return str(labels[kind]())
