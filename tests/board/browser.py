@@ -17,7 +17,7 @@ from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "board-screenshots"
+SCREENSHOTS = REPO / "var" / "board-screenshots"  # kept out of git: every run writes them anew
 CITY_TOKEN = "board-city-token"
 COUNTY_TOKEN = "board-maojian-token"
 CHROMIUM_ARGS = [
