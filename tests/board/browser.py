@@ -51,9 +51,7 @@ class BoardSystem:
     def url(self, service: str, path: str = "") -> str:
         return self.stack.url(service) + path
 
-    async def report_incident(
-        self, unit_id: str, summary: str, occurred_at: str, kind: str = "fire"
-    ) -> dict[str, Any]:
+    async def report_incident(self, unit_id: str, summary: str, occurred_at: str, kind: str = "fire") -> dict[str, Any]:
         body = {
             "unit_id": unit_id,
             "type": kind,

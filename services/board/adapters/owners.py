@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from services.board.ports import Owners, Refused, Unreachable
 __all__ = ["HttpIncidentService", "HttpNotifierService", "HttpRosterService", "http_owners"]
 
 TIMEOUT_S = 10.0
+NEXT_DUTY_KEPT_S = 60.0
 
 
 class _Api:
@@ -73,7 +75,23 @@ class HttpNotifierService(_Api):
 
 
 class HttpRosterService(_Api):
+    def __init__(self, client: httpx.AsyncClient, base_url: str) -> None:
+        super().__init__(client, base_url)
+        # Every open 值班 page asks for every unit's next shift at each refresh; the answer for one instant
+        # changes only with an override, so it is kept a minute.
+        self._next: dict[tuple[str, str, datetime], tuple[float, NextDuty | None]] = {}
+
     async def next_duty(self, token: str, unit_id: str, at: datetime) -> NextDuty | None:
+        key, now = (token, unit_id, at), time.monotonic()
+        kept = self._next.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        found = await self._ask_next(token, unit_id, at)
+        self._next = {key: value for key, value in self._next.items() if value[0] > now}
+        self._next[key] = (now + NEXT_DUTY_KEPT_S, found)
+        return found
+
+    async def _ask_next(self, token: str, unit_id: str, at: datetime) -> NextDuty | None:
         try:
             found = await self.call("GET", f"/units/{unit_id}/on-duty", token, params={"at": at.isoformat()})
         except (Refused, Unreachable):

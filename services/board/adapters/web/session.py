@@ -63,11 +63,11 @@ async def viewer(request: Request) -> Viewer:
     token = request.session.get("token")
     book: TokenBook = request.app.state.tokens
     found = book.caller(token) if isinstance(token, str) else None
-    if found is None:
+    if found is None or not isinstance(token, str):
         request.session.pop("token", None)
         raise LoginNeeded()
     csrf_token(request)
-    return Viewer(token, found.units)  # type: ignore[arg-type]
+    return Viewer(token, found.units)
 
 
 def login_needed(request: Request, _error: Exception) -> Response:
