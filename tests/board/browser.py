@@ -6,6 +6,7 @@ import json
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from rich.console import Console
 
+from services.duty_roster.domain import LOCAL_TZ
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
 
@@ -20,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "var" / "board-screenshots"  # kept out of git: every run writes them anew
 CITY_TOKEN = "board-city-token"
 COUNTY_TOKEN = "board-maojian-token"
+CHECK_IN_MISSED_AFTER_S = 20
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -77,9 +80,21 @@ class BoardSystem:
         return found
 
 
+def _check_in_grace_minutes() -> float:
+    """A grace period that ends CHECK_IN_MISSED_AFTER_S from now for the sample roster's 08:30 shifts."""
+    now = datetime.now(LOCAL_TZ)
+    handover = datetime.combine(now.date(), time(8, 30), tzinfo=LOCAL_TZ)
+    started = handover if handover <= now else handover - timedelta(days=1)
+    return (now - started).total_seconds() / 60 + CHECK_IN_MISSED_AFTER_S / 60
+
+
 async def board_system(data: Path) -> AsyncIterator[BoardSystem]:
     tokens = json.dumps({CITY_TOKEN: ["*"], COUNTY_TOKEN: ["maojian"]})
     env = {
+        # The current shift's officers are asked to check in at start, and nobody answers.
+        "DUTYWATCH_ROSTER_CHECK_IN_LEAD_MINUTES": "0",
+        "DUTYWATCH_ROSTER_CHECK_IN_GRACE_MINUTES": str(_check_in_grace_minutes()),
+        "DUTYWATCH_ROSTER_SWEEP_SECONDS": "1",
         "DUTYWATCH_INCIDENT_API_TOKENS": tokens,
         "DUTYWATCH_NOTIFIER_API_TOKENS": tokens,
         "DUTYWATCH_BOARD_API_TOKENS": tokens,

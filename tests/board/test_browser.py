@@ -174,3 +174,12 @@ async def test_a_county_token_sees_only_its_own_county(browser: Browser, system:
     await shot(page, "11-county-incidents")
     answer = await page.goto(system.url("board", "/table?unit=zhangwan"))
     assert answer is not None and answer.status == 403
+
+
+async def test_an_officer_who_does_not_check_in_turns_the_row_red(browser: Browser, system: BoardSystem) -> None:
+    """The roster asks for a check-in nobody answers; once its grace period ends the unit's row is red."""
+    page = await logged_in(browser, system, CITY_TOKEN)
+    row = page.locator("tr[data-unit='maojian']")
+    await expect(row).to_have_class("gap", timeout=90_000)
+    await expect(row.locator(".check-missed")).to_have_text("未签到")
+    await shot(page, "12-duty-missed-check-in")
