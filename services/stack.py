@@ -16,7 +16,7 @@ from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 
-__all__ = ["Stack", "StackProcess"]
+__all__ = ["BOARD", "SERVICES", "Stack", "StackProcess"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,10 @@ SERVICES = (
     StackProcess("duty_roster", "DUTYWATCH_ROSTER_", 8101),
     StackProcess("incident", "DUTYWATCH_INCIDENT_", 8102),
     StackProcess("notifier", "DUTYWATCH_NOTIFIER_", 8103),
-    StackProcess("board", "DUTYWATCH_BOARD_", 8100),
 )
+# The duty-room board: `dutywatch up` runs it; the benches and end-to-end tests leave it out, so that it adds
+# no load to what they measure.
+BOARD = StackProcess("board", "DUTYWATCH_BOARD_", 8100)
 BOARD_CALLS = {"incident": "INCIDENT_URL", "notifier": "NOTIFIER_URL", "duty_roster": "ROSTER_URL"}
 
 
@@ -65,7 +67,7 @@ class Stack:
     def on_default_ports(cls, data_dir: Path, roster_file: Path, broker_port: int, console: Console) -> Stack:
         port = broker_port if _port_is_free(broker_port) else free_port()
         broker = EmbeddedBroker(port, log_file=data_dir / "broker.log", own_process_group=True)
-        return cls(data_dir, roster_file, broker, console)
+        return cls(data_dir, roster_file, broker, console, services=(*SERVICES, BOARD))
 
     def url(self, service: str) -> str:
         return next(each.url for each in self.services if each.service == service)

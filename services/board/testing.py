@@ -18,7 +18,7 @@ from services.board.domain import (
     Shift,
     Unit,
 )
-from services.board.ports import Owners, Ports, Refused
+from services.board.ports import Owners, Ports, Refused, Unreachable
 
 __all__ = [
     "FakeIncidentService",
@@ -133,9 +133,14 @@ class FakeIncidentService:
 
 @dataclasses.dataclass
 class FakeNotifierService:
+    """Records each broadcast; `down` makes it a notifier that does not answer."""
+
     sent: list[tuple[str, str, str, str, list[str] | None]] = dataclasses.field(default_factory=list)
+    down: bool = False
 
     async def broadcast(self, token: str, title: str, text: str, sent_by: str, unit_ids: list[str] | None) -> str:
+        if self.down:
+            raise Unreachable("the notifier did not answer")
         self.sent.append((token, title, text, sent_by, unit_ids))
         return f"broadcast-{len(self.sent)}"
 

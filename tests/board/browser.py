@@ -16,13 +16,13 @@ from rich.console import Console
 
 from services.duty_roster.domain import LOCAL_TZ
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
-from services.stack import SERVICES, Stack, StackProcess
+from services.stack import BOARD, SERVICES, Stack, StackProcess
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "var" / "board-screenshots"  # kept out of git: every run writes them anew
 CITY_TOKEN = "board-city-token"
 COUNTY_TOKEN = "board-maojian-token"
-CHECK_IN_MISSED_AFTER_S = 20
+CHECK_IN_MISSED_AFTER_S = 60  # the roster must have started and asked before it runs out
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -102,7 +102,7 @@ async def board_system(data: Path) -> AsyncIterator[BoardSystem]:
         "DUTYWATCH_BOARD_REFRESH_S": "1",
         "DUTYWATCH_NOTIFIER_BROADCAST_UNIT_ID": "shiyan-mca",
     }
-    services = tuple(StackProcess(each.service, each.env_prefix, free_port()) for each in SERVICES)
+    services = tuple(StackProcess(each.service, each.env_prefix, free_port()) for each in (*SERVICES, BOARD))
     broker = EmbeddedBroker(log_file=data / "broker.log")
     stack = Stack(
         data, REPO / "examples" / "roster.yaml", broker, Console(stderr=True), services=services, extra_env=env

@@ -180,6 +180,6 @@ async def test_an_officer_who_does_not_check_in_turns_the_row_red(browser: Brows
     """The roster asks for a check-in nobody answers; once its grace period ends the unit's row is red."""
     page = await logged_in(browser, system, CITY_TOKEN)
     row = page.locator("tr[data-unit='maojian']")
-    await expect(row).to_have_class("gap", timeout=90_000)
+    await expect(row).to_have_class("gap", timeout=150_000)
     await expect(row.locator(".check-missed")).to_have_text("未签到")
     await shot(page, "12-duty-missed-check-in")

@@ -171,6 +171,18 @@ async def test_sending_a_broadcast_goes_to_the_notifier_and_acknowledgements_sho
     assert notifier.sent == [(COUNTY_TOKEN, "寒潮", "降温", "茅箭值班室", ["maojian"])]
 
 
+async def test_a_notifier_that_does_not_answer_keeps_the_form_and_says_so(served: Served) -> None:
+    """503 with a sentence saying nothing was sent; what the person wrote stays in the form."""
+    notifier = served.owners.notifier
+    assert isinstance(notifier, FakeNotifierService)
+    notifier.down = True
+    async with served.client() as client:
+        csrf = await log_in(client, CITY_TOKEN)
+        form = {"title": "寒潮", "text": "今夜降温", "sent_by": "市局", "csrf_token": csrf}
+        answer = await client.post("/broadcasts", data=form)
+    assert answer.status_code == 503 and "广播未发出" in answer.text and "今夜降温" in answer.text
+
+
 async def test_the_duty_table_prints_downloads_as_xlsx_and_feeds_a_calendar(served: Served) -> None:
     """The roster's month plan, holidays marked; the XLSX has its rows; the signed iCal link lists the shifts."""
     roster = served.owners.roster

@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from itsdangerous import URLSafeSerializer
 
 from services.board.adapters.web.session import Viewer, check_csrf, viewer
-from services.board.ports import Owners, Ports
+from services.board.ports import Owners, Ports, Refused, Unreachable
 
-__all__ = ["Backend", "Board", "Csrf", "Seen"]
+__all__ = ["Backend", "Board", "Csrf", "Seen", "refusal"]
 
 
 class Backend(Protocol):
@@ -38,3 +38,11 @@ async def _backend(request: Request) -> Backend:
 Board = Annotated[Backend, Depends(_backend)]
 Seen = Annotated[Viewer, Depends(viewer)]
 Csrf = Annotated[None, Depends(check_csrf)]
+
+
+def refusal(error: Refused | Unreachable, unreachable: str) -> tuple[int, str]:
+    """The status and sentence of a page whose action failed: the owning service said no (422, its reason),
+    or did not answer (503, `unreachable`)."""
+    if isinstance(error, Refused):
+        return 422, error.message
+    return 503, unreachable

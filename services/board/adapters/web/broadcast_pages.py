@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.board.adapters.web.backend import Backend, Board, Csrf, Seen
+from services.board.adapters.web.backend import Backend, Board, Csrf, Seen, refusal
 from services.board.adapters.web.render import page
 from services.board.adapters.web.session import Viewer
 from services.board.handlers import BroadcastView, broadcast_views, units_of
@@ -65,7 +65,7 @@ async def send(
     try:
         await backend.owners.notifier.broadcast(seen.token, title, text, sent_by, targets)
     except (Refused, Unreachable) as error:
-        message = error.message if isinstance(error, Refused) else "通知服务暂时无法连接，广播未发出，请稍后重试"
+        status, message = refusal(error, "通知服务暂时无法连接，广播未发出，请稍后重试")
         form = {"title": title, "text": text, "sent_by": sent_by}
-        return await _page(request, backend, seen, 422, error=message, form=form)
+        return await _page(request, backend, seen, status, error=message, form=form)
     return RedirectResponse("/broadcasts?sent=1", status_code=303)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from itsdangerous import BadSignature
 
 from services.board.adapters.duty_table import person_calendar, plan_workbook
-from services.board.adapters.web.backend import Backend, Board, Csrf, Seen
+from services.board.adapters.web.backend import Backend, Board, Csrf, Seen, refusal
 from services.board.adapters.web.render import LOCAL_ZONE, page
 from services.board.adapters.web.session import Viewer
 from services.board.domain import DutyLine
@@ -165,8 +165,8 @@ async def write_log(
     try:
         await backend.owners.roster.write_log(seen.token, unit, kind, text, author)
     except (Refused, Unreachable) as error:
-        message = error.message if isinstance(error, Refused) else f"值班日志服务暂时无法连接：{error}"
-        return await _log_page(request, seen, backend, units, unit, day, error=message, status_code=422)
+        status, message = refusal(error, "值班日志服务暂时无法连接，未记录，请稍后重试")
+        return await _log_page(request, seen, backend, units, unit, day, error=message, status_code=status)
     return await _log_page(request, seen, backend, units, unit, day, saved=True)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.board.adapters.web.backend import Backend, Board, Csrf, Seen
+from services.board.adapters.web.backend import Backend, Board, Csrf, Seen, refusal
 from services.board.adapters.web.render import LOCAL_ZONE, page
 from services.board.adapters.web.session import Viewer
 from services.board.domain import rank_units
@@ -83,9 +83,9 @@ async def file_report(
     try:
         await backend.owners.incident.file_report(seen.token, incident_id, kind, text, filed_by)
     except (Refused, Unreachable) as error:
-        message = error.message if isinstance(error, Refused) else "事件服务暂时无法连接，报告未提交，请稍后重试"
+        status, message = refusal(error, "事件服务暂时无法连接，报告未提交，请稍后重试")
         form = {"kind": kind, "text": text, "filed_by": filed_by}
-        return await _incident_page(request, backend, seen, incident_id, 422, error=message, form=form)
+        return await _incident_page(request, backend, seen, incident_id, status, error=message, form=form)
     return RedirectResponse(f"/incidents/{incident_id}?filed={kind}", status_code=303)
 
 
