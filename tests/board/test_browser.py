@@ -133,7 +133,8 @@ async def test_a_broadcast_sent_from_the_page_lists_each_units_acknowledgement(
 async def test_the_duty_table_downloads_as_xlsx_and_every_other_page_renders(
     browser: Browser, system: BoardSystem
 ) -> None:
-    """值班表 of a unit downloads as a workbook with one row per day; the other pages render for screenshots."""
+    """值班表 of a unit downloads as a workbook with one row per day; a duty-log entry written on the page is kept
+    by the roster; the other pages render for screenshots."""
     page = await logged_in(browser, system, CITY_TOKEN)
     await page.goto(system.url("board", "/table?unit=maojian"))
     await expect(page.locator("table.plan tbody tr").first).to_be_visible()
@@ -145,8 +146,13 @@ async def test_the_duty_table_downloads_as_xlsx_and_every_other_page_renders(
     assert sheet is not None and "茅箭区民政局" in str(sheet["A1"].value)
     days = await page.locator("table.plan tbody tr").count()
     assert sheet.max_row == days + 2
+    await page.goto(system.url("board", "/log?unit=maojian"))
+    await page.fill("textarea[name=text]", "接县应急局电话：某村停电，已通知福利院启用备用电源")
+    await page.fill("input[name=author]", "朱桂英")
+    await page.click("form.stack button[type=submit]")
+    await expect(page.locator("ol.timeline")).to_contain_text("某村停电")
+    await shot(page, "07-log")
     for path, name in (
-        ("/log?unit=maojian", "07-log"),
         ("/handover", "08-handover"),
         ("/accountability", "09-accountability"),
         ("/wall", "10-wall"),

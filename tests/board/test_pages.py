@@ -211,8 +211,10 @@ async def test_the_duty_log_is_written_through_the_roster(served: Served) -> Non
         csrf = await log_in(client, COUNTY_TOKEN)
         form = {"unit": "maojian", "kind": "call", "text": "接县应急局电话", "author": "王芳", "csrf_token": csrf}
         written = await client.post("/log", data=form)
+        listed = await client.get(written.headers["location"])
         other = await client.post("/log", data=dict(form, unit="zhangwan"))
-    assert written.status_code == 200 and "接县应急局电话" in written.text and "来电" in written.text
+    assert written.status_code == 303 and "已记录" in listed.text
+    assert "接县应急局电话" in listed.text and "来电" in listed.text
     assert other.status_code == 403
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature
 
 from services.board.adapters.duty_table import person_calendar, plan_workbook
@@ -157,7 +158,7 @@ async def write_log(
     kind: Annotated[str, Form()],
     text: Annotated[str, Form()],
     author: Annotated[str, Form()],
-) -> HTMLResponse:
+) -> Response:
     seen.require(unit)
     async with backend.read() as ports:
         units = await units_of(ports, seen.units)
@@ -167,7 +168,7 @@ async def write_log(
     except (Refused, Unreachable) as error:
         status, message = refusal(error, "值班日志服务暂时无法连接，未记录，请稍后重试")
         return await _log_page(request, seen, backend, units, unit, day, error=message, status_code=status)
-    return await _log_page(request, seen, backend, units, unit, day, saved=True)
+    return RedirectResponse(f"/log?unit={quote(unit)}&saved=1", status_code=303)
 
 
 @duty_router.get("/handover", response_class=HTMLResponse)
