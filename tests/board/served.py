@@ -3,12 +3,10 @@ that logs in the way a browser does."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -88,7 +86,3 @@ async def log_in(client: httpx.AsyncClient, token: str) -> str:
     assert answer.status_code == 303, answer.text
     page = await client.get("/duty")
     return csrf_of(page.text)
-
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
