@@ -125,6 +125,7 @@ A notice to every officer on duty:  curl -s -X POST http://127.0.0.1:8103/broadc
     -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\
     -d '{{"title": "寒潮预警", "text": "今夜降温，请加强巡查", "sent_by": "市局值班室"}}'
 Who is on duty:                     .venv/bin/dutywatch roster who --unit fuli-home
+The duty-room board:                {stack.url("board")}  (log in with the API token above)
 The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs
 Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."""
     )
@@ -139,7 +140,7 @@ def _freeze_startup_heap() -> None:
 
 
 @app.command()
-def service(name: str = typer.Argument(..., help="duty_roster, incident or notifier.")) -> None:
+def service(name: str = typer.Argument(..., help="duty_roster, incident, notifier or board.")) -> None:
     """Run one service (HTTP API, consumers, timers) until SIGTERM."""
     if name not in SERVICE_NAMES:
         raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")

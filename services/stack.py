@@ -1,4 +1,4 @@
-"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the three services."""
+"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the services, the board."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 
-__all__ = ["Stack", "StackProcess"]
+__all__ = ["BOARD", "SERVICES", "Stack", "StackProcess"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ SERVICES = (
     StackProcess("incident", "DUTYWATCH_INCIDENT_", 8102),
     StackProcess("notifier", "DUTYWATCH_NOTIFIER_", 8103),
 )
+# The duty-room board: `dutywatch up` runs it; the benches and end-to-end tests leave it out, so that it adds
+# no load to what they measure.
+BOARD = StackProcess("board", "DUTYWATCH_BOARD_", 8100)
+BOARD_CALLS = {"incident": "INCIDENT_URL", "notifier": "NOTIFIER_URL", "duty_roster": "ROSTER_URL"}
 
 
 class Stack:
@@ -63,7 +67,7 @@ class Stack:
     def on_default_ports(cls, data_dir: Path, roster_file: Path, broker_port: int, console: Console) -> Stack:
         port = broker_port if _port_is_free(broker_port) else free_port()
         broker = EmbeddedBroker(port, log_file=data_dir / "broker.log", own_process_group=True)
-        return cls(data_dir, roster_file, broker, console)
+        return cls(data_dir, roster_file, broker, console, services=(*SERVICES, BOARD))
 
     def url(self, service: str) -> str:
         return next(each.url for each in self.services if each.service == service)
@@ -75,6 +79,9 @@ class Stack:
             env[f"{service.env_prefix}DATA_DIR"] = str(self.data_dir)
             env[f"{service.env_prefix}HTTP_PORT"] = str(service.port)
         env["DUTYWATCH_NOTIFIER_PUBLIC_URL"] = self.url("notifier")
+        for service in self.services:
+            if service.service in BOARD_CALLS:
+                env[f"DUTYWATCH_BOARD_{BOARD_CALLS[service.service]}"] = service.url
         return {**env, **self._extra_env}
 
     async def start(self) -> None:

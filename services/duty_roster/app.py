@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from schemas.duty import CheckInReceived
 from schemas.envelope import Envelope
 from services.duty_roster import handlers
+from services.duty_roster.adapters.duty_log import SqlDutyLog, duty_log_router
 from services.duty_roster.adapters.holidays_file import load_calendar
 from services.duty_roster.adapters.http import roster_router
 from services.duty_roster.adapters.in_force import RosterInForce, RosterStore
@@ -55,6 +56,7 @@ class RosterService:
             lifespan=self._lifespan,
         )
         self.api.include_router(roster_router(lambda: self.roster.index, clock, self._wiring.enter_override))
+        self.api.include_router(duty_log_router(lambda: self.roster.index, clock, self._duty_log))
 
     @property
     def runtime(self) -> ServiceRuntime:
@@ -81,6 +83,11 @@ class RosterService:
             on_start=[lambda: wiring.announce(self.clock())],
             clock=self.clock,
         )
+
+    @asynccontextmanager
+    async def _duty_log(self) -> AsyncIterator[SqlDutyLog]:
+        async with self.db.store.transaction() as session:
+            yield SqlDutyLog(session, self.db.tables)
 
     @asynccontextmanager
     async def _lifespan(self, api: FastAPI) -> AsyncIterator[None]:

@@ -19,8 +19,10 @@ from services.duty_roster.domain import Override
 __all__ = [
     "CheckIn",
     "CheckIns",
+    "DutyLog",
     "EventSink",
     "HolidayReminders",
+    "LogEntry",
     "OverrideLog",
     "PublishedDuty",
     "RosterVersion",
@@ -129,3 +131,24 @@ class EventSink(Protocol):
     """Publishes through the outbox in the caller's transaction: the event leaves only if the change commits."""
 
     async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of a unit's duty log (值班日志): a call received, an instruction passed on."""
+
+    unit_id: str
+    kind: str
+    text: str
+    author: str
+    written_at: datetime
+
+
+class DutyLog(Protocol):
+    """The officers' duty log; entries are added, never changed."""
+
+    async def add(self, entry: LogEntry) -> None: ...
+
+    async def between(self, unit_id: str, start: datetime, end: datetime) -> list[LogEntry]:
+        """The unit's entries written in [start, end), oldest first."""
+        ...

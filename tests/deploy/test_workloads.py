@@ -97,19 +97,31 @@ def test_only_incident_intake_autoscales(deployables: dict[str, list[Manifest]])
         assert "replicas" not in the(manifests, "Deployment", "incident")["spec"]
 
 
-def test_the_ingress_exposes_only_the_notifier_webhooks(deployables: dict[str, list[Manifest]]) -> None:
-    """The one Ingress routes /webhooks (and nothing else) to the notifier, over TLS."""
+def test_the_ingress_exposes_only_the_notifier_webhooks_and_the_boards_pages(
+    deployables: dict[str, list[Manifest]],
+) -> None:
+    """/webhooks goes to the notifier and the pages to the board, on one host over TLS; no /health or /metrics."""
     for manifests in deployables.values():
-        (ingress,) = of_kind(manifests, "Ingress")
-        paths = [path for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
-        assert [(path["path"], path["backend"]["service"]["name"]) for path in paths] == [("/webhooks", "notifier")]
-        assert ingress["spec"]["tls"][0]["hosts"] == [rule["host"] for rule in ingress["spec"]["rules"]]
+        ingresses = of_kind(manifests, "Ingress")
+        paths = [
+            (path["path"], path["backend"]["service"]["name"])
+            for ingress in ingresses
+            for rule in ingress["spec"]["rules"]
+            for path in rule["http"]["paths"]
+        ]
+        assert ("/webhooks", "notifier") in paths and ("/duty", "board") in paths
+        assert {service for _path, service in paths} == {"notifier", "board"}
+        assert not [path for path, _service in paths if path.startswith(("/health", "/metrics", "/docs"))]
+        hosts = {rule["host"] for ingress in ingresses for rule in ingress["spec"]["rules"]}
+        assert len(hosts) == 1
+        for ingress in ingresses:
+            assert ingress["spec"]["tls"][0]["hosts"] == [rule["host"] for rule in ingress["spec"]["rules"]]
 
 
 def test_the_public_url_is_the_ingress_host(deployables: dict[str, list[Manifest]]) -> None:
     """The notifier checks webhook signatures against PUBLIC_URL, so it is https://<the Ingress host>."""
     for manifests in deployables.values():
-        (ingress,) = of_kind(manifests, "Ingress")
+        ingress = the(manifests, "Ingress", "notifier-webhooks")
         variable = env(the(manifests, "Deployment", "notifier"))["DUTYWATCH_NOTIFIER_PUBLIC_URL"]
         reference = variable["valueFrom"]["configMapKeyRef"]
         if of_kind(manifests, "ConfigMap"):
@@ -133,7 +145,7 @@ def test_the_secrets_shipped_for_production_hold_placeholders_only(deployables: 
         if name == "dev":
             continue
         secrets = of_kind(manifests, "Secret")
-        assert len(secrets) == 5, name
+        assert len(secrets) == 6, name
         for secret in secrets:
             assert "data" not in secret
             for key, value in secret["stringData"].items():

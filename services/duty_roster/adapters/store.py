@@ -71,6 +71,16 @@ class RosterTables:
             Column("entered_by", String(200), nullable=False),
             Column("entered_at", DateTime(timezone=True), nullable=False),
         )
+        self.duty_log = Table(
+            "duty_log",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("unit_id", String(64), nullable=False),
+            Column("kind", String(16), nullable=False),
+            Column("text", Text, nullable=False),
+            Column("author", String(100), nullable=False),
+            Column("written_at", DateTime(timezone=True), nullable=False, index=True),
+        )
         self.check_ins = Table(
             "check_ins",
             metadata,

@@ -1,0 +1,169 @@
+"""Builds the board: its read model's database, the runtime (consumers only) and the web pages."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from itsdangerous import URLSafeSerializer
+
+from schemas.broadcast import BroadcastAcknowledged, BroadcastSent
+from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.envelope import Envelope
+from schemas.incident import (
+    IncidentAcknowledged,
+    IncidentAssigned,
+    IncidentClosed,
+    IncidentEscalated,
+    IncidentReported,
+    ReportDelivered,
+    ReportFiled,
+    ReportOverdue,
+)
+from services.board import handlers
+from services.board.adapters.owners import TIMEOUT_S, http_owners
+from services.board.adapters.store import BoardDatabase
+from services.board.adapters.web.mount import mount
+from services.board.ports import Owners, Ports
+from services.board.settings import Settings
+from services.runtime.auth import ADMIN_TOKEN_FILE, admin_token_file, token_book
+from services.runtime.consumer import Route
+from services.runtime.service import ServiceRuntime
+from services.runtime.store import Session
+
+__all__ = ["BoardBackend", "create_app"]
+
+Clock = Callable[[], datetime]
+Effect = Callable[[Any, Ports, datetime], Awaitable[None]]
+SECRET_FILE = "board-secret.txt"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BoardBackend:
+    """The composition root: what the pages and the consumers share."""
+
+    def __init__(self, settings: Settings, clock: Clock, owners: Owners | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.database = BoardDatabase(settings.store_url("board"))
+        self._client: httpx.AsyncClient | None = None
+        self._owners = owners
+        self.links = URLSafeSerializer(session_secret(settings), salt="calendar-feed")
+        self._runtime: ServiceRuntime | None = None
+
+    @property
+    def owners(self) -> Owners:
+        # Built on first use inside the serving loop, like the runtime: httpx binds its pool to that loop.
+        if self._owners is None:
+            self._client = httpx.AsyncClient(timeout=TIMEOUT_S)
+            settings = self.settings
+            self._owners = http_owners(self._client, settings.incident_url, settings.notifier_url, settings.roster_url)
+        return self._owners
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        if self._runtime is None:
+            self._runtime = ServiceRuntime(
+                name=self.settings.service_name,
+                store=self.database.store,
+                outbox=self.database.outbox,
+                inbox=self.database.inbox,
+                kafka=self.settings.kafka,
+                routes=self._routes(),
+                clock=self.clock,
+            )
+        return self._runtime
+
+    @asynccontextmanager
+    async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
+        self.runtime.mount_health(api)
+        async with self.runtime.lifespan()(api):
+            yield
+        if self._client is not None:
+            await self._client.aclose()
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def feed_token(self) -> str:
+        return self.settings.feed_token or admin_token_file(self.settings.data_dir / ADMIN_TOKEN_FILE)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Ports]:
+        async with self.database.store.transaction() as session:
+            yield self.database.ports(session)
+
+    def _routes(self) -> dict[str, Route]:
+        return {
+            "duty.units": {UnitUpdated: self._consume(handlers.on_unit_updated)},
+            "duty.shifts": {
+                ShiftStarted: self._consume(handlers.on_shift_started),
+                ShiftEnded: self._consume(handlers.on_shift_ended),
+            },
+            "duty.alerts": {
+                CheckInRequested: self._consume(handlers.on_check_in_requested),
+                CheckInMissed: self._consume(handlers.on_check_in_missed),
+            },
+            "duty.checkins": {CheckInReceived: self._consume(handlers.on_check_in_received)},
+            "incident.events": {
+                IncidentReported: self._consume(handlers.on_incident_reported),
+                IncidentAssigned: self._consume(handlers.on_incident_assigned),
+                IncidentAcknowledged: self._consume(handlers.on_incident_acknowledged),
+                ReportFiled: self._consume(handlers.on_report_filed),
+                ReportDelivered: self._consume(handlers.on_report_delivered),
+                ReportOverdue: self._consume(handlers.on_report_overdue),
+                IncidentEscalated: self._consume(handlers.on_incident_escalated),
+                IncidentClosed: self._consume(handlers.on_incident_closed),
+            },
+            "notify.requests": {BroadcastSent: self._consume(handlers.on_broadcast_sent)},
+            "notify.events": {BroadcastAcknowledged: self._consume(handlers.on_broadcast_acknowledged)},
+        }
+
+    def _consume(self, effect: Effect) -> Callable[[Envelope[Any]], Awaitable[None]]:
+        """Each consumed event has its effect once (inbox), in one transaction."""
+
+        async def handle(envelope: Envelope[Any]) -> None:
+            async def in_transaction(session: Session) -> None:
+                await effect(envelope.payload, self.database.ports(session), self.clock())
+
+            await self.runtime.once(envelope, in_transaction)
+
+        return handle
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured secret, or one kept in the data folder (made on first start) so sessions survive restarts."""
+    if settings.session_secret:
+        return settings.session_secret
+    path: Path = settings.data_dir / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(settings: Settings, clock: Clock = _utc_now, owners: Owners | None = None) -> FastAPI:
+    backend = BoardBackend(settings, clock, owners)
+    api = FastAPI(
+        title="dutywatch duty-room board",
+        version="1",
+        description="值班室大屏与工作台: who is on duty, open incidents and their clocks, notices, the duty table.",
+        lifespan=backend.lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    api.state.backend = backend
+    api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
+    api.state.refresh_s = settings.refresh_s
+    mount(api, session_secret(settings), settings.secure_cookies)
+    return api

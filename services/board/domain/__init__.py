@@ -1,0 +1,28 @@
+"""The board's pure domain: what each page shows, computed from the read model and `now`."""
+
+from services.board.domain.broadcasts import Acknowledgement, BroadcastCard, UnitAnswer, answers
+from services.board.domain.duty import CheckIn, CheckInState, DutyLine, NextDuty, Shift, Unit, visible_units
+from services.board.domain.incidents import ClockState, Delivery, IncidentCard, RecipientClock, recipient_clocks
+from services.board.domain.ranking import AccountLine, Ranked, rank_units
+
+__all__ = [
+    "AccountLine",
+    "Acknowledgement",
+    "BroadcastCard",
+    "CheckIn",
+    "CheckInState",
+    "ClockState",
+    "Delivery",
+    "DutyLine",
+    "IncidentCard",
+    "NextDuty",
+    "Ranked",
+    "RecipientClock",
+    "Shift",
+    "Unit",
+    "UnitAnswer",
+    "answers",
+    "rank_units",
+    "recipient_clocks",
+    "visible_units",
+]

@@ -1,0 +1,35 @@
+"""The board's settings: env `DUTYWATCH_BOARD_…` (nested with `__`, e.g. `…_KAFKA__BOOTSTRAP_SERVERS`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.runtime.settings import ServiceSettings
+
+__all__ = ["Settings"]
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DUTYWATCH_BOARD_", env_nested_delimiter="__", extra="ignore")
+
+    http_port: int = Field(default=8100, description="Port the web pages are served on.")
+    service_name: str = Field(default="board", min_length=1, description="Consumer group and inbox name.")
+    api_tokens: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="JSON: token → unit ids, the same tokens the incident and notifier APIs take (a login "
+        'shows those units; the city bureau\'s ["*"] shows all). Empty: the admin token in <data_dir>/api-token.txt.',
+    )
+    incident_url: str = Field(default="http://127.0.0.1:8102", description="The incident service's API.")
+    notifier_url: str = Field(default="http://127.0.0.1:8103", description="The notifier's API.")
+    roster_url: str = Field(default="http://127.0.0.1:8101", description="The duty roster's API.")
+    session_secret: str = Field(
+        default="",
+        description="Signs the session cookie and calendar links. Empty: one is made in <data_dir>/board-secret.txt.",
+    )
+    feed_token: str = Field(
+        default="",
+        description="API token the calendar feeds read the roster with (nobody is logged in). Empty: the admin token.",
+    )
+    secure_cookies: bool = Field(default=False, description="Send the session cookie over HTTPS only.")
+    refresh_s: int = Field(default=5, ge=1, description="How often the pages refresh what they show.")
