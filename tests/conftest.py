@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
-from tests.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
+from testbed.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
 
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 

@@ -19,9 +19,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from tests.fakes.aliyun_api import AliyunApi
-from tests.fakes.aliyun_flows import push
-from tests.fakes.aliyun_state import (
+from testbed.fakes.aliyun_api import AliyunApi
+from testbed.fakes.aliyun_flows import push
+from testbed.fakes.aliyun_state import (
     CALL_OUTCOMES,
     MESSAGE_TYPES,
     AliyunState,
@@ -33,7 +33,7 @@ from tests.fakes.aliyun_state import (
     Push,
     beijing_now,
 )
-from tests.fakes.asgi_server import AsgiServer, ServedFake
+from testbed.fakes.asgi_server import AsgiServer, ServedFake
 
 DEFAULT_ACCESS_KEY_ID = "LTAI5tFakeDutywatchKey01"
 DEFAULT_ACCESS_KEY_SECRET = "fake-secret-not-verified"

@@ -15,7 +15,7 @@ Async SDK (the aiohttp session must be created inside a running loop):
 
 Calls send status callbacks only for the StatusCallbackEvent values asked for (initiated, ringing,
 answered, completed), and only `completed` when none are given, as Twilio does. Error codes: see
-tests/fakes/twilio_api.py.
+testbed/fakes/twilio_api.py.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import httpx
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from tests.fakes.asgi_server import AsgiServer, ServedFake
-from tests.fakes.twilio_api import TwilioApi
-from tests.fakes.twilio_models import API_VERSION, ApiRequest, CallbackDelivery, FakeCall, FakeMessage, new_sid
-from tests.fakes.twilio_state import (
+from testbed.fakes.asgi_server import AsgiServer, ServedFake
+from testbed.fakes.twilio_api import TwilioApi
+from testbed.fakes.twilio_models import API_VERSION, ApiRequest, CallbackDelivery, FakeCall, FakeMessage, new_sid
+from testbed.fakes.twilio_state import (
     CALL_OUTCOMES,
     SMS_OUTCOMES,
     CallOutcome,
@@ -39,7 +39,7 @@ from tests.fakes.twilio_state import (
     SmsOutcome,
     TwilioState,
 )
-from tests.fakes.twilio_webhooks import SIGNATURE_HEADER, USER_AGENT, signed_request
+from testbed.fakes.twilio_webhooks import SIGNATURE_HEADER, USER_AGENT, signed_request
 
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fedcba9876543210" * 2

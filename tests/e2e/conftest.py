@@ -17,7 +17,7 @@ from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
-from tests.fakes.twilio import FakeTwilio
+from testbed.fakes.twilio import FakeTwilio
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
-from tests.databases import POSTGRES, fresh_postgres_database
-from tests.fakes.twilio import FakeTwilio
+from testbed.databases import POSTGRES, fresh_postgres_database
+from testbed.fakes.twilio import FakeTwilio
 from tests.notifier.factories import incident_reported, unique_unit, wrap
 from tests.notifier.serving import free_socket, publish, random_mobile
 from tests.notifier.test_twilio import FROM_NUMBER

@@ -17,7 +17,7 @@ from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.settings import KafkaSettings
-from tests.fakes.twilio import FakeTwilio
+from testbed.fakes.twilio import FakeTwilio
 from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket, random_mobile
 
 pytestmark = [

@@ -12,8 +12,8 @@ from services.notifier.app import Notifier
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock
 from services.runtime.settings import KafkaSettings
-from tests.fakes.aliyun import FakeAliyun
-from tests.fakes.twilio import FakeTwilio
+from testbed.fakes.aliyun import FakeAliyun
+from testbed.fakes.twilio import FakeTwilio
 from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket
 from tests.notifier_aliyun.fixtures import PUSH_TOKEN, aliyun_settings, approve_all
 

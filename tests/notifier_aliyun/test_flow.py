@@ -11,10 +11,10 @@ import phonenumbers
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
+from testbed.databases import fresh_postgres_database
+from testbed.fakes.aliyun import FakeAliyun
+from testbed.fakes.twilio import FakeTwilio
 from tests.conftest import STORE_BACKENDS
-from tests.databases import fresh_postgres_database
-from tests.fakes.aliyun import FakeAliyun
-from tests.fakes.twilio import FakeTwilio
 from tests.notifier.serving import eventually, random_mobile
 from tests.notifier_aliyun.fixtures import SMS_CODES
 from tests.notifier_aliyun.service import COOL_DOWN_S, Service, start_service

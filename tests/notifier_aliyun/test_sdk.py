@@ -15,7 +15,7 @@ from services.notifier.ports import (
     RetryableDeliveryError,
     UnsupportedDeliveryError,
 )
-from tests.fakes.aliyun import FakeAliyun
+from testbed.fakes.aliyun import FakeAliyun
 from tests.notifier_aliyun.fixtures import SHOW_NUMBER, SIGN_NAME, SMS_CODES, TTS_CODES, aliyun_settings, approve_all
 
 PHONE = "+8613800138001"
