@@ -19,6 +19,20 @@ def pytest_report_header() -> str:
     return f"store tests: SQLite only (PostgreSQL was not there on {POSTGRES_HOST}:{POSTGRES_PORT})"
 
 
+BROKER_FIXTURES = {"broker", "module_broker"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test whose fixtures start the broker carries the `broker` marker, so `-m "not broker"` leaves it out."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if BROKER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("broker") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("these tests start the broker without the `broker` marker: " + ", ".join(unmarked))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(pytest_report_header())
 

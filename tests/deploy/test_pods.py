@@ -26,6 +26,7 @@ READY_WITHIN_S = 30.0
 # terminationGracePeriodSeconds (30) minus the preStop sleep (5).
 STOPPED_WITHIN_S = 25.0
 SERVICE_NAMES = sorted(SERVICES)
+pytestmark = pytest.mark.broker
 UNMASKED_PHONE = re.compile(r"\+86\d{11}")
 
 

@@ -11,6 +11,9 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.broker
 REPO = Path(__file__).resolve().parents[2]
 
 OWNER = textwrap.dedent(
