@@ -20,8 +20,6 @@ testbed/fakes/twilio_api.py.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 
 import httpx
@@ -40,10 +38,10 @@ from testbed.fakes.twilio_state import (
     TwilioState,
 )
 from testbed.fakes.twilio_webhooks import SIGNATURE_HEADER, USER_AGENT, signed_request
+from testbed.polling import eventually, eventually_blocking
 
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fedcba9876543210" * 2
-POLL_S = 0.01
 
 __all__ = ["DEFAULT_ACCOUNT_SID", "DEFAULT_AUTH_TOKEN", "FakeCall", "FakeMessage", "FakeTwilio"]
 
@@ -162,19 +160,11 @@ class FakeTwilio(ServedFake):
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Block until predicate() is true; TimeoutError otherwise. Not for async tests: see wait_for_async."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            time.sleep(POLL_S)
+        eventually_blocking(predicate, timeout)
 
     # Same `timeout` parameter as the sync twin, so both read alike in tests.
     async def wait_for_async(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            await asyncio.sleep(POLL_S)
+        await eventually(predicate, timeout)
 
     def is_idle(self) -> bool:
         """No status progress, callback or call still running in the background."""
