@@ -269,4 +269,3 @@ async def test_a_service_started_while_the_broker_is_frozen_takes_writes_and_cat
 
     await eventually(relayed, 40)
     await runtime.stop()
-
