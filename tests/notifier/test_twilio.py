@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from services.notifier.testing import FakeClock
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.settings import KafkaSettings
 from testbed.fakes.twilio import FakeTwilio
-from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket, random_mobile
+from testbed.polling import eventually
+from tests.notifier.serving import LoopServer, ServedNotifier, free_socket, random_mobile
 
 pytestmark = [
     pytest.mark.broker,
@@ -163,6 +163,6 @@ async def _state_is(service: Service, run_id: str, state: str) -> bool:
 
 
 async def _quiet(service: Service) -> None:
-    """Let a few sweeps pass."""
-    await asyncio.sleep(0.5)
+    """Fire whatever is due at the clock's time now and send it, then let the fake finish every call it has."""
+    await service.notifier.settle()
     await service.twilio.wait_idle()

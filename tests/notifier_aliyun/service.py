@@ -14,7 +14,8 @@ from services.notifier.testing import FakeClock
 from services.runtime.settings import KafkaSettings
 from testbed.fakes.aliyun import FakeAliyun
 from testbed.fakes.twilio import FakeTwilio
-from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket
+from testbed.polling import eventually
+from tests.notifier.serving import LoopServer, ServedNotifier, free_socket
 from tests.notifier_aliyun.fixtures import PUSH_TOKEN, aliyun_settings, approve_all
 
 TWILIO_FROM = "+14155550100"
