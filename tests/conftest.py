@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
+from testbed.brokers import running_broker
 from testbed.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
+from testbed.fakes.twilio import FakeTwilio
 
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
@@ -40,10 +42,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 async def broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedBroker]:
     """The real Kafka-compatible broker (Tansu), on a free loopback port, with the registry's topics."""
-    embedded = EmbeddedBroker(log_file=tmp_path_factory.mktemp("broker") / "tansu.log")
-    await embedded.start()
-    yield embedded
-    embedded.stop()
+    async with running_broker(tmp_path_factory.mktemp("broker") / "tansu.log") as embedded:
+        yield embedded
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[FakeTwilio]:
+    """The fake Twilio (the real SDK's requests and callbacks) on a free loopback port, one per test module."""
+    with FakeTwilio(step_delay=0.02, gather_wait=0.5) as fake:
+        yield fake
 
 
 @pytest.fixture(params=STORE_BACKENDS)

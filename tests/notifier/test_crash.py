@@ -13,7 +13,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from services.notifier.migrations import MIGRATIONS
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.store import Store
+from testbed.brokers import running_broker
 from testbed.databases import POSTGRES, fresh_postgres_database
 from testbed.fakes.twilio import FakeTwilio
 from testbed.polling import eventually
@@ -42,16 +43,8 @@ DUTYWATCH = str(Path(sys.executable).parent / "dutywatch")
 @pytest.fixture
 async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
     """A broker of this test's own (overrides the session one): topics hold nothing but this test's messages."""
-    embedded = EmbeddedBroker(log_file=tmp_path / "tansu.log")
-    await embedded.start()
-    yield embedded
-    embedded.stop()
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(step_delay=0.02) as fake:
-        yield fake
+    async with running_broker(tmp_path / "tansu.log") as embedded:
+        yield embedded
 
 
 @pytest.fixture
@@ -146,7 +139,7 @@ async def test_killed_before_the_provider_call_sends_once(
     """SIGKILL between recording the due step and calling Twilio: after a restart the SMS goes out exactly once."""
     url = f"sqlite:///{tmp_path / 'notifier.sqlite3'}"
     officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_step_recorded")
-    assert twilio.messages == {}
+    assert twilio.messages_to(officer) == []
     process = notifier.start()
     try:
         await twilio.wait_for_async(lambda: len(twilio.messages_to(officer)) == 1, 30)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +32,6 @@ FROM_NUMBER = "+14155550100"
 @dataclass
 class Service(ServedNotifier):
     twilio: FakeTwilio
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(step_delay=0.02, gather_wait=0.5) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -31,12 +31,6 @@ def random_hong_kong_mobile() -> str:
 
 
 @pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(step_delay=0.02, gather_wait=0.5) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 def aliyun() -> Iterator[FakeAliyun]:
     with FakeAliyun(step_delay=0.02) as fake:
         yield fake
