@@ -15,9 +15,11 @@ T = TypeVar("T")
 POLL_S = 0.02
 
 
-async def eventually(condition: Callable[[], T | Awaitable[T]], timeout_s: float = 30.0, what: str = "") -> T:
-    """Poll `condition` (plain or async) until it returns something truthy, and return that; TimeoutError
-    naming `what` when `timeout_s` passes first."""
+async def eventually(
+    condition: Callable[[], T | Awaitable[T]], timeout_s: float = 30.0, what: str = "", every_s: float = POLL_S
+) -> T:
+    """Poll `condition` (plain or async) every `every_s` until it returns something truthy, and return that;
+    TimeoutError naming `what` when `timeout_s` passes first."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()
@@ -27,7 +29,7 @@ async def eventually(condition: Callable[[], T | Awaitable[T]], timeout_s: float
             return value  # type: ignore[return-value]
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what or 'the condition'} did not come within {timeout_s} s")
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(every_s)
 
 
 def eventually_blocking(condition: Callable[[], T], timeout_s: float = 30.0, what: str = "") -> T:
