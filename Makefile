@@ -15,8 +15,8 @@ run: $(BIN)/dutywatch
 	$(BIN)/dutywatch up
 
 test: $(BIN)/dutywatch
-	$(BIN)/ruff check services schemas tests bench
-	$(BIN)/ruff format --check services schemas tests bench
+	$(BIN)/ruff check services schemas tests bench testbed
+	$(BIN)/ruff format --check services schemas tests bench testbed
 	$(BIN)/mypy services schemas
 	$(BIN)/dutywatch schemas export --check
 	$(BIN)/python -m pytest -q -p no:cacheprovider

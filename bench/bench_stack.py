@@ -1,7 +1,7 @@
 """The whole system for benchmarks and fault runs: broker, three service processes, the fake Twilio in a
 fourth (bench/fake_twilio_process.py).
 
-Run from the repository root; the scripts put it on `sys.path` so `tests.fakes` (the fake Twilio) imports.
+Run from the repository root; the scripts put it on `sys.path` so `testbed.fakes` (the fake Twilio) imports.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
-from tests.databases import fresh_postgres_database
+from testbed.databases import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"

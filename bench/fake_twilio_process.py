@@ -18,7 +18,7 @@ from types import FrameType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.twilio import FakeTwilio
+from testbed.fakes.twilio import FakeTwilio
 
 COPY_EVERY_S = 0.5  # each line carries its own arrival time
 

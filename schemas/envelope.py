@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import ClassVar, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -80,12 +79,6 @@ class Envelope(BaseModel, Generic[M]):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json(by_alias=True).encode()
-
-    def to_dict(self) -> dict[str, Any]:
-        return json.loads(self.model_dump_json(by_alias=True))
-
-    def with_payload(self, payload: M) -> Self:
-        return self.model_copy(update={"payload": payload})
 
 
 @functools.cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
 from schemas import export
 from services import SERVICE_NAMES
@@ -19,6 +21,8 @@ from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
 from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
+from services.runtime.migrations import Migrations
+from services.runtime.store import Store
 
 if TYPE_CHECKING:
     from services.phone import Phone
@@ -30,6 +34,8 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(notify_app, name="notify")
 app.add_typer(incident_app, name="incident")
 app.add_typer(roster_app, name="roster")
+db_app = typer.Typer(help="Each service's database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 
 
@@ -49,6 +55,48 @@ def schemas_export(
         console.print("Run `dutywatch schemas export` and commit the result.")
         raise typer.Exit(1)
     console.print("schemas/generated matches the models")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    name: str = typer.Argument("", help="duty_roster, incident or notifier; default: all three."),
+) -> None:
+    """Bring each service's database (the one its settings name) to the newest revision, as a start does."""
+    for service_name in [_known_service(name)] if name else SERVICE_NAMES:
+        url = asyncio.run(_upgrade_database(service_name))
+        console.print(f"{service_name}: {url} is at the newest revision", soft_wrap=True)
+
+
+@db_app.command("revision")
+def db_revision(
+    name: str = typer.Argument(..., help="duty_roster, incident or notifier."),
+    message: str = typer.Option(..., "-m", "--message", help="What the revision changes, in a few words."),
+) -> None:
+    """Write the service's next revision: what its tables have that its revisions do not build yet."""
+    path = _migrations_of(_known_service(name)).revision(message)
+    console.print(f"wrote {path}; read it before committing it")
+
+
+def _known_service(name: str) -> str:
+    if name not in SERVICE_NAMES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")
+    return name
+
+
+def _migrations_of(name: str) -> Migrations:
+    migrations: Migrations = importlib.import_module(f"services.{name}.migrations").MIGRATIONS
+    return migrations
+
+
+async def _upgrade_database(name: str) -> str:
+    migrations = _migrations_of(name)
+    url = importlib.import_module(f"services.{name}.settings").Settings().store_url(name)
+    store = Store(url, migrations.models(), upgrade=migrations.upgrade)
+    try:
+        await store.create_tables()
+    finally:
+        await store.close()
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command()
@@ -142,10 +190,7 @@ def _freeze_startup_heap() -> None:
 @app.command()
 def service(name: str = typer.Argument(..., help="duty_roster, incident, notifier or board.")) -> None:
     """Run one service (HTTP API, consumers, timers) until SIGTERM."""
-    if name not in SERVICE_NAMES:
-        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")
-    import importlib
-
+    _known_service(name)
     import uvicorn
 
     from services.runtime.logs import configure_logging

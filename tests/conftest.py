@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
-from tests.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
+from testbed.brokers import running_broker
+from testbed.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
+from testbed.fakes.twilio import FakeTwilio
 
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
@@ -29,6 +31,20 @@ def pytest_report_header() -> str:
     return f"store tests: SQLite only (PostgreSQL was not there on {POSTGRES_HOST}:{POSTGRES_PORT})"
 
 
+BROKER_FIXTURES = {"broker", "module_broker"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test whose fixtures start the broker carries the `broker` marker, so `-m "not broker"` leaves it out."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if BROKER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("broker") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("these tests start the broker without the `broker` marker: " + ", ".join(unmarked))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(pytest_report_header())
 
@@ -36,10 +52,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 async def broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedBroker]:
     """The real Kafka-compatible broker (Tansu), on a free loopback port, with the registry's topics."""
-    embedded = EmbeddedBroker(log_file=tmp_path_factory.mktemp("broker") / "tansu.log")
-    await embedded.start()
-    yield embedded
-    embedded.stop()
+    async with running_broker(tmp_path_factory.mktemp("broker") / "tansu.log") as embedded:
+        yield embedded
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[FakeTwilio]:
+    """The fake Twilio (the real SDK's requests and callbacks) on a free loopback port, one per test module."""
+    with FakeTwilio(step_delay=0.02, gather_wait=0.5) as fake:
+        yield fake
 
 
 @pytest.fixture(params=STORE_BACKENDS)

@@ -19,8 +19,8 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from tests.fakes.asgi_server import AsgiServer
-from tests.fakes.twilio import FakeTwilio
+from testbed.fakes.asgi_server import AsgiServer
+from testbed.fakes.twilio import FakeTwilio
 
 OFFICER = "+8613800138000"
 SENDER = "+15005550006"

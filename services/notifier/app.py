@@ -28,6 +28,7 @@ from services.notifier.handlers import starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
+from services.notifier.migrations import MIGRATIONS
 from services.notifier.ports import Provider
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
@@ -88,7 +89,7 @@ class Notifier:
         """Made on first use: its Kafka clients must be created inside the running event loop."""
         return ServiceRuntime(
             name=self.settings.consumer_group,
-            store=Store(self.settings.store_url(NAME), self.metadata),
+            store=Store(self.settings.store_url(NAME), self.metadata, upgrade=MIGRATIONS.upgrade),
             outbox=self.outbox,
             inbox=Inbox(self.metadata),
             kafka=self.settings.kafka,

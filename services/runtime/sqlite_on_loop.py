@@ -6,23 +6,22 @@ The SQLite backend of `services.runtime.store.Store`; handlers see it only as a 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Executable, Insert, MetaData, Select, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, Executable, Insert, Select, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 
 from services.runtime.direct_statements import raw_insert, raw_select
+from services.runtime.session import Row
 from services.runtime.wal_checkpoints import WalCheckpoints
-
-if TYPE_CHECKING:
-    from services.runtime.store import Row
 
 __all__ = ["OnLoopSqlite"]
 
+T = TypeVar("T")
 BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
 
 
@@ -50,9 +49,9 @@ class OnLoopSqlite:
         with self.engine.begin() as connection:
             yield _OnLoopSession(connection)
 
-    async def create_all(self, metadata: MetaData) -> None:
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
         with self.engine.begin() as connection:
-            metadata.create_all(connection)
+            return work(connection)
 
     async def dispose(self) -> None:
         self.engine.dispose()

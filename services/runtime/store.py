@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
+    Connection,
     CursorResult,
     DateTime,
     Dialect,
@@ -30,45 +31,26 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from services.runtime.session import Row, Session
 from services.runtime.sqlite_on_loop import OnLoopSqlite
 
 __all__ = ["Row", "Session", "Store", "UtcDateTime", "first_row", "insert_into", "row_by_key"]
 
 WRITER_WAIT_S = 30
-
-
-Row = dict[str, Any]
-
-
-class Session(Protocol):
-    """The statements of one transaction."""
-
-    @property
-    def dialect(self) -> str: ...
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
-
-    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
-
-    async def insert(self, statement: Insert, rows: Row | Sequence[Row]) -> None:
-        """Run an INSERT for one row or many."""
-        ...
-
-    async def insert_new(self, statement: Insert, row: Row) -> bool:
-        """Run an INSERT for one row; False when the statement's ON CONFLICT left it out."""
-        ...
-
-    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
-        """The rows of a SELECT built once (a hot path's), each with its columns as attributes."""
-        ...
+T = TypeVar("T")
+SchemaUpgrade = Callable[[Connection], None]
+"""Brings the database behind a connection to the service's schema, inside the caller's transaction."""
 
 
 class Store:
     """The engine, the tables and the one way to open a transaction."""
 
-    def __init__(self, url: str, metadata: MetaData, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, metadata: MetaData, *, upgrade: SchemaUpgrade | None = None, echo: bool = False
+    ) -> None:
         self.url = url
         self.metadata = metadata
+        self._upgrade = upgrade or metadata.create_all
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         self._backend: _Backend = OnLoopSqlite(parsed, echo) if self.dialect == "sqlite" else _AsyncBackend(url, echo)
@@ -77,8 +59,14 @@ class Store:
         self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
     async def create_tables(self) -> None:
+        """Bring the database to the schema: the service's migrations (`services.runtime.migrations`), or for a
+        store without any (a test's own tables) `create_all`."""
+        await self.run_sync(self._upgrade)
+
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
+        """`work` on a synchronous connection inside one transaction: for schema changes (Alembic, create_all)."""
         async with self._writer_turn():
-            await self._backend.create_all(self.metadata)
+            return await self._backend.run_sync(work)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
@@ -159,7 +147,7 @@ _SELECT_ONE = text("SELECT 1")
 class _Backend(Protocol):
     def begin(self) -> AbstractAsyncContextManager[Session]: ...
 
-    async def create_all(self, metadata: MetaData) -> None: ...
+    async def run_sync(self, work: Callable[[Connection], T]) -> T: ...
 
     async def dispose(self) -> None: ...
 
@@ -175,9 +163,9 @@ class _AsyncBackend:
         async with self.engine.begin() as connection:
             yield _AsyncSession(connection)
 
-    async def create_all(self, metadata: MetaData) -> None:
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+            return await connection.run_sync(work)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

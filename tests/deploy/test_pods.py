@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
+from testbed.brokers import running_broker
 from tests.deploy.manifests import Manifest
 from tests.deploy.pods import Container, pod_containers
 from tests.deploy.workloads import SERVICES, the
@@ -26,6 +27,7 @@ READY_WITHIN_S = 30.0
 # terminationGracePeriodSeconds (30) minus the preStop sleep (5).
 STOPPED_WITHIN_S = 25.0
 SERVICE_NAMES = sorted(SERVICES)
+pytestmark = pytest.mark.broker
 UNMASKED_PHONE = re.compile(r"\+86\d{11}")
 
 
@@ -107,10 +109,8 @@ def _live_or_why(pod: RunningPod) -> RunningPod | str:
 @pytest.fixture(scope="module")
 async def module_broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedBroker]:
     """A broker of this module's own: the pods' consumer groups and announcements stay away from other tests."""
-    broker = EmbeddedBroker(log_file=tmp_path_factory.mktemp("broker") / "tansu.log")
-    await broker.start()
-    yield broker
-    broker.stop()
+    async with running_broker(tmp_path_factory.mktemp("broker") / "tansu.log") as broker:
+        yield broker
 
 
 @pytest.fixture(scope="module")

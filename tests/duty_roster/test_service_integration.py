@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from schemas.envelope import Envelope
 from services.duty_roster.adapters.store import SqlCheckIns
 from services.duty_roster.app import RosterService, build, import_roster
 from services.runtime.embedded_broker import EmbeddedBroker
+from testbed.polling import eventually
 from tests.duty_roster.builders import local
 from tests.duty_roster.support import Clock, publish, read_topic, roster_text, settings_for, unique_prefix
 
@@ -113,10 +113,10 @@ async def test_check_ins_missed_and_received_over_the_broker(
 
 async def until_checked_in(service: RosterService, shift_id: str, timeout_s: float = 30.0) -> None:
     """Wait until the service consumed the reply (its consumer group joins in about 5 s)."""
-    for _ in range(int(timeout_s / 0.25)):
+
+    async def recorded() -> bool:
         async with service.db.store.transaction() as session:
             check_in = await SqlCheckIns(session, service.db.tables).get(shift_id)
-        if check_in is not None and check_in.received_at is not None:
-            return
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"the check-in of {shift_id} was not recorded within {timeout_s}s")
+        return check_in is not None and check_in.received_at is not None
+
+    await eventually(recorded, timeout_s, what=f"the check-in of {shift_id} recorded")

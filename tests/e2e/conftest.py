@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ from rich.console import Console
 
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import SERVICES, Stack, StackProcess
-from tests.fakes.twilio import FakeTwilio
+from testbed.fakes.twilio import FakeTwilio
+from testbed.polling import eventually
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -69,14 +69,7 @@ class System:
 
     async def until(self, probe: Callable[[], Any], timeout_s: float = 60, what: str = "") -> Any:
         """Poll `probe` (sync or async) until it returns something truthy."""
-        async with asyncio.timeout(timeout_s):
-            while True:
-                value = probe()
-                if asyncio.iscoroutine(value):
-                    value = await value
-                if value:
-                    return value
-                await asyncio.sleep(0.2)
+        return await eventually(probe, timeout_s, what, every_s=0.2)
 
 
 def _minutes_into_the_current_shift() -> float:

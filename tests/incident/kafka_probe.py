@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +35,34 @@ async def publish_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> N
 
 
 async def records(bootstrap: str, topic: str, wanted: Wanted, count: int = 1, timeout_s: float = 20) -> list[Record]:
-    """The records of `topic` that `wanted` accepts, read from the start until `count` are found or time is up."""
+    """The records of `topic` that `wanted` accepts, read from the start until `count` are found; TimeoutError
+    naming what was found when `timeout_s` passes first."""
+    async with _reading_from_the_start(bootstrap, topic) as (consumer, _partitions):
+        found: list[Record] = []
+        try:
+            async with asyncio.timeout(timeout_s):
+                while len(found) < count:
+                    found += _accepted(await consumer.getmany(timeout_ms=300), wanted)
+        except TimeoutError:
+            raise TimeoutError(f"{len(found)} of {count} wanted records on {topic} within {timeout_s} s") from None
+        return found
+
+
+async def records_so_far(bootstrap: str, topic: str, wanted: Wanted) -> list[Record]:
+    """The records of `topic` that `wanted` accepts among all the broker holds now (read to its end offsets):
+    for "no more than" and "none", which no wait can prove."""
+    async with _reading_from_the_start(bootstrap, topic) as (consumer, partitions):
+        ends = await consumer.end_offsets(partitions)
+        found: list[Record] = []
+        while await _short_of(consumer, ends):
+            found += _accepted(await consumer.getmany(timeout_ms=300), wanted)
+        return found
+
+
+@asynccontextmanager
+async def _reading_from_the_start(
+    bootstrap: str, topic: str
+) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -42,19 +70,20 @@ async def records(bootstrap: str, topic: str, wanted: Wanted, count: int = 1, ti
         partitions = [TopicPartition(topic, each) for each in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        return await _collect(consumer, wanted, count, timeout_s)
+        yield consumer, partitions
     finally:
         await consumer.stop()
 
 
-async def _collect(consumer: AIOKafkaConsumer, wanted: Wanted, count: int, timeout_s: float) -> list[Record]:
-    found: list[Record] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline and len(found) < count:
-        batches = await consumer.getmany(timeout_ms=300)
-        found += [record for batch in batches.values() for record in batch if wanted(record)]
-    return found
+async def _short_of(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for partition, end in ends.items():
+        if await consumer.position(partition) < end:
+            return True
+    return False
+
+
+def _accepted(batches: dict[TopicPartition, list[Record]], wanted: Wanted) -> list[Record]:
+    return [record for batch in batches.values() for record in batch if wanted(record)]
 
 
 def document_of(record: Record) -> dict[str, Any]:

@@ -3,7 +3,6 @@ malformed intake to the DLQ, and a deadline that passed while the service was do
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ from schemas.notify import TextReceived
 from services.incident.app import IncidentBackend, create_app
 from services.incident.testing import ManualClock
 from services.runtime.embedded_broker import EmbeddedBroker
+from testbed.polling import eventually
 from tests.incident.builders import OFFICER, district_updated, home_updated, report, report_body, shift_started
 from tests.incident.conftest import settings_for
-from tests.incident.kafka_probe import of_type, publish, publish_raw, records
+from tests.incident.kafka_probe import of_type, publish, publish_raw, records, records_so_far
 
 pytestmark = pytest.mark.broker
 
@@ -46,12 +46,9 @@ def _service(broker: EmbeddedBroker, database: Path, clock: ManualClock, group: 
     return create_app(settings, clock=clock)
 
 
-async def _until(check, timeout_s: float = 20) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not await check():
-        assert loop.time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.1)
+async def _relayed_everything(backend: IncidentBackend) -> bool:
+    async with backend.database.store.transaction() as session:
+        return await backend.database.outbox.pending_count(session) == 0
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +73,7 @@ async def live(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory)
             has_unit = await ports.directory.unit(home) is not None
             return has_unit and await ports.directory.current_shift(home, NOW) is not None
 
-    await _until(read_model_ready)
+    await eventually(read_model_ready, 20)
     transport = httpx.ASGITransport(app=api)
     async with httpx.AsyncClient(transport=transport, base_url="http://incident") as client:
         yield Live(backend, client, clock, home, district)
@@ -134,9 +131,10 @@ async def test_an_sms_report_over_the_broker_is_taken_in_and_confirmed(live: Liv
         unit_id=live.home, **{"from": OFFICER.phone}, text="报 走失 福利院大门 一名老人走失", received_at=NOW
     )
     await publish(broker.bootstrap, text)
-    await records(
+    [reported] = await records(
         broker.bootstrap, "incident.events", of_type("incident.reported", unit_id=live.home, type="missing_person")
     )
+    assert reported.key == live.home.encode()
     [answer] = await records(
         broker.bootstrap, "notify.requests", of_type("notify.send_sms", unit_id=live.home, reason="sms report taken")
     )
@@ -170,9 +168,9 @@ async def test_a_deadline_passed_while_down_fires_report_overdue_exactly_once_af
         overdue = of_type("incident.report_overdue", incident_id=incident_id)
         assert len(await records(broker.bootstrap, "incident.events", overdue)) == 1
         await second.runtime.sweep_all()
-        await asyncio.sleep(0.5)
-        assert len(await records(broker.bootstrap, "incident.events", overdue, count=2, timeout_s=2)) == 1
+        await eventually(lambda: _relayed_everything(second), what="the relay publishing what the sweep wrote")
+        assert len(await records_so_far(broker.bootstrap, "incident.events", overdue)) == 1
         due_soon = of_type("incident.report_due_soon", incident_id=incident_id)
-        assert await records(broker.bootstrap, "incident.events", due_soon, timeout_s=1) == []
+        assert await records_so_far(broker.bootstrap, "incident.events", due_soon) == []
     finally:
         await second.runtime.stop()

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.incident.adapters.cli import incident_app
-from tests.fakes.asgi_server import AsgiServer
+from testbed.fakes.asgi_server import AsgiServer
 from tests.incident.served import prepared_app
 
 WIDE = {"COLUMNS": "250"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from schemas.topics import topic_for
 from services.notifier.app import Notifier
 from services.notifier.testing import FakeClock
 from services.runtime.auth import ADMIN_TOKEN_FILE
+from testbed.polling import eventually
 from tests.notifier.factories import incident_reported, unique_unit, wrap
 
 
@@ -45,12 +45,10 @@ class LoopServer:
         return f"http://{host}:{port}"
 
     async def start(self, timeout_s: float = 30.0) -> None:
-        self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
-        deadline = time.monotonic() + timeout_s
-        while not self._server.started:
-            if self._task.done() or time.monotonic() > deadline:
-                raise RuntimeError("the notifier did not start")
-            await asyncio.sleep(0.02)
+        serving = self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
+        await eventually(lambda: self._server.started or serving.done(), timeout_s, what="the notifier's server")
+        if serving.done():
+            raise RuntimeError("the notifier did not start")
 
     async def stop(self) -> None:
         self._server.should_exit = True
@@ -68,14 +66,6 @@ async def publish(bootstrap: str, *envelopes: Envelope[Any]) -> None:
             )
     finally:
         await producer.stop()
-
-
-async def eventually(predicate: Any, timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -13,15 +13,20 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from services.notifier.migrations import MIGRATIONS
 from services.runtime.embedded_broker import EmbeddedBroker
-from tests.databases import POSTGRES, fresh_postgres_database
-from tests.fakes.twilio import FakeTwilio
+from services.runtime.store import Store
+from testbed.brokers import running_broker
+from testbed.databases import POSTGRES, fresh_postgres_database
+from testbed.fakes.twilio import FakeTwilio
+from testbed.polling import eventually
 from tests.notifier.factories import incident_reported, unique_unit, wrap
 from tests.notifier.serving import free_socket, publish, random_mobile
 from tests.notifier.test_twilio import FROM_NUMBER
@@ -38,16 +43,8 @@ DUTYWATCH = str(Path(sys.executable).parent / "dutywatch")
 @pytest.fixture
 async def broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
     """A broker of this test's own (overrides the session one): topics hold nothing but this test's messages."""
-    embedded = EmbeddedBroker(log_file=tmp_path / "tansu.log")
-    await embedded.start()
-    yield embedded
-    embedded.stop()
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(step_delay=0.02) as fake:
-        yield fake
+    async with running_broker(tmp_path / "tansu.log") as embedded:
+        yield embedded
 
 
 @pytest.fixture
@@ -106,6 +103,23 @@ async def stop(process: subprocess.Popen[bytes]) -> None:
     await asyncio.to_thread(process.wait)
 
 
+async def until_every_answer_is_stored(database_url: str, officer: str) -> None:
+    """Wait until the notifier has stored Twilio's answer to every attempt to `officer`: from then on nothing
+    is pending or under a lease, so nothing can be sent again."""
+    attempts = MIGRATIONS.models().tables["attempts"]
+    store = Store(database_url, attempts.metadata)
+
+    async def all_answered() -> bool:
+        async with store.transaction() as session:
+            sent = (await session.execute(select(attempts.c.sent_at).where(attempts.c.to == officer))).scalars().all()
+        return bool(sent) and None not in sent
+
+    try:
+        await eventually(all_answered, 30, what=f"the answers to the attempts to {officer} stored")
+    finally:
+        await store.close()
+
+
 async def crash_then_restart(
     tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, database_url: str, crash_at: str
 ) -> tuple[str, NotifierProcess]:
@@ -125,11 +139,11 @@ async def test_killed_before_the_provider_call_sends_once(
     """SIGKILL between recording the due step and calling Twilio: after a restart the SMS goes out exactly once."""
     url = f"sqlite:///{tmp_path / 'notifier.sqlite3'}"
     officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_step_recorded")
-    assert twilio.messages == {}
+    assert twilio.messages_to(officer) == []
     process = notifier.start()
     try:
         await twilio.wait_for_async(lambda: len(twilio.messages_to(officer)) == 1, 30)
-        await asyncio.sleep(2)
+        await until_every_answer_is_stored(url, officer)
         assert len(twilio.messages_to(officer)) == 1
     finally:
         await stop(process)
@@ -145,7 +159,7 @@ async def test_killed_after_the_provider_call_duplicates_at_most_once(
     process = notifier.start()
     try:
         await twilio.wait_for_async(lambda: len(twilio.messages_to(officer)) == 2, 30)
-        await asyncio.sleep(2)
+        await until_every_answer_is_stored(url, officer)
         assert len(twilio.messages_to(officer)) == 2
     finally:
         await stop(process)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +16,9 @@ from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.settings import KafkaSettings
-from tests.fakes.twilio import FakeTwilio
-from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket, random_mobile
+from testbed.fakes.twilio import FakeTwilio
+from testbed.polling import eventually
+from tests.notifier.serving import LoopServer, ServedNotifier, free_socket, random_mobile
 
 pytestmark = [
     pytest.mark.broker,
@@ -32,12 +32,6 @@ FROM_NUMBER = "+14155550100"
 @dataclass
 class Service(ServedNotifier):
     twilio: FakeTwilio
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(step_delay=0.02, gather_wait=0.5) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +157,6 @@ async def _state_is(service: Service, run_id: str, state: str) -> bool:
 
 
 async def _quiet(service: Service) -> None:
-    """Let a few sweeps pass."""
-    await asyncio.sleep(0.5)
+    """Fire whatever is due at the clock's time now and send it, then let the fake finish every call it has."""
+    await service.notifier.settle()
     await service.twilio.wait_idle()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.notifier.adapters.aliyun.config import AliyunSettings
 from services.notifier.adapters.aliyun.templates import SMS_TEMPLATES, TTS_TEMPLATES
-from tests.fakes.aliyun import DEFAULT_ACCESS_KEY_SECRET, FakeAliyun
+from testbed.fakes.aliyun import DEFAULT_ACCESS_KEY_SECRET, FakeAliyun
 
 SIGN_NAME = "某市民政值班"
 SHOW_NUMBER = "057112345678"

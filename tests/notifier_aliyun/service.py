@@ -12,9 +12,10 @@ from services.notifier.app import Notifier
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock
 from services.runtime.settings import KafkaSettings
-from tests.fakes.aliyun import FakeAliyun
-from tests.fakes.twilio import FakeTwilio
-from tests.notifier.serving import LoopServer, ServedNotifier, eventually, free_socket
+from testbed.fakes.aliyun import FakeAliyun
+from testbed.fakes.twilio import FakeTwilio
+from testbed.polling import eventually
+from tests.notifier.serving import LoopServer, ServedNotifier, free_socket
 from tests.notifier_aliyun.fixtures import PUSH_TOKEN, aliyun_settings, approve_all
 
 TWILIO_FROM = "+14155550100"

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.aliyun import FakeAliyun
-from tests.fakes.asgi_server import AsgiServer
+from testbed.fakes.aliyun import FakeAliyun
+from testbed.fakes.asgi_server import AsgiServer
 
 
 class Receiver:

@@ -3,7 +3,6 @@ Aliyun (real Aliyun SDKs) and +852 through the fake Twilio (real twilio SDK), wi
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator, Iterator
 
@@ -11,11 +10,12 @@ import phonenumbers
 import pytest
 
 from services.runtime.embedded_broker import EmbeddedBroker
+from testbed.databases import fresh_postgres_database
+from testbed.fakes.aliyun import FakeAliyun
+from testbed.fakes.twilio import FakeTwilio
+from testbed.polling import eventually
 from tests.conftest import STORE_BACKENDS
-from tests.databases import fresh_postgres_database
-from tests.fakes.aliyun import FakeAliyun
-from tests.fakes.twilio import FakeTwilio
-from tests.notifier.serving import eventually, random_mobile
+from tests.notifier.serving import random_mobile
 from tests.notifier_aliyun.fixtures import SMS_CODES
 from tests.notifier_aliyun.service import COOL_DOWN_S, Service, start_service
 
@@ -28,12 +28,6 @@ def random_hong_kong_mobile() -> str:
         number = f"+8529{random.randrange(10**7):07d}"
         if phonenumbers.is_valid_number(phonenumbers.parse(number)):
             return number
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(step_delay=0.02, gather_wait=0.5) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +126,8 @@ async def test_aliyun_outage_mid_run_fails_over_to_twilio_and_comes_back(service
     await service.recorded(run_id, 3)
     assert service.failover.state()["aliyun"] == "open"
     service.aliyun.recover()
-    await asyncio.sleep(COOL_DOWN_S + 0.2)
+    # The breaker's cool-down runs on the wall clock, not the test's.
+    await eventually(lambda: service.failover.state()["aliyun"] == "half_open", COOL_DOWN_S + 5)
     service.aliyun.press_key(room, "1")
     service.clock.advance(minutes=10)
     await eventually(lambda: _state_is(service, run_id, "acknowledged"), 15)
@@ -158,7 +153,7 @@ async def _state_is(service: Service, run_id: str, state: str) -> bool:
 
 
 async def _quiet(service: Service) -> None:
-    """Let a few sweeps pass and both fakes finish what they were doing."""
-    await asyncio.sleep(0.5)
+    """Fire whatever is due at the clock's time now and send it, then let both fakes finish what they do."""
+    await service.notifier.settle()
     await service.aliyun.wait_idle()
     await service.twilio.wait_idle()

@@ -9,13 +9,14 @@ import pytest
 
 from services.notifier.adapters.aliyun.provider import AliyunProvider
 from services.notifier.ports import (
+    DeliveryError,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
     RetryableDeliveryError,
     UnsupportedDeliveryError,
 )
-from tests.fakes.aliyun import FakeAliyun
+from testbed.fakes.aliyun import FakeAliyun
 from tests.notifier_aliyun.fixtures import SHOW_NUMBER, SIGN_NAME, SMS_CODES, TTS_CODES, aliyun_settings, approve_all
 
 PHONE = "+8613800138001"
@@ -82,13 +83,13 @@ async def test_sms_status_is_polled_with_query_send_details(fake: FakeAliyun, al
     ],
 )
 async def test_injected_errors_map_to_retryable_or_permanent(
-    fake: FakeAliyun, aliyun: AliyunProvider, code: str, http_status: int, kind: type[Exception]
+    fake: FakeAliyun, aliyun: AliyunProvider, code: str, http_status: int, kind: type[DeliveryError]
 ) -> None:
     """Aliyun's codes, as the SDK reports them (HTTP 200 with a Code, or an HTTP error), become our error kinds."""
     fake.fail_next(1, code, http_status)
     with pytest.raises(kind) as raised:
         await aliyun.send_sms(alert())
-    assert raised.value.code == code  # type: ignore[attr-defined]
+    assert raised.value.code == code
     assert fake.messages_to(PHONE) == []
 
 

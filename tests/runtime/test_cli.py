@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.topics import all_topic_names
@@ -39,6 +40,7 @@ def test_schemas_export_check_names_the_file_a_changed_field_makes_stale(tmp_pat
     assert "duty.shift_started" not in result.stdout
 
 
+@pytest.mark.broker
 def test_the_broker_command_serves_the_registry_topics_and_stops_on_ctrl_c() -> None:
     """`dutywatch broker --port N` lists every registry topic and its DLQ, and exits 0 on SIGINT."""
     port = free_port()

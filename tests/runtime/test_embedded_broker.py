@@ -8,9 +8,13 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
+import pytest
+
+from testbed.polling import eventually_blocking
+
+pytestmark = pytest.mark.broker
 REPO = Path(__file__).resolve().parents[2]
 
 OWNER = textwrap.dedent(
@@ -47,18 +51,17 @@ def ctrl_c_at_the_owners_terminal(own_process_group: bool) -> tuple[int, int]:
     pid, port = (int(field) for field in owner.stdout.readline().split())
     os.killpg(owner.pid, signal.SIGINT)
     owner.wait(timeout=20)
-    time.sleep(0.5)
     return pid, port
 
 
 def test_a_broker_in_its_own_process_group_is_left_running_by_a_ctrl_c() -> None:
     pid, port = ctrl_c_at_the_owners_terminal(own_process_group=True)
     try:
-        assert answers(port)
+        assert eventually_blocking(lambda: answers(port), 5, what="the broker answering")
     finally:
         os.kill(pid, signal.SIGTERM)
 
 
 def test_a_broker_in_its_owners_group_stops_with_the_ctrl_c() -> None:
     _pid, port = ctrl_c_at_the_owners_terminal(own_process_group=False)
-    assert not answers(port)
+    assert eventually_blocking(lambda: not answers(port), 10, what="the broker gone with its owner")

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from services.runtime.group_commit import GroupCommit
 from services.runtime.store import Session, Store
@@ -89,5 +90,5 @@ async def test_a_failing_request_spoils_no_other(rows: Rows) -> None:
         return_exceptions=True,
     )
     assert outcomes[0] == "a" and outcomes[2] == "b"
-    assert isinstance(outcomes[1], Exception)
+    assert isinstance(outcomes[1], IntegrityError)
     assert await rows.names() == {"taken", "a", "b"}

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from schemas.duty import CheckInReceived
 from schemas.envelope import Envelope
@@ -18,6 +18,7 @@ from services.runtime.outbox import Outbox, OutboxRelay, OutgoingRecord
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import KafkaSettings
 from services.runtime.store import Session, Store
+from testbed.polling import eventually
 
 
 def check_in(unit_id: str, n: int = 0) -> Envelope[CheckInReceived]:
@@ -178,10 +179,12 @@ async def effects(runtime: ServiceRuntime, tables: Tables, unit_id: str) -> list
         return [row.event_id for row in rows]
 
 
-async def until(condition: object, timeout_s: float = 40) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not await condition():  # type: ignore[operator]
-            await asyncio.sleep(0.1)
+async def outbox_rows(runtime: ServiceRuntime, tables: Tables, *, claimed: bool) -> int:
+    """How many unsent rows the relay holds a lease on (claimed) or leaves free for the next claim."""
+    columns = tables.outbox.table.c
+    leased = columns.claimed_until.is_not(None) if claimed else columns.claimed_until.is_(None)
+    async with runtime.store.transaction() as session:
+        return await session.scalar(select(func.count()).where(columns.sent_at.is_(None), leased))
 
 
 @pytest.mark.broker
@@ -196,7 +199,10 @@ async def test_events_written_while_the_broker_is_frozen_arrive_once_after_it_re
     try:
         async with runtime.transaction() as session:
             await tables.outbox.put(session, *sent)
-        await asyncio.sleep(4)
+        await eventually(lambda: outbox_rows(runtime, tables, claimed=True), what="the relay's claim")
+        await eventually(
+            lambda: outbox_rows(runtime, tables, claimed=False), what="the rows freed after the publish timed out"
+        )
         assert await effects(runtime, tables, unit) == []
     finally:
         broker.resume()
@@ -204,8 +210,12 @@ async def test_events_written_while_the_broker_is_frozen_arrive_once_after_it_re
     async def all_arrived() -> bool:
         return len(await effects(runtime, tables, unit)) >= len(sent)
 
-    await until(all_arrived)
-    await asyncio.sleep(1)
+    async def all_marked_sent() -> bool:
+        async with runtime.store.transaction() as session:
+            return await tables.outbox.pending_count(session) == 0
+
+    await eventually(all_arrived, 40)
+    await eventually(all_marked_sent, what="the relay marking every row sent (it publishes nothing after)")
     assert sorted(await effects(runtime, tables, unit)) == sorted(str(e.event_id) for e in sent)
     async with runtime.store.transaction() as session:
         assert await tables.outbox.pending_count(session) == 0
@@ -226,8 +236,7 @@ async def test_a_redelivered_event_id_is_dropped(running: tuple[ServiceRuntime, 
     async def marker_seen() -> bool:
         return str(marker.event_id) in await effects(runtime, tables, unit)
 
-    await until(marker_seen)
-    await asyncio.sleep(0.5)
+    await eventually(marker_seen, 40)
     assert sorted(await effects(runtime, tables, unit)) == sorted([str(envelope.event_id), str(marker.event_id)])
 
 
@@ -258,5 +267,5 @@ async def test_a_service_started_while_the_broker_is_frozen_takes_writes_and_cat
         async with runtime.store.transaction() as session:
             return await tables.outbox.pending_count(session) == 0
 
-    await until(relayed)
+    await eventually(relayed, 40)
     await runtime.stop()

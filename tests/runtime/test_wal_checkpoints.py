@@ -7,13 +7,13 @@ tells what was checkpointed without checkpointing anything itself.
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, text
 
 from services.runtime.store import Store
 from services.runtime.wal_checkpoints import WalCheckpoints
+from testbed.polling import eventually_blocking
 
 metadata = MetaData()
 notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("text", String(4000)))
@@ -25,11 +25,9 @@ def pages_in_file(database: Path) -> int:
     return database.stat().st_size // PAGE
 
 
-def wait_for_pages(database: Path, pages: int, within_s: float = 5.0) -> int:
-    deadline = time.monotonic() + within_s
-    while pages_in_file(database) < pages and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return pages_in_file(database)
+def grows_to(database: Path, pages: int) -> bool:
+    """Whether the checkpoint thread has copied the log into the file up to `pages` pages (within 5 s)."""
+    return eventually_blocking(lambda: pages_in_file(database) >= pages, 5.0, what=f"{database.name} at {pages} pages")
 
 
 async def test_the_store_commits_without_checkpointing_and_its_thread_copies_the_log(tmp_path: Path) -> None:
@@ -43,7 +41,7 @@ async def test_the_store_commits_without_checkpointing_and_its_thread_copies_the
         for n in range(1200):
             async with store.transaction() as session:
                 await session.execute(insert(notes), {"id": n, "text": ROW})
-        assert wait_for_pages(database, 1200) >= 1200
+        assert grows_to(database, 1200)
     finally:
         await store.close()
 
@@ -59,7 +57,7 @@ def test_the_thread_copies_the_log_while_a_writer_goes_on_and_once_more_when_sto
     try:
         for n in range(300):
             writer.execute("INSERT INTO t VALUES (?, ?)", (n, ROW))
-        assert wait_for_pages(database, 300) >= 300
+        assert grows_to(database, 300)
         checkpoints.stop()
         for n in range(300, 400):
             writer.execute("INSERT INTO t VALUES (?, ?)", (n, ROW))

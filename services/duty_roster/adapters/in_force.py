@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 from services.duty_roster.adapters.roster_file import parse_roster
 from services.duty_roster.adapters.store import RosterTables, SqlOverrideLog, SqlRosterVersions
 from services.duty_roster.domain import HolidayCalendar, Roster, RosterIndex
+from services.duty_roster.migrations import MIGRATIONS
 from services.duty_roster.settings import Settings
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
@@ -34,7 +35,7 @@ class RosterStore:
     def open(cls, settings: Settings) -> RosterStore:
         metadata = MetaData()
         tables, outbox, inbox = RosterTables(metadata), Outbox(metadata), Inbox(metadata)
-        return cls(Store(settings.database, metadata), tables, outbox, inbox)
+        return cls(Store(settings.database, metadata, upgrade=MIGRATIONS.upgrade), tables, outbox, inbox)
 
 
 class RosterInForce:

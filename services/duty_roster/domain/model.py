@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from schemas.values import Person, Recipient, UnitKind
+from services.local_time import LOCAL_TZ
 
 __all__ = [
     "LOCAL_TZ",
@@ -22,8 +22,6 @@ __all__ = [
     "UnitRoster",
     "local_instant",
 ]
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def local_instant(day: date, at: time) -> datetime:

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -34,11 +33,11 @@ from services.incident.handlers import (
     on_report_incident,
 )
 from services.incident.ports import Ports
+from services.local_time import LOCAL_TZ
 from services.runtime.auth import Caller, caller
 
 __all__ = ["Backend", "mount"]
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 QUERY_FIELDS = ("from", "to", "since")
 
@@ -172,7 +171,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LOCAL_ZONE).astimezone(UTC)
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def _refused(_request: Request, error: Exception) -> JSONResponse:

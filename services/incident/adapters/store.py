@@ -12,6 +12,7 @@ from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
 from services.incident.adapters.outgoing import OutboxOutgoing
 from services.incident.adapters.report_store import SqlDeadlines, SqlReports
 from services.incident.adapters.tables import Tables
+from services.incident.migrations import MIGRATIONS
 from services.incident.ports import Ports
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
@@ -28,7 +29,7 @@ class IncidentDatabase:
         self.tables = Tables(self.metadata)
         self.outbox = Outbox(self.metadata)
         self.inbox = Inbox(self.metadata)
-        self.store = Store(url, self.metadata)
+        self.store = Store(url, self.metadata, upgrade=MIGRATIONS.upgrade)
         self._producer = producer
         self._clock = clock
 

@@ -1,9 +1,9 @@
-"""The incident service's tables. The timeline refuses UPDATE and DELETE in the database itself."""
+"""The incident service's tables. The timeline refuses UPDATE and DELETE in the database itself: the triggers that
+guard it are made by the baseline revision (`services/incident/migrations/0001_baseline.py`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    DDL,
     JSON,
     Boolean,
     Column,
@@ -13,29 +13,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
 )
 
 from services.runtime.store import UtcDateTime
 
 __all__ = ["Tables"]
-
-
-APPEND_ONLY = "the timeline is append-only: its rows cannot be changed or deleted"
-
-_SQLITE_GUARDS = [
-    f"CREATE TRIGGER timeline_no_{verb} BEFORE {verb.upper()} ON timeline "
-    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
-    for verb in ("update", "delete")
-]
-_POSTGRES_GUARDS = [
-    "CREATE OR REPLACE FUNCTION timeline_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    f"$guard$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $guard$",
-    "CREATE TRIGGER timeline_no_change BEFORE UPDATE OR DELETE ON timeline "
-    "FOR EACH ROW EXECUTE FUNCTION timeline_append_only()",
-    "CREATE TRIGGER timeline_no_truncate BEFORE TRUNCATE ON timeline "
-    "FOR EACH STATEMENT EXECUTE FUNCTION timeline_append_only()",
-]
 
 
 class Tables:
@@ -125,10 +107,6 @@ def _timeline(metadata: MetaData) -> Table:
         Column("channel", String(16), nullable=True),
         Column("data", JSON, nullable=False),
     )
-    for statement in _SQLITE_GUARDS:
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
-    for statement in _POSTGRES_GUARDS:
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     return table
 
 

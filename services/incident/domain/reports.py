@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from schemas.values import Channel, Recipient, ReportKind
 from services.incident.domain.model import Incident, Source
+from services.local_time import LOCAL_TZ
 
 __all__ = ["Delivery", "Report", "ReportRefused", "check_close", "check_report", "is_late", "report_text"]
-
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def check_close(incident: Incident) -> None:
 
 def report_text(incident: Incident, unit_name: str, kind: ReportKind, text: str) -> str:
     """What a recipient reads: which unit, what, where and when, then the report itself."""
-    occurred = incident.occurred_at.astimezone(LOCAL_ZONE).strftime("%m-%d %H:%M")
+    occurred = incident.occurred_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
     return (
         f"【{kind.label}】{unit_name} {incident.type.label}（{incident.severity.label}）"
         f"{occurred} {incident.location}：{text}（事件编号{incident.id}）"

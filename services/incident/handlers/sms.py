@@ -4,7 +4,6 @@ Anything unreadable or refused gets an SMS answer that says why and shows the fo
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from schemas.incident import ReportIncident
 from schemas.notify import SendSms, TextReceived
@@ -22,10 +21,9 @@ from services.incident.handlers.common import Rules
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.reports import on_file_report
 from services.incident.ports import Ports
+from services.local_time import LOCAL_TZ
 
 __all__ = ["on_text_received"]
-
-_BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: datetime) -> Taken | None:
@@ -97,7 +95,7 @@ def _why(refused: Exception) -> str:
 
 def _taken(taken: Taken) -> str:
     incident = taken.incident
-    due = incident.first_report_due_at.astimezone(_BEIJING).strftime("%H:%M")
+    due = incident.first_report_due_at.astimezone(LOCAL_TZ).strftime("%H:%M")
     if taken.joined:
         return f"已并入事件{incident.id}（{incident.type.label} {incident.location}），未重复上报。"
     return (

@@ -38,6 +38,3 @@ class Router:
         provider = self.provider_for(call.to)
         with counted_request(provider.name, "voice"):
             return await provider.place_call(call)
-
-    async def sms_status_via(self, provider: str, ref: str) -> str:
-        return await self.providers[provider].sms_status(ref)

@@ -7,7 +7,8 @@ text (location, summary) is shortened to fit.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from services.local_time import LOCAL_TZ
 
 __all__ = [
     "SMS_SEGMENT",
@@ -20,12 +21,11 @@ __all__ = [
 ]
 
 SMS_SEGMENT = 70
-LOCAL = ZoneInfo("Asia/Shanghai")
 HELP_TEXT = "未找到待确认的通知。确认最新通知请回复1，确认某条通知请回复其中的4位码。"
 
 
 def local_time(moment: datetime) -> str:
-    return moment.astimezone(LOCAL).strftime("%m-%d %H:%M")
+    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
 
 
 def alert_summary(head: str, detail: str, moment: datetime | None, budget: int) -> str:
@@ -54,10 +54,6 @@ def voice_twiml_script(script: str) -> str:
 
 
 CODE_SUFFIX_BUDGET = SMS_SEGMENT - len(alert_sms("", "0000"))
-
-
-def sms_budget() -> int:
-    return CODE_SUFFIX_BUDGET
 
 
 def incident_texts(

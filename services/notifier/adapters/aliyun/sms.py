@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from alibabacloud_dysmsapi20170525 import models as sms_models
 from alibabacloud_dysmsapi20170525.client import Client as SmsClient
 
+from services.local_time import LOCAL_TZ
 from services.notifier.adapters.aliyun.calls import national, sdk_call, sdk_config
 from services.notifier.adapters.aliyun.codes import OK, classify, sms_send_status
 from services.notifier.adapters.aliyun.config import AliyunSettings
@@ -18,13 +18,12 @@ from services.notifier.ports import OutboundSms, SendResult, UnsupportedDelivery
 
 __all__ = ["AliyunSms", "sms_ref"]
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PROVIDER = "aliyun"
 
 
 def sms_ref(biz_id: str, phone: str, sent_at: datetime) -> str:
     """Our reference of a sent SMS: QuerySendDetails needs the number and the (Beijing) day besides BizId."""
-    return f"{biz_id}|{national(phone)}|{sent_at.astimezone(CHINA):%Y%m%d}"
+    return f"{biz_id}|{national(phone)}|{sent_at.astimezone(LOCAL_TZ):%Y%m%d}"
 
 
 class AliyunSms:

@@ -15,23 +15,21 @@ Async SDK (the aiohttp session must be created inside a running loop):
 
 Calls send status callbacks only for the StatusCallbackEvent values asked for (initiated, ringing,
 answered, completed), and only `completed` when none are given, as Twilio does. Error codes: see
-tests/fakes/twilio_api.py.
+testbed/fakes/twilio_api.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 
 import httpx
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from tests.fakes.asgi_server import AsgiServer, ServedFake
-from tests.fakes.twilio_api import TwilioApi
-from tests.fakes.twilio_models import API_VERSION, ApiRequest, CallbackDelivery, FakeCall, FakeMessage, new_sid
-from tests.fakes.twilio_state import (
+from testbed.fakes.asgi_server import AsgiServer, ServedFake
+from testbed.fakes.twilio_api import TwilioApi
+from testbed.fakes.twilio_models import API_VERSION, ApiRequest, CallbackDelivery, FakeCall, FakeMessage, new_sid
+from testbed.fakes.twilio_state import (
     CALL_OUTCOMES,
     SMS_OUTCOMES,
     CallOutcome,
@@ -39,11 +37,11 @@ from tests.fakes.twilio_state import (
     SmsOutcome,
     TwilioState,
 )
-from tests.fakes.twilio_webhooks import SIGNATURE_HEADER, USER_AGENT, signed_request
+from testbed.fakes.twilio_webhooks import SIGNATURE_HEADER, USER_AGENT, signed_request
+from testbed.polling import eventually, eventually_blocking
 
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fedcba9876543210" * 2
-POLL_S = 0.01
 
 __all__ = ["DEFAULT_ACCOUNT_SID", "DEFAULT_AUTH_TOKEN", "FakeCall", "FakeMessage", "FakeTwilio"]
 
@@ -162,19 +160,11 @@ class FakeTwilio(ServedFake):
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Block until predicate() is true; TimeoutError otherwise. Not for async tests: see wait_for_async."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            time.sleep(POLL_S)
+        eventually_blocking(predicate, timeout)
 
     # Same `timeout` parameter as the sync twin, so both read alike in tests.
     async def wait_for_async(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            await asyncio.sleep(POLL_S)
+        await eventually(predicate, timeout)
 
     def is_idle(self) -> bool:
         """No status progress, callback or call still running in the background."""

@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlparse
 
-from tests.fakes.twilio_models import API_VERSION, FakeCall, Said
-from tests.fakes.twilio_state import TwilioState
-from tests.fakes.twilio_webhooks import WebhookSender
+from testbed.fakes.twilio_models import API_VERSION, FakeCall, Said
+from testbed.fakes.twilio_state import TwilioState
+from testbed.fakes.twilio_webhooks import WebhookSender
 
 MAX_DOCUMENTS = 20
 HANGUP_VERBS = ("Hangup", "Reject")

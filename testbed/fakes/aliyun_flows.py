@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.aliyun_state import AliyunState, FakeCall, FakeSms, Push, beijing_now
+from testbed.fakes.aliyun_state import AliyunState, FakeCall, FakeSms, Push, beijing_now
 
 PUSH_TIMEOUT_S = 15.0
 DTMF_STATUS = "300000"

@@ -15,13 +15,11 @@ Error injection: `fail_next(n, "isv.BUSINESS_LIMIT_CONTROL")` (HTTP 200 with tha
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 
-from tests.fakes.aliyun_api import AliyunApi
-from tests.fakes.aliyun_flows import push
-from tests.fakes.aliyun_state import (
+from testbed.fakes.aliyun_api import AliyunApi
+from testbed.fakes.aliyun_flows import push
+from testbed.fakes.aliyun_state import (
     CALL_OUTCOMES,
     MESSAGE_TYPES,
     AliyunState,
@@ -33,11 +31,11 @@ from tests.fakes.aliyun_state import (
     Push,
     beijing_now,
 )
-from tests.fakes.asgi_server import AsgiServer, ServedFake
+from testbed.fakes.asgi_server import AsgiServer, ServedFake
+from testbed.polling import eventually
 
 DEFAULT_ACCESS_KEY_ID = "LTAI5tFakeDutywatchKey01"
 DEFAULT_ACCESS_KEY_SECRET = "fake-secret-not-verified"
-POLL_S = 0.01
 
 __all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCESS_KEY_SECRET", "FakeAliyun", "FakeCall", "FakeSms", "Push"]
 
@@ -162,11 +160,7 @@ class FakeAliyun(ServedFake):
 
     # Same `timeout` parameter name as FakeTwilio's, so tests read alike.
     async def wait_for_async(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            await asyncio.sleep(POLL_S)
+        await eventually(predicate, timeout)
 
     def is_idle(self) -> bool:
         with self._state.lock:

@@ -6,10 +6,10 @@ import asyncio
 import math
 import time
 
-from tests.fakes.twilio_models import API_VERSION, FakeCall, FakeMessage, rfc2822, utc_now
-from tests.fakes.twilio_state import TwilioState
-from tests.fakes.twilio_voice import VoiceSession, call_params
-from tests.fakes.twilio_webhooks import WebhookSender
+from testbed.fakes.twilio_models import API_VERSION, FakeCall, FakeMessage, rfc2822, utc_now
+from testbed.fakes.twilio_state import TwilioState
+from testbed.fakes.twilio_voice import VoiceSession, call_params
+from testbed.fakes.twilio_webhooks import WebhookSender
 
 DEFAULT_SMS_ERROR_CODES = {"failed": 30008, "undelivered": 30003}
 EVENT_OF_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}

@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from tests.fakes.twilio_models import (
+from testbed.fakes.twilio_models import (
     ApiRequest,
     CallbackDelivery,
     FakeCall,

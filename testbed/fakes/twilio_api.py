@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.twilio_flows import run_call_flow, run_message_flow
-from tests.fakes.twilio_models import (
+from testbed.fakes.twilio_flows import run_call_flow, run_message_flow
+from testbed.fakes.twilio_models import (
     API_VERSION,
     ApiRequest,
     FakeCall,
@@ -37,8 +37,8 @@ from tests.fakes.twilio_models import (
     message_json,
     new_sid,
 )
-from tests.fakes.twilio_state import TwilioState
-from tests.fakes.twilio_webhooks import WebhookSender, webhook_client
+from testbed.fakes.twilio_state import TwilioState
+from testbed.fakes.twilio_webhooks import WebhookSender, webhook_client
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MAX_BODY_CHARS = 1600

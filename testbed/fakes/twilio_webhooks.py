@@ -10,8 +10,8 @@ import httpx
 from twilio.request_validator import RequestValidator
 from yarl import URL
 
-from tests.fakes.twilio_models import CallbackDelivery
-from tests.fakes.twilio_state import TwilioState
+from testbed.fakes.twilio_models import CallbackDelivery
+from testbed.fakes.twilio_state import TwilioState
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 USER_AGENT = "TwilioProxy/1.1"

@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.aliyun_flows import run_call_flow, run_sms_flow
-from tests.fakes.aliyun_state import MAINLAND_MOBILE, AliyunState, ApiRequest, FakeCall, FakeSms
+from testbed.fakes.aliyun_flows import run_call_flow, run_sms_flow
+from testbed.fakes.aliyun_state import MAINLAND_MOBILE, AliyunState, ApiRequest, FakeCall, FakeSms
 
 CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 MENU_KEY = re.compile(r"^MenuKeyMap\.(\d+)\.(\w+)$")

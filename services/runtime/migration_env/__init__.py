@@ -1,0 +1,1 @@
+"""Alembic's environment (`env.py`) and revision template, shared by every service's migrations."""

@@ -1,0 +1,35 @@
+"""What a handler's adapters see of one transaction, whatever the backend (`Store` makes it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import CursorResult, Executable, Insert, Select
+
+__all__ = ["Row", "Session"]
+
+Row = dict[str, Any]
+
+
+class Session(Protocol):
+    """The statements of one transaction."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
+
+    async def insert(self, statement: Insert, rows: Row | Sequence[Row]) -> None:
+        """Run an INSERT for one row or many."""
+        ...
+
+    async def insert_new(self, statement: Insert, row: Row) -> bool:
+        """Run an INSERT for one row; False when the statement's ON CONFLICT left it out."""
+        ...
+
+    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+        """The rows of a SELECT built once (a hot path's), each with its columns as attributes."""
+        ...
