@@ -26,6 +26,7 @@ from services.duty_roster.adapters.store import (
 )
 from services.duty_roster.domain import Issue, Override, RosterIndex
 from services.duty_roster.settings import Settings
+from services.runtime.auth import token_book
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
 
 __all__ = ["RosterInForce", "RosterService", "RosterStore", "build", "create_app", "enter_override", "import_roster"]
@@ -48,6 +49,7 @@ class RosterService:
             description="Who is on-duty officer (值班员) and duty leader (带班领导) of every unit, at every moment.",
             lifespan=self._lifespan,
         )
+        self.api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
         self.api.include_router(roster_router(lambda: self.roster.index, clock, self._wiring.enter_override))
 
     @property

@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters.aliyun.config import AliyunSettings
-from services.runtime.settings import CommaSeparated, ServiceSettings
+from services.runtime.settings import ApiTokens, CommaSeparated, ServiceSettings
 
 __all__ = ["DEV_WEBHOOK_TOKEN", "Settings"]
 
@@ -27,10 +27,11 @@ class Settings(ServiceSettings):
         default="notifier", description="Kafka consumer group (and inbox name); replicas of one deployment share it."
     )
     http_port: int = Field(default=8103, description="Port of the notifier's HTTP API and webhooks.")
-    api_tokens: dict[str, list[str]] = Field(
+    api_tokens: ApiTokens = Field(
         default_factory=dict,
-        description='JSON: token → unit ids whose runs it reads and to which it may broadcast; ["*"] for every '
-        "unit (a broadcast to all needs it). Empty: the admin token in <data_dir>/api-token.txt (made if missing).",
+        description='JSON: name → {"token": …, "units": [unit ids whose runs it reads and to which it may '
+        'broadcast]}; ["*"] for every unit (a broadcast to all needs it). Empty (embedded mode only): the admin '
+        "token in <data_dir>/api-token.txt (made if missing).",
     )
     provider: ProviderName | None = Field(
         default=None, description="Default provider; unset: twilio when an account sid is set, else console."

@@ -84,6 +84,14 @@ async def test_tokens_401_without_or_with_a_bad_one_and_403_for_another_unit(run
     ).status_code == 403
 
 
+async def test_another_units_incident_answers_404_like_one_that_does_not_exist(running: Running) -> None:
+    """A unit's token reading an incident of another unit gets the 404 an unknown id gets, not a 403."""
+    created = (await post(running, report_body("home", T0))).json()["incident"]
+    hidden = await running.client.get(f"/incidents/{created['id']}", headers=running.as_("district-token"))
+    missing = await running.client.get("/incidents/inc-none", headers=running.as_("district-token"))
+    assert hidden.status_code == missing.status_code == 404
+
+
 async def test_a_repeat_joins_with_200_and_is_on_the_timeline(running: Running) -> None:
     """The same external id again answers 200 with joined=true and the same incident id."""
     first = await post(running, report_body("home", T0, external_id="119-7"))

@@ -33,7 +33,7 @@ from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit, wrap
 from tests.notifier.serving import random_mobile
 
-BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token", "district-token"
+BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token-0123456789abcdef", "district-token-0123456789abcdef"
 DISTRICT_UNITS = ["district-a", "district-b"]
 API_TOKENS = {BUREAU_TOKEN: ["*"], DISTRICT_TOKEN: DISTRICT_UNITS}
 
@@ -391,7 +391,8 @@ async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) 
 
 async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness: Harness) -> None:
     """No token or an unknown one: 401. A district's token broadcasts to its units and reads their runs, and
-    is refused (403) a broadcast to every unit or to a unit not its own."""
+    is refused (403) a broadcast to every unit, to a unit not its own or sent in another unit's name; another
+    unit's run or broadcast answers 404, as one that does not exist."""
     notice = {"title": "寒潮预警", "text": "今夜降温", "sent_by": "区局", "unit_id": DISTRICT_UNITS[0]}
     run_id = await start_run_of(harness, DISTRICT_UNITS[1])
     other_run_id = await start_run_of(harness, unique_unit())
@@ -403,12 +404,20 @@ async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness
         to_other = await district.post("/broadcasts", json=notice | {"target_unit_ids": [unique_unit()]})
         to_own = await district.post("/broadcasts", json=notice | {"target_unit_ids": DISTRICT_UNITS})
         own_run, other_run = await district.get(f"/runs/{run_id}"), await district.get(f"/runs/{other_run_id}")
+        as_other = await district.post(
+            "/broadcasts", json=notice | {"target_unit_ids": DISTRICT_UNITS, "unit_id": unique_unit()}
+        )
         own_broadcast = await district.get(f"/broadcasts/{to_own.json()['broadcast_id']}")
-    assert (to_all.status_code, to_other.status_code, to_own.status_code) == (403, 403, 202)
+    assert (to_all.status_code, to_other.status_code, to_own.status_code, as_other.status_code) == (403, 403, 202, 403)
     assert "every unit" in to_all.json()["detail"]
-    assert (own_run.status_code, other_run.status_code, own_broadcast.status_code) == (200, 403, 200)
+    assert (own_run.status_code, other_run.status_code, own_broadcast.status_code) == (200, 404, 200)
     async with harness.api() as bureau:
-        assert (await bureau.post("/broadcasts", json=notice)).status_code == 202
+        to_every_unit = await bureau.post("/broadcasts", json=notice)
+        assert to_every_unit.status_code == 202
+    async with harness.api(token=DISTRICT_TOKEN) as district:
+        hidden = await district.get(f"/broadcasts/{to_every_unit.json()['broadcast_id']}")
+        missing = await district.get("/broadcasts/no-such-broadcast")
+    assert hidden.status_code == missing.status_code == 404
 
 
 async def start_run_of(harness: Harness, unit: str) -> str:

@@ -111,7 +111,7 @@ async def get_incident(incident_id: str, who: Authorized, backend: Service) -> I
     """One incident with its timeline, reports (per-recipient delivery) and deadlines."""
     async with backend.work() as ports:
         record = await incident_record(ports, incident_id)
-    who.require(record.incident.unit_id)
+    who.require_visible(record.incident.unit_id, f"incident {incident_id}")
     return IncidentDetail.of_record(record)
 
 
