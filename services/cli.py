@@ -19,6 +19,8 @@ from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
 from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
+from services.runtime.secrets import weak_secrets
+from services.runtime.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from services.phone import Phone
@@ -150,6 +152,7 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
     from services.runtime.logs import configure_logging
 
     settings = importlib.import_module(f"services.{name}.settings").Settings()
+    _refuse_weak_secrets(settings)
     configure_logging(name, json_lines=settings.log_json)
     api = importlib.import_module(f"services.{name}.app").create_app(settings)
     _freeze_startup_heap()
@@ -165,16 +168,28 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
     )
 
 
+def _refuse_weak_secrets(settings: ServiceSettings) -> None:
+    """A production start with an empty, short or placeholder secret stops here, naming each setting."""
+    problems = [] if settings.embedded else weak_secrets(settings, settings.required_secrets())
+    for problem in problems:
+        typer.echo(f"refusing to start: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
+
+
 @app.command()
 def phone(
     data_dir: Path = typer.Option(Path("var"), help="The data folder of `dutywatch up`."),
-    token: str = typer.Option("", help="Webhook auth token; default: the notifier's console-mode token."),
+    token: str = typer.Option("", help="Webhook auth token; default: the one `dutywatch up` generated."),
 ) -> None:
     """Play the officers' phones: see each person's SMS and calls, reply by SMS or press 1 in a call."""
-    from services.notifier.settings import DEV_WEBHOOK_TOKEN
+    from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE
     from services.phone import Phone
 
-    handset = Phone(data_dir / "console" / "messages.jsonl", token or DEV_WEBHOOK_TOKEN)
+    token_file = data_dir / CONSOLE_WEBHOOK_TOKEN_FILE
+    if not token and not token_file.exists():
+        raise typer.BadParameter(f"no {token_file}: start `dutywatch up` first, or give --token")
+    handset = Phone(data_dir / "console" / "messages.jsonl", token or token_file.read_text().strip())
     console.print(
         "[bold]Enter[/bold]: refresh · [bold]r N text[/bold]: reply by SMS · "
         "[bold]p N[/bold]: press 1 in N's latest call · [bold]q[/bold]: quit"

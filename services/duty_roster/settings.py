@@ -33,6 +33,9 @@ class Settings(ServiceSettings):
     check_in_grace_minutes: float = Field(default=15, ge=0, description="How long after the start a check-in counts.")
     sweep_seconds: float = Field(default=5, gt=0, description="How often handovers and check-in timers are swept.")
 
+    def required_secrets(self) -> list[str]:
+        return ["api_tokens", *super().required_secrets()]
+
     @property
     def check_in_lead(self) -> timedelta:
         return timedelta(minutes=self.check_in_lead_minutes)

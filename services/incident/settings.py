@@ -33,6 +33,9 @@ class Settings(ServiceSettings):
     dedup_window_minutes: int = Field(default=60, ge=0, description="Same unit and type this close: one incident.")
     sweep_every_s: float = Field(default=5.0, gt=0, description="How often due report deadlines are swept.")
 
+    def required_secrets(self) -> list[str]:
+        return ["api_tokens", *super().required_secrets()]
+
     def rules(self) -> Rules:
         limits = {
             severity: timedelta(

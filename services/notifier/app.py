@@ -216,10 +216,13 @@ class Notifier:
     def api(self) -> FastAPI:
         api = FastAPI(title="dutywatch notifier", lifespan=self.lifespan)
         api.state.tokens = token_book(self.settings.api_tokens, self.settings.data_dir)
-        check = SignatureCheck(self.settings.public_url, self.settings.webhook_tokens)
-        api.include_router(webhook_routes(self.in_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook))
+        limit = UnknownReplyLimit()  # one for both providers: the help SMS cap is the account's
+        webhook_tokens = self.settings.webhook_tokens()
+        if webhook_tokens:
+            check = SignatureCheck(self.settings.public_url, webhook_tokens)
+            api.include_router(webhook_routes(self.in_work, check, self.webhooks, limit, self.after_webhook))
         pushes = PushTokenCheck(self.settings.aliyun.push_tokens)
-        api.include_router(aliyun_push_routes(self.in_work, pushes, UnknownReplyLimit(), self.after_webhook))
+        api.include_router(aliyun_push_routes(self.in_work, pushes, limit, self.after_webhook))
         api.include_router(api_routes(self.open_work, self.settings.broadcast_unit_id, self.clock))
         return api
 

@@ -3,7 +3,6 @@ integrating system, the municipal bureau)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
+from services.runtime.secrets import secret_file
 from services.runtime.settings import ApiToken
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "TokenBook",
     "admin_token_file",
     "caller",
-    "secret_file",
     "token_book",
 ]
 
@@ -95,35 +94,8 @@ def token_book(tokens: Mapping[str, ApiToken], data_dir: Path) -> TokenBook:
 
 
 def admin_token_file(path: Path) -> str:
-    """The stack's admin token in `path`, made there on first start."""
+    """The stack's admin token in `path`, made there on first start (0600, race-safe)."""
     return secret_file(path, "API admin token")
-
-
-def secret_file(path: Path, what: str) -> str:
-    """The secret in `path`, made there on first start, readable by its owner only from the first byte on.
-    Services starting together may race to make it: the file appears whole (linked in from a temporary file)
-    or not at all, and the loser reads the winner's."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_urlsafe(24) + "\n")
-        try:
-            os.link(draft, path)
-            log.info("generated a secret", what=what, path=str(path))
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return _read_token(path)
-
-
-def _read_token(path: Path) -> str:
-    token = path.read_text().strip()
-    if not token:
-        raise ValueError(f"{path} is empty: write a token in it, or delete it to have one made")
-    return token
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from the service's API_TOKENS setting.")

@@ -98,5 +98,9 @@ class ServiceSettings(BaseSettings):
     )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
+    def required_secrets(self) -> list[str]:
+        """Dotted paths of the secrets this configuration needs: left empty, a production start is refused."""
+        return ["kafka.sasl_password"] if self.kafka.sasl_mechanism else []
+
     def store_url(self, service: str) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / (service + '.sqlite3')}"
