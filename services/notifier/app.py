@@ -33,6 +33,7 @@ from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
 from services.runtime.group_commit import GroupCommit
+from services.runtime.http_guard import guard
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
@@ -214,7 +215,9 @@ class Notifier:
         }
 
     def api(self) -> FastAPI:
-        api = FastAPI(title="dutywatch notifier", lifespan=self.lifespan)
+        api = guard(
+            FastAPI(title="dutywatch notifier", lifespan=self.lifespan, max_body_size=self.settings.max_body_bytes)
+        )
         api.state.tokens = token_book(self.settings.api_tokens, self.settings.data_dir)
         limit = UnknownReplyLimit()  # one for both providers: the help SMS cap is the account's
         webhook_tokens = self.settings.webhook_tokens()

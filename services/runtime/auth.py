@@ -24,6 +24,7 @@ __all__ = [
     "TokenBook",
     "admin_token_file",
     "caller",
+    "identify",
     "token_book",
 ]
 
@@ -104,12 +105,20 @@ _bearer = HTTPBearer(auto_error=False, description="A token from the service's A
 async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
-    """FastAPI dependency: 401 without a token or with one we do not know."""
+    """FastAPI dependency: the caller the guard found (services/runtime/http_guard.py), or 401 without a token
+    or with one we do not know."""
+    found: Caller | None = getattr(request.state, "caller", None)
+    if found is not None:
+        return found
+    return identify(request.app.state.tokens, credentials.credentials if credentials else None)
+
+
+def identify(book: TokenBook, token: str | None) -> Caller:
+    """The caller a bearer token names; HTTP 401 without a token or with one we do not know."""
     unauthorized = {"WWW-Authenticate": "Bearer"}
-    if credentials is None:
+    if not token:
         raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)", headers=unauthorized)
-    book: TokenBook = request.app.state.tokens
-    found = book.caller(credentials.credentials)
+    found = book.caller(token)
     if found is None:
         raise HTTPException(401, "unknown bearer token", headers=unauthorized)
     return found

@@ -91,6 +91,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on.")
     http_port: int = Field(default=8100, description="Port the HTTP API listens on.")
     log_json: bool | None = Field(default=None, description="JSON log lines; default: when not on a terminal.")
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest HTTP request body; a larger one is answered 413 unread."
+    )
     embedded: bool = Field(
         default=False,
         description="The development mode of `dutywatch up`, which sets it: secrets left empty are generated into "
