@@ -53,9 +53,9 @@ class Harness:
         await self.notifier.settle()
         await self.notifier.settle()
 
-    async def reply(self, phone: str, text: str) -> None:
+    async def reply(self, phone: str, text: str, limit: UnknownReplyLimit | None = None) -> None:
         async with self.notifier.open_work() as work:
-            await on_inbound_sms(work, phone, text, None, UnknownReplyLimit())
+            await on_inbound_sms(work, phone, text, None, limit or UnknownReplyLimit())
         await self.notifier.settle()
 
     async def outbox_event(self, type_: str) -> dict[str, Any]:
@@ -137,6 +137,18 @@ async def test_unknown_reply_gets_help_until_five_in_ten_minutes(harness: Harnes
         await harness.reply("+8613900139000", "9999")
         harness.clock.advance(seconds=30)
     assert len(harness.phone.sms_to("+8613900139000")) == 5
+
+
+async def test_help_sms_to_unknown_numbers_stop_at_the_accounts_daily_cap(harness: Harness) -> None:
+    """Unknown numbers, each writing once, get help answers until the account's daily cap, and again a day later."""
+    limit = UnknownReplyLimit(strangers_per_day=3)
+    strangers = [random_mobile() for _ in range(5)]
+    for number in strangers:
+        await harness.reply(number, "9999", limit)
+    assert [len(harness.phone.sms_to(number)) for number in strangers] == [1, 1, 1, 0, 0]
+    harness.clock.advance(days=1, seconds=1)
+    await harness.reply(strangers[-1], "9999", limit)
+    assert len(harness.phone.sms_to(strangers[-1])) == 1
 
 
 async def test_permanent_sms_failure_falls_back_to_a_call(harness: Harness) -> None:
