@@ -19,6 +19,7 @@ from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
 from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
+from services.runtime.errors import ConfigurationError
 from services.runtime.secrets import weak_secrets
 from services.runtime.settings import ServiceSettings
 
@@ -154,7 +155,11 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
     settings = importlib.import_module(f"services.{name}.settings").Settings()
     _refuse_weak_secrets(settings)
     configure_logging(name, json_lines=settings.log_json)
-    api = importlib.import_module(f"services.{name}.app").create_app(settings)
+    try:
+        api = importlib.import_module(f"services.{name}.app").create_app(settings)
+    except ConfigurationError as error:
+        typer.echo(f"refusing to start: {error}", err=True)
+        raise typer.Exit(2) from None
     _freeze_startup_heap()
     # No access log: a line per provider webhook says nothing the metrics do not, and uvicorn formats each
     # line's path even when the level drops it.

@@ -23,7 +23,7 @@ from services.notifier.adapters.metrics import OPEN_RUNS
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
-from services.notifier.domain import PolicyBook, UnknownReplyLimit, load_policy_book
+from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
 from services.notifier.handlers import starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
@@ -32,6 +32,7 @@ from services.notifier.ports import Provider
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
+from services.runtime.errors import ConfigurationError
 from services.runtime.group_commit import GroupCommit
 from services.runtime.http_guard import guard
 from services.runtime.inbox import Inbox
@@ -50,9 +51,12 @@ WEBHOOK_GATHER_S = 0.05
 
 
 def load_policies(settings: Settings) -> PolicyBook:
-    if settings.policy_file is not None:
-        return load_policy_book(settings.policy_file.read_text(encoding="utf-8"))
-    return load_policy_book(files("services.notifier").joinpath("policies/default.yaml").read_text(encoding="utf-8"))
+    """The policy file, checked whole: every run kind has a policy, every target is one we know."""
+    path = settings.policy_file or files("services.notifier").joinpath("policies/default.yaml")
+    try:
+        return load_policy_book(path.read_text(encoding="utf-8"), required=RUN_KINDS)
+    except (OSError, PolicyError) as error:
+        raise ConfigurationError(f"{path}: {error}") from None
 
 
 class Notifier:

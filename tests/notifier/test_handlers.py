@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 
 from schemas.broadcast import BroadcastSent
@@ -20,8 +21,9 @@ from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
 from schemas.notify import DeliverReport, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
+from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
-from services.notifier.domain import UnknownReplyLimit, load_policy_book
+from services.notifier.domain import Contact, UnknownReplyLimit, load_policy_book
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
@@ -149,6 +151,24 @@ async def test_help_sms_to_unknown_numbers_stop_at_the_accounts_daily_cap(harnes
     harness.clock.advance(days=1, seconds=1)
     await harness.reply(strangers[-1], "9999", limit)
     assert len(harness.phone.sms_to(strangers[-1])) == 1
+
+
+async def test_a_run_whose_step_fails_is_set_aside_and_the_runs_due_with_it_fire(harness: Harness) -> None:
+    """A due run whose step raises (its policy is gone from the file) is counted and set aside for a while; the
+    incident run due in the same sweep still alerts its officer, now and at its next step."""
+    labels = {"policy": "retired_kind"}
+    errors_before = REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) or 0.0
+    stranger = random_mobile()
+    async with harness.notifier.open_work() as work:
+        track = NewTrack("old-unit", "officer", {"officer": Contact("王芳", stranger)})
+        await work.runs.add_run(NewRun("message", "old/1", "old-unit", "retired_kind", "旧", "旧", [track]), work.now)
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1 and harness.phone.sms_to(stranger) == []
+    assert REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) == errors_before + 1
+    await harness.sweep(minutes=5, seconds=1)
+    assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
+    assert REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) == errors_before + 2
 
 
 async def test_permanent_sms_failure_falls_back_to_a_call(harness: Harness) -> None:
