@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, SecretStr
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["ApiToken", "ApiTokens", "CommaSeparated", "KafkaSettings", "SecretList", "ServiceSettings"]
@@ -79,6 +79,19 @@ class KafkaSettings(BaseModel):
     )
     sasl_username: str = Field(default="", description="SASL user (the service's KafkaUser).")
     sasl_password: SecretStr = Field(default=SecretStr(""), description="SASL password.")
+
+    @model_validator(mode="after")
+    def _security_fits(self) -> KafkaSettings:
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.sasl_username):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_mechanism and sasl_username")
+        if self.sasl_mechanism and not sasl:
+            raise ValueError(
+                f"sasl_mechanism {self.sasl_mechanism} needs security_protocol SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
+            raise ValueError("a client certificate needs its key: set both ssl_certfile and ssl_keyfile")
+        return self
 
 
 class ServiceSettings(BaseSettings):
