@@ -85,11 +85,16 @@ async def test_tokens_401_without_or_with_a_bad_one_and_403_for_another_unit(run
 
 
 async def test_another_units_incident_answers_404_like_one_that_does_not_exist(running: Running) -> None:
-    """A unit's token reading an incident of another unit gets the 404 an unknown id gets, not a 403."""
+    """A unit's token reading, reporting on or closing an incident of another unit gets the 404 an unknown id
+    gets, not a 403 that would tell the id exists."""
     created = (await post(running, report_body("home", T0))).json()["incident"]
-    hidden = await running.client.get(f"/incidents/{created['id']}", headers=running.as_("district-token"))
-    missing = await running.client.get("/incidents/inc-none", headers=running.as_("district-token"))
-    assert hidden.status_code == missing.status_code == 404
+    district = running.as_("district-token")
+    for path in (f"/incidents/{created['id']}", "/incidents/inc-none"):
+        assert (await running.client.get(path, headers=district)).status_code == 404
+        report = {"kind": "first", "text": "情况", "filed_by": "王芳"}
+        assert (await running.client.post(f"{path}/reports", json=report, headers=district)).status_code == 404
+        closing = await running.client.post(f"{path}/close", json={"closed_by": "李强"}, headers=district)
+        assert closing.status_code == 404
 
 
 async def test_a_repeat_joins_with_200_and_is_on_the_timeline(running: Running) -> None:
