@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from schemas import export
@@ -152,7 +153,11 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident or notif
 
     from services.runtime.logs import configure_logging
 
-    settings = importlib.import_module(f"services.{name}.settings").Settings()
+    try:
+        settings = importlib.import_module(f"services.{name}.settings").Settings()
+    except ValidationError as error:
+        typer.echo(f"refusing to start: {error}", err=True)
+        raise typer.Exit(2) from None
     _refuse_weak_secrets(settings)
     configure_logging(name, json_lines=settings.log_json)
     try:

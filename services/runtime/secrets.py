@@ -15,8 +15,9 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings
 
-__all__ = ["MIN_LENGTH", "env_name", "secret_file", "weak_secrets"]
+__all__ = ["MIN_LENGTH", "env_name", "secret_file", "weak_secrets", "weakness"]
 
 log = structlog.get_logger(__name__)
 MIN_LENGTH = 24
@@ -65,7 +66,7 @@ def env_name(prefix: str, path: str) -> str:
     return prefix + path.upper().replace(".", "__")
 
 
-def weak_secrets(settings: Any, required: list[str]) -> list[str]:
+def weak_secrets(settings: BaseSettings, required: list[str]) -> list[str]:
     """What stops a production start: each `required` secret (dotted paths) left empty, and each secret set to
     a placeholder or to fewer than MIN_LENGTH characters; each problem names the environment variable."""
     prefix = settings.model_config.get("env_prefix", "")

@@ -12,6 +12,7 @@ from services.notifier.domain import (
     RUN_KINDS,
     Acknowledge,
     Contact,
+    PolicyError,
     RateLimit,
     RateRule,
     Reply,
@@ -100,6 +101,22 @@ def test_bad_policy_names_its_place() -> None:
 
 
 SHIPPED = files("services.notifier").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("- incident\n", "line 1: a policy file maps `default`"),
+        ("default: [incident]\n", "line 1: a policy file maps `default`"),
+        ("default:\n  incident: 5\n", "line 2: policy default.incident:"),
+        ("default:\n  incident:\n    steps: [officer]\n", "line 3: policy default.incident.steps.0:"),
+        ("default:\n  incident:\n    steps: []\n", "line 2: policy default.incident: no steps"),
+    ],
+)
+def test_a_policy_file_of_the_wrong_shape_is_refused_with_its_line(text: str, named: str) -> None:
+    """Lists where maps belong, a number for a policy, a step that is no map: a PolicyError with the line."""
+    with pytest.raises(PolicyError, match=named):
+        load_policy_book(text)
 
 
 def test_a_policy_file_lacking_a_run_kind_is_refused_naming_it() -> None:

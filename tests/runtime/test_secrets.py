@@ -70,7 +70,11 @@ def test_a_placeholder_token_stops_a_production_service_naming_the_setting(tmp_p
         ),
         (
             "incident",
-            {"DUTYWATCH_INCIDENT_KAFKA__SASL_MECHANISM": "SCRAM-SHA-512"},
+            {
+                "DUTYWATCH_INCIDENT_KAFKA__SECURITY_PROTOCOL": "SASL_SSL",
+                "DUTYWATCH_INCIDENT_KAFKA__SASL_MECHANISM": "SCRAM-SHA-512",
+                "DUTYWATCH_INCIDENT_KAFKA__SASL_USERNAME": "incident",
+            },
             "DUTYWATCH_INCIDENT_KAFKA__SASL_PASSWORD is empty",
         ),
     ],
@@ -90,3 +94,16 @@ def test_strong_secrets_pass_and_features_left_off_need_none() -> None:
     """A strong API token is all a notifier without Twilio, Aliyun or Kafka SASL needs."""
     settings = NotifierSettings(api_tokens={"bureau": {"token": STRONG, "units": ["*"]}})  # type: ignore[dict-item]
     assert weak_secrets(settings, settings.required_secrets()) == []
+
+
+def test_settings_that_do_not_validate_stop_the_start_naming_the_field(tmp_path: Path) -> None:
+    """A setting pydantic refuses (SASL without its protocol) ends the start with exit 2 and the field, not a
+    traceback."""
+    env = {
+        "DUTYWATCH_INCIDENT_DATA_DIR": str(tmp_path),
+        "DUTYWATCH_INCIDENT_API_TOKENS": GOOD_TOKENS,
+        "DUTYWATCH_INCIDENT_KAFKA__SASL_MECHANISM": "SCRAM-SHA-512",
+    }
+    result = CliRunner().invoke(app, ["service", "incident"], env=env)
+    assert result.exit_code == 2
+    assert "refusing to start" in result.output and "kafka" in result.output and "Traceback" not in result.output

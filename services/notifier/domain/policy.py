@@ -38,6 +38,7 @@ RUN_KINDS = (
     "message_sms",
     "message_voice",
 )
+SECTIONS = ("default", "units")
 PERSON = "person:"
 TARGETS = frozenset({"officer", "leader", "duty_room", "recipient", *(role.value for role in RecipientRole)})
 
@@ -152,6 +153,8 @@ def load_policy_book(text: str, required: Collection[str] = ()) -> PolicyBook:
         document = load_with_lines(text) or LineMap()
     except yaml.YAMLError as error:
         raise PolicyError(f"not YAML: {error}") from None
+    if not isinstance(document, LineMap) or not all(isinstance(document.get(key) or {}, dict) for key in SECTIONS):
+        raise PolicyError("line 1: a policy file maps `default` (run kind → policy) and `units` (unit → kinds)")
     default = {kind: _policy(document, ("default", kind)) for kind in document.get("default") or {}}
     units = {
         unit: {kind: _policy(document, ("units", unit, kind)) for kind in kinds or {}}
@@ -178,8 +181,8 @@ def _check_kinds(
 
 
 def _policy(document: Any, path: tuple[str, ...]) -> Policy:
-    body = _at(document, path)
     try:
+        body = _at(document, path)
         steps = tuple(_step(document, (*path, "steps", number)) for number in range(len(body["steps"])))
         if not steps:
             raise ValueError("no steps")
@@ -194,18 +197,18 @@ def _policy(document: Any, path: tuple[str, ...]) -> Policy:
         )
     except PolicyError:
         raise
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise _refused(document, path, error) from None
 
 
 def _step(document: Any, path: tuple[Any, ...]) -> Step:
-    item = _at(document, path)
     try:
+        item = _at(document, path)
         wait_min = float(item.get("wait_min", 0))
         if wait_min < 0:
             raise ValueError("wait_min must not be negative")
         return Step(_targets(item["targets"]), StepChannel(item["channel"]), timedelta(minutes=wait_min))
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise _refused(document, path, error) from None
 
 
