@@ -89,8 +89,10 @@ async def test_another_units_incident_answers_404_like_one_that_does_not_exist(r
     gets, not a 403 that would tell the id exists."""
     created = (await post(running, report_body("home", T0))).json()["incident"]
     district = running.as_("district-token")
-    for path in (f"/incidents/{created['id']}", "/incidents/inc-none"):
-        assert (await running.client.get(path, headers=district)).status_code == 404
+    for incident_id in (created["id"], "inc-none"):
+        path = f"/incidents/{incident_id}"
+        read = await running.client.get(path, headers=district)
+        assert (read.status_code, read.json()) == (404, {"detail": f"no incident {incident_id!r}"})
         report = {"kind": "first", "text": "情况", "filed_by": "王芳"}
         assert (await running.client.post(f"{path}/reports", json=report, headers=district)).status_code == 404
         closing = await running.client.post(f"{path}/close", json={"closed_by": "李强"}, headers=district)
