@@ -41,7 +41,7 @@ from schemas.notify import (
     TextReceived,
 )
 
-__all__ = ["DLQ_SUFFIX", "TOPICS", "Topic", "all_topic_names", "topic_for", "topic_named"]
+__all__ = ["ACCESS", "DLQ_SUFFIX", "TOPICS", "Access", "Topic", "all_topic_names", "topic_for", "topic_named"]
 
 DLQ_SUFFIX = ".dlq"
 DAY_MS = 24 * 3600 * 1000
@@ -138,3 +138,35 @@ def topic_for(message: type[Message] | Message) -> Topic:
         if cls in topic.messages:
             return topic
     raise KeyError(f"{cls.__name__} is on no topic of the registry")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one service does on Kafka: the topics it writes, those it reads (and so writes the DLQs of), and its
+    consumer group. The KafkaUsers' ACLs in deploy/k8s are exactly this (tests/deploy/test_kafka_users.py)."""
+
+    writes: tuple[str, ...]
+    reads: tuple[str, ...]
+    group: str
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        """Every topic the service produces to: its own, and the dead-letter topics of what it reads."""
+        return (*self.writes, *(topic_named(name).dlq.name for name in self.reads))
+
+
+ACCESS: dict[str, Access] = {
+    "duty_roster": Access(
+        writes=("duty.units", "duty.shifts", "duty.alerts"), reads=("duty.checkins",), group="duty_roster"
+    ),
+    "incident": Access(
+        writes=("incident.events", "notify.requests"),
+        reads=("incident.intake", "notify.events", "duty.units", "duty.shifts"),
+        group="incident",
+    ),
+    "notifier": Access(
+        writes=("notify.events", "notify.requests", "duty.checkins"),
+        reads=("notify.requests", "incident.events", "duty.alerts", "duty.shifts", "duty.units"),
+        group="notifier",
+    ),
+}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,9 @@ from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.migrations import Migrations
 from services.runtime.store import Store
+from services.runtime.errors import ConfigurationError
+from services.runtime.secrets import weak_secrets
+from services.runtime.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from services.phone import Phone
@@ -195,9 +199,18 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident, notifie
 
     from services.runtime.logs import configure_logging
 
-    settings = importlib.import_module(f"services.{name}.settings").Settings()
+    try:
+        settings = importlib.import_module(f"services.{name}.settings").Settings()
+    except ValidationError as error:
+        typer.echo(f"refusing to start: {error}", err=True)
+        raise typer.Exit(2) from None
+    _refuse_weak_secrets(settings)
     configure_logging(name, json_lines=settings.log_json)
-    api = importlib.import_module(f"services.{name}.app").create_app(settings)
+    try:
+        api = importlib.import_module(f"services.{name}.app").create_app(settings)
+    except ConfigurationError as error:
+        typer.echo(f"refusing to start: {error}", err=True)
+        raise typer.Exit(2) from None
     _freeze_startup_heap()
     # No access log: a line per provider webhook says nothing the metrics do not, and uvicorn formats each
     # line's path even when the level drops it.
@@ -211,16 +224,28 @@ def service(name: str = typer.Argument(..., help="duty_roster, incident, notifie
     )
 
 
+def _refuse_weak_secrets(settings: ServiceSettings) -> None:
+    """A production start with an empty, short or placeholder secret stops here, naming each setting."""
+    problems = [] if settings.embedded else weak_secrets(settings, settings.required_secrets())
+    for problem in problems:
+        typer.echo(f"refusing to start: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
+
+
 @app.command()
 def phone(
     data_dir: Path = typer.Option(Path("var"), help="The data folder of `dutywatch up`."),
-    token: str = typer.Option("", help="Webhook auth token; default: the notifier's console-mode token."),
+    token: str = typer.Option("", help="Webhook auth token; default: the one `dutywatch up` generated."),
 ) -> None:
     """Play the officers' phones: see each person's SMS and calls, reply by SMS or press 1 in a call."""
-    from services.notifier.settings import DEV_WEBHOOK_TOKEN
+    from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE
     from services.phone import Phone
 
-    handset = Phone(data_dir / "console" / "messages.jsonl", token or DEV_WEBHOOK_TOKEN)
+    token_file = data_dir / CONSOLE_WEBHOOK_TOKEN_FILE
+    if not token and not token_file.exists():
+        raise typer.BadParameter(f"no {token_file}: start `dutywatch up` first, or give --token")
+    handset = Phone(data_dir / "console" / "messages.jsonl", token or token_file.read_text().strip())
     console.print(
         "[bold]Enter[/bold]: refresh · [bold]r N text[/bold]: reply by SMS · "
         "[bold]p N[/bold]: press 1 in N's latest call · [bold]q[/bold]: quit"

@@ -78,6 +78,7 @@ class Stack:
             env[f"{service.env_prefix}KAFKA__BOOTSTRAP_SERVERS"] = self.broker.bootstrap
             env[f"{service.env_prefix}DATA_DIR"] = str(self.data_dir)
             env[f"{service.env_prefix}HTTP_PORT"] = str(service.port)
+            env[f"{service.env_prefix}EMBEDDED"] = "true"
         env["DUTYWATCH_NOTIFIER_PUBLIC_URL"] = self.url("notifier")
         for service in self.services:
             if service.service in BOARD_CALLS:

@@ -10,7 +10,7 @@ import pytest
 
 from services.notifier.app import Notifier
 from services.notifier.handlers import starts
-from services.notifier.settings import DEV_WEBHOOK_TOKEN, Settings
+from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE, Settings
 from services.notifier.testing import FakeClock
 from services.phone import Phone
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
@@ -21,7 +21,7 @@ PUBLIC = "http://notifier.test"
 @pytest.fixture
 async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
     """The notifier in console mode (the embedded default), without Kafka."""
-    service = Notifier(Settings(data_dir=tmp_path, public_url=PUBLIC), FakeClock())
+    service = Notifier(Settings(data_dir=tmp_path, public_url=PUBLIC, embedded=True), FakeClock())
     await service.runtime.store.create_tables()
     yield service
     await service.runtime.store.close()
@@ -30,7 +30,8 @@ async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
 
 def phone_for(notifier: Notifier, data_dir: Path) -> Phone:
     transport = httpx.ASGITransport(app=notifier.api())
-    return Phone(data_dir / "console" / "messages.jsonl", DEV_WEBHOOK_TOKEN, httpx.AsyncClient(transport=transport))
+    token = (data_dir / CONSOLE_WEBHOOK_TOKEN_FILE).read_text().strip()
+    return Phone(data_dir / "console" / "messages.jsonl", token, httpx.AsyncClient(transport=transport))
 
 
 async def run_state(notifier: Notifier, incident_id: str) -> str:

@@ -30,6 +30,8 @@ from services.duty_roster.adapters.store import (
 from services.duty_roster.domain import Issue, Override, RosterIndex
 from services.duty_roster.domain.announce import estimated_years_ahead
 from services.duty_roster.settings import Settings
+from services.runtime.auth import token_book
+from services.runtime.http_guard import guard
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
 
 __all__ = ["RosterInForce", "RosterService", "RosterStore", "build", "create_app", "enter_override", "import_roster"]
@@ -54,7 +56,10 @@ class RosterService:
             version="1",
             description="Who is on-duty officer (值班员) and duty leader (带班领导) of every unit, at every moment.",
             lifespan=self._lifespan,
+            max_body_size=settings.max_body_bytes,
         )
+        guard(self.api)
+        self.api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
         self.api.include_router(roster_router(lambda: self.roster.index, clock, self._wiring.enter_override))
         self.api.include_router(duty_log_router(lambda: self.roster.index, clock, self._duty_log))
 

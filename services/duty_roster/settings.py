@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.duty_roster.adapters.holidays_file import DEFAULT_HOLIDAYS_FILE
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ApiTokens, ServiceSettings
 
 __all__ = ["SERVICE", "Settings"]
 
@@ -21,12 +21,20 @@ class Settings(ServiceSettings):
 
     name: str = Field(default=SERVICE, description="Consumer group, inbox name and envelope producer.")
     http_port: int = Field(default=8101, description="Port the HTTP API listens on.")
+    api_tokens: ApiTokens = Field(
+        default_factory=dict,
+        description='JSON: name → {"token": …, "units": [unit ids it reads and enters overrides for]}; ["*"] for '
+        "every unit. Empty (embedded mode only): the admin token in <data_dir>/api-token.txt (made if missing).",
+    )
     holidays_file: Path = Field(
         default=DEFAULT_HOLIDAYS_FILE, description="Holidays and make-up working days for years chinese-calendar lacks."
     )
     check_in_lead_minutes: float = Field(default=30, ge=0, description="How long before a shift the check-in is asked.")
     check_in_grace_minutes: float = Field(default=15, ge=0, description="How long after the start a check-in counts.")
     sweep_seconds: float = Field(default=5, gt=0, description="How often handovers and check-in timers are swept.")
+
+    def required_secrets(self) -> list[str]:
+        return ["api_tokens", *super().required_secrets()]
 
     @property
     def check_in_lead(self) -> timedelta:

@@ -34,6 +34,7 @@ from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
 from services.runtime.group_commit import GroupCommit
+from services.runtime.http_guard import guard
 from services.runtime.service import ServiceRuntime, Sweep
 from services.runtime.store import Session
 
@@ -163,7 +164,9 @@ def create_app(settings: Settings, clock: Clock = _utc_now) -> FastAPI:
         version="1",
         description="Incident intake, the one-hour first report (首报) clock, reports and an append-only timeline.",
         lifespan=backend.lifespan,
+        max_body_size=settings.max_body_bytes,
     )
+    guard(api)
     api.state.backend = backend
     api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
     http.mount(api)

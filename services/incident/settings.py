@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from schemas.values import Severity
 from services.incident.domain import DedupPolicy, ReportPolicy
 from services.incident.handlers import Rules
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ApiTokens, ServiceSettings
 
 __all__ = ["Settings"]
 
@@ -22,16 +22,19 @@ class Settings(ServiceSettings):
     service_name: str = Field(
         default="incident", min_length=1, description="Consumer group, inbox consumer and producer name."
     )
-    api_tokens: dict[str, list[str]] = Field(
+    api_tokens: ApiTokens = Field(
         default_factory=dict,
-        description='JSON: token → unit ids it may report for; ["*"] for a system allowed everywhere. '
-        "Empty: one admin token is generated into <data_dir>/api-token.txt.",
+        description='JSON: name → {"token": …, "units": [unit ids it may report for]}; ["*"] for a system allowed '
+        "everywhere. Empty (embedded mode only): one admin token is generated into <data_dir>/api-token.txt.",
     )
     first_report_minutes: int = Field(default=60, ge=1, description="首报 deadline after the event, grades III/IV.")
     major_first_report_minutes: int = Field(default=30, ge=1, description="首报 deadline for grades I and II.")
     warn_before_minutes: int = Field(default=15, ge=0, description="Warn officer and leader this long before.")
     dedup_window_minutes: int = Field(default=60, ge=0, description="Same unit and type this close: one incident.")
     sweep_every_s: float = Field(default=5.0, gt=0, description="How often due report deadlines are swept.")
+
+    def required_secrets(self) -> list[str]:
+        return ["api_tokens", *super().required_secrets()]
 
     def rules(self) -> Rules:
         limits = {

@@ -23,7 +23,7 @@ from services.notifier.adapters.metrics import OPEN_RUNS
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
-from services.notifier.domain import PolicyBook, UnknownReplyLimit, load_policy_book
+from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
 from services.notifier.handlers import starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
@@ -33,7 +33,9 @@ from services.notifier.ports import Provider
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
+from services.runtime.errors import ConfigurationError
 from services.runtime.group_commit import GroupCommit
+from services.runtime.http_guard import guard
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
@@ -50,9 +52,12 @@ WEBHOOK_GATHER_S = 0.05
 
 
 def load_policies(settings: Settings) -> PolicyBook:
-    if settings.policy_file is not None:
-        return load_policy_book(settings.policy_file.read_text(encoding="utf-8"))
-    return load_policy_book(files("services.notifier").joinpath("policies/default.yaml").read_text(encoding="utf-8"))
+    """The policy file, checked whole: every run kind has a policy, every target is one we know."""
+    path = settings.policy_file or files("services.notifier").joinpath("policies/default.yaml")
+    try:
+        return load_policy_book(path.read_text(encoding="utf-8"), required=RUN_KINDS)
+    except (OSError, PolicyError) as error:
+        raise ConfigurationError(f"{path}: {error}") from None
 
 
 class Notifier:
@@ -215,12 +220,17 @@ class Notifier:
         }
 
     def api(self) -> FastAPI:
-        api = FastAPI(title="dutywatch notifier", lifespan=self.lifespan)
+        api = guard(
+            FastAPI(title="dutywatch notifier", lifespan=self.lifespan, max_body_size=self.settings.max_body_bytes)
+        )
         api.state.tokens = token_book(self.settings.api_tokens, self.settings.data_dir)
-        check = SignatureCheck(self.settings.public_url, self.settings.webhook_tokens)
-        api.include_router(webhook_routes(self.in_work, check, self.webhooks, UnknownReplyLimit(), self.after_webhook))
+        limit = UnknownReplyLimit()  # one for both providers: the help SMS cap is the account's
+        webhook_tokens = self.settings.webhook_tokens()
+        if webhook_tokens:
+            check = SignatureCheck(self.settings.public_url, webhook_tokens)
+            api.include_router(webhook_routes(self.in_work, check, self.webhooks, limit, self.after_webhook))
         pushes = PushTokenCheck(self.settings.aliyun.push_tokens)
-        api.include_router(aliyun_push_routes(self.in_work, pushes, UnknownReplyLimit(), self.after_webhook))
+        api.include_router(aliyun_push_routes(self.in_work, pushes, limit, self.after_webhook))
         api.include_router(api_routes(self.open_work, self.settings.broadcast_unit_id, self.clock))
         return api
 

@@ -9,13 +9,14 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters.aliyun.config import AliyunSettings
-from services.runtime.settings import CommaSeparated, ServiceSettings
+from services.runtime.secrets import secret_file
+from services.runtime.settings import ApiTokens, SecretList, ServiceSettings
 
-__all__ = ["DEV_WEBHOOK_TOKEN", "Settings"]
+__all__ = ["CONSOLE_WEBHOOK_TOKEN_FILE", "Settings"]
 
-# Console mode still checks webhook signatures, with this token unless another is configured: a simulated
-# phone signs its requests with it (Twilio's RequestValidator over the public URL and the form fields).
-DEV_WEBHOOK_TOKEN = "dutywatch-dev-token"
+# The embedded mode's console provider still has its replies signed: `dutywatch phone` signs them with the
+# token the stack generated into this file of the data folder (Twilio's RequestValidator over the form).
+CONSOLE_WEBHOOK_TOKEN_FILE = "webhook-token.txt"
 
 ProviderName = Literal["console", "twilio", "aliyun"]
 
@@ -27,10 +28,11 @@ class Settings(ServiceSettings):
         default="notifier", description="Kafka consumer group (and inbox name); replicas of one deployment share it."
     )
     http_port: int = Field(default=8103, description="Port of the notifier's HTTP API and webhooks.")
-    api_tokens: dict[str, list[str]] = Field(
+    api_tokens: ApiTokens = Field(
         default_factory=dict,
-        description='JSON: token → unit ids whose runs it reads and to which it may broadcast; ["*"] for every '
-        "unit (a broadcast to all needs it). Empty: the admin token in <data_dir>/api-token.txt (made if missing).",
+        description='JSON: name → {"token": …, "units": [unit ids whose runs it reads and to which it may '
+        'broadcast]}; ["*"] for every unit (a broadcast to all needs it). Empty (embedded mode only): the admin '
+        "token in <data_dir>/api-token.txt (made if missing).",
     )
     provider: ProviderName | None = Field(
         default=None, description="Default provider; unset: twilio when an account sid is set, else console."
@@ -54,7 +56,7 @@ class Settings(ServiceSettings):
         default_factory=AliyunSettings, description="Aliyun SMS and voice, from DUTYWATCH_NOTIFIER_ALIYUN__* variables."
     )
     twilio_account_sid: str = Field(default="", description="Twilio account sid (AC…).")
-    twilio_auth_tokens: CommaSeparated = Field(
+    twilio_auth_tokens: SecretList = Field(
         default_factory=list,
         description="Auth tokens, comma-separated; the first is used for API calls, all are accepted on webhooks.",
     )
@@ -91,12 +93,19 @@ class Settings(ServiceSettings):
             return self.provider
         return "twilio" if self.twilio_account_sid else "console"
 
-    @property
     def webhook_tokens(self) -> list[str]:
-        """Tokens a webhook signature may be made with; console mode falls back to the dev token."""
+        """Tokens a Twilio webhook signature may be made with: the auth tokens; without them, in the embedded
+        mode, the generated console token. None: the Twilio webhook routes are not mounted."""
         if self.twilio_auth_tokens:
-            return self.twilio_auth_tokens
-        return [DEV_WEBHOOK_TOKEN]
+            return [token.get_secret_value() for token in self.twilio_auth_tokens]
+        if self.embedded:
+            return [secret_file(self.data_dir / CONSOLE_WEBHOOK_TOKEN_FILE, "console webhook token")]
+        return []
+
+    def required_secrets(self) -> list[str]:
+        twilio = ["twilio_auth_tokens"] if self.twilio_account_sid else []
+        aliyun = [f"aliyun.{path}" for path in self.aliyun.required_secrets()]
+        return ["api_tokens", *twilio, *aliyun, *super().required_secrets()]
 
     @property
     def domestic_route(self) -> list[ProviderName]:

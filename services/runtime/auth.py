@@ -3,7 +3,6 @@ integrating system, the municipal bureau)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,18 +12,33 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
-__all__ = ["ADMIN_TOKEN_FILE", "Caller", "TokenBook", "admin_token_file", "caller", "token_book"]
+from services.runtime.secrets import secret_file
+from services.runtime.settings import ApiToken
+
+__all__ = [
+    "ADMIN_NAME",
+    "ADMIN_TOKEN_FILE",
+    "Caller",
+    "TokenBook",
+    "admin_token_file",
+    "caller",
+    "identify",
+    "token_book",
+]
 
 log = structlog.get_logger(__name__)
 EVERY_UNIT = "*"
 ADMIN_TOKEN_FILE = "api-token.txt"  # in the data folder; every service of a stack shares it
+ADMIN_NAME = "admin"
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the units their token allows (None: every unit)."""
+    """Who is calling: their token's name (for the record), and the units it allows (None: every unit)."""
 
+    name: str
     units: frozenset[str] | None
 
     def may_act_for(self, unit_id: str) -> bool:
@@ -33,6 +47,11 @@ class Caller:
     def require(self, unit_id: str) -> None:
         if not self.may_act_for(unit_id):
             raise HTTPException(403, f"this token may not act for unit {unit_id!r}")
+
+    def require_visible(self, unit_id: str, what: str) -> None:
+        """404 for what belongs to a unit the token may not see: the same answer as for an id that does not exist."""
+        if not self.may_act_for(unit_id):
+            raise HTTPException(404, f"no {what}")
 
     def require_every_unit(self, what: str) -> None:
         if self.units is not None:
@@ -49,50 +68,35 @@ class Caller:
 class TokenBook:
     """Token → Caller, compared in constant time."""
 
-    def __init__(self, tokens: Mapping[str, Sequence[str]]) -> None:
-        self._callers = {
-            token: Caller(None if EVERY_UNIT in units else frozenset(units)) for token, units in tokens.items()
-        }
+    def __init__(self, tokens: Mapping[str, ApiToken]) -> None:
+        self._callers = [
+            (grant.token.get_secret_value().encode(), _caller_of(name, grant.units)) for name, grant in tokens.items()
+        ]
 
     def caller(self, token: str) -> Caller | None:
-        for known, found in self._callers.items():
-            if secrets.compare_digest(known.encode(), token.encode()):
+        given = token.encode()
+        for known, found in self._callers:
+            if secrets.compare_digest(known, given):
                 return found
         return None
 
 
-def token_book(tokens: Mapping[str, Sequence[str]], data_dir: Path) -> TokenBook:
-    """The configured tokens; none configured: the stack's one admin token, kept in the data folder."""
+def _caller_of(name: str, units: Sequence[str]) -> Caller:
+    return Caller(name, None if EVERY_UNIT in units else frozenset(units))
+
+
+def token_book(tokens: Mapping[str, ApiToken], data_dir: Path) -> TokenBook:
+    """The configured tokens; none configured (the embedded mode): the stack's one admin token, in the data folder."""
     if tokens:
         return TokenBook(tokens)
     path = data_dir / ADMIN_TOKEN_FILE
     log.info("no API tokens configured: using the admin token file", path=str(path))
-    return TokenBook({admin_token_file(path): [EVERY_UNIT]})
+    return TokenBook({ADMIN_NAME: ApiToken(token=SecretStr(admin_token_file(path)), units=[EVERY_UNIT])})
 
 
 def admin_token_file(path: Path) -> str:
-    """The token in `path`, made there on first start. Services starting together may race to make it: the
-    file appears whole (linked in from a temporary file) or not at all, and the loser reads the winner's."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        draft.write_text(secrets.token_urlsafe(24) + "\n")
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)
-            log.info("generated the API admin token", path=str(path))
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return _read_token(path)
-
-
-def _read_token(path: Path) -> str:
-    token = path.read_text().strip()
-    if not token:
-        raise ValueError(f"{path} is empty: write a token in it, or delete it to have one made")
-    return token
+    """The stack's admin token in `path`, made there on first start (0600, race-safe)."""
+    return secret_file(path, "API admin token")
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from the service's API_TOKENS setting.")
@@ -101,12 +105,20 @@ _bearer = HTTPBearer(auto_error=False, description="A token from the service's A
 async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
-    """FastAPI dependency: 401 without a token or with one we do not know."""
+    """FastAPI dependency: the caller the guard found (services/runtime/http_guard.py), or 401 without a token
+    or with one we do not know."""
+    found: Caller | None = getattr(request.state, "caller", None)
+    if found is not None:
+        return found
+    return identify(request.app.state.tokens, credentials.credentials if credentials else None)
+
+
+def identify(book: TokenBook, token: str | None) -> Caller:
+    """The caller a bearer token names; HTTP 401 without a token or with one we do not know."""
     unauthorized = {"WWW-Authenticate": "Bearer"}
-    if credentials is None:
+    if not token:
         raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)", headers=unauthorized)
-    book: TokenBook = request.app.state.tokens
-    found = book.caller(credentials.credentials)
+    found = book.caller(token)
     if found is None:
         raise HTTPException(401, "unknown bearer token", headers=unauthorized)
     return found

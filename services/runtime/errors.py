@@ -1,8 +1,9 @@
-"""The three kinds of error. Handlers and adapters raise them; only the app turns them into broker actions."""
+"""The three kinds of error. Handlers and adapters raise them; only the app turns them into broker actions.
+And the one a service cannot start with: its configuration is wrong."""
 
 from __future__ import annotations
 
-__all__ = ["PermanentError", "RetryableError", "UnsupportedError"]
+__all__ = ["ConfigurationError", "PermanentError", "RetryableError", "UnsupportedError"]
 
 
 class RetryableError(Exception):
@@ -15,3 +16,7 @@ class PermanentError(Exception):
 
 class UnsupportedError(PermanentError):
     """The request is valid but this deployment cannot carry it out (a channel a provider lacks)."""
+
+
+class ConfigurationError(Exception):
+    """A configuration file or setting the service cannot run with; the message names the file and line."""

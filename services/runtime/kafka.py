@@ -16,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome
+from services.runtime.kafka_security import broker_security, client_security
 from services.runtime.metrics import DLQ_MESSAGES, HANDLER_SECONDS, MESSAGES_IN, MESSAGES_OUT
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.settings import KafkaSettings
@@ -32,6 +33,7 @@ def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         settings.bootstrap_servers,
         client_id=client_id,
+        security=broker_security(settings),
         logger=None,
         # The handler takes the message as it came; dependency injection resolved it per message on a
         # worker thread, which under load cost more than the handler.
@@ -106,6 +108,7 @@ class KafkaRecordPublisher:
             acks="all",
             request_timeout_ms=self._settings.request_timeout_ms,
             linger_ms=self._settings.linger_ms,
+            **client_security(self._settings),
         )
         try:
             await producer.start()

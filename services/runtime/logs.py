@@ -1,4 +1,4 @@
-"""Structured logs: JSON lines (or readable ones on a terminal), with phone numbers masked."""
+"""Structured logs: JSON lines (or readable ones on a terminal), with phone numbers and push tokens masked."""
 
 from __future__ import annotations
 
@@ -10,18 +10,48 @@ from typing import Any
 
 import structlog
 
-__all__ = ["configure_logging", "mask_phones"]
+__all__ = ["configure_logging", "mask_phones", "masked"]
 
-_PHONE = re.compile(r"(\+\d{2,3})(\d{3})\d{4}(\d{4})")
+# Any E.164 number (+ and 8 to 15 digits); China's national forms: a mobile (1[3-9] and 9 digits) and a
+# landline (0, a 2- or 3-digit area code, 7 or 8 digits); each as written by people too, in groups separated
+# by a space or a dash. Letters and digits around a match rule it out, so ids and hashes stay whole.
+_PHONE = re.compile(
+    r"(?<![\w+])(?P<number>"
+    r"\+\d{1,3}(?:[- ]?\d){7,14}"  # E.164
+    r"|1[3-9]\d[- ]?\d{4}[- ]?\d{4}"  # a mobile in China
+    r"|0\d{2,3}[- ]?\d{3,4}[- ]?\d{4}"  # a landline in China
+    r")(?!\w)"
+)
+_TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s\"']+")
+
+
+def _masked_number(match: re.Match[str]) -> str:
+    number = match["number"]
+    digits = "".join(char for char in number if char.isdigit())
+    if number.startswith("+"):
+        return f"+{digits[: 5 if len(digits) >= 11 else 3]}****{digits[-4:]}"
+    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def mask_phones(text: str) -> str:
-    """`+8613812345678` becomes `+86138****5678`: enough to tell people apart, not to call them."""
-    return _PHONE.sub(r"\1\2****\3", text)
+    """`+8613812345678` becomes `+86138****5678`, `0719-8000123` `071****0123`: enough to tell people apart,
+    not to call them. A push token in a URL's query becomes `token=***`."""
+    return _TOKEN_IN_QUERY.sub(r"\1***", _PHONE.sub(_masked_number, text))
+
+
+def masked(value: Any) -> Any:
+    """`value` with every phone number masked, in strings at any depth of dicts, lists and tuples."""
+    if isinstance(value, str):
+        return mask_phones(value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(masked(item) for item in value)
+    return value
 
 
 def _mask_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    return {key: mask_phones(value) if isinstance(value, str) else value for key, value in event.items()}
+    return {key: masked(value) for key, value in event.items()}
 
 
 # Chatty at INFO: twilio logs every HTTP exchange, APScheduler every sweep. (uvicorn's access log is off.)

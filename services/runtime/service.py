@@ -99,6 +99,11 @@ class ServiceRuntime:
         self._shared: ContextVar[_Shared | None] = ContextVar(f"{name}-shared-transaction", default=None)
         self.started = False
 
+    @property
+    def consumed_topics(self) -> list[str]:
+        """The topics the service's consumer group reads (its Kafka user's read ACLs are these)."""
+        return list(self._routes)
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
         """A transaction whose outbox rows are relayed as soon as it commits."""

@@ -1,7 +1,8 @@
 """A Deployment's pod run as local processes, the way the kubelet runs it from the image.
 
 The container's filesystem is a folder: each volume is materialised under it (emptyDir: a folder,
-configMap: its keys as files) and paths in the environment and arguments that point into a mount are moved there.
+configMap and secret: their keys as files) and paths in the environment and arguments that point into a mount
+are moved there.
 Secrets and ConfigMaps referenced by the environment are read from the rendered manifests. The
 entrypoint is the image's, `dutywatch service`, run from this virtualenv.
 """
@@ -64,13 +65,31 @@ def _value(manifests: list[Manifest], variable: dict[str, Any]) -> str:
     return str(the(manifests, "ConfigMap", reference["name"])["data"][reference["key"]])
 
 
+def _volume_data(manifests: list[Manifest], volume: dict[str, Any]) -> dict[str, str] | None:
+    """A configMap or secret volume's files (its `items` picked and renamed); None for other volumes."""
+    if "configMap" in volume:
+        source, data = volume["configMap"], dict(the(manifests, "ConfigMap", volume["configMap"]["name"])["data"])
+    elif "secret" in volume:
+        source = volume["secret"]
+        secret = the(manifests, "Secret", source["secretName"])
+        data = {key: _secret_value(manifests, {"name": source["secretName"], "key": key}) for key in _keys(secret)}
+    else:
+        return None
+    if "items" in source:
+        return {item["path"]: data[item["key"]] for item in source["items"]}
+    return data
+
+
+def _keys(secret: Manifest) -> list[str]:
+    return [*secret.get("stringData", {}), *secret.get("data", {})]
+
+
 def _materialise(manifests: list[Manifest], volumes: dict[str, Any], mount: dict[str, Any], root: Path) -> None:
     target = root / mount["mountPath"].lstrip("/")
-    volume = volumes[mount["name"]]
-    if "configMap" not in volume:
+    data = _volume_data(manifests, volumes[mount["name"]])
+    if data is None:
         target.mkdir(parents=True, exist_ok=True)
         return
-    data = the(manifests, "ConfigMap", volume["configMap"]["name"])["data"]
     if "subPath" in mount:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(data[mount["subPath"]], encoding="utf-8")

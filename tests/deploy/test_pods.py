@@ -18,6 +18,7 @@ import pytest
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from testbed.brokers import running_broker
 from tests.deploy.manifests import Manifest
+from tests.deploy.operator_secrets import operator_secrets
 from tests.deploy.pods import Container, pod_containers
 from tests.deploy.workloads import SERVICES, the
 
@@ -57,14 +58,17 @@ def _on_this_machine(container: Container, prefix: str, port: int, bootstrap: st
         f"{prefix}HTTP_HOST": "127.0.0.1",
         f"{prefix}HTTP_PORT": str(port),
         f"{prefix}KAFKA__BOOTSTRAP_SERVERS": bootstrap,
-        # The embedded broker has no idempotent producer; Strimzi's Kafka has.
+        # The embedded broker has no idempotent producer, no TLS and no SCRAM; Strimzi's Kafka has.
         f"{prefix}KAFKA__IDEMPOTENT_PRODUCER": "false",
+        f"{prefix}KAFKA__SECURITY_PROTOCOL": "PLAINTEXT",
+        f"{prefix}KAFKA__SASL_MECHANISM": "",
         f"{prefix}DATABASE_URL": database_url,
     }
     env = {name: local.get(name, value) for name, value in container.env.items()}
     if prefix == "DUTYWATCH_NOTIFIER_":
-        # The Secret holds placeholder Twilio credentials: keep them away from Twilio.
+        # The Secrets hold made-up Twilio and Aliyun credentials: keep them away from both.
         env["DUTYWATCH_NOTIFIER_PROVIDER"] = "console"
+        env["DUTYWATCH_NOTIFIER_DOMESTIC_PROVIDER"] = "console"
     return replace(container, env=env)
 
 
@@ -117,8 +121,9 @@ async def module_broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 def pods(
     deployables: dict[str, list[Manifest]], module_broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, RunningPod | str]]:
-    """The three services started together from the prod overlay (the base without kubectl), each live or why not."""
-    manifests = deployables.get("prod") or next(iter(deployables.values()))
+    """The three services started together from the prod overlay (the base without kubectl), each live or why not,
+    with the Secrets an operator and Strimzi would have created."""
+    manifests = [*(deployables.get("prod") or next(iter(deployables.values()))), *operator_secrets()]
     started: dict[str, RunningPod] = {}
     outcome: dict[str, RunningPod | str] = {}
     try:

@@ -64,10 +64,19 @@ def roster_text(prefix: str) -> str:
     return ROSTER.format(p=prefix)
 
 
+ADMIN_TOKEN = "roster-admin-token-0123456789abcdef"
+MAOJIAN_TOKEN = "roster-maojian-token-0123456789abcdef"
+API_TOKENS = {
+    "bureau": {"token": ADMIN_TOKEN, "units": ["*"]},
+    "maojian-office": {"token": MAOJIAN_TOKEN, "units": ["maojian"]},
+}
+
+
 def settings_for(database_url: str, bootstrap: str, data_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
+        api_tokens=API_TOKENS,  # type: ignore[arg-type]
         name=f"duty_roster-{uuid.uuid4().hex[:8]}",
         sweep_seconds=3600,  # the test sweeps by hand, at the instants it chooses
         kafka=KafkaSettings(bootstrap_servers=bootstrap),

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from services.cli import app
 from services.duty_roster.app import RosterService, build
 from tests.duty_roster.builders import local
-from tests.duty_roster.support import roster_text, settings_for, unique_prefix
+from tests.duty_roster.support import ADMIN_TOKEN, MAOJIAN_TOKEN, roster_text, settings_for, unique_prefix
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 SAMPLE_NOW = local("2026-12-06 10:00")
@@ -64,8 +64,49 @@ async def test_import_is_idempotent_and_all_or_nothing(
 @pytest.fixture
 async def client(imported: RosterService) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=imported.api)
-    async with httpx.AsyncClient(transport=transport, base_url="http://roster") as http:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://roster", headers=headers) as http:
         yield http
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+SICK_LEAVE = {
+    "role": "leader",
+    "by": "maojian-spare",
+    "starts_at": "2026-12-20T08:30:00",
+    "ends_at": "2026-12-21T08:30:00",
+    "reason": "病假",
+    "entered_by": "茅箭区民政局办公室",
+}
+
+
+async def test_roster_routes_need_a_token_for_the_unit(client: httpx.AsyncClient) -> None:
+    """Without a token every roster route is 401; a unit's token reading or overriding another unit is 403."""
+    routes = [
+        ("GET", "/units", None),
+        ("GET", "/units/zhangwan/on-duty", None),
+        ("GET", "/units/zhangwan/plan?month=2026-12", None),
+        ("POST", "/units/zhangwan/overrides", SICK_LEAVE),
+    ]
+    for method, path, body in routes:
+        anonymous = await client.request(method, path, json=body, headers={"Authorization": ""})
+        assert anonymous.status_code == 401, path
+    for method, path, body in routes[1:]:
+        other = await client.request(method, path, json=body, headers=bearer(MAOJIAN_TOKEN))
+        assert other.status_code == 403, path
+    own = await client.get("/units", headers=bearer(MAOJIAN_TOKEN))
+    assert [unit["id"] for unit in own.json()] == ["maojian"]
+
+
+async def test_an_override_records_the_token_it_was_entered_with(client: httpx.AsyncClient) -> None:
+    """A unit's token may enter an override for its unit; the record names the token beside the person."""
+    recorded = await client.post("/units/maojian/overrides", json=SICK_LEAVE, headers=bearer(MAOJIAN_TOKEN))
+    assert recorded.status_code == 201, recorded.text
+    later = await client.get("/units/maojian/on-duty", params={"at": "2026-12-20T12:00:00+08:00"})
+    assert any("(token maojian-office)" in note for note in later.json()["notes"])
 
 
 async def test_on_duty_over_http(client: httpx.AsyncClient) -> None:
@@ -119,14 +160,7 @@ async def test_openapi_document_lists_the_roster_routes(client: httpx.AsyncClien
 async def test_an_override_over_http_is_checked_recorded_and_answered(client: httpx.AsyncClient) -> None:
     """POST /units/{id}/overrides records a clean override (201, the new duty); a clash is 409 with the reason;
     a body missing a field is 422 naming it."""
-    sick = {
-        "role": "leader",
-        "by": "maojian-spare",
-        "starts_at": "2026-12-20T08:30:00",
-        "ends_at": "2026-12-21T08:30:00",
-        "reason": "病假",
-        "entered_by": "茅箭区民政局办公室",
-    }
+    sick = SICK_LEAVE
     recorded = await client.post("/units/maojian/overrides", json=sick)
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["leader"]["id"] == "maojian-spare"

@@ -40,7 +40,7 @@ class System:
         return self.stack.url(service) + path
 
     async def on_duty(self, unit: str) -> dict[str, Any]:
-        response = await self.http.get(self.url("duty_roster", f"/units/{unit}/on-duty"))
+        response = await self.http.get(self.url("duty_roster", f"/units/{unit}/on-duty"), headers=BEARER)
         response.raise_for_status()
         return response.json()
 
@@ -106,6 +106,7 @@ async def system(twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory) -
         "DUTYWATCH_NOTIFIER_BROADCAST_UNIT_ID": "shiyan-mca",
         "DUTYWATCH_INCIDENT_API_TOKENS": json.dumps({TOKEN: ["*"]}),
         "DUTYWATCH_NOTIFIER_API_TOKENS": json.dumps({TOKEN: ["*"]}),
+        "DUTYWATCH_ROSTER_API_TOKENS": json.dumps({TOKEN: ["*"]}),
         "DUTYWATCH_INCIDENT_SWEEP_EVERY_S": "0.2",
         "DUTYWATCH_ROSTER_SWEEP_SECONDS": "0.2",
         # The current shift's check-in window closes CHECK_IN_GRACE_S after the stack starts: nobody answers.

@@ -84,6 +84,21 @@ async def test_tokens_401_without_or_with_a_bad_one_and_403_for_another_unit(run
     ).status_code == 403
 
 
+async def test_another_units_incident_answers_404_like_one_that_does_not_exist(running: Running) -> None:
+    """A unit's token reading, reporting on or closing an incident of another unit gets the 404 an unknown id
+    gets, not a 403 that would tell the id exists."""
+    created = (await post(running, report_body("home", T0))).json()["incident"]
+    district = running.as_("district-token")
+    for incident_id in (created["id"], "inc-none"):
+        path = f"/incidents/{incident_id}"
+        read = await running.client.get(path, headers=district)
+        assert (read.status_code, read.json()) == (404, {"detail": f"no incident {incident_id!r}"})
+        report = {"kind": "first", "text": "情况", "filed_by": "王芳"}
+        assert (await running.client.post(f"{path}/reports", json=report, headers=district)).status_code == 404
+        closing = await running.client.post(f"{path}/close", json={"closed_by": "李强"}, headers=district)
+        assert closing.status_code == 404
+
+
 async def test_a_repeat_joins_with_200_and_is_on_the_timeline(running: Running) -> None:
     """The same external id again answers 200 with joined=true and the same incident id."""
     first = await post(running, report_body("home", T0, external_id="119-7"))

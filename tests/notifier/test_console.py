@@ -1,4 +1,5 @@
-"""The console provider (the embedded default): JSON lines a simulated phone answers with dev-token-signed webhooks."""
+"""The console provider (the embedded default): JSON lines a simulated phone answers with webhooks signed with the
+token the embedded mode generated."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from twilio.request_validator import RequestValidator
 
 from services.notifier.app import Notifier
 from services.notifier.handlers import starts
-from services.notifier.settings import DEV_WEBHOOK_TOKEN, Settings
+from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE, Settings
 from services.notifier.testing import FakeClock
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
 
 
-async def test_console_records_the_sms_and_accepts_a_dev_signed_reply(tmp_path: Path) -> None:
-    """An alert lands in messages.jsonl with its reply code; a reply signed with the dev token acknowledges it."""
+async def test_console_records_the_sms_and_accepts_a_reply_signed_with_the_generated_token(tmp_path: Path) -> None:
+    """An alert lands in messages.jsonl with its reply code; a reply signed with the embedded mode's generated
+    token acknowledges it, one signed with the former built-in token is refused."""
     clock = FakeClock()
-    notifier = Notifier(Settings(data_dir=tmp_path, public_url="http://notifier.test"), clock)
+    notifier = Notifier(Settings(data_dir=tmp_path, public_url="http://notifier.test", embedded=True), clock)
     await notifier.runtime.store.create_tables()
     event = incident_reported(unique_unit(), clock())
     await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
@@ -27,14 +29,34 @@ async def test_console_records_the_sms_and_accepts_a_dev_signed_reply(tmp_path: 
     assert (line["kind"], line["to"]) == ("sms", OFFICER_PHONE)
     assert line["reply_url"] == "http://notifier.test/webhooks/twilio/sms"
     form = {"From": OFFICER_PHONE, "Body": "1", "MessageSid": "SM-dev-1"}
-    signature = RequestValidator(DEV_WEBHOOK_TOKEN).compute_signature(line["reply_url"], form)
     transport = httpx.ASGITransport(app=notifier.api())
+    generated = (tmp_path / CONSOLE_WEBHOOK_TOKEN_FILE).read_text().strip()
+    signature = RequestValidator(generated).compute_signature(line["reply_url"], form)
+    constant = RequestValidator("dutywatch-dev-token").compute_signature(line["reply_url"], form)
     async with httpx.AsyncClient(transport=transport, base_url="http://notifier.test") as http:
         unsigned = await http.post("/webhooks/twilio/sms", data=form)
+        forged = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": constant})
         signed = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature})
     async with notifier.open_work() as work:
         (run,) = await work.runs.runs_for_subject("incident", event.incident_id)
     await notifier.runtime.store.close()
     await notifier.runtime.publisher.stop()
-    assert (unsigned.status_code, signed.status_code) == (403, 200)
+    assert (unsigned.status_code, forged.status_code, signed.status_code) == (403, 403, 200)
+    assert oct((tmp_path / CONSOLE_WEBHOOK_TOKEN_FILE).stat().st_mode & 0o777) == oct(0o600)
     assert run.state == "acknowledged"
+
+
+async def test_without_twilio_or_the_embedded_mode_there_are_no_twilio_webhooks(tmp_path: Path) -> None:
+    """A production notifier without Twilio tokens has no Twilio route: a reply signed with the former built-in
+    token finds nothing to answer it (404), where the Aliyun receivers still refuse a push without a token (403)."""
+    notifier = Notifier(Settings(data_dir=tmp_path, api_tokens={"x" * 24: ["*"]}), FakeClock())  # type: ignore[arg-type]
+    form = {"From": OFFICER_PHONE, "Body": "1", "MessageSid": "SM-dev-1"}
+    signature = RequestValidator("dutywatch-dev-token").compute_signature(
+        "http://127.0.0.1:8103/webhooks/twilio/sms", form
+    )
+    transport = httpx.ASGITransport(app=notifier.api())
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8103") as http:
+        twilio = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature})
+        aliyun = await http.post("/webhooks/aliyun/sms-up", json=[])
+    assert (twilio.status_code, aliyun.status_code) == (404, 403)
+    assert not (tmp_path / CONSOLE_WEBHOOK_TOKEN_FILE).exists()

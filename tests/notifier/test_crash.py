@@ -10,6 +10,7 @@ no provider heard of them yet) or `after_provider_call` (Twilio took the SMS, it
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -90,6 +91,9 @@ def notifier_env(tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, dat
         "DUTYWATCH_NOTIFIER_SWEEP_EVERY_S": "0.2",
         "DUTYWATCH_NOTIFIER_DISPATCH_LEASE_S": "1",
         "DUTYWATCH_NOTIFIER_LOG_JSON": "true",
+        "DUTYWATCH_NOTIFIER_API_TOKENS": json.dumps(
+            {"crash-test": {"token": "crash-test-" + "0" * 24, "units": ["*"]}}
+        ),
     }
 
 

@@ -9,8 +9,10 @@ import pytest
 
 from schemas.values import Channel
 from services.notifier.domain import (
+    RUN_KINDS,
     Acknowledge,
     Contact,
+    PolicyError,
     RateLimit,
     RateRule,
     Reply,
@@ -71,7 +73,8 @@ def test_repeats_cycle_through_the_steps() -> None:
 def test_both_channels_and_missing_roles() -> None:
     """`both` sends an SMS and a call; a role nobody fills is skipped; one number is never sent twice a step."""
     book = load_policy_book(
-        "default:\n  x:\n    steps:\n      - {targets: [officer, leader, officer, ghost], channel: both, wait_min: 1}\n"
+        "default:\n  x:\n    steps:\n"
+        "      - {targets: [officer, leader, officer, person:ghost], channel: both, wait_min: 1}\n"
     )
     assert [(n.role, n.channel.value) for n in book.for_run("x", "u").notifications(0, CONTACTS, major=False)] == [
         ("officer", "sms"),
@@ -92,9 +95,50 @@ def test_unit_override_replaces_the_default() -> None:
 
 
 def test_bad_policy_names_its_place() -> None:
-    """A malformed policy is refused with the policy's path in the message."""
-    with pytest.raises(ValueError, match=r"default\.incident"):
+    """A malformed policy is refused with its line and the policy's path in the message."""
+    with pytest.raises(ValueError, match=r"line 3: policy default\.incident\.steps\.0: 'fax' is not a valid"):
         load_policy_book("default:\n  incident:\n    steps: [{targets: [officer], channel: fax}]\n")
+
+
+SHIPPED = files("services.notifier").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("- incident\n", "line 1: a policy file maps `default`"),
+        ("default: [incident]\n", "line 1: a policy file maps `default`"),
+        ("default:\n  incident: 5\n", "line 2: policy default.incident:"),
+        ("default:\n  incident:\n    steps: [officer]\n", "line 3: policy default.incident.steps.0:"),
+        ("default:\n  incident:\n    steps: []\n", "line 2: policy default.incident: no steps"),
+    ],
+)
+def test_a_policy_file_of_the_wrong_shape_is_refused_with_its_line(text: str, named: str) -> None:
+    """Lists where maps belong, a number for a policy, a step that is no map: a PolicyError with the line."""
+    with pytest.raises(PolicyError, match=named):
+        load_policy_book(text)
+
+
+def test_a_policy_file_lacking_a_run_kind_is_refused_naming_it() -> None:
+    """Without `report` the notifier could not alert report recipients: refused, naming the kind and the line."""
+    lacking = SHIPPED.replace("  report:\n", "  reprt:\n")
+    with pytest.raises(ValueError, match=r"line \d+: default lacks a policy for report \(each run kind"):
+        load_policy_book(lacking, required=RUN_KINDS)
+    assert load_policy_book(SHIPPED, required=RUN_KINDS).default.keys() == set(RUN_KINDS)
+
+
+def test_an_unknown_target_or_run_kind_is_refused_with_its_line() -> None:
+    """A target nobody could resolve (a typo) and a kind no run has are refused with the line they are on."""
+    typo = SHIPPED.replace("{targets: [leader], channel: voice, wait_min: 10}", "{targets: [leder], channel: voice}")
+    line = typo.splitlines().index("      - {targets: [leder], channel: voice}") + 1
+    with pytest.raises(ValueError, match=rf"line {line}: policy default\.incident\.steps\.2: unknown target 'leder'"):
+        load_policy_book(typo, required=RUN_KINDS)
+    extra = SHIPPED.replace(
+        "units: {}", "units:\n  home-1:\n    incidnet:\n      steps: [{targets: [officer], channel: sms}]"
+    )
+    line = extra.splitlines().index("    incidnet:") + 1
+    with pytest.raises(ValueError, match=rf"line {line}: no run kind is called 'incidnet'"):
+        load_policy_book(extra, required=RUN_KINDS)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 
 from schemas.broadcast import BroadcastSent
@@ -20,8 +21,9 @@ from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
 from schemas.notify import DeliverReport, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
+from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
-from services.notifier.domain import UnknownReplyLimit, load_policy_book
+from services.notifier.domain import Contact, UnknownReplyLimit, load_policy_book
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
@@ -33,7 +35,7 @@ from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit, wrap
 from tests.notifier.serving import random_mobile
 
-BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token", "district-token"
+BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token-0123456789abcdef", "district-token-0123456789abcdef"
 DISTRICT_UNITS = ["district-a", "district-b"]
 API_TOKENS = {BUREAU_TOKEN: ["*"], DISTRICT_TOKEN: DISTRICT_UNITS}
 
@@ -53,9 +55,9 @@ class Harness:
         await self.notifier.settle()
         await self.notifier.settle()
 
-    async def reply(self, phone: str, text: str) -> None:
+    async def reply(self, phone: str, text: str, limit: UnknownReplyLimit | None = None) -> None:
         async with self.notifier.open_work() as work:
-            await on_inbound_sms(work, phone, text, None, UnknownReplyLimit())
+            await on_inbound_sms(work, phone, text, None, limit or UnknownReplyLimit())
         await self.notifier.settle()
 
     async def outbox_event(self, type_: str) -> dict[str, Any]:
@@ -137,6 +139,36 @@ async def test_unknown_reply_gets_help_until_five_in_ten_minutes(harness: Harnes
         await harness.reply("+8613900139000", "9999")
         harness.clock.advance(seconds=30)
     assert len(harness.phone.sms_to("+8613900139000")) == 5
+
+
+async def test_help_sms_to_unknown_numbers_stop_at_the_accounts_daily_cap(harness: Harness) -> None:
+    """Unknown numbers, each writing once, get help answers until the account's daily cap, and again a day later."""
+    limit = UnknownReplyLimit(strangers_per_day=3)
+    strangers = [random_mobile() for _ in range(5)]
+    for number in strangers:
+        await harness.reply(number, "9999", limit)
+    assert [len(harness.phone.sms_to(number)) for number in strangers] == [1, 1, 1, 0, 0]
+    harness.clock.advance(days=1, seconds=1)
+    await harness.reply(strangers[-1], "9999", limit)
+    assert len(harness.phone.sms_to(strangers[-1])) == 1
+
+
+async def test_a_run_whose_step_fails_is_set_aside_and_the_runs_due_with_it_fire(harness: Harness) -> None:
+    """A due run whose step raises (its policy is gone from the file) is counted and set aside for a while; the
+    incident run due in the same sweep still alerts its officer, now and at its next step."""
+    labels = {"policy": "retired_kind"}
+    errors_before = REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) or 0.0
+    stranger = random_mobile()
+    async with harness.notifier.open_work() as work:
+        track = NewTrack("old-unit", "officer", {"officer": Contact("王芳", stranger)})
+        await work.runs.add_run(NewRun("message", "old/1", "old-unit", "retired_kind", "旧", "旧", [track]), work.now)
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1 and harness.phone.sms_to(stranger) == []
+    assert REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) == errors_before + 1
+    await harness.sweep(minutes=5, seconds=1)
+    assert [call.to for call in harness.phone.calls] == [OFFICER_PHONE]
+    assert REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) == errors_before + 2
 
 
 async def test_permanent_sms_failure_falls_back_to_a_call(harness: Harness) -> None:
@@ -391,7 +423,8 @@ async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) 
 
 async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness: Harness) -> None:
     """No token or an unknown one: 401. A district's token broadcasts to its units and reads their runs, and
-    is refused (403) a broadcast to every unit or to a unit not its own."""
+    is refused (403) a broadcast to every unit, to a unit not its own or sent in another unit's name; another
+    unit's run or broadcast answers 404, as one that does not exist."""
     notice = {"title": "寒潮预警", "text": "今夜降温", "sent_by": "区局", "unit_id": DISTRICT_UNITS[0]}
     run_id = await start_run_of(harness, DISTRICT_UNITS[1])
     other_run_id = await start_run_of(harness, unique_unit())
@@ -403,12 +436,20 @@ async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness
         to_other = await district.post("/broadcasts", json=notice | {"target_unit_ids": [unique_unit()]})
         to_own = await district.post("/broadcasts", json=notice | {"target_unit_ids": DISTRICT_UNITS})
         own_run, other_run = await district.get(f"/runs/{run_id}"), await district.get(f"/runs/{other_run_id}")
+        as_other = await district.post(
+            "/broadcasts", json=notice | {"target_unit_ids": DISTRICT_UNITS, "unit_id": unique_unit()}
+        )
         own_broadcast = await district.get(f"/broadcasts/{to_own.json()['broadcast_id']}")
-    assert (to_all.status_code, to_other.status_code, to_own.status_code) == (403, 403, 202)
+    assert (to_all.status_code, to_other.status_code, to_own.status_code, as_other.status_code) == (403, 403, 202, 403)
     assert "every unit" in to_all.json()["detail"]
-    assert (own_run.status_code, other_run.status_code, own_broadcast.status_code) == (200, 403, 200)
+    assert (own_run.status_code, other_run.status_code, own_broadcast.status_code) == (200, 404, 200)
     async with harness.api() as bureau:
-        assert (await bureau.post("/broadcasts", json=notice)).status_code == 202
+        to_every_unit = await bureau.post("/broadcasts", json=notice)
+        assert to_every_unit.status_code == 202
+    async with harness.api(token=DISTRICT_TOKEN) as district:
+        hidden = await district.get(f"/broadcasts/{to_every_unit.json()['broadcast_id']}")
+        missing = await district.get("/broadcasts/no-such-broadcast")
+    assert hidden.status_code == missing.status_code == 404
 
 
 async def start_run_of(harness: Harness, unit: str) -> str:

@@ -142,13 +142,17 @@ async def test_two_server_errors_then_one_sms(service: Service) -> None:
 
 
 async def test_forged_webhooks_are_refused(service: Service) -> None:
-    """A webhook signed with a wrong token, or not signed, gets 403 and changes nothing."""
+    """A webhook signed with a wrong token, with any constant token (the former built-in one), or not signed,
+    gets 403 and changes nothing."""
     officer = random_mobile()
     url = f"{service.url}/webhooks/twilio/sms"
     forged = await service.twilio.send_inbound_sms_async(url, officer, FROM_NUMBER, "1", auth_token="not-the-token")
+    constant = await service.twilio.send_inbound_sms_async(
+        url, officer, FROM_NUMBER, "1", auth_token="dutywatch-dev-token"
+    )
     async with httpx.AsyncClient(trust_env=False) as http:
         unsigned = await http.post(url, data={"From": officer, "Body": "1"})
-    assert (forged.status_code, unsigned.status_code) == (403, 403)
+    assert (forged.status_code, constant.status_code, unsigned.status_code) == (403, 403, 403)
     assert service.twilio.messages_to(officer) == []
 
 

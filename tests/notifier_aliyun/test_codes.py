@@ -1,6 +1,11 @@
-"""Domain tier: Aliyun's error codes and receipt codes, translated into our error kinds and status words."""
+"""Domain tier: Aliyun's error codes and receipt codes, translated into our error kinds and status words; the
+reference of a pushed reply."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -59,3 +64,23 @@ def test_sms_receipts_and_polls_map_to_message_statuses() -> None:
 def test_key_one_among_the_keys_acknowledges() -> None:
     """A press of 1, even after another key, reads as 1; other keys are passed on; none is None."""
     assert (keys_pressed("1"), keys_pressed("21"), keys_pressed("2"), keys_pressed("")) == ("1", "1", "2", None)
+
+
+def test_an_uplink_without_a_sequence_id_has_the_same_ref_in_every_process() -> None:
+    """The reference of an uplink without Aliyun's id is a content digest: another process (another hash
+    seed, a restarted replica) names a re-pushed reply alike, so it is read once."""
+    program = (
+        "from services.notifier.adapters.aliyun.reports import SmsUp;"
+        "print(SmsUp(phone_number='13900139000', content='确认 4321', send_time='2026-12-01 10:01:00').ref)"
+    )
+    refs = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(refs) == 1 and refs.pop().startswith("aliyun-up-13900139000-2026-12-01 10:01:00-")

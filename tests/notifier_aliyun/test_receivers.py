@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.notifier.adapters.aliyun.receivers import PREFIX, TOKEN_HEADER, PushTokenCheck, aliyun_push_routes
 from services.notifier.app import Notifier
@@ -73,7 +74,10 @@ async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     api = FastAPI()
     api.include_router(
         aliyun_push_routes(
-            notifier.in_work, PushTokenCheck([TOKEN, "old"]), UnknownReplyLimit(), notifier.after_webhook
+            notifier.in_work,
+            PushTokenCheck([SecretStr(TOKEN), SecretStr("old")]),
+            UnknownReplyLimit(),
+            notifier.after_webhook,
         )
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://notifier") as http:

@@ -20,11 +20,11 @@ from services.duty_roster.adapters.roster_entries import (
     UnitEntry,
     local_datetime,
 )
-from services.duty_roster.adapters.yaml_lines import LineMap, line_of, load_with_lines
 from services.duty_roster.domain.calendar import HolidayCalendar
 from services.duty_roster.domain.checks import Issue, check_roster
 from services.duty_roster.domain.lookup import RosterIndex
 from services.duty_roster.domain.model import Override, Roster, Rotation, ShiftPattern, Swap, Unit, UnitRoster
+from services.runtime.yaml_lines import LineMap, line_of, load_with_lines
 
 __all__ = ["ParsedRoster", "parse_roster", "read_roster"]
 

@@ -71,7 +71,8 @@ class OverrideRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Why, for the record: 病假, 事假, ….")
     entered_by: str = Field(min_length=1, max_length=200, description="Who entered it, for the record.")
 
-    def to_override(self, unit_id: str, now: datetime) -> Override:
+    def to_override(self, unit_id: str, now: datetime, entered_with: str | None = None) -> Override:
+        """The override; entered over HTTP, its record names the token as well as the person."""
         return Override(
             unit_id=unit_id,
             role=self.role,
@@ -80,7 +81,7 @@ class OverrideRequest(BaseModel):
             starts_at=_aware(self.starts_at),
             ends_at=_aware(self.ends_at),
             reason=self.reason,
-            entered_by=self.entered_by,
+            entered_by=self.entered_by if entered_with is None else f"{self.entered_by} (token {entered_with})",
             entered_at=now,
         )
 

@@ -110,7 +110,7 @@ async def get_incident(incident_id: str, who: Authorized, backend: Service) -> I
     """One incident with its timeline, reports (per-recipient delivery) and deadlines."""
     async with backend.work() as ports:
         record = await incident_record(ports, incident_id)
-    who.require(record.incident.unit_id)
+    who.require_visible(record.incident.unit_id, f"incident {incident_id!r}")
     return IncidentDetail.of_record(record)
 
 
@@ -118,7 +118,7 @@ async def get_incident(incident_id: str, who: Authorized, backend: Service) -> I
 async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend: Service) -> ReportOut:
     """File a first (首报), follow-up (续报) or final (终报) report; it goes to the unit's recipients."""
     async with backend.work() as ports:
-        who.require(await incident_unit(ports, incident_id))
+        who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
         report = await on_file_report(
             incident_id, body.kind, body.text, body.filed_by, Source.HTTP, ports, backend.now()
         )
@@ -129,7 +129,7 @@ async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend
 async def post_close(incident_id: str, body: CloseIn, who: Authorized, backend: Service) -> IncidentOut:
     """Close an incident after its final report (终报)."""
     async with backend.work() as ports:
-        who.require(await incident_unit(ports, incident_id))
+        who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
         incident = await on_close_incident(incident_id, body.closed_by, ports, backend.now())
     return IncidentOut.of(incident)
 

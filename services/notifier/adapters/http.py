@@ -51,7 +51,7 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
             run = await work.runs.run(run_id)
             if run is None:
                 raise HTTPException(404, f"no run {run_id}")
-            calling.require(run.unit_id)
+            calling.require_visible(run.unit_id, f"run {run_id}")
             tracks = await work.runs.tracks_of(run_id)
             attempts = await work.runs.attempts_of(run_id)
         return {
@@ -65,8 +65,10 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
         may_reach(calling, request.target_unit_ids)
         async with open_work() as work:
+            sender = request.unit_id or bureau_unit_id or await bureau_of(work)
+            calling.require(sender)
             event = BroadcastSent(
-                unit_id=request.unit_id or bureau_unit_id or await bureau_of(work),
+                unit_id=sender,
                 broadcast_id=str(uuid.uuid4()),
                 title=request.title,
                 text=request.text,
@@ -86,9 +88,8 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
         """The notice and, per unit, whether its on-duty officer acknowledged."""
         async with open_work() as work:
             broadcast = await work.directory.broadcast(broadcast_id)
-            if broadcast is None:
+            if broadcast is None or not may_see(calling, broadcast.target_unit_ids):
                 raise HTTPException(404, f"no broadcast {broadcast_id}")
-            may_reach(calling, broadcast.target_unit_ids)
             runs = await work.runs.runs_for_subject(RunSubject.BROADCAST, broadcast_id)
             tracks = [track for run in runs for track in await work.runs.tracks_of(run.id)]
         units = [
@@ -113,6 +114,13 @@ def may_reach(calling: Caller, unit_ids: list[str] | None) -> None:
         return
     for unit_id in unit_ids:
         calling.require(unit_id)
+
+
+def may_see(calling: Caller, unit_ids: list[str] | None) -> bool:
+    """Whether the token may follow a broadcast: one to every unit needs every unit, else each unit it went to."""
+    if unit_ids is None:
+        return calling.units is None
+    return all(calling.may_act_for(unit_id) for unit_id in unit_ids)
 
 
 async def bureau_of(work: Work) -> str:

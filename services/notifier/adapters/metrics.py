@@ -9,7 +9,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from services.notifier.ports import DeliveryError
 
-__all__ = ["OPEN_RUNS", "STEP_LATENESS", "counted_request"]
+__all__ = ["OPEN_RUNS", "STEP_ERRORS", "STEP_LATENESS", "counted_request"]
 
 PROVIDER_REQUESTS = Counter(
     "dutywatch_provider_requests_total", "Requests to SMS and voice providers.", ["provider", "channel"]
@@ -23,6 +23,11 @@ STEP_LATENESS = Histogram(
     "dutywatch_step_lateness_seconds",
     "How long after its due time an escalation step fired.",
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+STEP_ERRORS = Counter(
+    "dutywatch_escalation_step_errors_total",
+    "Due steps that failed to fire and were set aside, so the runs due with them fired; by policy.",
+    ["policy"],
 )
 OPEN_RUNS = Gauge("dutywatch_open_escalation_runs", "Escalation runs not yet acknowledged or exhausted.")
 

@@ -25,7 +25,7 @@ def build_providers(settings: Settings, webhooks: Webhooks) -> dict[str, Provide
     if settings.twilio_account_sid:
         providers["twilio"] = TwilioProvider(
             settings.twilio_account_sid,
-            settings.twilio_auth_tokens[0] if settings.twilio_auth_tokens else "",
+            settings.twilio_auth_tokens[0].get_secret_value() if settings.twilio_auth_tokens else "",
             settings.twilio_from_number,
             settings.twilio_api_base_url,
         )

@@ -8,8 +8,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select
 
+from schemas.notify import RunSubject
 from services.notifier.adapters.tables import Rows
 from services.runtime.store import insert_into
 
@@ -79,6 +80,16 @@ class ReplyRows(Rows):
             inbound.phone == phone, inbound.meaning == "unknown", inbound.received_at > since
         )
         return [row.received_at for row in (await self.session.execute(query)).all()]
+
+    async def answers_to_unit_since(self, unit_id: str, since: datetime) -> int:
+        """How many answer SMS (help, already acknowledged) went to numbers of `unit_id` since `since`."""
+        runs = self.t.runs.c
+        query = (
+            select(func.count())
+            .select_from(self.t.runs)
+            .where(runs.subject == RunSubject.MESSAGE.value, runs.unit_id == unit_id, runs.created_at > since)
+        )
+        return int(await self.session.scalar(query) or 0)
 
 
 def fresh_code(taken: set[str]) -> str:

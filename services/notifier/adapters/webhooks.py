@@ -2,7 +2,8 @@
 
 Every request must carry a valid `X-Twilio-Signature` over the public URL and its form fields, made with
 one of the configured auth tokens (several, for rotation). A forged or unsigned request gets 403 and a log
-line, and nothing else happens. In console mode the same holds, with the dev token (settings.py).
+line, and nothing else happens. The routes exist only where a token does: Twilio's auth tokens, or the token
+the embedded mode generates for `dutywatch phone` (settings.py); there is no built-in one.
 """
 
 from __future__ import annotations

@@ -4,11 +4,13 @@ No I/O here; every function that needs the time takes `now`.
 """
 
 from services.notifier.domain.policy import (
+    RUN_KINDS,
     Acknowledge,
     Contact,
     Notification,
     Policy,
     PolicyBook,
+    PolicyError,
     Step,
     StepChannel,
     load_policy_book,
@@ -20,11 +22,13 @@ from services.notifier.domain.texts import alert_sms, help_sms, voice_twiml_scri
 
 __all__ = [
     "CALL_FAILURES",
+    "RUN_KINDS",
     "Acknowledge",
     "Contact",
     "Notification",
     "Policy",
     "PolicyBook",
+    "PolicyError",
     "RateLimit",
     "RateRule",
     "Reply",

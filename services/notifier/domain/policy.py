@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -9,9 +10,41 @@ from typing import Any
 
 import yaml
 
-from schemas.values import Channel
+from schemas.values import Channel, RecipientRole
+from services.runtime.yaml_lines import LineMap, line_of, load_with_lines
 
-__all__ = ["Acknowledge", "Contact", "Notification", "Policy", "PolicyBook", "Step", "StepChannel", "load_policy_book"]
+__all__ = [
+    "RUN_KINDS",
+    "Acknowledge",
+    "Contact",
+    "Notification",
+    "Policy",
+    "PolicyBook",
+    "PolicyError",
+    "Step",
+    "StepChannel",
+    "load_policy_book",
+]
+
+# What the notifier starts runs of (handlers/starts.py, handlers/answers.py): each needs a policy.
+RUN_KINDS = (
+    "incident",
+    "check_in",
+    "check_in_missed",
+    "report_due",
+    "report_overdue",
+    "report",
+    "broadcast",
+    "message_sms",
+    "message_voice",
+)
+SECTIONS = ("default", "units")
+PERSON = "person:"
+TARGETS = frozenset({"officer", "leader", "duty_room", "recipient", *(role.value for role in RecipientRole)})
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used, with the line of the problem."""
 
 
 class StepChannel(StrEnum):
@@ -113,20 +146,44 @@ class PolicyBook:
             raise KeyError(f"no escalation policy for {kind!r}") from None
 
 
-def load_policy_book(text: str) -> PolicyBook:
-    """Parse the YAML policy file; ValueError naming the place of the first problem."""
-    document = yaml.safe_load(text) or {}
-    default = {kind: _policy(f"default.{kind}", body) for kind, body in (document.get("default") or {}).items()}
+def load_policy_book(text: str, required: Collection[str] = ()) -> PolicyBook:
+    """Parse the YAML policy file; ValueError naming the line of the first problem. With `required` (the run
+    kinds the notifier starts), the file must give each a default policy and may name no other kind."""
+    try:
+        document = load_with_lines(text) or LineMap()
+    except yaml.YAMLError as error:
+        raise PolicyError(f"not YAML: {error}") from None
+    if not isinstance(document, LineMap) or not all(isinstance(document.get(key) or {}, dict) for key in SECTIONS):
+        raise PolicyError("line 1: a policy file maps `default` (run kind → policy) and `units` (unit → kinds)")
+    default = {kind: _policy(document, ("default", kind)) for kind in document.get("default") or {}}
     units = {
-        unit: {kind: _policy(f"units.{unit}.{kind}", body) for kind, body in (kinds or {}).items()}
+        unit: {kind: _policy(document, ("units", unit, kind)) for kind in kinds or {}}
         for unit, kinds in (document.get("units") or {}).items()
     }
+    if required:
+        _check_kinds(document, default, units, required)
     return PolicyBook(default, units)
 
 
-def _policy(where: str, body: dict[str, Any]) -> Policy:
+def _check_kinds(
+    document: Any, default: dict[str, Policy], units: dict[str, dict[str, Policy]], required: Collection[str]
+) -> None:
+    missing = [kind for kind in required if kind not in default]
+    if missing:
+        where = line_of(document, ("default",))
+        raise PolicyError(f"line {where}: default lacks a policy for {', '.join(missing)} (each run kind needs one)")
+    for path in [("default", kind) for kind in default] + [
+        ("units", u, k) for u, kinds in units.items() for k in kinds
+    ]:
+        if path[-1] not in required:
+            known = ", ".join(required)
+            raise PolicyError(f"line {line_of(document, path)}: no run kind is called {path[-1]!r} (known: {known})")
+
+
+def _policy(document: Any, path: tuple[str, ...]) -> Policy:
     try:
-        steps = tuple(_step(item) for item in body["steps"])
+        body = _at(document, path)
+        steps = tuple(_step(document, (*path, "steps", number)) for number in range(len(body["steps"])))
         if not steps:
             raise ValueError("no steps")
         repeat = int(body.get("repeat", 0))
@@ -136,17 +193,41 @@ def _policy(where: str, body: dict[str, Any]) -> Policy:
             steps=steps,
             repeat=repeat,
             acknowledge=Acknowledge(body.get("acknowledge", "any")),
-            major_step_0=tuple(body.get("major_step_0", ())),
+            major_step_0=_targets(body.get("major_step_0", ()), may_be_empty=True),
         )
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"policy {where}: {error!r}") from None
+    except PolicyError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise _refused(document, path, error) from None
 
 
-def _step(item: dict[str, Any]) -> Step:
-    targets = tuple(str(target) for target in item["targets"])
-    if not targets:
+def _step(document: Any, path: tuple[Any, ...]) -> Step:
+    try:
+        item = _at(document, path)
+        wait_min = float(item.get("wait_min", 0))
+        if wait_min < 0:
+            raise ValueError("wait_min must not be negative")
+        return Step(_targets(item["targets"]), StepChannel(item["channel"]), timedelta(minutes=wait_min))
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise _refused(document, path, error) from None
+
+
+def _refused(document: Any, path: tuple[Any, ...], error: Exception) -> PolicyError:
+    reason = f"{error.args[0]!r} is missing" if isinstance(error, KeyError) else str(error)
+    return PolicyError(f"line {line_of(document, path)}: policy {'.'.join(map(str, path))}: {reason}")
+
+
+def _targets(listed: Any, *, may_be_empty: bool = False) -> tuple[str, ...]:
+    targets = tuple(str(target) for target in listed)
+    if not targets and not may_be_empty:
         raise ValueError("a step needs targets")
-    wait_min = float(item.get("wait_min", 0))
-    if wait_min < 0:
-        raise ValueError("wait_min must not be negative")
-    return Step(targets=targets, channel=StepChannel(item["channel"]), wait=timedelta(minutes=wait_min))
+    for target in targets:
+        if target not in TARGETS and not (target.startswith(PERSON) and len(target) > len(PERSON)):
+            raise ValueError(f"unknown target {target!r} (known: {', '.join(sorted(TARGETS))}, person:<id>)")
+    return targets
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        document = document[part]
+    return document

@@ -46,11 +46,18 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class UnknownReplyLimit:
-    """Unknown replies get a help answer, until `count` of them came from one number within `per`."""
+    """Unknown replies get a help answer, until `count` of them came from one number within `per`; and numbers
+    the directory does not know get at most `strangers_per_day` answers a day between them, whatever numbers
+    they come from (each answer is an SMS the account pays for, and a sender's number is easy to change)."""
 
     count: int = 5
     per: timedelta = timedelta(minutes=10)
+    strangers_per_day: int = 100
+    stranger_window: timedelta = timedelta(days=1)
 
     def should_answer(self, earlier_unknown: Sequence[datetime], now: datetime) -> bool:
         recent = [moment for moment in earlier_unknown if moment > now - self.per]
         return len(recent) < self.count
+
+    def may_answer_stranger(self, answered_in_window: int) -> bool:
+        return answered_in_window < self.strangers_per_day

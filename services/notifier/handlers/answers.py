@@ -70,10 +70,14 @@ async def on_unknown(work: Work, phone: str, text: str, ref: str | None, limit: 
         unit_id=unit_id, from_=phone, text=text, meaning=ReplyMeaning.UNKNOWN, received_at=work.now
     )
     await work.publish(received)
-    if limit.should_answer(earlier, work.now):
-        await answer(work, phone, unit_id, help_sms())
-    else:
+    if not limit.should_answer(earlier, work.now):
         log.warning("unknown replies from this number are no longer answered", phone=phone, recent=len(earlier))
+    elif sender is None and not limit.may_answer_stranger(
+        await work.runs.answers_to_unit_since(UNKNOWN_UNIT, work.now - limit.stranger_window)
+    ):
+        log.warning("help SMS to unknown numbers reached the account's daily cap", cap=limit.strangers_per_day)
+    else:
+        await answer(work, phone, unit_id, help_sms())
 
 
 async def answer(work: Work, phone: str, unit_id: str, text: str) -> None:

@@ -7,13 +7,13 @@ due tracks is fired with a handful of statements, so that thousands of open runs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from schemas.notify import RunExhausted, RunSubject
-from services.notifier.adapters.metrics import STEP_LATENESS
+from services.notifier.adapters.metrics import STEP_ERRORS, STEP_LATENESS
 from services.notifier.adapters.runs import NewAttempt, contacts_from_json, fresh_code
 from services.notifier.domain import Acknowledge, Notification, Policy
 from services.notifier.handlers.work import Work
@@ -22,6 +22,7 @@ __all__ = ["fire_due_tracks"]
 
 log = structlog.get_logger(__name__)
 CODE_DRAWS = 3
+SET_ASIDE = timedelta(minutes=5)  # a step that failed is tried again after this, not at every sweep
 
 
 @dataclass
@@ -43,7 +44,10 @@ async def fire_due_tracks(work: Work, limit: int) -> int:
         STEP_LATENESS.observe(max(0.0, (work.now - track.due_at).total_seconds()))
     firing = Firing()
     for track in tracks:
-        plan_track(work, firing, runs[track.run_id], track)
+        try:
+            plan_track(work, firing, runs[track.run_id], track)
+        except Exception as error:  # one broken run must not hold up the runs due with it
+            set_aside(work, firing, runs[track.run_id], track, error)
     await add_attempts(work, firing.notifications)
     await work.runs.advance_tracks(firing.advances)
     for run, track, policy in firing.endings:
@@ -52,17 +56,28 @@ async def fire_due_tracks(work: Work, limit: int) -> int:
 
 
 def plan_track(work: Work, firing: Firing, run: Any, track: Any) -> None:
+    """What the track's due step sends and when it moves on; nothing is added to `firing` if this raises."""
     policy = work.policies.for_run(run.policy, run.unit_id)
     step = track.next_step
     if step >= policy.total_steps:
         firing.endings.append((run, track, policy))
         return
     notifications = policy.notifications(step, contacts_from_json(track.contacts), major=run.major)
+    due = policy.due_after(step, work.now) if notifications else work.now
     firing.notifications.extend((run, track.id, step, notification, policy) for notification in notifications)
     if not notifications:
         log.warning("step reaches nobody; the next one fires now", run_id=run.id, step=step, subject=run.subject)
-    due = policy.due_after(step, work.now) if notifications else work.now
     firing.advances.append((track.id, step + 1, due))
+
+
+def set_aside(work: Work, firing: Firing, run: Any, track: Any, error: Exception) -> None:
+    """The track's step failed: it waits SET_ASIDE before it is tried again, counted and logged."""
+    STEP_ERRORS.labels(run.policy).inc()
+    log.error(
+        "escalation step failed; set aside, the other due runs fire",
+        run_id=run.id, policy=run.policy, step=track.next_step, error=repr(error), retry_in_s=SET_ASIDE.total_seconds(),
+    )  # fmt: skip
+    firing.advances.append((track.id, track.next_step, work.now + SET_ASIDE))
 
 
 async def add_attempts(work: Work, planned: list[tuple[Any, int, int, Notification, Policy]]) -> None:

@@ -24,7 +24,7 @@ CHINA_CODE = 86
 def sdk_config(settings: AliyunSettings, endpoint: str) -> Config:
     return Config(
         access_key_id=settings.access_key_id,
-        access_key_secret=settings.access_key_secret,
+        access_key_secret=settings.access_key_secret.get_secret_value(),
         endpoint=endpoint,
         protocol=settings.protocol,
         connect_timeout=settings.timeout_ms,

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
-from services.runtime.settings import CommaSeparated
+from services.runtime.settings import SecretList
 
 __all__ = ["AliyunSettings"]
 
 
 class AliyunSettings(BaseModel):
     access_key_id: str = Field(default="", description="AccessKey id of a RAM user allowed dysms and dyvms.")
-    access_key_secret: str = Field(default="", description="Its AccessKey secret.")
+    access_key_secret: SecretStr = Field(default=SecretStr(""), description="Its AccessKey secret.")
     sms_endpoint: str = Field(default="dysmsapi.aliyuncs.com", description="SMS API endpoint (host[:port]).")
     voice_endpoint: str = Field(default="dyvmsapi.aliyuncs.com", description="Voice API endpoint (host[:port]).")
     protocol: Literal["https", "http"] = Field(default="https", description="http only for a local fake.")
@@ -38,11 +38,16 @@ class AliyunSettings(BaseModel):
     )
     play_times: int = Field(default=2, ge=1, le=3, description="How often a call plays the message.")
     key_timeout_ms: int = Field(default=10000, ge=1000, description="How long the interactive call waits for a key.")
-    push_tokens: CommaSeparated = Field(
+    push_tokens: SecretList = Field(
         default_factory=list,
-        description="Tokens accepted on the HTTP push receivers (?token=…), comma-separated; several for rotation.",
+        description="Tokens accepted on the HTTP push receivers (header X-Dutywatch-Token, or ?token=… where the "
+        "push cannot set a header), comma-separated; several for rotation.",
     )
 
     @property
     def configured(self) -> bool:
-        return bool(self.access_key_id and self.access_key_secret)
+        return bool(self.access_key_id and self.access_key_secret.get_secret_value())
+
+    def required_secrets(self) -> list[str]:
+        """With an AccessKey id, its secret and a push token (receipts and replies come only by push)."""
+        return ["access_key_secret", "push_tokens"] if self.access_key_id else []

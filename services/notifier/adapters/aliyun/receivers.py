@@ -1,7 +1,9 @@
 """Aliyun's HTTP batch pushes: delivery receipts, uplink replies, call progress, call results and key presses.
 
-Aliyun signs none of them, so the URL configured in its console carries a shared token (`?token=…`, or the
-`X-Dutywatch-Token` header); several tokens are accepted, for rotation. A request without a valid token gets
+Aliyun signs none of them, so each carries a shared token: in the `X-Dutywatch-Token` header where the push
+can set one (a proxy in front, or a relay), else in the URL configured in Aliyun's console (`?token=…`);
+several tokens are accepted, for rotation. No log line holds it: rejections log the path alone, and
+uvicorn's access log (which would print the query) is off. A request without a valid token gets
 403 and changes nothing. Each push is turned into the same handler calls Twilio's webhooks make (on_status,
 on_inbound_sms, on_key_press), and answered `{"code": 0}`. A call result for a call we do not know yet (its
 reference is stored just after the provider answered) gets 503, so Aliyun pushes it again later.
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import TypeAdapter, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from services.notifier.adapters.aliyun.codes import CALL_PROGRESS, DTMF_STATUS, call_result_status, sms_receipt_status
 from services.notifier.adapters.aliyun.reports import (
@@ -47,12 +49,12 @@ T = TypeVar("T")
 
 
 class PushTokenCheck:
-    def __init__(self, tokens: list[str]) -> None:
-        self._tokens = [token.encode() for token in tokens if token]
+    def __init__(self, tokens: list[SecretStr]) -> None:
+        self._tokens = [token.get_secret_value().encode() for token in tokens if token.get_secret_value()]
 
     def verify(self, request: Request) -> None:
-        """HTTP 403 unless the request carries one of the tokens."""
-        given = (request.query_params.get("token") or request.headers.get(TOKEN_HEADER, "")).encode()
+        """HTTP 403 unless the request carries one of the tokens (the header first)."""
+        given = (request.headers.get(TOKEN_HEADER) or request.query_params.get("token", "")).encode()
         if not given or not any(hmac.compare_digest(given, token) for token in self._tokens):
             log.warning("Aliyun push rejected: missing or wrong token", path=request.url.path, had_token=bool(given))
             raise HTTPException(status_code=403, detail="invalid or missing push token")

@@ -7,6 +7,8 @@ use are ignored; the ones we need are required, so a push without them is a clea
 
 from __future__ import annotations
 
+import hashlib
+
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from services.notifier.adapters.aliyun.voice import ACK_KEY
@@ -46,7 +48,9 @@ class SmsUp(_Push):
         """The inbound message's reference, so a re-pushed reply is read once."""
         if self.sequence_id is not None:
             return f"aliyun-up-{self.sequence_id}"
-        return f"aliyun-up-{self.phone_number}-{self.send_time}-{hash(self.content) & 0xFFFFFFFF:08x}"
+        # A digest of the content, the same in every process and after every restart (hash() is salted per process).
+        digest = hashlib.sha256(self.content.encode()).hexdigest()[:16]
+        return f"aliyun-up-{self.phone_number}-{self.send_time}-{digest}"
 
 
 class VoiceReport(_Push):
