@@ -38,6 +38,17 @@ from schemas.notify import (
     SendSms,
     TextReceived,
 )
+from schemas.rounds import (
+    HazardOverdue,
+    ReceiveWarning,
+    RecordLeave,
+    RecordReturn,
+    ReportRound,
+    RoundMissed,
+    SpotCheckRequested,
+    SpotCheckUnanswered,
+    WarningUnacknowledged,
+)
 
 __all__ = ["DLQ_SUFFIX", "TOPICS", "Topic", "all_topic_names", "topic_for", "topic_named"]
 
@@ -107,8 +118,27 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic("duty.units", 3, "The unit directory.", (UnitUpdated,), retention_ms=-1),
     Topic("duty.shifts", 3, "Shift handovers: who is officer and leader.", (ShiftStarted, ShiftEnded)),
-    Topic("duty.alerts", 3, "Check-ins requested and missed.", (CheckInRequested, CheckInMissed)),
+    Topic(
+        "duty.alerts",
+        3,
+        "Check-ins requested and missed; rounds missed, hazards overdue, spot checks, warnings not acknowledged.",
+        (
+            CheckInRequested,
+            CheckInMissed,
+            RoundMissed,
+            HazardOverdue,
+            SpotCheckRequested,
+            SpotCheckUnanswered,
+            WarningUnacknowledged,
+        ),
+    ),
     Topic("duty.checkins", 3, "Check-in replies.", (CheckInReceived,)),
+    Topic(
+        "rounds.intake",
+        3,
+        "Round results, residents' leave and CAP weather warnings from other systems.",
+        (ReportRound, RecordLeave, RecordReturn, ReceiveWarning),
+    ),
 )
 
 
