@@ -1,3 +1,3 @@
-"""dutywatch's services: duty roster, incident and notifier, and the runtime they share."""
+"""dutywatch's services: duty roster, incident, notifier and rounds, and the runtime they share."""
 
-SERVICE_NAMES = ("duty_roster", "incident", "notifier")
+SERVICE_NAMES = ("duty_roster", "incident", "notifier", "rounds")

@@ -17,6 +17,7 @@ from services import SERVICE_NAMES
 from services.duty_roster.adapters.cli import roster_app
 from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
+from services.rounds.adapters.cli import rounds_app
 from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
 
@@ -30,6 +31,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(notify_app, name="notify")
 app.add_typer(incident_app, name="incident")
 app.add_typer(roster_app, name="roster")
+app.add_typer(rounds_app, name="rounds")
 console = Console()
 
 
@@ -139,7 +141,7 @@ def _freeze_startup_heap() -> None:
 
 
 @app.command()
-def service(name: str = typer.Argument(..., help="duty_roster, incident or notifier.")) -> None:
+def service(name: str = typer.Argument(..., help="duty_roster, incident, notifier or rounds.")) -> None:
     """Run one service (HTTP API, consumers, timers) until SIGTERM."""
     if name not in SERVICE_NAMES:
         raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")

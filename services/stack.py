@@ -1,4 +1,5 @@
-"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the three services."""
+"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster (and the rounds plans
+beside it), the services."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ SERVICES = (
     StackProcess("duty_roster", "DUTYWATCH_ROSTER_", 8101),
     StackProcess("incident", "DUTYWATCH_INCIDENT_", 8102),
     StackProcess("notifier", "DUTYWATCH_NOTIFIER_", 8103),
+    StackProcess("rounds", "DUTYWATCH_ROUNDS_", 8104),
 )
+PLANS_FILE = "rounds.yaml"  # the rounds service's plans, beside the roster
 
 
 class Stack:
@@ -75,6 +78,9 @@ class Stack:
             env[f"{service.env_prefix}DATA_DIR"] = str(self.data_dir)
             env[f"{service.env_prefix}HTTP_PORT"] = str(service.port)
         env["DUTYWATCH_NOTIFIER_PUBLIC_URL"] = self.url("notifier")
+        plans = self.roster_file.parent / PLANS_FILE
+        if plans.exists():
+            env.setdefault("DUTYWATCH_ROUNDS_PLANS_FILE", str(plans.resolve()))
         return {**env, **self._extra_env}
 
     async def start(self) -> None:

@@ -86,12 +86,20 @@ class Hazard:
     note: str | None = None
 
     @property
+    def next_at(self) -> datetime | None:
+        """Its timer: the deadline, until it is escalated or closed."""
+        return self.deadline if self.state == HazardState.OPEN else None
+
+    @property
     def is_open(self) -> bool:
         return self.state != HazardState.CLOSED
 
     def overdue(self, now: datetime) -> bool:
         """Newly overdue: open, past its deadline, not escalated yet."""
         return self.state == HazardState.OPEN and now >= self.deadline
+
+    def escalate(self, now: datetime) -> None:
+        self.state, self.escalated_at = HazardState.OVERDUE, now
 
     def close(self, now: datetime, by: str, note: str) -> None:
         self.state, self.closed_at, self.closed_by, self.note = HazardState.CLOSED, now, by, note

@@ -51,6 +51,7 @@ class WarningRecord:
     """A warning acted on: the units it covers, and when each acknowledged."""
 
     id: str
+    unit_id: str
     headline: str
     event: str
     severity: str
@@ -61,6 +62,16 @@ class WarningRecord:
     acknowledged: dict[str, datetime] = field(default_factory=dict)
     escalated: list[str] = field(default_factory=list)
     ack_due_at: datetime | None = None
+    cold_wave: bool = True
+
+    @property
+    def state(self) -> str:
+        return "escalated" if self.escalated else "active"
+
+    @property
+    def next_at(self) -> datetime | None:
+        """Its timer: when units that have not acknowledged are escalated (once)."""
+        return self.ack_due_at if not self.escalated and self.unacknowledged else None
 
     def cold_wave_at(self, at: datetime) -> bool:
         return self.onset <= at < self.expires

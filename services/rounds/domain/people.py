@@ -67,12 +67,31 @@ class Leave:
     reason: str
     left_at: datetime
     expected_back: datetime
+    missing_at: datetime
     returned_at: datetime | None = None
-    missing_since: datetime | None = None
+    reported_missing_at: datetime | None = None
 
-    def overdue_at(self, grace: timedelta) -> datetime:
-        return self.expected_back + grace
+    @classmethod
+    def taken(
+        cls,
+        id: str,
+        unit_id: str,
+        resident: str,
+        reason: str,
+        left_at: datetime,
+        expected_back: datetime,
+        grace: timedelta,
+    ) -> Leave:
+        """A new leave: missing once `grace` has passed after the expected return."""
+        return cls(id, unit_id, resident, reason, left_at, expected_back, expected_back + grace)
 
     @property
-    def out(self) -> bool:
-        return self.returned_at is None
+    def state(self) -> str:
+        if self.returned_at is not None:
+            return "returned"
+        return "missing" if self.reported_missing_at is not None else "out"
+
+    @property
+    def next_at(self) -> datetime | None:
+        """Its timer: when the resident counts as missing, while out and not yet reported."""
+        return self.missing_at if self.state == "out" else None

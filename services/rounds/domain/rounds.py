@@ -44,6 +44,8 @@ class Round:
     results: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
     late: bool = False
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    hazard_ids: list[str] = field(default_factory=list)
 
     @property
     def next_at(self) -> datetime | None:
