@@ -173,7 +173,7 @@ async def test_a_street_patrol_records_each_person_and_a_person_at_risk_opens_an
 
 
 async def test_a_resident_not_back_after_the_grace_period_becomes_a_missing_person_incident() -> None:
-    """Expected back 18:00, grace 30 min: at 18:30 a missing-person incident occurred at 18:30; one who came back: none."""
+    """Expected back 18:00, grace 30 min: at 18:30 a missing-person incident occurred then; one back in time: none."""
     ports, the_rules = await seeded(), rules()
     left = datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ)
     back = datetime(2026, 12, 1, 18, 0, tzinfo=LOCAL_TZ)
