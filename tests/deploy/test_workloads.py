@@ -133,7 +133,7 @@ def test_the_secrets_shipped_for_production_hold_placeholders_only(deployables: 
         if name == "dev":
             continue
         secrets = of_kind(manifests, "Secret")
-        assert len(secrets) == 5, name
+        assert len(secrets) == 6, name
         for secret in secrets:
             assert "data" not in secret
             for key, value in secret["stringData"].items():
