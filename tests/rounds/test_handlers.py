@@ -271,3 +271,16 @@ async def test_coverage_lists_households_not_visited_in_the_period() -> None:
         ports, the_rules, ["district"], monday - timedelta(days=1), monday + timedelta(days=1)
     )
     assert (plan.plan_id, plan.rounds_reported, plan.not_covered) == ("visits", 1, ("h2",))
+
+
+async def test_a_round_of_a_unit_not_yet_in_the_directory_waits_for_it_until_its_deadline() -> None:
+    """On a first start the roster's units arrive after the first sweep: the round falls due once they do."""
+    ports, the_rules = memory_ports(), rules()
+    await handlers.plan_rounds(ports, the_rules, NIGHT - timedelta(hours=1))
+    await handlers.fire_due_rounds(ports, the_rules, NIGHT)
+    assert sent(ports).sent == []
+    await handlers.on_unit_updated(district_updated("district"), ports)
+    await handlers.on_unit_updated(home_updated("home", "district"), ports)
+    await handlers.on_shift_started(shift_started("home", NIGHT - timedelta(hours=15)), ports, the_rules, NIGHT)
+    await handlers.fire_due_rounds(ports, the_rules, NIGHT + timedelta(minutes=1))
+    assert len(texts_to(ports, OFFICER.phone)) == 1

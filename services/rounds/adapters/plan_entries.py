@@ -51,7 +51,7 @@ class PlanEntry(_Entry):
     kind: RoundKind
     title: str | None = Field(default=None, min_length=1, max_length=40)
     times: list[ClockTime] | None = None
-    every_minutes: int | None = Field(default=None, ge=5, le=24 * 60)
+    every_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     every_days: int | None = Field(default=None, ge=1, le=366)
     weekday: int | None = Field(default=None, ge=1, le=7, description="1 Monday … 7 Sunday.")
     at: ClockTime = time(9, 0)

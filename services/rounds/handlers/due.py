@@ -32,10 +32,13 @@ def _round(plan: Plan, due_at: datetime, deadline: datetime) -> Round:
 
 
 async def fire_due_rounds(ports: Ports, rules: Rules, now: datetime, limit: int = 200) -> int:
-    """Rounds whose time came: planned ones fall due, due ones past their deadline are missed."""
+    """Rounds whose time came: planned ones fall due, due ones past their deadline are missed. A round of a unit the
+    roster has not told us about yet (a first start) waits for it, until its deadline."""
     due = await ports.rounds.claim_due(now, limit)
     for each in due:
         if each.step is Step.FALL_DUE:
+            if now < each.deadline and await ports.directory.unit(each.unit_id) is None:
+                continue
             await _fall_due(each, ports, rules, now)
         elif each.step is Step.MISS:
             await _miss(each, ports, now)
