@@ -91,7 +91,8 @@ def up(
     roster: Path = typer.Option(Path("examples/roster.yaml"), help="The roster to import before starting."),
     broker_port: int = typer.Option(9092, help="The embedded broker's port (another is used if it is taken)."),
 ) -> None:
-    """Run the whole system on this machine: embedded broker, sample roster, the three services. Ctrl-C stops it."""
+    """Run the whole system on this machine: embedded broker, sample roster and rounds plans, the four services.
+    Ctrl-C stops it."""
     from services.stack import Stack
 
     stack = Stack.on_default_ports(data_dir, roster, broker_port, console)
@@ -127,7 +128,8 @@ A notice to every officer on duty:  curl -s -X POST http://127.0.0.1:8103/broadc
     -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\
     -d '{{"title": "寒潮预警", "text": "今夜降温，请加强巡查", "sent_by": "市局值班室"}}'
 Who is on duty:                     .venv/bin/dutywatch roster who --unit fuli-home
-The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs
+Rounds awaiting their report:       .venv/bin/dutywatch rounds due   (answer by SMS: 巡 <code> 正常)
+The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs  http://127.0.0.1:8104/docs
 Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."""
     )
 

@@ -3,7 +3,9 @@ Every write is one transaction with its events; every route takes the services' 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Protocol
 
@@ -27,7 +29,7 @@ from services.rounds.handlers import (
     on_round_report,
     round_by_code,
 )
-from services.rounds.ports import Ports
+from services.rounds.ports import Ports, Records
 from services.runtime.auth import Caller, caller
 
 __all__ = ["Backend", "mount"]
@@ -56,6 +58,35 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "A field is invalid, or the CAP document is malformed (the detail names what)."},
 }
 router = APIRouter(tags=["rounds"], responses=ERRORS)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a listing shows: the caller's units (or the one asked for), a state, how many."""
+
+    units: Sequence[str] | None
+    states: list[str] | None
+    limit: int
+
+
+async def _listing(
+    who: Authorized,
+    unit: str | None = None,
+    state: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> Listing:
+    return Listing(who.visible(unit), [state] if state else None, limit)
+
+
+Listed = Annotated[Listing, Depends(_listing)]
+
+
+async def _listed(service: Backend, noun: Callable[[Ports], Records[Any]], listing: Listing) -> list[dict[str, Any]]:
+    async with service.work() as ports:
+        found = await noun(ports).find(units=listing.units, states=listing.states, limit=listing.limit)
+    return [jsonable(each) for each in found]
+
+
 CAP_BODY = Body(media_type="application/xml", description="A CAP 1.2 <alert> document.")
 
 
@@ -93,16 +124,9 @@ def _plan(plan: Plan) -> dict[str, Any]:
 
 
 @router.get("/rounds")
-async def rounds(
-    who: Authorized,
-    service: Service,
-    unit: str | None = None,
-    state: str | None = None,
-    limit: int = Query(200, le=5000),
-) -> list[dict[str, Any]]:
-    async with service.work() as ports:
-        found = await ports.rounds.find(units=who.visible(unit), states=[state] if state else None, limit=limit)
-    return [jsonable(each) for each in found]
+async def rounds(listing: Listed, service: Service) -> list[dict[str, Any]]:
+    """Rounds, newest due first; `state`: planned, due (awaiting their report), reported or missed."""
+    return await _listed(service, lambda ports: ports.rounds, listing)
 
 
 @router.post("/rounds/{code}/report", status_code=201)
@@ -138,12 +162,9 @@ async def report_round(
 
 
 @router.get("/hazards")
-async def hazards(
-    who: Authorized, service: Service, unit: str | None = None, state: str | None = None
-) -> list[dict[str, Any]]:
-    async with service.work() as ports:
-        found = await ports.hazards.find(units=who.visible(unit), states=[state] if state else None)
-    return [jsonable(each) for each in found]
+async def hazards(listing: Listed, service: Service) -> list[dict[str, Any]]:
+    """Rectification items; `state`: open, overdue or closed."""
+    return await _listed(service, lambda ports: ports.hazards, listing)
 
 
 @router.post("/hazards/{hazard_id}/close")
@@ -161,12 +182,9 @@ async def close_hazard(hazard_id: str, body: CloseIn, who: Authorized, service: 
 
 
 @router.get("/leaves")
-async def leaves(
-    who: Authorized, service: Service, unit: str | None = None, state: str | None = None
-) -> list[dict[str, Any]]:
-    async with service.work() as ports:
-        found = await ports.leaves.find(units=who.visible(unit), states=[state] if state else None)
-    return [jsonable(each) for each in found]
+async def leaves(listing: Listed, service: Service) -> list[dict[str, Any]]:
+    """Residents' leave; `state`: out, returned or missing."""
+    return await _listed(service, lambda ports: ports.leaves, listing)
 
 
 @router.post("/leaves", status_code=201)
@@ -262,12 +280,9 @@ async def coverage_of(
 
 
 @router.get("/spot-checks")
-async def spot_checks(
-    who: Authorized, service: Service, unit: str | None = None, state: str | None = None
-) -> list[dict[str, Any]]:
-    async with service.work() as ports:
-        found = await ports.spot_checks.find(units=who.visible(unit), states=[state] if state else None)
-    return [jsonable(each) for each in found]
+async def spot_checks(listing: Listed, service: Service) -> list[dict[str, Any]]:
+    """Spot checks (查岗); `state`: planned, asked, answered or unanswered."""
+    return await _listed(service, lambda ports: ports.spot_checks, listing)
 
 
 def mount(api: FastAPI) -> None:
