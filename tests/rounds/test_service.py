@@ -90,7 +90,8 @@ async def test_a_cap_warning_over_http_is_broadcast_and_a_malformed_one_is_422_n
         "/warnings", params={"unit": "district"}, content=cap_xml(drop="severity"), headers=running.as_()
     )
     assert bad.status_code == 422 and "info/severity: missing" in bad.json()["detail"]
-    good = await running.client.post("/warnings", params={"unit": "district"}, content=cap_xml(), headers=running.as_())
+    xml = {**running.as_(), "Content-Type": "application/xml"}
+    good = await running.client.post("/warnings", params={"unit": "district"}, content=cap_xml(), headers=xml)
     assert good.status_code == 201, good.text
     (broadcast,) = await running.sent_of("broadcast.sent")
     assert broadcast["target_unit_ids"] == ["district", "home"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +56,13 @@ class ReturnIn(_In):
     returned_at: AwareDatetime | None = Field(default=None, description="Default: now.")
 
 
+@functools.cache
+def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    return TypeAdapter(cls)
+
+
 def jsonable(record: Any) -> dict[str, Any]:
     """A record (dataclass) as JSON, with its state and timer."""
-    document: dict[str, Any] = TypeAdapter(type(record)).dump_python(record, mode="json")
+    document: dict[str, Any] = _adapter(record.__class__).dump_python(record, mode="json")
     next_at: datetime | None = getattr(record, "next_at", None)
     return {**document, "state": str(record.state), "next_at": next_at.isoformat() if next_at else None}

@@ -14,8 +14,6 @@ from services.rounds.ports import Ports
 
 __all__ = ["Rules", "UnknownRecord", "local_time", "on_duty", "text"]
 
-CODE_DRAWS = 50
-
 
 @dataclass(frozen=True)
 class Rules:

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from schemas.rounds import ROUND_SMS_PREFIX, RoundMissed
 from services.rounds.domain import Plan, Round, RoundState, Step, occurrences
-from services.rounds.handlers.common import CODE_DRAWS, Rules, local_time, on_duty, text
+from services.rounds.handlers.common import Rules, local_time, on_duty, text
 from services.rounds.ports import Ports
 
 __all__ = ["fire_due_rounds", "plan_rounds"]
+
+CODE_DRAWS = 50
 
 
 async def plan_rounds(ports: Ports, rules: Rules, now: datetime) -> int:
