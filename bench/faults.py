@@ -6,7 +6,8 @@ is killed (SIGKILL) at a random moment and restarted, and the broker is paused (
 retries an intake that got no answer with the same external id, as an integrating system would. It ends with
 one JSON line: `incidents`, `lost` (accepted, no alert ever reached a provider), `steps_missed` (an SMS or call
 that never went out), `duplicate_requests` (provider requests beyond one per step), `max_delay_s` (intake to the
-first SMS).
+first SMS). The rounds service runs bench/faults_rounds.yaml and is killed too; `rounds_lost` (a round that fell
+due whose SMS never went out) and `missed_alerts_lost` (a missed round no alert went out for) count its losses.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 
 from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system
+from bench.fault_rounds import ROUNDS_ENV, rounds_outcome
 
 HERE = Path(__file__).parent
 SETTLE_S = 240
@@ -66,7 +68,7 @@ async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, 
             system.stack.kill_service(name)
             system.stack.start_service(name)
 
-    faults = [f"{name} SIGKILL and restart" for name in ("duty_roster", "incident", "notifier")]
+    faults = [f"{name} SIGKILL and restart" for name in ("duty_roster", "incident", "notifier", "rounds")]
     await asyncio.gather(
         at(random.uniform(0.1, 0.6) * duration_s, "broker SIGSTOP"),
         *(at(random.uniform(0.1, 0.9) * duration_s, fault) for fault in faults),
@@ -114,7 +116,7 @@ async def settle(system: BenchSystem, accepted: dict[int, float]) -> None:
 
 
 async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
-    env = {"DUTYWATCH_NOTIFIER_POLICY_FILE": str(HERE / "faults.yaml")}
+    env = {"DUTYWATCH_NOTIFIER_POLICY_FILE": str(HERE / "faults.yaml"), **ROUNDS_ENV}
     async with running_system(env) as system:
         accepted: dict[int, float] = {}
         faults: list[str] = []
@@ -128,7 +130,9 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
                 await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
                 posts.append(asyncio.create_task(report(client, system, n, accepted)))
             await asyncio.gather(*posts, chaos)
+        intake_ended = datetime.now(UTC)
         await settle(system, accepted)
+        rounds = await rounds_outcome(system, intake_ended)
         requests, first = provider_requests(system)
         print("\n".join(faults), file=sys.stderr)
         delays = [first[n] - accepted[n] for n in accepted if n in first]
@@ -139,6 +143,7 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
             "duplicate_requests": sum(max(0, count - 1) for count in requests.values()),
             "provider_requests": sum(requests.values()),
             "max_delay_s": round(max(delays, default=float("nan")), 1),
+            **rounds,
             "faults": faults,
         }
 

@@ -36,6 +36,11 @@ class RunSubject(StrEnum):
     CHECK_IN_MISSED = "check_in_missed"
     BROADCAST = "broadcast"
     MESSAGE = "message"
+    ROUND_MISSED = "round_missed"
+    HAZARD_OVERDUE = "hazard_overdue"
+    SPOT_CHECK = "spot_check"
+    SPOT_CHECK_UNANSWERED = "spot_check_unanswered"
+    WARNING_UNACKNOWLEDGED = "warning_unacknowledged"
 
 
 class ReplyMeaning(StrEnum):

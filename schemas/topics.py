@@ -40,6 +40,17 @@ from schemas.notify import (
     SendSms,
     TextReceived,
 )
+from schemas.rounds import (
+    HazardOverdue,
+    ReceiveWarning,
+    RecordLeave,
+    RecordReturn,
+    ReportRound,
+    RoundMissed,
+    SpotCheckRequested,
+    SpotCheckUnanswered,
+    WarningUnacknowledged,
+)
 
 __all__ = ["ACCESS", "DLQ_SUFFIX", "TOPICS", "Access", "Topic", "all_topic_names", "topic_for", "topic_named"]
 
@@ -114,8 +125,27 @@ TOPICS: tuple[Topic, ...] = (
         "Shift handovers: who is officer and leader.",
         (ShiftStarted, ShiftEnded, ShiftStartedV1, ShiftEndedV1),
     ),
-    Topic("duty.alerts", 3, "Check-ins requested and missed.", (CheckInRequested, CheckInMissed)),
+    Topic(
+        "duty.alerts",
+        3,
+        "Check-ins requested and missed; rounds missed, hazards overdue, spot checks, warnings not acknowledged.",
+        (
+            CheckInRequested,
+            CheckInMissed,
+            RoundMissed,
+            HazardOverdue,
+            SpotCheckRequested,
+            SpotCheckUnanswered,
+            WarningUnacknowledged,
+        ),
+    ),
     Topic("duty.checkins", 3, "Check-in replies.", (CheckInReceived,)),
+    Topic(
+        "rounds.intake",
+        3,
+        "Round results, residents' leave and CAP weather warnings from other systems.",
+        (ReportRound, RecordLeave, RecordReturn, ReceiveWarning),
+    ),
 )
 
 
@@ -157,7 +187,9 @@ class Access:
 
 ACCESS: dict[str, Access] = {
     "duty_roster": Access(
-        writes=("duty.units", "duty.shifts", "duty.alerts"), reads=("duty.checkins",), group="duty_roster"
+        writes=("duty.units", "duty.shifts", "duty.alerts", "notify.requests"),
+        reads=("duty.checkins",),
+        group="duty_roster",
     ),
     "incident": Access(
         writes=("incident.events", "notify.requests"),
@@ -168,5 +200,23 @@ ACCESS: dict[str, Access] = {
         writes=("notify.events", "notify.requests", "duty.checkins"),
         reads=("notify.requests", "incident.events", "duty.alerts", "duty.shifts", "duty.units"),
         group="notifier",
+    ),
+    "rounds": Access(
+        writes=("duty.alerts", "incident.intake", "notify.requests"),
+        reads=("rounds.intake", "notify.events", "duty.units", "duty.shifts"),
+        group="rounds",
+    ),
+    "board": Access(
+        writes=(),
+        reads=(
+            "duty.units",
+            "duty.shifts",
+            "duty.alerts",
+            "duty.checkins",
+            "incident.events",
+            "notify.requests",
+            "notify.events",
+        ),
+        group="board",
     ),
 }

@@ -20,13 +20,14 @@ from services import SERVICE_NAMES
 from services.duty_roster.adapters.cli import roster_app
 from services.incident.adapters.cli import incident_app
 from services.notifier.adapters.cli import notify_app
+from services.rounds.adapters.cli import rounds_app
 from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker
-from services.runtime.migrations import Migrations
-from services.runtime.store import Store
 from services.runtime.errors import ConfigurationError
+from services.runtime.migrations import Migrations
 from services.runtime.secrets import weak_secrets
 from services.runtime.settings import ServiceSettings
+from services.runtime.store import Store
 
 if TYPE_CHECKING:
     from services.phone import Phone
@@ -40,6 +41,7 @@ app.add_typer(incident_app, name="incident")
 app.add_typer(roster_app, name="roster")
 db_app = typer.Typer(help="Each service's database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(rounds_app, name="rounds")
 console = Console()
 
 
@@ -141,7 +143,8 @@ def up(
     roster: Path = typer.Option(Path("examples/roster.yaml"), help="The roster to import before starting."),
     broker_port: int = typer.Option(9092, help="The embedded broker's port (another is used if it is taken)."),
 ) -> None:
-    """Run the whole system on this machine: embedded broker, sample roster, the three services. Ctrl-C stops it."""
+    """Run the whole system on this machine: embedded broker, sample roster and rounds plans, the four services.
+    Ctrl-C stops it."""
     from services.stack import Stack
 
     stack = Stack.on_default_ports(data_dir, roster, broker_port, console)
@@ -178,7 +181,8 @@ A notice to every officer on duty:  curl -s -X POST http://127.0.0.1:8103/broadc
     -d '{{"title": "寒潮预警", "text": "今夜降温，请加强巡查", "sent_by": "市局值班室"}}'
 Who is on duty:                     .venv/bin/dutywatch roster who --unit fuli-home
 The duty-room board:                {stack.url("board")}  (log in with the API token above)
-The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs
+Rounds awaiting their report:       .venv/bin/dutywatch rounds due   (answer by SMS: 巡 <code> 正常)
+The API documents:                  http://127.0.0.1:8101/docs  http://127.0.0.1:8102/docs  http://127.0.0.1:8103/docs  http://127.0.0.1:8104/docs
 Ctrl-C stops everything; the data in {stack.data_dir} is kept for the next run."""
     )
 
@@ -192,7 +196,7 @@ def _freeze_startup_heap() -> None:
 
 
 @app.command()
-def service(name: str = typer.Argument(..., help="duty_roster, incident, notifier or board.")) -> None:
+def service(name: str = typer.Argument(..., help="duty_roster, incident, notifier, rounds or board.")) -> None:
     """Run one service (HTTP API, consumers, timers) until SIGTERM."""
     _known_service(name)
     import uvicorn

@@ -1,4 +1,5 @@
-"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster, the services, the board."""
+"""`dutywatch up`: the whole system on one machine — the embedded broker, the sample roster (and the rounds plans
+beside it), the services and the board."""
 
 from __future__ import annotations
 
@@ -34,11 +35,13 @@ SERVICES = (
     StackProcess("duty_roster", "DUTYWATCH_ROSTER_", 8101),
     StackProcess("incident", "DUTYWATCH_INCIDENT_", 8102),
     StackProcess("notifier", "DUTYWATCH_NOTIFIER_", 8103),
+    StackProcess("rounds", "DUTYWATCH_ROUNDS_", 8104),
 )
 # The duty-room board: `dutywatch up` runs it; the benches and end-to-end tests leave it out, so that it adds
 # no load to what they measure.
 BOARD = StackProcess("board", "DUTYWATCH_BOARD_", 8100)
 BOARD_CALLS = {"incident": "INCIDENT_URL", "notifier": "NOTIFIER_URL", "duty_roster": "ROSTER_URL"}
+PLANS_FILE = "rounds.yaml"  # the rounds service's plans, beside the roster
 
 
 class Stack:
@@ -83,6 +86,9 @@ class Stack:
         for service in self.services:
             if service.service in BOARD_CALLS:
                 env[f"DUTYWATCH_BOARD_{BOARD_CALLS[service.service]}"] = service.url
+        plans = self.roster_file.parent / PLANS_FILE
+        if plans.exists():
+            env.setdefault("DUTYWATCH_ROUNDS_PLANS_FILE", str(plans.resolve()))
         return {**env, **self._extra_env}
 
     async def start(self) -> None:

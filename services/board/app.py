@@ -95,7 +95,7 @@ class BoardBackend:
         return self.clock()
 
     def feed_token(self) -> str:
-        return self.settings.feed_token or admin_token_file(self.settings.data_dir / ADMIN_TOKEN_FILE)
+        return self.settings.feed_token.get_secret_value() or admin_token_file(self.settings.data_dir / ADMIN_TOKEN_FILE)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Ports]:
@@ -142,8 +142,8 @@ class BoardBackend:
 
 def session_secret(settings: Settings) -> str:
     """The configured secret, or one kept in the data folder (made on first start) so sessions survive restarts."""
-    if settings.session_secret:
-        return settings.session_secret
+    if settings.session_secret.get_secret_value():
+        return settings.session_secret.get_secret_value()
     path: Path = settings.data_dir / SECRET_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ApiTokens, ServiceSettings
 
 __all__ = ["Settings"]
 
@@ -15,21 +15,25 @@ class Settings(ServiceSettings):
 
     http_port: int = Field(default=8100, description="Port the web pages are served on.")
     service_name: str = Field(default="board", min_length=1, description="Consumer group and inbox name.")
-    api_tokens: dict[str, list[str]] = Field(
+    api_tokens: ApiTokens = Field(
         default_factory=dict,
-        description="JSON: token → unit ids, the same tokens the incident and notifier APIs take (a login "
-        'shows those units; the city bureau\'s ["*"] shows all). Empty: the admin token in <data_dir>/api-token.txt.',
+        description='JSON: name → {"token": …, "units": [unit ids]}, the same tokens the incident and notifier APIs '
+        'take (a login shows those units; the city bureau\'s ["*"] shows all). Empty (embedded mode only): the '
+        "admin token in <data_dir>/api-token.txt.",
     )
     incident_url: str = Field(default="http://127.0.0.1:8102", description="The incident service's API.")
     notifier_url: str = Field(default="http://127.0.0.1:8103", description="The notifier's API.")
     roster_url: str = Field(default="http://127.0.0.1:8101", description="The duty roster's API.")
-    session_secret: str = Field(
-        default="",
+    session_secret: SecretStr = Field(
+        default=SecretStr(""),
         description="Signs the session cookie and calendar links. Empty: one is made in <data_dir>/board-secret.txt.",
     )
-    feed_token: str = Field(
-        default="",
+    feed_token: SecretStr = Field(
+        default=SecretStr(""),
         description="API token the calendar feeds read the roster with (nobody is logged in). Empty: the admin token.",
     )
     secure_cookies: bool = Field(default=False, description="Send the session cookie over HTTPS only.")
     refresh_s: int = Field(default=5, ge=1, description="How often the pages refresh what they show.")
+
+    def required_secrets(self) -> list[str]:
+        return ["api_tokens", "session_secret", "feed_token", *super().required_secrets()]

@@ -17,6 +17,13 @@ from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStart
 from schemas.envelope import Envelope, Message
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, PlaceCall, SendSms
+from schemas.rounds import (
+    HazardOverdue,
+    RoundMissed,
+    SpotCheckRequested,
+    SpotCheckUnanswered,
+    WarningUnacknowledged,
+)
 from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_push_routes
 from services.notifier.adapters.http import api_routes
 from services.notifier.adapters.metrics import OPEN_RUNS
@@ -24,7 +31,7 @@ from services.notifier.adapters.providers import build_providers, build_router, 
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
-from services.notifier.handlers import starts
+from services.notifier.handlers import rounds, starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
@@ -211,6 +218,11 @@ class Notifier:
             "duty.alerts": {
                 CheckInRequested: self.handle(starts.on_check_in_requested),
                 CheckInMissed: self.handle(starts.on_check_in_missed),
+                RoundMissed: self.handle(rounds.on_round_missed),
+                HazardOverdue: self.handle(rounds.on_hazard_overdue),
+                SpotCheckRequested: self.handle(rounds.on_spot_check_requested),
+                SpotCheckUnanswered: self.handle(rounds.on_spot_check_unanswered),
+                WarningUnacknowledged: self.handle(rounds.on_warning_unacknowledged),
             },
             "duty.shifts": {
                 ShiftStarted: self.handle(starts.on_shift_started),

@@ -24,6 +24,7 @@ SERVICES = {
     "duty-roster": ("duty_roster", 8101, "DUTYWATCH_ROSTER_"),
     "incident": ("incident", 8102, "DUTYWATCH_INCIDENT_"),
     "notifier": ("notifier", 8103, "DUTYWATCH_NOTIFIER_"),
+    "rounds": ("rounds", 8104, "DUTYWATCH_ROUNDS_"),
     "board": ("board", 8100, "DUTYWATCH_BOARD_"),
 }
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from services.duty_roster.adapters.yaml_lines import LineList, LineMap, line_of, load_with_lines
 from services.duty_roster.domain.calendar import HolidayCalendar, LocalYear
+from services.runtime.yaml_lines import LineList, LineMap, line_of, load_with_lines
 
 __all__ = ["DEFAULT_HOLIDAYS_FILE", "HolidayFileError", "estimated_notice", "load_calendar"]
 

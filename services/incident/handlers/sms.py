@@ -7,6 +7,7 @@ from datetime import datetime
 
 from schemas.incident import ReportIncident
 from schemas.notify import SendSms, TextReceived
+from schemas.rounds import addressed_to_rounds
 from services.incident.domain import (
     Incident,
     IntakeRefused,
@@ -27,7 +28,10 @@ __all__ = ["on_text_received"]
 
 
 async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: datetime) -> Taken | None:
-    """Take the text in as a report or a filing and confirm it, or answer what is wrong with it."""
+    """Take the text in as a report or a filing and confirm it, or answer what is wrong with it. A round report
+    (`巡 …`) is the rounds service's."""
+    if addressed_to_rounds(text.text):
+        return None
     try:
         filing = parse_sms_filing(text.text)
         if filing is not None:

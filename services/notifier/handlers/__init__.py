@@ -5,4 +5,5 @@
 - `dispatch`: hands attempts to the providers (outside any transaction) and records what they answered.
 - `outcomes`: status callbacks and polls, failures and the other-channel fallback.
 - `answers`: replies, key presses and texts that are not replies.
+- `rounds`: the rounds service's alerts (missed rounds, overdue hazards, spot checks, unacknowledged warnings).
 """

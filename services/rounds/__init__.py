@@ -1,0 +1,1 @@
+"""The rounds service: inspections, daily rounds, street patrols, home visits, hazards, leave, warnings, spot checks."""
