@@ -65,7 +65,7 @@ def schemas_export(
 
 @db_app.command("upgrade")
 def db_upgrade(
-    name: str = typer.Argument("", help="duty_roster, incident or notifier; default: all three."),
+    name: str = typer.Argument("", help="duty_roster, incident, notifier, rounds or board; default: all of them."),
 ) -> None:
     """Bring each service's database (the one its settings name) to the newest revision, as a start does."""
     for service_name in [_known_service(name)] if name else SERVICE_NAMES:
@@ -75,7 +75,7 @@ def db_upgrade(
 
 @db_app.command("revision")
 def db_revision(
-    name: str = typer.Argument(..., help="duty_roster, incident or notifier."),
+    name: str = typer.Argument(..., help="duty_roster, incident, notifier, rounds or board."),
     message: str = typer.Option(..., "-m", "--message", help="What the revision changes, in a few words."),
 ) -> None:
     """Write the service's next revision: what its tables have that its revisions do not build yet."""

@@ -95,7 +95,9 @@ class BoardBackend:
         return self.clock()
 
     def feed_token(self) -> str:
-        return self.settings.feed_token.get_secret_value() or admin_token_file(self.settings.data_dir / ADMIN_TOKEN_FILE)
+        return self.settings.feed_token.get_secret_value() or admin_token_file(
+            self.settings.data_dir / ADMIN_TOKEN_FILE
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Ports]:

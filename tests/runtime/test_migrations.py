@@ -19,17 +19,21 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, Table, func, insert, select
+from sqlalchemy import Connection, MetaData, Table, func, insert, select, text
 
+from services.board.migrations import MIGRATIONS as BOARD
 from services.duty_roster.migrations import MIGRATIONS as ROSTER
 from services.incident.migrations import MIGRATIONS as INCIDENT
 from services.notifier.migrations import MIGRATIONS as NOTIFIER
+from services.rounds.migrations import MIGRATIONS as ROUNDS
 from services.runtime.migrations import Migrations
 from services.runtime.store import SchemaUpgrade, Store
 
 REPO = Path(__file__).resolve().parents[2]
 DUTYWATCH = [sys.executable, "-m", "services"]
-EVERY_SERVICE = pytest.mark.parametrize("migrations", [ROSTER, INCIDENT, NOTIFIER], ids=lambda m: m.service)
+EVERY_SERVICE = pytest.mark.parametrize(
+    "migrations", [ROSTER, INCIDENT, NOTIFIER, ROUNDS, BOARD], ids=lambda m: m.service
+)
 SAMPLES: dict[type, Any] = {
     str: "x",
     int: 1,
@@ -62,13 +66,20 @@ def _at_head(migrations: Migrations, connection: Connection) -> bool:
     return head is not None and context.get_current_revision() == head
 
 
-def _a_row_in_every_table(connection: Connection) -> None:
-    """One row in each table the database has now, whatever revision built it."""
+def _a_row_in_every_table(connection: Connection) -> list[str]:
+    """One row in each table the database has now, whatever revision built it; their names."""
     present = MetaData()
     present.reflect(connection)
-    for table in present.tables.values():
-        if not table.name.startswith("alembic_version"):
-            connection.execute(insert(table), {column.name: _sample(column.type) for column in table.columns})
+    tables = [table for table in present.tables.values() if not table.name.startswith("alembic_version")]
+    for table in tables:
+        connection.execute(insert(table), {column.name: _sample(column.type) for column in table.columns})
+    return [table.name for table in tables]
+
+
+def _as_before_migrations(migrations: Migrations, connection: Connection) -> None:
+    """The baseline's tables with no version table: a database `create_all` made before there were migrations."""
+    _to_baseline(migrations, connection)
+    connection.execute(text(f"DROP TABLE {migrations.version_table}"))
 
 
 def _sample(column_type: Any) -> Any:
@@ -98,11 +109,12 @@ async def test_the_revisions_build_exactly_the_models(database_url: str, migrati
 async def test_an_upgrade_from_the_baseline_keeps_every_row(database_url: str, migrations: Migrations) -> None:
     """Rows written at the baseline revision are all still there after the upgrade to the newest one."""
     at_baseline = await _upgraded(database_url, migrations.models(), partial(_to_baseline, migrations))
-    await _run(at_baseline, _a_row_in_every_table)
+    written = await _run(at_baseline, _a_row_in_every_table)
     await at_baseline.close()
     store = await _upgraded(database_url, migrations.models(), migrations.upgrade)
     try:
-        assert set((await _run(store, partial(_row_counts, migrations))).values()) == {1}
+        counts = await _run(store, partial(_row_counts, migrations))
+        assert {counts[name] for name in written} == {1}
         assert await _run(store, partial(_drift, migrations)) == []
     finally:
         await store.close()
@@ -114,15 +126,15 @@ async def test_a_database_made_before_migrations_is_adopted_not_made_again(
 ) -> None:
     """A database create_all made is stamped at the baseline and upgraded with its rows; a second start changes
     nothing."""
-    before = Store(database_url, migrations.models())
-    await before.create_tables()
-    await _run(before, _a_row_in_every_table)
+    before = await _upgraded(database_url, migrations.models(), partial(_as_before_migrations, migrations))
+    written = await _run(before, _a_row_in_every_table)
     await before.close()
     for _start in range(2):
         store = await _upgraded(database_url, migrations.models(), migrations.upgrade)
         try:
             assert await _run(store, partial(_at_head, migrations))
-            assert set((await _run(store, partial(_row_counts, migrations))).values()) == {1}
+            counts = await _run(store, partial(_row_counts, migrations))
+            assert {counts[name] for name in written} == {1}
         finally:
             await store.close()
 
@@ -155,8 +167,11 @@ def test_db_revision_writes_the_column_a_table_gained(tmp_path: Path) -> None:
         [*DUTYWATCH, "db", "revision", "duty_roster", "-m", "roster note"], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    revision = (tmp_path / "services" / "duty_roster" / "migrations" / "0002_roster_note.py").read_text()
-    assert 'down_revision: str | None = "0001"' in revision
+    folder = tmp_path / "services" / "duty_roster" / "migrations"
+    (written,) = folder.glob("*_roster_note.py")
+    previous = sorted(path.name for path in folder.glob("0*.py"))[-2].split("_")[0]
+    revision = written.read_text()
+    assert f'down_revision: str | None = "{previous}"' in revision
     assert 'batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))' in revision
     upgraded = subprocess.run(
         [*DUTYWATCH, "db", "upgrade", "duty_roster"],

@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 
 from services.board.adapters.read_model import SqlBroadcasts, SqlDirectory, SqlIncidents
 from services.board.adapters.tables import Tables
+from services.board.migrations import MIGRATIONS
 from services.board.ports import Ports
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
@@ -24,7 +25,7 @@ class BoardDatabase:
         # still wants an outbox, and it stays empty.
         self.outbox = Outbox(self.metadata)
         self.inbox = Inbox(self.metadata)
-        self.store = Store(url, self.metadata)
+        self.store = Store(url, self.metadata, upgrade=MIGRATIONS.upgrade)
 
     def ports(self, session: Session) -> Ports:
         return Ports(

@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import MetaData
 
 from services.incident.adapters.outgoing import OutboxOutgoing
-from services.rounds.adapters.directory_store import DirectoryTables, SqlDirectory
-from services.rounds.adapters.records import RecordTable, SqlRecords
-from services.rounds.domain import Hazard, Leave, Round, SpotCheck, WarningRecord
+from services.rounds.adapters.directory_store import SqlDirectory
+from services.rounds.adapters.records import SqlRecords
+from services.rounds.adapters.tables import RoundsTables
+from services.rounds.migrations import MIGRATIONS
 from services.rounds.ports import Ports
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
@@ -19,20 +20,15 @@ from services.runtime.store import Session, Store
 __all__ = ["RoundsDatabase"]
 
 
-class RoundsDatabase:
+class RoundsDatabase(RoundsTables):
     """The store, its tables, and `ports(session)` to hand a handler everything bound to one transaction."""
 
     def __init__(self, url: str, producer: str, clock: Callable[[], datetime]) -> None:
         self.metadata = MetaData()
-        self.directory = DirectoryTables(self.metadata)
-        self.rounds = RecordTable(self.metadata, "rounds", Round, lambda each: each.due_at)
-        self.hazards = RecordTable(self.metadata, "hazards", Hazard, lambda each: each.found_at)
-        self.leaves = RecordTable(self.metadata, "leaves", Leave, lambda each: each.left_at)
-        self.warnings = RecordTable(self.metadata, "warnings", WarningRecord, lambda each: each.received_at)
-        self.spot_checks = RecordTable(self.metadata, "spot_checks", SpotCheck, lambda each: each.at)
+        super().__init__(self.metadata)
         self.outbox = Outbox(self.metadata)
         self.inbox = Inbox(self.metadata)
-        self.store = Store(url, self.metadata)
+        self.store = Store(url, self.metadata, upgrade=MIGRATIONS.upgrade)
         self._producer = producer
         self._clock = clock
 
