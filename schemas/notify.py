@@ -19,6 +19,7 @@ __all__ = [
     "ReplyMeaning",
     "ReplyReceived",
     "RunExhausted",
+    "RunStopped",
     "RunSubject",
     "SendSms",
     "TextReceived",
@@ -167,3 +168,16 @@ class RunExhausted(Message):
     steps: int = Field(ge=0, description="How many steps were taken.")
     unacknowledged: list[PhoneNumber] = Field(description="Who never acknowledged.")
     exhausted_at: AwareDatetime
+
+
+class RunStopped(Message):
+    """A run was stopped before anyone acknowledged it, because what it asked for was done (a report was filed)."""
+
+    TYPE = "notify.run_stopped"
+
+    run_id: str = Field(description="The escalation run.")
+    subject: RunSubject = Field(description="What the run was for.")
+    subject_id: str = Field(description="The incident, or `<incident>/<kind>` for a report reminder.")
+    steps_taken: int = Field(ge=0, description="How many steps had fired before it was stopped.")
+    reason: str = Field(description="Why it stopped, e.g. `首报 filed`.")
+    stopped_at: AwareDatetime

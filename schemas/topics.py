@@ -35,6 +35,7 @@ from schemas.notify import (
     PlaceCall,
     ReplyReceived,
     RunExhausted,
+    RunStopped,
     SendSms,
     TextReceived,
 )
@@ -102,6 +103,7 @@ TOPICS: tuple[Topic, ...] = (
             TextReceived,
             NotificationAcknowledged,
             RunExhausted,
+            RunStopped,
             BroadcastAcknowledged,
         ),
     ),

@@ -20,6 +20,7 @@ from schemas.notify import (
     AttemptSent,
     NotificationAcknowledged,
     RunExhausted,
+    RunStopped,
     TextReceived,
 )
 from services.incident import handlers
@@ -123,6 +124,7 @@ class IncidentBackend:
                 AttemptDelivered: self._consume(handlers.on_attempt_delivered),
                 AttemptFailed: self._consume(handlers.on_attempt_failed),
                 RunExhausted: self._consume(handlers.on_run_exhausted),
+                RunStopped: self._consume(handlers.on_run_stopped),
                 TextReceived: self._consume(self._text),
             },
             "duty.units": {UnitUpdated: self._consume(self._unit)},

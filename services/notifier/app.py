@@ -15,7 +15,14 @@ from sqlalchemy import MetaData
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.envelope import Envelope, Message
-from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
+from schemas.incident import (
+    IncidentAcknowledged,
+    IncidentClosed,
+    IncidentReported,
+    ReportDueSoon,
+    ReportFiled,
+    ReportOverdue,
+)
 from schemas.notify import DeliverReport, PlaceCall, SendSms
 from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_push_routes
 from services.notifier.adapters.http import api_routes
@@ -24,7 +31,7 @@ from services.notifier.adapters.providers import build_providers, build_router, 
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import PolicyBook, UnknownReplyLimit, load_policy_book
-from services.notifier.handlers import starts
+from services.notifier.handlers import filings, starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
@@ -200,6 +207,7 @@ class Notifier:
                 IncidentAcknowledged: self.handle(starts.on_incident_acknowledged),
                 ReportDueSoon: self.handle(starts.on_report_due_soon),
                 ReportOverdue: self.handle(starts.on_report_overdue),
+                ReportFiled: self.handle(filings.on_report_filed),
                 IncidentClosed: self.handle(starts.on_incident_closed),
             },
             "duty.alerts": {

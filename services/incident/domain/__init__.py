@@ -3,9 +3,11 @@
 from services.incident.domain.accountability import UnitAccount, account
 from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, ReportPolicy, what_fires
 from services.incident.domain.directory import Assignment, Shift, Unit, assign
+from services.incident.domain.event_time import EventTime, TimeRefused, take_event_time
 from services.incident.domain.intake import DedupPolicy, IntakeRefused, check_occurred_at, check_text
 from services.incident.domain.model import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind, status_of
 from services.incident.domain.reports import (
+    LOCAL_ZONE,
     Delivery,
     Report,
     ReportRefused,
@@ -25,11 +27,13 @@ from services.incident.domain.sms import (
 
 __all__ = [
     "HELP_EXAMPLE",
+    "LOCAL_ZONE",
     "Assignment",
     "Deadline",
     "DeadlineKind",
     "DedupPolicy",
     "Delivery",
+    "EventTime",
     "Firing",
     "Incident",
     "IncidentStatus",
@@ -42,6 +46,7 @@ __all__ = [
     "SmsReport",
     "SmsUnreadable",
     "Source",
+    "TimeRefused",
     "TimelineEntry",
     "TimelineKind",
     "Unit",
@@ -57,5 +62,6 @@ __all__ = [
     "parse_sms_report",
     "report_text",
     "status_of",
+    "take_event_time",
     "what_fires",
 ]

@@ -47,6 +47,7 @@ class TimelineKind(StrEnum):
     NOTIFICATION_DELIVERED = "notification_delivered"
     NOTIFICATION_FAILED = "notification_failed"
     RUN_EXHAUSTED = "run_exhausted"
+    RUN_STOPPED = "run_stopped"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     CLOSED = "closed"

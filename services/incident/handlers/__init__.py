@@ -10,6 +10,7 @@ from services.incident.handlers.notifications import (
     on_attempt_sent,
     on_notification_acknowledged,
     on_run_exhausted,
+    on_run_stopped,
 )
 from services.incident.handlers.queries import (
     IncidentRecord,
@@ -39,6 +40,7 @@ __all__ = [
     "on_notification_acknowledged",
     "on_report_incident",
     "on_run_exhausted",
+    "on_run_stopped",
     "on_shift_ended",
     "on_shift_started",
     "on_text_received",

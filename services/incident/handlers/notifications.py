@@ -13,6 +13,7 @@ from schemas.notify import (
     AttemptSent,
     NotificationAcknowledged,
     RunExhausted,
+    RunStopped,
     RunSubject,
 )
 from schemas.values import ReportKind
@@ -26,6 +27,7 @@ __all__ = [
     "on_attempt_sent",
     "on_notification_acknowledged",
     "on_run_exhausted",
+    "on_run_stopped",
 ]
 
 log = structlog.get_logger(__name__)
@@ -37,9 +39,10 @@ Outcome = AttemptSent | AttemptDelivered | AttemptFailed
 
 
 def _split(subject: RunSubject, subject_id: str) -> tuple[str, ReportKind | None]:
-    if subject is not RunSubject.REPORT:
-        return subject_id, None
+    """The incident, and for a report delivery which report; reminders' `/<kind>` names no delivery."""
     incident_id, _, kind = subject_id.partition("/")
+    if subject is not RunSubject.REPORT:
+        return incident_id, None
     try:
         return incident_id, ReportKind(kind)
     except ValueError:
@@ -227,5 +230,20 @@ async def on_run_exhausted(exhausted: RunExhausted, ports: Ports, now: datetime)
         TimelineKind.RUN_EXHAUSTED,
         f"{exhausted.subject.value} run ended after {exhausted.steps} steps; never acknowledged: {nobody}",
         data={"run_id": exhausted.run_id, "unacknowledged": list(exhausted.unacknowledged)},
+    )
+    await ports.incidents.append(incident.id, entry)
+
+
+async def on_run_stopped(stopped: RunStopped, ports: Ports, now: datetime) -> None:
+    """A report answered a run: the timeline says which run stopped, after how many steps, and why."""
+    found = await _incident_for(ports, stopped.subject, stopped.subject_id)
+    if found is None:
+        return
+    incident, _ = found
+    entry = TimelineEntry(
+        stopped.stopped_at,
+        TimelineKind.RUN_STOPPED,
+        f"{stopped.subject.value} run stopped after {stopped.steps_taken} steps: {stopped.reason}",
+        data={"run_id": stopped.run_id, "subject": stopped.subject.value, "steps_taken": stopped.steps_taken},
     )
     await ports.incidents.append(incident.id, entry)

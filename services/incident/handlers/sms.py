@@ -4,28 +4,31 @@ Anything unreadable or refused gets an SMS answer that says why and shows the fo
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from schemas.incident import ReportIncident
+from schemas.incident import IncidentAcknowledged, ReportIncident
 from schemas.notify import SendSms, TextReceived
+from schemas.values import Channel
 from services.incident.domain import (
+    LOCAL_ZONE,
     Incident,
     IntakeRefused,
     ReportRefused,
     SmsFiling,
+    SmsReport,
     SmsUnreadable,
     Source,
+    TimelineEntry,
+    TimelineKind,
+    TimeRefused,
     parse_sms_filing,
     parse_sms_report,
 )
-from services.incident.handlers.common import Rules
+from services.incident.handlers.common import Rules, load, write
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.reports import on_file_report
 from services.incident.ports import Ports
 
 __all__ = ["on_text_received"]
-
-_BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: datetime) -> Taken | None:
@@ -36,7 +39,7 @@ async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: 
             await _file(filing, text, ports, now)
             return None
         return await _report(text, ports, rules, now)
-    except SmsUnreadable as unreadable:
+    except (SmsUnreadable, TimeRefused) as unreadable:
         await _answer(ports, text, unreadable.answer, "sms unreadable")
     except (IntakeRefused, ReportRefused, LookupError) as refused:
         await _answer(ports, text, f"未能受理：{_why(refused)}。如有疑问请致电值班室。", "sms refused")
@@ -49,7 +52,7 @@ async def _report(text: TextReceived, ports: Ports, rules: Rules, now: datetime)
         unit_id=text.unit_id,
         type=parsed.type,
         severity=parsed.severity,
-        occurred_at=min(text.received_at, now),
+        occurred_at=_occurred_at(parsed, min(text.received_at, now)),
         location=parsed.location,
         summary=parsed.summary,
         reporter=(await _sender(ports, text))[:100],
@@ -59,17 +62,48 @@ async def _report(text: TextReceived, ports: Ports, rules: Rules, now: datetime)
     return taken
 
 
+def _occurred_at(parsed: SmsReport, arrived: datetime) -> datetime:
+    """The time the SMS gives, or its arrival: the clock never starts later than the officer heard of it."""
+    return parsed.event_time.resolve(arrived) if parsed.event_time is not None else arrived
+
+
 async def _file(filing: SmsFiling, text: TextReceived, ports: Ports, now: datetime) -> None:
     incident = await _filed_on(filing, text, ports)
     report = await on_file_report(
         incident.id, filing.kind, filing.text, await _sender(ports, text), Source.SMS, ports, now
     )
+    await _acknowledge_by_filing(incident.id, filing, text, ports, now)
     lateness = "（已超时，记为迟报）" if report.late else ""
     answer = (
         f"已报送{filing.kind.label}（事件{incident.id} {incident.type.label}）{lateness}，"
         "将送达党委、政府和市民政局值班室。"
     )
     await _answer(ports, text, answer, "sms report filed")
+
+
+async def _acknowledge_by_filing(
+    incident_id: str, filing: SmsFiling, text: TextReceived, ports: Ports, now: datetime
+) -> None:
+    """A report filed from a phone shows its owner took the incident on: an acknowledgement, if none came yet."""
+    incident = await load(ports, incident_id)
+    if incident.acknowledged_at is not None:
+        return
+    person = await ports.directory.person_by_phone(text.from_)
+    incident.acknowledged_at = now
+    await ports.outgoing.publish(
+        IncidentAcknowledged(
+            unit_id=incident.unit_id,
+            incident_id=incident.id,
+            by=person,
+            phone=text.from_,
+            channel=Channel.SMS,
+            acknowledged_at=now,
+        ),
+        incident.id,
+    )
+    who = person.name if person else text.from_
+    detail = f"acknowledged by {who}: {filing.kind.label} filed by SMS"
+    await write(ports, incident, now, TimelineEntry(now, TimelineKind.ACKNOWLEDGED, detail, actor=who, channel="sms"))
 
 
 async def _filed_on(filing: SmsFiling, text: TextReceived, ports: Ports) -> Incident:
@@ -97,13 +131,17 @@ def _why(refused: Exception) -> str:
 
 def _taken(taken: Taken) -> str:
     incident = taken.incident
-    due = incident.first_report_due_at.astimezone(_BEIJING).strftime("%H:%M")
+    what, due = f"{incident.type.label} {incident.location}", _local(incident.first_report_due_at)
     if taken.joined:
-        return f"已并入事件{incident.id}（{incident.type.label} {incident.location}），未重复上报。"
+        return f"已并入事件{incident.id}（{what}），未重复上报；首报须于{due}前报送。"
     return (
-        f"已受理：{incident.type.label} {incident.location}，{incident.severity.value}级，"
+        f"已受理：{what}，{incident.severity.value}级，事发{_local(incident.occurred_at)}，"
         f"编号{incident.id}，首报须于{due}前报送（回复：首报 情况）。"
     )
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_ZONE).strftime("%H:%M")
 
 
 async def _answer(ports: Ports, text: TextReceived, answer: str, reason: str) -> None:
