@@ -100,10 +100,10 @@ def test_dedup_joins_same_external_id_or_within_the_window() -> None:
     policy = DedupPolicy(window=timedelta(minutes=30))
     with_id = incident(id="a", external_id="119-1", occurred_at=NOW - timedelta(hours=5))
     without_id = incident(id="b", occurred_at=NOW - timedelta(minutes=20))
-    assert policy.match([with_id, without_id], NOW, "119-1") is with_id
-    assert policy.match([with_id, without_id], NOW, None) is without_id
-    assert policy.match([with_id], NOW - timedelta(hours=5), "119-2") is None
-    assert policy.match([without_id], NOW + timedelta(minutes=20), None) is None
+    assert policy.match([with_id, without_id], NOW, "3楼", "119-1") is with_id
+    assert policy.match([with_id, without_id], NOW, "3楼", None) is without_id
+    assert policy.match([with_id], NOW - timedelta(hours=5), "3楼", "119-2") is None
+    assert policy.match([without_id], NOW + timedelta(minutes=20), "3楼", None) is None
 
 
 def test_assignment_is_the_shift_pair_or_the_parent_duty_room_in_a_gap() -> None:

@@ -1,4 +1,4 @@
-"""`dutywatch incident …`: report, list, show, file, close and accountability, over the service's HTTP API."""
+"""`dutywatch incident …`: report, list, show, file, close, merge, split and accountability, over the HTTP API."""
 
 from __future__ import annotations
 
@@ -154,6 +154,31 @@ def close(
     """Close an incident after its final report."""
     closed = _run(context, "close", incident_id, closed_by)
     console.print(f"{closed['id']} {closed['status']}")
+
+
+@incident_app.command()
+def merge(
+    context: typer.Context,
+    incident_id: str = typer.Argument(..., help="The incident that stays."),
+    duplicate: str = typer.Option(..., "--duplicate", help="The incident that closes into it."),
+    by: str = typer.Option(..., "--by", help="Who merges them."),
+) -> None:
+    """Merge a duplicate into an incident (the duplicate closes; its alerts stop)."""
+    _run(context, "merge", incident_id, {"duplicate": duplicate, "by": by})
+    console.print(f"merged {duplicate} into {incident_id}")
+
+
+@incident_app.command()
+def split(
+    context: typer.Context,
+    incident_id: str = typer.Argument(..., help="The incident something was wrongly joined to."),
+    location: str = typer.Option(..., "--location", help="Where the part split off happened."),
+    summary: str = typer.Option(..., "--summary", help="What it is."),
+    by: str = typer.Option(..., "--by", help="Who splits it."),
+) -> None:
+    """Split off what was wrongly joined into an incident of its own."""
+    split_off = _run(context, "split", incident_id, {"location": location, "summary": summary, "by": by})
+    console.print(f"split off [bold]{split_off['id']}[/bold] (first report due {split_off['first_report_due_at']})")
 
 
 ACCOUNT_COLUMNS = (

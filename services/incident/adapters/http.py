@@ -18,8 +18,10 @@ from services.incident.adapters.http_models import (
     IncidentDetail,
     IncidentOut,
     IntakeOut,
+    MergeIn,
     ReportIn,
     ReportOut,
+    SplitIn,
 )
 from services.incident.domain import IncidentStatus, IntakeRefused, ReportRefused, Source
 from services.incident.handlers import (
@@ -31,7 +33,9 @@ from services.incident.handlers import (
     list_incidents,
     on_close_incident,
     on_file_report,
+    on_merge_incidents,
     on_report_incident,
+    on_split_incident,
 )
 from services.incident.ports import Ports
 from services.runtime.auth import Caller, caller
@@ -133,6 +137,26 @@ async def post_close(incident_id: str, body: CloseIn, who: Authorized, backend: 
         who.require(await incident_unit(ports, incident_id))
         incident = await on_close_incident(incident_id, body.closed_by, ports, backend.now())
     return IncidentOut.of(incident)
+
+
+@router.post("/incidents/{incident_id}/merge", response_model=IncidentOut)
+async def post_merge(incident_id: str, body: MergeIn, who: Authorized, backend: Service) -> IncidentOut:
+    """Merge a duplicate into this incident: the duplicate closes (its alerts stop); both timelines say so."""
+    async with backend.work() as ports:
+        who.require(await incident_unit(ports, incident_id))
+        survivor = await on_merge_incidents(incident_id, body.duplicate, body.by, ports, backend.now())
+    return IncidentOut.of(survivor)
+
+
+@router.post("/incidents/{incident_id}/split", status_code=201, response_model=IncidentOut)
+async def post_split(incident_id: str, body: SplitIn, who: Authorized, backend: Service) -> IncidentOut:
+    """Split off what was wrongly joined: a new incident at `location`, on the original's clock."""
+    async with backend.work() as ports:
+        who.require(await incident_unit(ports, incident_id))
+        split = await on_split_incident(
+            incident_id, body.location, body.summary, body.by, ports, backend.rules, backend.now()
+        )
+    return IncidentOut.of(split)
 
 
 @router.get("/accountability", response_model=list[AccountOut])

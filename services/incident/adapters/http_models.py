@@ -8,10 +8,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
-from services.incident.domain import Incident, IncidentStatus, Source, UnitAccount
+from services.incident.domain import Concealment, Incident, IncidentStatus, Source, UnitAccount
 from services.incident.handlers import IncidentRecord
 
-__all__ = ["AccountOut", "CloseIn", "IncidentDetail", "IncidentOut", "IntakeOut", "ReportIn", "ReportOut"]
+__all__ = [
+    "AccountOut",
+    "CloseIn",
+    "IncidentDetail",
+    "IncidentOut",
+    "IntakeOut",
+    "MergeIn",
+    "ReportIn",
+    "ReportOut",
+    "SplitIn",
+]
 
 
 class ReportIn(BaseModel):
@@ -26,6 +36,21 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     closed_by: str = Field(min_length=1, max_length=100, description="Who closes the incident.")
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate: str = Field(min_length=1, max_length=40, description="The incident that closes into this one.")
+    by: str = Field(min_length=1, max_length=100, description="Who merges them.")
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: str = Field(min_length=1, max_length=200, description="Where the part split off happened.")
+    summary: str = Field(min_length=1, max_length=2000, description="What the part split off is.")
+    by: str = Field(min_length=1, max_length=100, description="Who splits it.")
 
 
 class IncidentOut(BaseModel):
@@ -52,6 +77,10 @@ class IncidentOut(BaseModel):
     acknowledged_at: datetime | None
     first_reported_at: datetime | None
     closed_at: datetime | None
+    merged_into: str | None = Field(default=None, description="Closed as a duplicate of this incident.")
+    concealment: Concealment | None = Field(
+        default=None, description="missed (漏报) or concealed (瞒报 candidate): another source reported it."
+    )
 
     @classmethod
     def of(cls, incident: Incident) -> IncidentOut:

@@ -107,6 +107,8 @@ def _incidents(metadata: MetaData) -> Table:
         Column("last_report_kind", String(16), nullable=True),
         Column("closed_at", UtcDateTime, nullable=True),
         Column("status", String(16), nullable=False),
+        Column("merged_into", String(40), nullable=True),
+        Column("concealment", String(16), nullable=True),
     )
     Index("incidents_open_of", table.c.unit_id, table.c.type, table.c.status)
     return table

@@ -5,7 +5,15 @@ from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, R
 from services.incident.domain.directory import Assignment, Shift, Unit, assign
 from services.incident.domain.event_time import EventTime, TimeRefused, take_event_time
 from services.incident.domain.intake import DedupPolicy, IntakeRefused, check_occurred_at, check_text
-from services.incident.domain.model import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind, status_of
+from services.incident.domain.model import (
+    Concealment,
+    Incident,
+    IncidentStatus,
+    Source,
+    TimelineEntry,
+    TimelineKind,
+    status_of,
+)
 from services.incident.domain.reports import (
     LOCAL_ZONE,
     Delivery,
@@ -29,6 +37,7 @@ __all__ = [
     "HELP_EXAMPLE",
     "LOCAL_ZONE",
     "Assignment",
+    "Concealment",
     "Deadline",
     "DeadlineKind",
     "DedupPolicy",

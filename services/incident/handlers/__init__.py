@@ -19,6 +19,7 @@ from services.incident.handlers.queries import (
     incident_unit,
     list_incidents,
 )
+from services.incident.handlers.regroup import on_merge_incidents, on_split_incident
 from services.incident.handlers.reports import on_close_incident, on_file_report
 from services.incident.handlers.sms import on_text_received
 
@@ -37,12 +38,14 @@ __all__ = [
     "on_attempt_sent",
     "on_close_incident",
     "on_file_report",
+    "on_merge_incidents",
     "on_notification_acknowledged",
     "on_report_incident",
     "on_run_exhausted",
     "on_run_stopped",
     "on_shift_ended",
     "on_shift_started",
+    "on_split_incident",
     "on_text_received",
     "on_unit_updated",
 ]
