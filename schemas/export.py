@@ -22,6 +22,11 @@ def _file_name(cls: type[Message]) -> str:
     return f"{cls.TYPE}.v{cls.VERSION}.schema.json"
 
 
+def _message_name(cls: type[Message]) -> str:
+    """The type, and from version 2 on its version too: each version is a message of its own."""
+    return cls.TYPE if cls.VERSION == 1 else f"{cls.TYPE}.v{cls.VERSION}"
+
+
 def _message_schema(cls: type[Message]) -> dict[str, Any]:
     schema = Envelope[cls].model_json_schema(by_alias=True)  # type: ignore[valid-type]
     schema["title"] = f"{cls.TYPE} v{cls.VERSION}"
@@ -35,7 +40,7 @@ def _asyncapi() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     for topic in TOPICS:
-        names = [cls.TYPE for cls in topic.messages]
+        names = [_message_name(cls) for cls in topic.messages]
         channels[topic.name] = {
             "address": topic.name,
             "description": topic.description,
@@ -44,8 +49,8 @@ def _asyncapi() -> dict[str, Any]:
         }
         channels[topic.dlq.name] = {"address": topic.dlq.name, "description": topic.dlq.description}
         for cls in topic.messages:
-            messages[cls.TYPE] = {
-                "name": cls.TYPE,
+            messages[_message_name(cls)] = {
+                "name": _message_name(cls),
                 "summary": (cls.__doc__ or "").strip(),
                 "payload": {"$ref": f"./{_file_name(cls)}"},
                 "bindings": {"kafka": {"key": {"type": "string", "description": "the payload's unit_id"}}},

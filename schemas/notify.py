@@ -14,6 +14,7 @@ __all__ = [
     "AttemptFailed",
     "AttemptSent",
     "DeliverReport",
+    "DeliverReportV1",
     "NotificationAcknowledged",
     "PlaceCall",
     "ReplyMeaning",
@@ -65,8 +66,8 @@ class PlaceCall(Message):
     reason: str = Field(description="Why it is placed, for the record.")
 
 
-class DeliverReport(Message):
-    """Command: deliver a report to each recipient until each acknowledges."""
+class DeliverReportV1(Message):
+    """Command: deliver a report to each recipient until each acknowledges (version 1; still decoded)."""
 
     TYPE = "notify.deliver_report"
 
@@ -74,6 +75,14 @@ class DeliverReport(Message):
     kind: ReportKind = Field(description="首报, 续报 or 终报.")
     text: str = Field(description="The report's text.")
     recipients: list[Recipient] = Field(min_length=1, description="Party committee, government, bureau.")
+
+
+class DeliverReport(DeliverReportV1):
+    """Command: deliver a report to each recipient until each acknowledges; a call reads `speech`."""
+
+    VERSION = 2
+
+    speech: str = Field(min_length=1, max_length=500, description="What a call says: the report's essentials.")
 
 
 class _Outcome(Message):

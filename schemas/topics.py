@@ -23,6 +23,7 @@ from schemas.incident import (
     ReportDelivered,
     ReportDueSoon,
     ReportFiled,
+    ReportFiledV1,
     ReportIncident,
     ReportOverdue,
 )
@@ -31,6 +32,7 @@ from schemas.notify import (
     AttemptFailed,
     AttemptSent,
     DeliverReport,
+    DeliverReportV1,
     NotificationAcknowledged,
     PlaceCall,
     ReplyReceived,
@@ -77,6 +79,7 @@ TOPICS: tuple[Topic, ...] = (
             IncidentReported,
             IncidentAssigned,
             IncidentAcknowledged,
+            ReportFiledV1,
             ReportFiled,
             ReportDelivered,
             ReportDueSoon,
@@ -89,7 +92,7 @@ TOPICS: tuple[Topic, ...] = (
         "notify.requests",
         3,
         "What the notifier is asked to deliver.",
-        (SendSms, PlaceCall, DeliverReport, BroadcastSent),
+        (SendSms, PlaceCall, DeliverReportV1, DeliverReport, BroadcastSent),
     ),
     Topic(
         "notify.events",

@@ -21,9 +21,10 @@ from schemas.incident import (
     IncidentReported,
     ReportDueSoon,
     ReportFiled,
+    ReportFiledV1,
     ReportOverdue,
 )
-from schemas.notify import DeliverReport, PlaceCall, SendSms
+from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, SendSms
 from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_push_routes
 from services.notifier.adapters.http import api_routes
 from services.notifier.adapters.metrics import OPEN_RUNS
@@ -199,6 +200,7 @@ class Notifier:
             "notify.requests": {
                 SendSms: self.handle_command(starts.on_send_sms),
                 PlaceCall: self.handle_command(starts.on_place_call),
+                DeliverReportV1: self.handle(starts.on_deliver_report),
                 DeliverReport: self.handle(starts.on_deliver_report),
                 BroadcastSent: self.handle(starts.on_broadcast_sent),
             },
@@ -207,6 +209,7 @@ class Notifier:
                 IncidentAcknowledged: self.handle(starts.on_incident_acknowledged),
                 ReportDueSoon: self.handle(starts.on_report_due_soon),
                 ReportOverdue: self.handle(starts.on_report_overdue),
+                ReportFiledV1: self.handle(filings.on_report_filed),
                 ReportFiled: self.handle(filings.on_report_filed),
                 IncidentClosed: self.handle(starts.on_incident_closed),
             },

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
-from schemas.notify import DeliverReport, RunSubject
+from schemas.notify import DeliverReportV1, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
 from services.notifier.app import Notifier
 from services.notifier.domain import load_policy_book
@@ -163,10 +163,11 @@ async def test_key_press_acknowledges(harness: Harness) -> None:
 
 
 async def test_report_each_recipient_until_it_acknowledges(harness: Harness) -> None:
-    """A first report reaches all three recipients; one acknowledging does not stop the others."""
+    """A first report (a version-1 command, still handled) reaches all three recipients; one acknowledging does
+    not stop the others."""
     phones = {"party_committee": "+8613800138011", "government": "+8613800138012", "municipal_bureau": "+8613800138013"}
     recipients = [Recipient(role=RecipientRole(role), name=role, phone=phone) for role, phone in phones.items()]
-    command = DeliverReport(
+    command = DeliverReportV1(
         unit_id=unique_unit(), incident_id="inc-r", kind=ReportKind.FIRST, text="首报内容", recipients=recipients
     )
     await harness.deliver(starts.on_deliver_report, command)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from schemas.incident import IncidentReported, ReportDueSoon, ReportFiled, ReportOverdue
-from schemas.notify import RunSubject
+from schemas.notify import DeliverReport, RunSubject
 from schemas.values import Recipient, RecipientRole, ReportKind
 from services.notifier.domain.filing import runs_answered_by
 from services.notifier.handlers import filings, starts
@@ -130,3 +130,21 @@ async def test_a_report_filed_twice_stops_nothing_the_second_time(harness: Harne
     for _ in range(2):
         await harness.deliver(filings.on_report_filed, filed(incident, ReportKind.FIRST, harness.clock()))
     assert len(await harness.outbox_events("notify.run_stopped")) == 1
+
+
+async def test_a_report_call_reads_the_reports_spoken_text(harness: Harness) -> None:
+    """A version-2 DeliverReport's call says its `speech`, not the SMS line."""
+    bureau = Recipient(role=RecipientRole.MUNICIPAL_BUREAU, name="市民政局值班室", phone=BUREAU_PHONE)
+    command = DeliverReport(
+        unit_id=unique_unit(),
+        incident_id="inc-s",
+        kind=ReportKind.FIRST,
+        text="【首报】火灾 福利院3号楼",
+        speech="十堰市社会福利院首报：福利院3号楼发生火灾，受伤2人。",
+        recipients=[bureau],
+    )
+    await harness.deliver(starts.on_deliver_report, command)
+    await harness.sweep()
+    await harness.sweep(minutes=10)
+    [call] = harness.phone.calls_to(BUREAU_PHONE)
+    assert call.script.startswith("十堰市社会福利院首报：福利院3号楼发生火灾，受伤2人。")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from schemas.incident import ReportIncident
+from services.incident.adapters.document import report_document
 from services.incident.adapters.http_models import (
     AccountOut,
     CloseIn,
@@ -28,6 +29,7 @@ from services.incident.handlers import (
     Rules,
     UnknownIncident,
     accountability,
+    filed_report,
     incident_record,
     incident_unit,
     list_incidents,
@@ -45,6 +47,7 @@ __all__ = ["Backend", "mount"]
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 QUERY_FIELDS = ("from", "to", "since")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 T = TypeVar("T")
 
@@ -125,9 +128,26 @@ async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend
     async with backend.work() as ports:
         who.require(await incident_unit(ports, incident_id))
         report = await on_file_report(
-            incident_id, body.kind, body.text, body.filed_by, Source.HTTP, ports, backend.now()
+            incident_id, body.kind, body.text or "", body.filed_by, Source.HTTP, ports, backend.now(), body.form
         )
     return ReportOut(**{key: value for key, value in vars(report).items() if key != "incident_id"})
+
+
+@router.get(
+    "/incidents/{incident_id}/reports/{report_id}/document",
+    response_class=Response,
+    responses={200: {"content": {DOCX: {}}, "description": "The printable report (.docx)."}},
+)
+async def get_report_document(incident_id: str, report_id: int, who: Authorized, backend: Service) -> Response:
+    """The report filed on the form, as a printable Word document in the official layout."""
+    async with backend.work() as ports:
+        who.require(await incident_unit(ports, incident_id))
+        report = await filed_report(ports, incident_id, report_id)
+    if report.form is None:
+        raise ReportRefused("this report was filed as free text, not on the form: it has no document")
+    content = report_document(report.form, incident_id, report.filed_at)
+    filename = f"{incident_id}-{report.kind.value}-{report_id}.docx"
+    return Response(content, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut)

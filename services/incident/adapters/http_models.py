@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from schemas.report_form import ReportForm
 from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
 from services.incident.domain import Concealment, Incident, IncidentStatus, Source, UnitAccount
 from services.incident.handlers import IncidentRecord
@@ -25,11 +26,22 @@ __all__ = [
 
 
 class ReportIn(BaseModel):
+    """A report: the official form (`form`), or free text (`text`) as before the form existed."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: ReportKind = Field(description="first (首报), follow_up (续报) or final (终报).")
-    text: str = Field(min_length=1, max_length=4000, description="The report.")
+    text: str | None = Field(default=None, min_length=1, max_length=4000, description="The report as free text.")
+    form: ReportForm | None = Field(default=None, description="The 突发事件信息报告 form.")
     filed_by: str = Field(min_length=1, max_length=100, description="Who files it.")
+
+    @model_validator(mode="after")
+    def _text_or_form(self) -> Self:
+        if (self.text is None) == (self.form is None):
+            raise ValueError("give either form (the official form) or text, not both")
+        if self.form is not None and self.form.kind is not self.kind:
+            raise ValueError(f"form.kind is {self.form.kind.value} but kind is {self.kind.value}")
+        return self
 
 
 class CloseIn(BaseModel):
@@ -118,6 +130,7 @@ class ReportOut(BaseModel):
     filed_at: datetime
     late: bool
     source: Source
+    form: ReportForm | None = Field(default=None, description="The form, when it was filed as one.")
     deliveries: list[DeliveryOut] = Field(default_factory=list)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from schemas.report_form import ReportForm
 from schemas.values import Channel, Recipient, RecipientRole, ReportKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Deadline, DeadlineKind, Delivery, Firing, Report, Source
@@ -89,6 +90,7 @@ class SqlReports:
                 filed_at=report.filed_at,
                 late=report.late,
                 source=report.source.value,
+                form=None if report.form is None else report.form.model_dump(mode="json"),
             )
             .returning(self._reports.c.id)
         )
@@ -176,4 +178,5 @@ def _report_of(row: Any) -> Report:
         row.late,
         Source(row.source),
         row.id,
+        None if row.form is None else ReportForm.model_validate(row.form),
     )

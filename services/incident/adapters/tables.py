@@ -160,6 +160,7 @@ def _reports(metadata: MetaData) -> Table:
         Column("filed_at", UtcDateTime, nullable=False),
         Column("late", Boolean, nullable=False),
         Column("source", String(8), nullable=False),
+        Column("form", JSON, nullable=True),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from schemas.report_form import ReportForm
 from schemas.values import Channel, Recipient, ReportKind
 from services.incident.domain.model import Incident, Source
 
@@ -24,6 +25,7 @@ class Report:
     late: bool
     source: Source
     id: int | None = None
+    form: ReportForm | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from services.incident.handlers.notifications import (
 from services.incident.handlers.queries import (
     IncidentRecord,
     accountability,
+    filed_report,
     incident_record,
     incident_unit,
     list_incidents,
@@ -29,6 +30,7 @@ __all__ = [
     "Taken",
     "UnknownIncident",
     "accountability",
+    "filed_report",
     "fire_due_deadlines",
     "incident_record",
     "incident_unit",

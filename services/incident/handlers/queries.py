@@ -16,10 +16,10 @@ from services.incident.domain import (
     UnitAccount,
     account,
 )
-from services.incident.handlers.common import load
+from services.incident.handlers.common import UnknownIncident, load
 from services.incident.ports import Ports
 
-__all__ = ["IncidentRecord", "accountability", "incident_record", "incident_unit", "list_incidents"]
+__all__ = ["IncidentRecord", "accountability", "filed_report", "incident_record", "incident_unit", "list_incidents"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,11 @@ async def accountability(
 async def incident_unit(ports: Ports, incident_id: str) -> str:
     """The unit an incident belongs to (for access checks); UnknownIncident when there is none."""
     return (await load(ports, incident_id)).unit_id
+
+
+async def filed_report(ports: Ports, incident_id: str, report_id: int) -> Report:
+    """One report of the incident; UnknownIncident when the incident has no report with this id."""
+    for report, _deliveries in await ports.reports.of_incident(incident_id):
+        if report.id == report_id:
+            return report
+    raise UnknownIncident(f"incident {incident_id!r} has no report {report_id}")

@@ -23,6 +23,7 @@ from services.incident.domain import (
     parse_sms_filing,
     parse_sms_report,
 )
+from services.incident.domain.report_form import form_from_sms
 from services.incident.handlers.common import Rules, load, write
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.reports import on_file_report
@@ -69,9 +70,11 @@ def _occurred_at(parsed: SmsReport, arrived: datetime) -> datetime:
 
 async def _file(filing: SmsFiling, text: TextReceived, ports: Ports, now: datetime) -> None:
     incident = await _filed_on(filing, text, ports)
-    report = await on_file_report(
-        incident.id, filing.kind, filing.text, await _sender(ports, text), Source.SMS, ports, now
-    )
+    sender = await _sender(ports, text)
+    unit = await ports.directory.unit(incident.unit_id)
+    unit_name = unit.name if unit is not None else incident.unit_id
+    form = form_from_sms(incident, unit_name, filing.kind, filing.text, sender[:100], text.from_)
+    report = await on_file_report(incident.id, filing.kind, filing.text, sender, Source.SMS, ports, now, form)
     await _acknowledge_by_filing(incident.id, filing, text, ports, now)
     lateness = "（已超时，记为迟报）" if report.late else ""
     answer = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from schemas.incident import ReportFiled
+from schemas.incident import ReportFiledV1
 from schemas.notify import RunStopped
 from services.notifier.domain.filing import runs_answered_by
 from services.notifier.handlers.starts import stop_run
@@ -17,8 +17,9 @@ log = structlog.get_logger(__name__)
 ANSWERED = "answered"
 
 
-async def on_report_filed(work: Work, event: ReportFiled) -> None:
-    """Stop every open run the report answers, in this transaction, and say which ones for the timeline."""
+async def on_report_filed(work: Work, event: ReportFiledV1) -> None:
+    """Stop every open run the report answers, in this transaction, and say which ones for the timeline
+    (either version: what it reads is in both)."""
     reason = f"{event.kind.label} filed by {event.filed_by}"
     for subject, subject_id in runs_answered_by(event.kind, event.incident_id):
         for run in await work.runs.open_runs_for([subject_id], [subject]):

@@ -7,7 +7,7 @@ import structlog
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
-from schemas.notify import DeliverReport, PlaceCall, RunSubject, SendSms
+from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, RunSubject, SendSms
 from schemas.values import Person, Recipient
 from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.domain import Contact
@@ -200,10 +200,11 @@ async def on_check_in_missed(work: Work, event: CheckInMissed) -> None:
     )
 
 
-async def on_deliver_report(work: Work, command: DeliverReport) -> None:
-    """Each recipient gets its own track: notified until it acknowledges."""
+async def on_deliver_report(work: Work, command: DeliverReportV1) -> None:
+    """Each recipient gets its own track: notified until it acknowledges; a call reads the report's `speech`."""
     unit = await work.directory.unit_name(command.unit_id)
     sms, voice = notice_texts(f"【{unit}{command.kind.label}】", command.text)
+    voice = command.speech if isinstance(command, DeliverReport) else voice
     tracks = [
         NewTrack(command.unit_id, recipient.role.value, {"recipient": Contact(recipient.name, recipient.phone)})
         for recipient in command.recipients
