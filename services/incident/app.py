@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 
-from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.envelope import Envelope
 from schemas.incident import ReportIncident
 from schemas.notify import (
@@ -128,6 +128,7 @@ class IncidentBackend:
                 TextReceived: self._consume(self._text),
             },
             "duty.units": {UnitUpdated: self._consume(self._unit)},
+            "duty.alerts": {CheckInMissed: self._consume(handlers.on_check_in_missed)},
             "duty.shifts": {
                 ShiftStarted: self._consume(handlers.on_shift_started),
                 ShiftEnded: self._consume(handlers.on_shift_ended),

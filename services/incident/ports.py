@@ -20,13 +20,14 @@ from services.incident.domain import (
     Firing,
     Incident,
     IncidentStatus,
+    MissedCheckIn,
     Report,
     Shift,
     TimelineEntry,
     Unit,
 )
 
-__all__ = ["Deadlines", "Directory", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
+__all__ = ["CheckIns", "Deadlines", "Directory", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
 
 
 class Directory(Protocol):
@@ -122,6 +123,16 @@ class Search(Protocol):
     async def occurred_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[Incident]: ...
 
 
+class CheckIns(Protocol):
+    """Missed check-ins of the units' officers (from duty.check_in_missed), for accountability."""
+
+    async def add_missed(self, missed: MissedCheckIn) -> None:
+        """Record it; one already recorded for the shift is left as it is."""
+
+    async def missed_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[MissedCheckIn]:
+        """Those due in [start, end); `units` None means every unit."""
+
+
 class Outgoing(Protocol):
     """Messages leaving the service, through the outbox of the same transaction."""
 
@@ -138,3 +149,4 @@ class Ports:
     reports: Reports
     search: Search
     outgoing: Outgoing
+    checkins: CheckIns

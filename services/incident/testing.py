@@ -16,6 +16,7 @@ from services.incident.domain import (
     Firing,
     Incident,
     IncidentStatus,
+    MissedCheckIn,
     Report,
     Shift,
     TimelineEntry,
@@ -27,6 +28,7 @@ M = TypeVar("M", bound=Message)
 
 __all__ = [
     "ManualClock",
+    "MemoryCheckIns",
     "MemoryDeadlines",
     "MemoryDirectory",
     "MemoryIncidents",
@@ -249,6 +251,24 @@ class MemoryOutgoing:
         return [payload for payload, _ in self.sent if isinstance(payload, cls)]
 
 
+class MemoryCheckIns:
+    def __init__(self) -> None:
+        self.missed: dict[str, MissedCheckIn] = {}
+
+    async def add_missed(self, missed: MissedCheckIn) -> None:
+        self.missed.setdefault(missed.shift_id, missed)
+
+    async def missed_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[MissedCheckIn]:
+        return sorted(
+            (
+                each
+                for each in self.missed.values()
+                if start <= each.due_by < end and (units is None or each.unit_id in units)
+            ),
+            key=lambda each: each.due_by,
+        )
+
+
 def memory_ports() -> Ports:
     incidents = MemoryIncidents()
     return Ports(
@@ -258,4 +278,5 @@ def memory_ports() -> Ports:
         reports=MemoryReports(),
         search=MemorySearch(incidents),
         outgoing=MemoryOutgoing(),
+        checkins=MemoryCheckIns(),
     )

@@ -127,4 +127,3 @@ async def test_the_form_filed_over_http_is_kept_and_printable_and_a_bad_field_is
     )
     assert document.status_code == 200 and document.content.startswith(b"PK")
     assert Document(io.BytesIO(document.content)).paragraphs[0].text == "突发事件信息报告（首报）"
-

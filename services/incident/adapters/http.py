@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from schemas.incident import ReportIncident
+from services.incident.adapters.account_files import CSV, XLSX, account_csv, account_xlsx
 from services.incident.adapters.document import report_document
 from services.incident.adapters.http_models import (
     AccountOut,
@@ -24,7 +26,7 @@ from services.incident.adapters.http_models import (
     ReportOut,
     SplitIn,
 )
-from services.incident.domain import IncidentStatus, IntakeRefused, ReportRefused, Source
+from services.incident.domain import AccountBy, IncidentStatus, IntakeRefused, ReportRefused, Source
 from services.incident.handlers import (
     Rules,
     UnknownIncident,
@@ -147,7 +149,7 @@ async def get_report_document(incident_id: str, report_id: int, who: Authorized,
         raise ReportRefused("this report was filed as free text, not on the form: it has no document")
     content = report_document(report.form, incident_id, report.filed_at)
     filename = f"{incident_id}-{report.kind.value}-{report_id}.docx"
-    return Response(content, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return _attachment(content, DOCX, filename)
 
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
@@ -179,21 +181,46 @@ async def post_split(incident_id: str, body: SplitIn, who: Authorized, backend: 
     return IncidentOut.of(split)
 
 
-@router.get("/accountability", response_model=list[AccountOut])
+class AccountFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@router.get(
+    "/accountability",
+    response_model=list[AccountOut],
+    responses={200: {"content": {CSV: {}, XLSX: {}}, "description": "The lines, or a CSV or XLSX file of them."}},
+)
 async def get_accountability(
     who: Authorized,
     backend: Service,
     start: Annotated[date, Query(alias="from", description="First day (Beijing time), inclusive.")],
     end: Annotated[date, Query(alias="to", description="Last day (Beijing time), inclusive.")],
     unit: str | None = None,
-) -> list[AccountOut]:
-    """Per unit: incidents, time to acknowledge, time to first report, late (迟报) and missing (漏报) first reports."""
+    by: AccountBy = AccountBy.UNIT,
+    file_format: Annotated[AccountFormat, Query(alias="format")] = AccountFormat.JSON,
+) -> Any:
+    """Per unit (ranked, 通报排名) or per person on duty: incidents, 首报 on time / late (迟报) / missing (漏报),
+    concealment flags, missed check-ins, median times to acknowledge and to 首报; as JSON, CSV or XLSX."""
     _check_days(start, end)
     units = who.visible(unit)
     since, until = _local_midnight(start), _local_midnight(end) + timedelta(days=1)
     async with backend.work() as ports:
-        lines = await accountability(ports, since, until, units, backend.now())
-    return [AccountOut.of(line) for line in lines]
+        lines = [AccountOut.of(line) for line in await accountability(ports, since, until, units, backend.now(), by)]
+    if file_format is AccountFormat.JSON:
+        return lines
+    rows = [line.model_dump(mode="json") for line in lines]
+    name = f"accountability-{by.value}-{start.isoformat()}-{end.isoformat()}"
+    if file_format is AccountFormat.CSV:
+        return _attachment(account_csv(rows).encode(), CSV, f"{name}.csv")
+    return _attachment(account_xlsx(rows, f"{start.isoformat()}~{end.isoformat()}"), XLSX, f"{name}.xlsx")
+
+
+def _attachment(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _check_days(start: date, end: date) -> None:

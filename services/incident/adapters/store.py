@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import MetaData
 
+from services.incident.adapters.checkin_store import SqlCheckIns
 from services.incident.adapters.directory_store import SqlDirectory
 from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
 from services.incident.adapters.outgoing import OutboxOutgoing
@@ -40,4 +41,5 @@ class IncidentDatabase:
             reports=SqlReports(session, self.tables),
             search=SqlSearch(session, self.tables),
             outgoing=OutboxOutgoing(session, self.outbox, self._producer, self._clock),
+            checkins=SqlCheckIns(session, self.tables),
         )

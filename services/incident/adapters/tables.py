@@ -49,6 +49,7 @@ class Tables:
         self.deadlines = _deadlines(metadata)
         self.reports = _reports(metadata)
         self.deliveries = _deliveries(metadata)
+        self.missed_check_ins = _missed_check_ins(metadata)
 
 
 def _units(metadata: MetaData) -> Table:
@@ -178,4 +179,15 @@ def _deliveries(metadata: MetaData) -> Table:
         Column("delivered_at", UtcDateTime, nullable=True),
         Column("channel", String(8), nullable=True),
         Column("acknowledged_at", UtcDateTime, nullable=True),
+    )
+
+
+def _missed_check_ins(metadata: MetaData) -> Table:
+    return Table(
+        "missed_check_ins",
+        metadata,
+        Column("shift_id", String(200), primary_key=True),
+        Column("unit_id", String(64), nullable=False, index=True),
+        Column("officer", JSON, nullable=False),
+        Column("due_by", UtcDateTime, nullable=False, index=True),
     )

@@ -1,6 +1,6 @@
 """The incident service's pure rules: no I/O, `now` is always a parameter."""
 
-from services.incident.domain.accountability import UnitAccount, account
+from services.incident.domain.accountability import AccountBy, MissedCheckIn, UnitAccount, account
 from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, ReportPolicy, what_fires
 from services.incident.domain.directory import Assignment, Shift, Unit, assign
 from services.incident.domain.event_time import EventTime, TimeRefused, take_event_time
@@ -36,6 +36,7 @@ from services.incident.domain.sms import (
 __all__ = [
     "HELP_EXAMPLE",
     "LOCAL_ZONE",
+    "AccountBy",
     "Assignment",
     "Concealment",
     "Deadline",
@@ -47,6 +48,7 @@ __all__ = [
     "Incident",
     "IncidentStatus",
     "IntakeRefused",
+    "MissedCheckIn",
     "Report",
     "ReportPolicy",
     "ReportRefused",

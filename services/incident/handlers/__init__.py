@@ -2,7 +2,7 @@
 
 from services.incident.handlers.common import Rules, UnknownIncident
 from services.incident.handlers.deadlines import fire_due_deadlines
-from services.incident.handlers.directory import on_shift_ended, on_shift_started, on_unit_updated
+from services.incident.handlers.directory import on_check_in_missed, on_shift_ended, on_shift_started, on_unit_updated
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.notifications import (
     on_attempt_delivered,
@@ -38,6 +38,7 @@ __all__ = [
     "on_attempt_delivered",
     "on_attempt_failed",
     "on_attempt_sent",
+    "on_check_in_missed",
     "on_close_incident",
     "on_file_report",
     "on_merge_incidents",

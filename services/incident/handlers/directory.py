@@ -1,16 +1,17 @@
-"""The read model of the roster: units and shifts as `duty.units` and `duty.shifts` tell them."""
+"""The read model of the roster: units and shifts as `duty.units` and `duty.shifts` tell them, and the missed
+check-ins `duty.alerts` tells, for accountability."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentAssigned
-from services.incident.domain import Shift, TimelineEntry, TimelineKind, Unit
+from services.incident.domain import MissedCheckIn, Shift, TimelineEntry, TimelineKind, Unit
 from services.incident.handlers.common import write
 from services.incident.ports import Ports
 
-__all__ = ["on_shift_ended", "on_shift_started", "on_unit_updated"]
+__all__ = ["on_check_in_missed", "on_shift_ended", "on_shift_started", "on_unit_updated"]
 
 
 async def on_unit_updated(updated: UnitUpdated, ports: Ports) -> None:
@@ -54,3 +55,7 @@ async def on_shift_started(started: ShiftStarted, ports: Ports, now: datetime) -
 
 async def on_shift_ended(ended: ShiftEnded, ports: Ports, now: datetime) -> None:
     await ports.directory.end_shift(ended.shift_id, min(ended.ends_at, now))
+
+
+async def on_check_in_missed(missed: CheckInMissed, ports: Ports, _now: datetime) -> None:
+    await ports.checkins.add_missed(MissedCheckIn(missed.shift_id, missed.unit_id, missed.officer, missed.due_by))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.incident.domain import (
+    AccountBy,
     Deadline,
     Delivery,
     Incident,
@@ -47,10 +48,16 @@ async def list_incidents(
 
 
 async def accountability(
-    ports: Ports, start: datetime, end: datetime, units: Sequence[str] | None, now: datetime
+    ports: Ports,
+    start: datetime,
+    end: datetime,
+    units: Sequence[str] | None,
+    now: datetime,
+    by: AccountBy = AccountBy.UNIT,
 ) -> list[UnitAccount]:
-    """The figures for incidents that occurred in [start, end)."""
-    return account(await ports.search.occurred_between(start, end, units), now)
+    """The figures for incidents that occurred, and check-ins missed, in [start, end)."""
+    incidents = await ports.search.occurred_between(start, end, units)
+    return account(incidents, now, await ports.checkins.missed_between(start, end, units), by)
 
 
 async def incident_unit(ports: Ports, incident_id: str) -> str:
