@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from schemas.incident import ReportDueSoon, ReportOverdue
-from services.incident.domain import Deadline, DeadlineKind, Firing, Incident, TimelineEntry, TimelineKind, what_fires
+from services.incident.domain import (
+    Concealment,
+    Deadline,
+    DeadlineKind,
+    Firing,
+    Incident,
+    TimelineEntry,
+    TimelineKind,
+    what_fires,
+)
+from services.incident.domain.concealment import concealment_of
 from services.incident.handlers.common import load, write
 from services.incident.ports import Ports
 
@@ -61,4 +71,17 @@ async def _fire(deadline: Deadline, incident: Incident, ports: Ports, now: datet
     )
     called = f"; municipal bureau {bureau.name} called" if bureau else "; no municipal bureau recipient known"
     detail = f"{deadline.report_kind.label} overdue (迟报) since {incident.first_report_due_at.isoformat()}{called}"
-    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail))
+    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail), *_flagged(incident, now))
+
+
+def _flagged(incident: Incident, now: datetime) -> list[TimelineEntry]:
+    """Flag an incident another source reported and the unit did not (漏报, or 瞒报 candidate if reached)."""
+    flag = concealment_of(incident)
+    if flag is None or incident.concealment is not None:
+        return []
+    incident.concealment = flag
+    reached = "; the unit acknowledged the alert and still filed nothing" if flag is Concealment.CONCEALED else ""
+    detail = (
+        f"{flag.label} ({flag.value}): reported by another source ({incident.reporter}), no 首报 from the unit{reached}"
+    )
+    return [TimelineEntry(now, TimelineKind.CONCEALMENT, detail, data={"concealment": flag.value})]
