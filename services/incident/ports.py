@@ -85,8 +85,10 @@ class Deadlines(Protocol):
 
     async def settle(self, deadline_id: int, now: datetime, outcome: Firing) -> None: ...
 
-    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
-        """Settle every unsettled row of the incident (its first report came, or it closed)."""
+    async def settle_open(
+        self, incident_id: str, now: datetime, outcome: Firing, kinds: Sequence[ReportKind] | None = None
+    ) -> None:
+        """Settle every unsettled row of the incident (it closed), or those of these report kinds (filed)."""
 
     async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:
         """Every row with when and how it was settled."""

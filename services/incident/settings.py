@@ -30,6 +30,11 @@ class Settings(ServiceSettings):
     first_report_minutes: int = Field(default=60, ge=1, description="首报 deadline after the event, grades III/IV.")
     major_first_report_minutes: int = Field(default=30, ge=1, description="首报 deadline for grades I and II.")
     warn_before_minutes: int = Field(default=15, ge=0, description="Warn officer and leader this long before.")
+    follow_up_every_hours: float = Field(
+        default=2.0,
+        ge=0,
+        description="续报 due this often after the 首报 for grades I and II, until the 终报; 0: never.",
+    )
     dedup_window_minutes: int = Field(default=60, ge=0, description="Same unit and type this close: one incident.")
     sweep_every_s: float = Field(default=5.0, gt=0, description="How often due report deadlines are swept.")
 
@@ -41,6 +46,10 @@ class Settings(ServiceSettings):
             for severity in Severity
         }
         return Rules(
-            report=ReportPolicy(limits=limits, warn_before=timedelta(minutes=self.warn_before_minutes)),
+            report=ReportPolicy(
+                limits=limits,
+                warn_before=timedelta(minutes=self.warn_before_minutes),
+                follow_up_every=timedelta(hours=self.follow_up_every_hours) if self.follow_up_every_hours else None,
+            ),
             dedup=DedupPolicy(window=timedelta(minutes=self.dedup_window_minutes)),
         )

@@ -153,9 +153,12 @@ class MemoryDeadlines:
             if row.deadline.id == deadline_id and row.settled_at is None:
                 row.settled_at, row.outcome = now, outcome.value
 
-    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
+    async def settle_open(
+        self, incident_id: str, now: datetime, outcome: Firing, kinds: Sequence[ReportKind] | None = None
+    ) -> None:
         for row in self.rows:
-            if row.deadline.incident_id == incident_id and row.settled_at is None:
+            mine = row.deadline.incident_id == incident_id and row.settled_at is None
+            if mine and (kinds is None or row.deadline.report_kind in kinds):
                 row.settled_at, row.outcome = now, outcome.value
 
     async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:

@@ -90,9 +90,10 @@ def test_a_warning_after_its_deadline_passed_is_superseded() -> None:
     late = incident(first_report_due_at=NOW - timedelta(minutes=1))
     warning = Deadline("inc-1", DeadlineKind.DUE_SOON, NOW - timedelta(minutes=16))
     overdue = Deadline("inc-1", DeadlineKind.OVERDUE, NOW - timedelta(minutes=1))
-    assert what_fires(warning, late, NOW) is Firing.SUPERSEDED
-    assert what_fires(overdue, late, NOW) is Firing.FIRE
-    assert what_fires(overdue, incident(first_reported_at=NOW), NOW) is Firing.MET
+    due = late.first_report_due_at
+    assert what_fires(warning, late, NOW, due) is Firing.SUPERSEDED
+    assert what_fires(overdue, late, NOW, due) is Firing.FIRE
+    assert what_fires(overdue, incident(first_reported_at=NOW), NOW, due) is Firing.MET
 
 
 def test_dedup_joins_same_external_id_or_within_the_window() -> None:

@@ -130,7 +130,15 @@ async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend
     async with backend.work() as ports:
         who.require(await incident_unit(ports, incident_id))
         report = await on_file_report(
-            incident_id, body.kind, body.text or "", body.filed_by, Source.HTTP, ports, backend.now(), body.form
+            incident_id,
+            body.kind,
+            body.text or "",
+            body.filed_by,
+            Source.HTTP,
+            ports,
+            backend.now(),
+            body.form,
+            backend.rules,
         )
     return ReportOut(**{key: value for key, value in vars(report).items() if key != "incident_id"})
 

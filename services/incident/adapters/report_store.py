@@ -58,12 +58,14 @@ class SqlDeadlines:
             .values(settled_at=now, outcome=outcome.value)
         )
 
-    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
-        await self._session.execute(
-            update(self._table)
-            .where(self._table.c.incident_id == incident_id, self._table.c.settled_at.is_(None))
-            .values(settled_at=now, outcome=outcome.value)
-        )
+    async def settle_open(
+        self, incident_id: str, now: datetime, outcome: Firing, kinds: Sequence[ReportKind] | None = None
+    ) -> None:
+        columns = self._table.c
+        query = update(self._table).where(columns.incident_id == incident_id, columns.settled_at.is_(None))
+        if kinds is not None:
+            query = query.where(columns.report_kind.in_([kind.value for kind in kinds]))
+        await self._session.execute(query.values(settled_at=now, outcome=outcome.value))
 
     async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:
         columns = self._table.c

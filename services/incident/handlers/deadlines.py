@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from schemas.incident import ReportDueSoon, ReportOverdue
+from schemas.values import ReportKind
 from services.incident.domain import (
     Concealment,
     Deadline,
@@ -28,41 +29,55 @@ async def fire_due_deadlines(ports: Ports, now: datetime, limit: int = 100) -> i
     for deadline in await ports.deadlines.claim_due(now, limit):
         assert deadline.id is not None
         incident = await load(ports, deadline.incident_id)
-        firing = what_fires(deadline, incident, now)
+        due_at = await _due_at(deadline, incident, ports)
+        firing = what_fires(deadline, incident, now, due_at)
         if firing is Firing.FIRE:
-            await _fire(deadline, incident, ports, now)
+            await _fire(deadline, incident, due_at, ports, now)
             fired += 1
         await ports.deadlines.settle(deadline.id, now, firing)
     return fired
 
 
-async def _fire(deadline: Deadline, incident: Incident, ports: Ports, now: datetime) -> None:
+async def _due_at(deadline: Deadline, incident: Incident, ports: Ports) -> datetime:
+    """The report deadline a timer row is about: the 首报's, or for a 续报 warning its overdue row's."""
+    if deadline.report_kind is ReportKind.FIRST:
+        return incident.first_report_due_at
+    if deadline.kind is DeadlineKind.OVERDUE:
+        return deadline.due_at
+    overdue = [
+        row.due_at
+        for row, settled_at, _ in await ports.deadlines.of_incident(incident.id)
+        if row.kind is DeadlineKind.OVERDUE and row.report_kind is deadline.report_kind and settled_at is None
+    ]
+    return min(overdue, default=deadline.due_at)
+
+
+async def _fire(deadline: Deadline, incident: Incident, due_at: datetime, ports: Ports, now: datetime) -> None:
+    kind = deadline.report_kind
     if deadline.kind is DeadlineKind.DUE_SOON:
         await ports.outgoing.publish(
             ReportDueSoon(
                 unit_id=incident.unit_id,
                 incident_id=incident.id,
-                kind=deadline.report_kind,
-                due_at=incident.first_report_due_at,
+                kind=kind,
+                due_at=due_at,
                 officer=incident.officer,
                 leader=incident.leader,
             ),
             incident.id,
         )
-        detail = (
-            f"{deadline.report_kind.label} due at {incident.first_report_due_at.isoformat()}: officer and leader warned"
-        )
+        detail = f"{kind.label} due at {due_at.isoformat()}: officer and leader warned"
         await ports.incidents.append(incident.id, TimelineEntry(now, TimelineKind.DUE_SOON, detail))
         return
     unit = await ports.directory.unit(incident.unit_id)
     bureau = unit.municipal_bureau if unit is not None else None
-    incident.late = True
+    incident.late = incident.late or kind is ReportKind.FIRST
     await ports.outgoing.publish(
         ReportOverdue(
             unit_id=incident.unit_id,
             incident_id=incident.id,
-            kind=deadline.report_kind,
-            due_at=incident.first_report_due_at,
+            kind=kind,
+            due_at=due_at,
             officer=incident.officer,
             leader=incident.leader,
             municipal_bureau=bureau,
@@ -70,8 +85,9 @@ async def _fire(deadline: Deadline, incident: Incident, ports: Ports, now: datet
         incident.id,
     )
     called = f"; municipal bureau {bureau.name} called" if bureau else "; no municipal bureau recipient known"
-    detail = f"{deadline.report_kind.label} overdue (迟报) since {incident.first_report_due_at.isoformat()}{called}"
-    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail), *_flagged(incident, now))
+    detail = f"{kind.label} overdue (迟报) since {due_at.isoformat()}{called}"
+    flags = _flagged(incident, now) if kind is ReportKind.FIRST else []
+    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail), *flags)
 
 
 def _flagged(incident: Incident, now: datetime) -> list[TimelineEntry]:

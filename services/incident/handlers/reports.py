@@ -23,10 +23,12 @@ from services.incident.domain import (
     report_text,
 )
 from services.incident.domain.report_form import SPEECH_LIMIT, essentials, full_text, speech
-from services.incident.handlers.common import load, write
+from services.incident.handlers.common import Rules, load, write
 from services.incident.ports import Ports
 
 __all__ = ["on_close_incident", "on_file_report"]
+
+DEFAULT_RULES = Rules()
 
 
 async def on_file_report(
@@ -38,9 +40,10 @@ async def on_file_report(
     ports: Ports,
     now: datetime,
     form: ReportForm | None = None,
+    rules: Rules = DEFAULT_RULES,
 ) -> Report:
     """Record the report (free text, or the form whose full text it is), send it to the unit's recipients,
-    and stop the first-report clock when it is the 首报."""
+    stop the clocks it answers and, for grades I and II, start the next 续报's."""
     text = full_text(form) if form is not None else text
     check_text({"text": text, "filed_by": filed_by})
     incident = await load(ports, incident_id)
@@ -51,8 +54,8 @@ async def on_file_report(
     filed = Report(incident.id, kind, text, filed_by, now, late, source, form=form)
     report = await ports.reports.add(filed, recipients)
     _apply(incident, kind, late, now)
-    if kind is ReportKind.FIRST:
-        await ports.deadlines.settle_open(incident.id, now, Firing.MET)
+    await ports.deadlines.settle_open(incident.id, now, Firing.MET, kind.answers)
+    await ports.deadlines.add(rules.report.next_follow_up(incident, kind, now))
     await ports.outgoing.publish(
         ReportFiled(
             unit_id=incident.unit_id,

@@ -37,7 +37,7 @@ async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: 
     try:
         filing = parse_sms_filing(text.text)
         if filing is not None:
-            await _file(filing, text, ports, now)
+            await _file(filing, text, ports, rules, now)
             return None
         return await _report(text, ports, rules, now)
     except (SmsUnreadable, TimeRefused) as unreadable:
@@ -68,13 +68,13 @@ def _occurred_at(parsed: SmsReport, arrived: datetime) -> datetime:
     return parsed.event_time.resolve(arrived) if parsed.event_time is not None else arrived
 
 
-async def _file(filing: SmsFiling, text: TextReceived, ports: Ports, now: datetime) -> None:
+async def _file(filing: SmsFiling, text: TextReceived, ports: Ports, rules: Rules, now: datetime) -> None:
     incident = await _filed_on(filing, text, ports)
     sender = await _sender(ports, text)
     unit = await ports.directory.unit(incident.unit_id)
     unit_name = unit.name if unit is not None else incident.unit_id
     form = form_from_sms(incident, unit_name, filing.kind, filing.text, sender[:100], text.from_)
-    report = await on_file_report(incident.id, filing.kind, filing.text, sender, Source.SMS, ports, now, form)
+    report = await on_file_report(incident.id, filing.kind, filing.text, sender, Source.SMS, ports, now, form, rules)
     await _acknowledge_by_filing(incident.id, filing, text, ports, now)
     lateness = "（已超时，记为迟报）" if report.late else ""
     answer = (

@@ -9,18 +9,12 @@ __all__ = ["runs_answered_by"]
 
 REMINDERS = (RunSubject.REPORT_DUE, RunSubject.REPORT_OVERDUE)
 
-# The 首报 also answers the incident's own alert: it asked the officer to take the incident on, and a report
-# on it shows somebody has. The 终报 ends the 续报 cadence as well as its own reminder.
-REMINDED_KINDS: dict[ReportKind, tuple[ReportKind, ...]] = {
-    ReportKind.FIRST: (ReportKind.FIRST,),
-    ReportKind.FOLLOW_UP: (ReportKind.FOLLOW_UP,),
-    ReportKind.FINAL: (ReportKind.FOLLOW_UP, ReportKind.FINAL),
-}
-
 
 def runs_answered_by(kind: ReportKind, incident_id: str) -> list[tuple[RunSubject, str]]:
-    """(subject, subject id) of every run a report of `kind` on the incident makes pointless."""
-    answered = [(subject, f"{incident_id}/{each}") for each in REMINDED_KINDS[kind] for subject in REMINDERS]
+    """(subject, subject id) of every run a report of `kind` on the incident makes pointless: the reminders
+    of the reports it answers (`ReportKind.answers`) and, for the 首报, the incident's own alert, which asked
+    the officer to take the incident on; a report on it shows somebody has."""
+    answered = [(subject, f"{incident_id}/{each}") for each in kind.answers for subject in REMINDERS]
     if kind is ReportKind.FIRST:
         answered.insert(0, (RunSubject.INCIDENT, incident_id))
     return answered
