@@ -18,6 +18,7 @@ from services.incident.domain import (
     Deadline,
     Delivery,
     Firing,
+    Handover,
     Incident,
     IncidentStatus,
     MissedCheckIn,
@@ -27,7 +28,7 @@ from services.incident.domain import (
     Unit,
 )
 
-__all__ = ["CheckIns", "Deadlines", "Directory", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
+__all__ = ["CheckIns", "Deadlines", "Directory", "Handovers", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
 
 
 class Directory(Protocol):
@@ -135,6 +136,21 @@ class CheckIns(Protocol):
         """Those due in [start, end); `units` None means every unit."""
 
 
+class Handovers(Protocol):
+    """The handover records (交接班): kept for good, acknowledged once."""
+
+    async def add(self, handover: Handover) -> bool:
+        """Record it; False (and nothing stored) when its shift has a handover already."""
+
+    async def latest_open_to(self, phone: str) -> Handover | None:
+        """The newest unacknowledged handover to the officer with this number."""
+
+    async def acknowledge(self, handover_id: str, at: datetime) -> None: ...
+
+    async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
+        """Newest first."""
+
+
 class Outgoing(Protocol):
     """Messages leaving the service, through the outbox of the same transaction."""
 
@@ -152,3 +168,4 @@ class Ports:
     search: Search
     outgoing: Outgoing
     checkins: CheckIns
+    handovers: Handovers

@@ -14,6 +14,7 @@ from services.incident.domain import (
     Deadline,
     Delivery,
     Firing,
+    Handover,
     Incident,
     IncidentStatus,
     MissedCheckIn,
@@ -31,6 +32,7 @@ __all__ = [
     "MemoryCheckIns",
     "MemoryDeadlines",
     "MemoryDirectory",
+    "MemoryHandovers",
     "MemoryIncidents",
     "MemoryOutgoing",
     "MemoryReports",
@@ -272,6 +274,37 @@ class MemoryCheckIns:
         )
 
 
+class MemoryHandovers:
+    def __init__(self) -> None:
+        self.handovers: list[Handover] = []
+
+    async def add(self, handover: Handover) -> bool:
+        if any(each.shift_id == handover.shift_id for each in self.handovers):
+            return False
+        self.handovers.append(handover)
+        return True
+
+    async def latest_open_to(self, phone: str) -> Handover | None:
+        open_ = [each for each in self.handovers if each.to_officer.phone == phone and each.acknowledged_at is None]
+        return max(open_, key=lambda each: each.at, default=None)
+
+    async def acknowledge(self, handover_id: str, at: datetime) -> None:
+        self.handovers = [
+            dataclasses.replace(each, acknowledged_at=at)
+            if each.id == handover_id and each.acknowledged_at is None
+            else each
+            for each in self.handovers
+        ]
+
+    async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
+        found = [
+            each
+            for each in self.handovers
+            if (units is None or each.unit_id in units) and (since is None or each.at >= since)
+        ]
+        return sorted(found, key=lambda each: each.at, reverse=True)[:limit]
+
+
 def memory_ports() -> Ports:
     incidents = MemoryIncidents()
     return Ports(
@@ -282,4 +315,5 @@ def memory_ports() -> Ports:
         search=MemorySearch(incidents),
         outgoing=MemoryOutgoing(),
         checkins=MemoryCheckIns(),
+        handovers=MemoryHandovers(),
     )

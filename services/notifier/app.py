@@ -17,6 +17,7 @@ from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStart
 from schemas.envelope import Envelope, Message
 from schemas.incident import (
     IncidentAcknowledged,
+    IncidentAssigned,
     IncidentClosed,
     IncidentReported,
     ReportDueSoon,
@@ -32,7 +33,7 @@ from services.notifier.adapters.providers import build_providers, build_router, 
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import PolicyBook, UnknownReplyLimit, load_policy_book
-from services.notifier.handlers import filings, starts
+from services.notifier.handlers import assignments, filings, starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
@@ -207,6 +208,7 @@ class Notifier:
             "incident.events": {
                 IncidentReported: self.handle(starts.on_incident_reported),
                 IncidentAcknowledged: self.handle(starts.on_incident_acknowledged),
+                IncidentAssigned: self.handle(assignments.on_incident_assigned),
                 ReportDueSoon: self.handle(starts.on_report_due_soon),
                 ReportOverdue: self.handle(starts.on_report_overdue),
                 ReportFiledV1: self.handle(filings.on_report_filed),

@@ -49,11 +49,16 @@ async def past(deadline: str) -> None:
     await asyncio.sleep(max(remaining.total_seconds(), 0) + PAST_THE_DEADLINE_S)
 
 
+def said_to(system: System, number: str) -> list[str]:
+    return [" ".join(said.text for said in call.said) for call in system.twilio.calls_to(number)]
+
+
 async def assert_reached_the_recipients(system: System, unit_name: str, recipients: list[str]) -> None:
+    """The three duty rooms are landlines: each is called at once and hears the report."""
     for number in recipients:
         await system.until(
-            lambda n=number: [m for m in system.twilio.messages_to(n) if "首报" in m.body and unit_name in m.body],
-            what=f"the 首报 at {number}",
+            lambda n=number: [text for text in said_to(system, n) if "首报" in text and unit_name in text],
+            what=f"the 首报 read to {number}",
         )
 
 
@@ -64,7 +69,7 @@ def assert_no_alarm_after_the_filing(system: System, officer: str, leader: str, 
     for number in (officer, leader):
         warnings = [m for m in system.twilio.messages_to(number) if "首报将到期" in m.body]
         assert len(warnings) == 1, warnings
-    said = [" ".join(s.text for s in call.said) for call in system.twilio.calls_to("+867198000000")]
+    said = said_to(system, "+867198000000")
     assert not [text for text in said if "至今未报" in text and unit_name in text], said
 
 

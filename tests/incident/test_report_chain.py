@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from schemas.incident import IncidentAcknowledged, IncidentReported
-from schemas.notify import RunStopped, RunSubject, SendSms
+from schemas.notify import AttemptDelivered, DeliverReport, RunStopped, RunSubject, SendSms
 from schemas.values import Channel, ReportKind
 from services.incident import handlers
 from services.incident.domain import Source, TimelineKind
-from tests.incident.builders import OFFICER, report
+from tests.incident.builders import BUREAU, OFFICER, PARTY, home_updated, report
 from tests.incident.test_handlers import RULES, T0, kinds, seeded, sent, text
 
 
@@ -72,3 +72,26 @@ async def test_an_sms_report_of_a_future_time_is_refused_by_sms_and_opens_nothin
     [answer] = sent(ports).of_type(SendSms)
     assert "晚于短信收到的时间10:00" in answer.text
     assert sent(ports).of_type(IncidentReported) == []
+
+
+async def test_a_report_reaching_a_recipients_second_number_is_that_recipients_delivery() -> None:
+    """The bureau lists a landline and a mobile: both go to the notifier, one delivery is kept, and reaching
+    the mobile records it."""
+    ports = await seeded()
+    mobile = BUREAU.model_copy(update={"phone": "+8613900007777"})
+    await handlers.on_unit_updated(home_updated("home", "district", [PARTY, BUREAU, mobile]), ports)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    await handlers.on_file_report(taken.incident.id, ReportKind.FIRST, "首报", "王芳", Source.HTTP, ports, T0)
+    [command] = sent(ports).of_type(DeliverReport)
+    assert [each.phone for each in command.recipients] == [PARTY.phone, BUREAU.phone, mobile.phone]
+    delivered = AttemptDelivered(
+        unit_id="home", run_id="r", attempt_id="a", subject=RunSubject.REPORT,
+        subject_id=f"{taken.incident.id}/first", channel=Channel.VOICE, to=mobile.phone, provider="console",
+        delivered_at=T0,
+    )  # fmt: skip
+    await handlers.on_attempt_delivered(delivered, ports, T0)
+    [(_, deliveries)] = await ports.reports.of_incident(taken.incident.id)
+    assert [(each.recipient.phone, each.delivered_at) for each in deliveries] == [
+        (PARTY.phone, None),
+        (BUREAU.phone, T0),
+    ]

@@ -132,19 +132,41 @@ async def test_a_report_filed_twice_stops_nothing_the_second_time(harness: Harne
     assert len(await harness.outbox_events("notify.run_stopped")) == 1
 
 
-async def test_a_report_call_reads_the_reports_spoken_text(harness: Harness) -> None:
-    """A version-2 DeliverReport's call says its `speech`, not the SMS line."""
+async def test_a_landline_recipient_is_called_at_once_and_the_call_reads_the_reports_spoken_text(
+    harness: Harness,
+) -> None:
+    """The bureau's duty room is a landline: the report's first step calls it (no SMS), saying `speech`."""
     bureau = Recipient(role=RecipientRole.MUNICIPAL_BUREAU, name="市民政局值班室", phone=BUREAU_PHONE)
-    command = DeliverReport(
+    await harness.deliver(starts.on_deliver_report, report_to([bureau]))
+    await harness.sweep()
+    assert harness.phone.sms_to(BUREAU_PHONE) == []
+    [call] = harness.phone.calls_to(BUREAU_PHONE)
+    assert call.script.startswith("十堰市社会福利院首报：福利院3号楼发生火灾，受伤2人。")
+
+
+async def test_a_recipients_numbers_are_reached_in_order_one_per_step(harness: Harness) -> None:
+    """Landline first (a call), then the duty officer's mobile at the next step, then the landline again."""
+    mobile = "+8613900139077"
+    numbers = [
+        Recipient(role=RecipientRole.MUNICIPAL_BUREAU, name="市民政局值班室", phone=BUREAU_PHONE),
+        Recipient(role=RecipientRole.MUNICIPAL_BUREAU, name="市民政局值班员", phone=mobile),
+    ]
+    await harness.deliver(starts.on_deliver_report, report_to(numbers))
+    await harness.sweep()
+    await harness.sweep(minutes=10)
+    await harness.sweep(minutes=10)
+    assert [call.to for call in harness.phone.calls] == [BUREAU_PHONE, mobile, BUREAU_PHONE]
+    await harness.reply(mobile, "1")
+    await harness.sweep(minutes=30)
+    assert len(harness.phone.calls) == 3
+
+
+def report_to(recipients: list[Recipient]) -> DeliverReport:
+    return DeliverReport(
         unit_id=unique_unit(),
         incident_id="inc-s",
         kind=ReportKind.FIRST,
         text="【首报】火灾 福利院3号楼",
         speech="十堰市社会福利院首报：福利院3号楼发生火灾，受伤2人。",
-        recipients=[bureau],
+        recipients=recipients,
     )
-    await harness.deliver(starts.on_deliver_report, command)
-    await harness.sweep()
-    await harness.sweep(minutes=10)
-    [call] = harness.phone.calls_to(BUREAU_PHONE)
-    assert call.script.startswith("十堰市社会福利院首报：福利院3号楼发生火灾，受伤2人。")

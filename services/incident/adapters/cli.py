@@ -182,6 +182,24 @@ def split(
     console.print(f"split off [bold]{split_off['id']}[/bold] (first report due {split_off['first_report_due_at']})")
 
 
+@incident_app.command()
+def handovers(
+    context: typer.Context,
+    unit: str | None = typer.Option(None, "--unit"),
+    limit: int = typer.Option(50, "--limit"),
+) -> None:
+    """Handovers (交接班), newest first: from whom, to whom, which open items, acknowledged when."""
+    found = _run(context, "handovers", {"unit": unit, "limit": limit})
+    table = Table("at", "unit", "from", "to", "open items", "acknowledged")
+    for each in found:
+        outgoing = each["from_officer"]["name"] if each["from_officer"] else "-"
+        items = ", ".join(item["incident_id"] for item in each["items"])
+        table.add_row(
+            each["at"], each["unit_id"], outgoing, each["to_officer"]["name"], items, each["acknowledged_at"] or ""
+        )
+    console.print(table)
+
+
 class FileFormat(StrEnum):
     TABLE = "table"
     CSV = "csv"

@@ -18,6 +18,7 @@ from services.incident.adapters.document import report_document
 from services.incident.adapters.http_models import (
     AccountOut,
     CloseIn,
+    HandoverOut,
     IncidentDetail,
     IncidentOut,
     IntakeOut,
@@ -32,6 +33,7 @@ from services.incident.handlers import (
     UnknownIncident,
     accountability,
     filed_report,
+    handovers,
     incident_record,
     incident_unit,
     list_incidents,
@@ -113,6 +115,21 @@ async def get_incidents(
     async with backend.work() as ports:
         found = await list_incidents(ports, status=status, units=units, since=_utc(since), limit=limit)
     return [IncidentOut.of(incident) for incident in found]
+
+
+@router.get("/handovers", response_model=list[HandoverOut])
+async def get_handovers(
+    who: Authorized,
+    backend: Service,
+    unit: str | None = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[HandoverOut]:
+    """Handovers (交接班), newest first: from whom, to whom, when, which open items, acknowledged when."""
+    units = who.visible(unit)
+    async with backend.work() as ports:
+        found = await handovers(ports, units, _utc(since), limit)
+    return [HandoverOut.of(handover) for handover in found]
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail)

@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.report_form import ReportForm
 from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
-from services.incident.domain import Concealment, Incident, IncidentStatus, Source, UnitAccount
+from services.incident.domain import Concealment, Handover, Incident, IncidentStatus, Source, UnitAccount
 from services.incident.handlers import IncidentRecord
 
 __all__ = [
     "AccountOut",
     "CloseIn",
+    "HandoverOut",
     "IncidentDetail",
     "IncidentOut",
     "IntakeOut",
@@ -63,6 +64,31 @@ class SplitIn(BaseModel):
     location: str = Field(min_length=1, max_length=200, description="Where the part split off happened.")
     summary: str = Field(min_length=1, max_length=2000, description="What the part split off is.")
     by: str = Field(min_length=1, max_length=100, description="Who splits it.")
+
+
+class HandoverItemOut(BaseModel):
+    incident_id: str
+    summary: str
+    next_kind: ReportKind | None = Field(description="The report it waits for next.")
+    next_due_at: datetime | None = Field(description="When that report is due.")
+
+
+class HandoverOut(BaseModel):
+    """A handover (交接班): from whom, to whom, when, which open items, acknowledged when."""
+
+    id: str
+    unit_id: str
+    shift_id: str
+    from_officer: Person | None
+    to_officer: Person
+    at: datetime
+    items: list[HandoverItemOut]
+    acknowledged_at: datetime | None
+
+    @classmethod
+    def of(cls, handover: Handover) -> HandoverOut:
+        items = [HandoverItemOut(**vars(item)) for item in handover.items]
+        return cls(**{**vars(handover), "items": items})
 
 
 class IncidentOut(BaseModel):

@@ -50,6 +50,7 @@ class Tables:
         self.reports = _reports(metadata)
         self.deliveries = _deliveries(metadata)
         self.missed_check_ins = _missed_check_ins(metadata)
+        self.handovers = _handovers(metadata)
 
 
 def _units(metadata: MetaData) -> Table:
@@ -190,4 +191,20 @@ def _missed_check_ins(metadata: MetaData) -> Table:
         Column("unit_id", String(64), nullable=False, index=True),
         Column("officer", JSON, nullable=False),
         Column("due_by", UtcDateTime, nullable=False, index=True),
+    )
+
+
+def _handovers(metadata: MetaData) -> Table:
+    return Table(
+        "handovers",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("unit_id", String(64), nullable=False, index=True),
+        Column("shift_id", String(200), nullable=False, unique=True),
+        Column("from_officer", JSON, nullable=True),
+        Column("to_officer", JSON, nullable=False),
+        Column("to_phone", String(32), nullable=False, index=True),
+        Column("at", UtcDateTime, nullable=False, index=True),
+        Column("items", JSON, nullable=False),
+        Column("acknowledged_at", UtcDateTime, nullable=True),
     )

@@ -4,6 +4,7 @@ from services.incident.domain.accountability import AccountBy, MissedCheckIn, Un
 from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, ReportPolicy, what_fires
 from services.incident.domain.directory import Assignment, Shift, Unit, assign
 from services.incident.domain.event_time import EventTime, TimeRefused, take_event_time
+from services.incident.domain.handover import Handover, HandoverItem, handover_sms, is_handover_reply
 from services.incident.domain.intake import DedupPolicy, IntakeRefused, check_occurred_at, check_text
 from services.incident.domain.model import (
     Concealment,
@@ -45,6 +46,8 @@ __all__ = [
     "Delivery",
     "EventTime",
     "Firing",
+    "Handover",
+    "HandoverItem",
     "Incident",
     "IncidentStatus",
     "IntakeRefused",
@@ -68,6 +71,8 @@ __all__ = [
     "check_occurred_at",
     "check_report",
     "check_text",
+    "handover_sms",
+    "is_handover_reply",
     "is_late",
     "parse_sms_filing",
     "parse_sms_report",

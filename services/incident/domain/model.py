@@ -62,6 +62,7 @@ class TimelineKind(StrEnum):
     MERGED = "merged"
     SPLIT = "split"
     CONCEALMENT = "concealment"
+    HANDED_OVER = "handed_over"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     CLOSED = "closed"

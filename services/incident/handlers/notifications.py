@@ -111,8 +111,9 @@ async def on_attempt_delivered(delivered: AttemptDelivered, ports: Ports, now: d
     incident, kind = found
     entry = _outcome_entry(TimelineKind.NOTIFICATION_DELIVERED, delivered, delivered.delivered_at, "delivered")
     if kind is not None:
+        phone = await _recorded_under(ports, incident, delivered.to)
         delivery = await ports.reports.record_delivery(
-            incident.id, kind, delivered.to, delivered.delivered_at, delivered.channel
+            incident.id, kind, phone, delivered.delivered_at, delivered.channel
         )
         if delivery is not None:
             await _announce_delivery(ports, incident, kind, delivery)
@@ -172,7 +173,8 @@ async def on_notification_acknowledged(ack: NotificationAcknowledged, ports: Por
 async def _acknowledge_report(
     ports: Ports, incident: Incident, kind: ReportKind, ack: NotificationAcknowledged
 ) -> None:
-    delivery = await ports.reports.record_acknowledgement(incident.id, kind, ack.by, ack.acknowledged_at, ack.channel)
+    phone = await _recorded_under(ports, incident, ack.by)
+    delivery = await ports.reports.record_acknowledgement(incident.id, kind, phone, ack.acknowledged_at, ack.channel)
     if delivery is None:
         entry = TimelineEntry(
             ack.acknowledged_at,
@@ -185,6 +187,12 @@ async def _acknowledge_report(
         await _announce_delivery(ports, incident, kind, delivery)
         entry = _report_entry(TimelineKind.REPORT_ACKNOWLEDGED, kind, delivery, ack.acknowledged_at, ack.channel.value)
     await ports.incidents.append(incident.id, entry)
+
+
+async def _recorded_under(ports: Ports, incident: Incident, phone: str) -> str:
+    """A recipient reached on another of its numbers: the delivery is its role's, under the first number."""
+    unit = await ports.directory.unit(incident.unit_id)
+    return unit.recipient_phone(phone) if unit is not None else phone
 
 
 async def _announce_delivery(ports: Ports, incident: Incident, kind: ReportKind, delivery: Delivery) -> None:

@@ -10,6 +10,7 @@ from services.incident.domain import (
     AccountBy,
     Deadline,
     Delivery,
+    Handover,
     Incident,
     IncidentStatus,
     Report,
@@ -20,7 +21,15 @@ from services.incident.domain import (
 from services.incident.handlers.common import UnknownIncident, load
 from services.incident.ports import Ports
 
-__all__ = ["IncidentRecord", "accountability", "filed_report", "incident_record", "incident_unit", "list_incidents"]
+__all__ = [
+    "IncidentRecord",
+    "accountability",
+    "filed_report",
+    "handovers",
+    "incident_record",
+    "incident_unit",
+    "list_incidents",
+]
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,7 @@ async def filed_report(ports: Ports, incident_id: str, report_id: int) -> Report
         if report.id == report_id:
             return report
     raise UnknownIncident(f"incident {incident_id!r} has no report {report_id}")
+
+
+async def handovers(ports: Ports, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
+    return await ports.handovers.listed(units, since, limit)

@@ -50,7 +50,7 @@ async def on_file_report(
     check_report(incident, kind)
     late = is_late(incident, kind, now)
     unit = await ports.directory.unit(incident.unit_id)
-    recipients = unit.recipients if unit is not None else ()
+    recipients = unit.report_recipients if unit is not None else ()
     filed = Report(incident.id, kind, text, filed_by, now, late, source, form=form)
     report = await ports.reports.add(filed, recipients)
     _apply(incident, kind, late, now)

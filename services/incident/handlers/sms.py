@@ -20,11 +20,13 @@ from services.incident.domain import (
     TimelineEntry,
     TimelineKind,
     TimeRefused,
+    is_handover_reply,
     parse_sms_filing,
     parse_sms_report,
 )
 from services.incident.domain.report_form import form_from_sms
 from services.incident.handlers.common import Rules, load, write
+from services.incident.handlers.handover import acknowledge_handover
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.reports import on_file_report
 from services.incident.ports import Ports
@@ -35,6 +37,9 @@ __all__ = ["on_text_received"]
 async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: datetime) -> Taken | None:
     """Take the text in as a report or a filing and confirm it, or answer what is wrong with it."""
     try:
+        if is_handover_reply(text.text):
+            await _acknowledge_handover(text, ports, now)
+            return None
         filing = parse_sms_filing(text.text)
         if filing is not None:
             await _file(filing, text, ports, rules, now)
@@ -82,6 +87,14 @@ async def _file(filing: SmsFiling, text: TextReceived, ports: Ports, rules: Rule
         "将送达党委、政府和市民政局值班室。"
     )
     await _answer(ports, text, answer, "sms report filed")
+
+
+async def _acknowledge_handover(text: TextReceived, ports: Ports, now: datetime) -> None:
+    handover = await acknowledge_handover(text.from_, ports, now)
+    if handover is None:
+        await _answer(ports, text, "没有待您确认的交接班。", "handover unknown")
+        return
+    await _answer(ports, text, f"已确认接班，本单位未结事件{len(handover.items)}起由您负责。", "handover acknowledged")
 
 
 async def _acknowledge_by_filing(
