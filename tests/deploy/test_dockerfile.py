@@ -71,14 +71,7 @@ def test_the_dockerignore_sends_only_what_the_image_needs() -> None:
     patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and line[0] != "#"]
     for needed in ("requirements-runtime.lock", "pyproject.toml", "schemas/topics.py", "services/cli.py"):
         assert _included(needed, patterns), needed
-    for excluded in (
-        "requirements.lock",
-        ".venv/bin/python",
-        ".git/HEAD",
-        "tests/conftest.py",
-        "var/incident.sqlite3",
-        "deploy/Dockerfile",
-    ):
+    for excluded in ("requirements.lock", ".venv/bin/python", ".git/HEAD", "tests/conftest.py", "var/incident.sqlite3", "deploy/Dockerfile"):
         assert not _included(excluded, patterns), excluded
 
 
