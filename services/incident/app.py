@@ -108,7 +108,7 @@ class IncidentBackend:
 
     async def fire_due(self, now: datetime) -> int:
         async with self.work() as ports:
-            return await handlers.fire_due_deadlines(ports, now, limit=500)
+            return await handlers.fire_due_deadlines(ports, now, limit=500, rules=self.rules)
 
     async def refresh_metrics(self, now: datetime) -> int:
         async with self.database.store.transaction() as session:

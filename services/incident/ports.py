@@ -17,6 +17,7 @@ from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind
 from services.incident.domain import (
     Deadline,
     Delivery,
+    Draft,
     Firing,
     Handover,
     Incident,
@@ -28,7 +29,18 @@ from services.incident.domain import (
     Unit,
 )
 
-__all__ = ["CheckIns", "Deadlines", "Directory", "Handovers", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
+__all__ = [
+    "CheckIns",
+    "Deadlines",
+    "Directory",
+    "Drafts",
+    "Handovers",
+    "Incidents",
+    "Outgoing",
+    "Ports",
+    "Reports",
+    "Search",
+]
 
 
 class Directory(Protocol):
@@ -136,6 +148,21 @@ class CheckIns(Protocol):
         """Those due in [start, end); `units` None means every unit."""
 
 
+class Drafts(Protocol):
+    """首报 drafts waiting for the leader's 签发."""
+
+    async def add(self, draft: Draft) -> None: ...
+
+    async def pending_of(self, incident_id: str) -> Draft | None:
+        """The incident's draft still waiting, if any."""
+
+    async def pending_by_code(self, unit_id: str, code: str) -> Draft | None:
+        """The unit's waiting draft with this sign-off code, if any."""
+
+    async def settle(self, draft_id: str, state: str) -> None:
+        """signed or unsigned: it waits no more."""
+
+
 class Handovers(Protocol):
     """The handover records (交接班): kept for good, acknowledged once."""
 
@@ -169,3 +196,4 @@ class Ports:
     outgoing: Outgoing
     checkins: CheckIns
     handovers: Handovers
+    drafts: Drafts

@@ -13,6 +13,7 @@ from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind
 from services.incident.domain import (
     Deadline,
     Delivery,
+    Draft,
     Firing,
     Handover,
     Incident,
@@ -32,6 +33,7 @@ __all__ = [
     "MemoryCheckIns",
     "MemoryDeadlines",
     "MemoryDirectory",
+    "MemoryDrafts",
     "MemoryHandovers",
     "MemoryIncidents",
     "MemoryOutgoing",
@@ -305,6 +307,29 @@ class MemoryHandovers:
         return sorted(found, key=lambda each: each.at, reverse=True)[:limit]
 
 
+class MemoryDrafts:
+    def __init__(self) -> None:
+        self.drafts: dict[str, Draft] = {}
+
+    async def add(self, draft: Draft) -> None:
+        self.drafts[draft.id] = draft
+
+    async def pending_of(self, incident_id: str) -> Draft | None:
+        return self._newest(lambda each: each.incident_id == incident_id)
+
+    async def pending_by_code(self, unit_id: str, code: str) -> Draft | None:
+        return self._newest(lambda each: each.unit_id == unit_id and each.code == code)
+
+    async def settle(self, draft_id: str, state: str) -> None:
+        draft = self.drafts[draft_id]
+        if draft.state == "pending":
+            self.drafts[draft_id] = dataclasses.replace(draft, state=state)
+
+    def _newest(self, matches: Callable[[Draft], bool]) -> Draft | None:
+        pending = [each for each in self.drafts.values() if each.state == "pending" and matches(each)]
+        return max(pending, key=lambda each: each.drafted_at, default=None)
+
+
 def memory_ports() -> Ports:
     incidents = MemoryIncidents()
     return Ports(
@@ -316,4 +341,5 @@ def memory_ports() -> Ports:
         outgoing=MemoryOutgoing(),
         checkins=MemoryCheckIns(),
         handovers=MemoryHandovers(),
+        drafts=MemoryDrafts(),
     )

@@ -18,6 +18,7 @@ from services.incident.adapters.document import report_document
 from services.incident.adapters.http_models import (
     AccountOut,
     CloseIn,
+    DraftOut,
     HandoverOut,
     IncidentDetail,
     IncidentOut,
@@ -25,9 +26,10 @@ from services.incident.adapters.http_models import (
     MergeIn,
     ReportIn,
     ReportOut,
+    SignOffIn,
     SplitIn,
 )
-from services.incident.domain import AccountBy, IncidentStatus, IntakeRefused, ReportRefused, Source
+from services.incident.domain import AccountBy, Draft, IncidentStatus, IntakeRefused, ReportRefused, Source
 from services.incident.handlers import (
     Rules,
     UnknownIncident,
@@ -38,10 +40,11 @@ from services.incident.handlers import (
     incident_unit,
     list_incidents,
     on_close_incident,
-    on_file_report,
     on_merge_incidents,
     on_report_incident,
+    on_sign_off,
     on_split_incident,
+    submit_report,
 )
 from services.incident.ports import Ports
 from services.runtime.auth import Caller, caller
@@ -141,23 +144,36 @@ async def get_incident(incident_id: str, who: Authorized, backend: Service) -> I
     return IncidentDetail.of_record(record)
 
 
-@router.post("/incidents/{incident_id}/reports", status_code=201, response_model=ReportOut)
-async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend: Service) -> ReportOut:
-    """File a first (首报), follow-up (续报) or final (终报) report; it goes to the unit's recipients."""
+@router.post(
+    "/incidents/{incident_id}/reports",
+    status_code=201,
+    response_model=ReportOut,
+    responses={202: {"model": DraftOut, "description": "A 首报 drafted for the duty leader's 签发."}},
+)
+async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend: Service) -> Any:
+    """File a first (首报), follow-up (续报) or final (终报) report; it goes to the unit's recipients. A 首报 of a
+    unit that requires 签发 is drafted for the duty leader instead (202)."""
     async with backend.work() as ports:
         who.require(await incident_unit(ports, incident_id))
-        report = await on_file_report(
-            incident_id,
-            body.kind,
-            body.text or "",
-            body.filed_by,
-            Source.HTTP,
-            ports,
-            backend.now(),
+        filed = await submit_report(
+            incident_id, body.kind, body.text or "", body.filed_by, Source.HTTP, ports, backend.rules, backend.now(),
             body.form,
-            backend.rules,
-        )
-    return ReportOut(**{key: value for key, value in vars(report).items() if key != "incident_id"})
+        )  # fmt: skip
+    if isinstance(filed, Draft):
+        return JSONResponse(DraftOut.of(filed).model_dump(mode="json"), status_code=202)
+    return ReportOut.of(filed)
+
+
+@router.post("/incidents/{incident_id}/sign-off", status_code=201, response_model=ReportOut)
+async def post_sign_off(incident_id: str, body: SignOffIn, who: Authorized, backend: Service) -> ReportOut:
+    """The duty leader signs (签发) the drafted 首报: it goes to the unit's recipients."""
+    async with backend.work() as ports:
+        who.require(await incident_unit(ports, incident_id))
+        draft = await ports.drafts.pending_of(incident_id)
+        if draft is None:
+            raise ReportRefused(f"incident {incident_id} has no 首报 waiting for 签发")
+        report = await on_sign_off(draft, body.by, ports, backend.rules, backend.now())
+    return ReportOut.of(report)
 
 
 @router.get(

@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.report_form import ReportForm
 from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
-from services.incident.domain import Concealment, Handover, Incident, IncidentStatus, Source, UnitAccount
+from services.incident.domain import Concealment, Draft, Handover, Incident, IncidentStatus, Report, Source, UnitAccount
 from services.incident.handlers import IncidentRecord
 
 __all__ = [
     "AccountOut",
     "CloseIn",
+    "DraftOut",
     "HandoverOut",
     "IncidentDetail",
     "IncidentOut",
@@ -22,6 +23,7 @@ __all__ = [
     "MergeIn",
     "ReportIn",
     "ReportOut",
+    "SignOffIn",
     "SplitIn",
 ]
 
@@ -148,6 +150,29 @@ class DeliveryOut(BaseModel):
     acknowledged_at: datetime | None
 
 
+class SignOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field(min_length=1, max_length=100, description="The duty leader who signs (签发).")
+
+
+class DraftOut(BaseModel):
+    """A 首报 waiting for the duty leader's 签发."""
+
+    id: str
+    incident_id: str
+    filed_by: str
+    drafted_at: datetime
+    leader: Person | None = Field(description="Who is asked to sign it.")
+    state: str = Field(description="pending, signed, or unsigned (sent without it before the deadline).")
+    text: str
+
+    @classmethod
+    def of(cls, draft: Draft) -> DraftOut:
+        fields = {name: getattr(draft, name) for name in cls.model_fields}
+        return cls(**fields)
+
+
 class ReportOut(BaseModel):
     id: int | None
     kind: ReportKind
@@ -158,6 +183,10 @@ class ReportOut(BaseModel):
     source: Source
     form: ReportForm | None = Field(default=None, description="The form, when it was filed as one.")
     deliveries: list[DeliveryOut] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        return cls(**{key: value for key, value in vars(report).items() if key != "incident_id"})
 
 
 class DeadlineOut(BaseModel):

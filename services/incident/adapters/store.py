@@ -9,6 +9,7 @@ from sqlalchemy import MetaData
 
 from services.incident.adapters.checkin_store import SqlCheckIns
 from services.incident.adapters.directory_store import SqlDirectory
+from services.incident.adapters.draft_store import SqlDrafts
 from services.incident.adapters.handover_store import SqlHandovers
 from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
 from services.incident.adapters.outgoing import OutboxOutgoing
@@ -44,4 +45,5 @@ class IncidentDatabase:
             outgoing=OutboxOutgoing(session, self.outbox, self._producer, self._clock),
             checkins=SqlCheckIns(session, self.tables),
             handovers=SqlHandovers(session, self.tables),
+            drafts=SqlDrafts(session, self.tables),
         )

@@ -51,6 +51,7 @@ class Tables:
         self.deliveries = _deliveries(metadata)
         self.missed_check_ins = _missed_check_ins(metadata)
         self.handovers = _handovers(metadata)
+        self.drafts = _drafts(metadata)
 
 
 def _units(metadata: MetaData) -> Table:
@@ -207,4 +208,23 @@ def _handovers(metadata: MetaData) -> Table:
         Column("at", UtcDateTime, nullable=False, index=True),
         Column("items", JSON, nullable=False),
         Column("acknowledged_at", UtcDateTime, nullable=True),
+    )
+
+
+def _drafts(metadata: MetaData) -> Table:
+    return Table(
+        "report_drafts",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("incident_id", String(40), nullable=False, index=True),
+        Column("unit_id", String(64), nullable=False),
+        Column("code", String(8), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("form", JSON, nullable=True),
+        Column("filed_by", String(100), nullable=False),
+        Column("source", String(8), nullable=False),
+        Column("drafted_at", UtcDateTime, nullable=False),
+        Column("leader", JSON, nullable=True),
+        Column("state", String(16), nullable=False),
+        Index("report_drafts_by_code", "unit_id", "code", "state"),
     )

@@ -25,6 +25,7 @@ from services.incident.domain.reports import (
     is_late,
     report_text,
 )
+from services.incident.domain.signoff import UNSIGNED_MARK, Draft, SignOffPolicy, parse_sign_off
 from services.incident.domain.sms import (
     HELP_EXAMPLE,
     SmsFiling,
@@ -37,6 +38,7 @@ from services.incident.domain.sms import (
 __all__ = [
     "HELP_EXAMPLE",
     "LOCAL_ZONE",
+    "UNSIGNED_MARK",
     "AccountBy",
     "Assignment",
     "Concealment",
@@ -44,6 +46,7 @@ __all__ = [
     "DeadlineKind",
     "DedupPolicy",
     "Delivery",
+    "Draft",
     "EventTime",
     "Firing",
     "Handover",
@@ -56,6 +59,7 @@ __all__ = [
     "ReportPolicy",
     "ReportRefused",
     "Shift",
+    "SignOffPolicy",
     "SmsFiling",
     "SmsReport",
     "SmsUnreadable",
@@ -74,6 +78,7 @@ __all__ = [
     "handover_sms",
     "is_handover_reply",
     "is_late",
+    "parse_sign_off",
     "parse_sms_filing",
     "parse_sms_report",
     "report_text",

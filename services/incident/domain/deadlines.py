@@ -15,6 +15,7 @@ __all__ = ["DEFAULT_FOLLOW_UP_EVERY", "Deadline", "DeadlineKind", "Firing", "Rep
 class DeadlineKind(StrEnum):
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
+    SIGN_OFF = "sign_off"  # a drafted 首报 goes out unsigned if the leader has not signed by then
 
 
 class Firing(StrEnum):

@@ -63,6 +63,7 @@ class TimelineKind(StrEnum):
     SPLIT = "split"
     CONCEALMENT = "concealment"
     HANDED_OVER = "handed_over"
+    REPORT_DRAFTED = "report_drafted"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     CLOSED = "closed"

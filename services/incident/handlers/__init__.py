@@ -23,6 +23,7 @@ from services.incident.handlers.queries import (
 )
 from services.incident.handlers.regroup import on_merge_incidents, on_split_incident
 from services.incident.handlers.reports import on_close_incident, on_file_report
+from services.incident.handlers.signoff import on_sign_off, send_unsigned, submit_report
 from services.incident.handlers.sms import on_text_received
 
 __all__ = [
@@ -50,7 +51,10 @@ __all__ = [
     "on_run_stopped",
     "on_shift_ended",
     "on_shift_started",
+    "on_sign_off",
     "on_split_incident",
     "on_text_received",
     "on_unit_updated",
+    "send_unsigned",
+    "submit_report",
 ]

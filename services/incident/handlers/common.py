@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.incident.domain import DedupPolicy, Incident, ReportPolicy, TimelineEntry
+from services.incident.domain import DedupPolicy, Incident, ReportPolicy, SignOffPolicy, TimelineEntry
 from services.incident.ports import Ports
 
 __all__ = ["Rules", "UnknownIncident", "load", "write"]
@@ -15,6 +15,7 @@ __all__ = ["Rules", "UnknownIncident", "load", "write"]
 class Rules:
     report: ReportPolicy = field(default_factory=ReportPolicy)
     dedup: DedupPolicy = field(default_factory=DedupPolicy)
+    sign_off: SignOffPolicy = field(default_factory=SignOffPolicy)
 
 
 class UnknownIncident(LookupError):

@@ -9,6 +9,7 @@ from schemas.notify import DeliverReport
 from schemas.report_form import ReportForm
 from schemas.values import ReportKind
 from services.incident.domain import (
+    UNSIGNED_MARK,
     Firing,
     Incident,
     Report,
@@ -41,10 +42,12 @@ async def on_file_report(
     now: datetime,
     form: ReportForm | None = None,
     rules: Rules = DEFAULT_RULES,
+    unsigned: bool = False,
 ) -> Report:
     """Record the report (free text, or the form whose full text it is), send it to the unit's recipients,
-    stop the clocks it answers and, for grades I and II, start the next 续报's."""
-    text = full_text(form) if form is not None else text
+    stop the clocks it answers and, for grades I and II, start the next 续报's. `unsigned`: a 首报 that went
+    out without the 签发 its unit requires, marked so."""
+    text = (full_text(form) if form is not None else text) + (UNSIGNED_MARK if unsigned else "")
     check_text({"text": text, "filed_by": filed_by})
     incident = await load(ports, incident_id)
     check_report(incident, kind)
@@ -66,6 +69,7 @@ async def on_file_report(
             filed_at=now,
             late=late,
             form=form,
+            unsigned=unsigned,
         ),
         incident.id,
     )

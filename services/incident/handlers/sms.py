@@ -10,6 +10,7 @@ from schemas.notify import SendSms, TextReceived
 from schemas.values import Channel
 from services.incident.domain import (
     LOCAL_ZONE,
+    Draft,
     Incident,
     IntakeRefused,
     ReportRefused,
@@ -21,6 +22,7 @@ from services.incident.domain import (
     TimelineKind,
     TimeRefused,
     is_handover_reply,
+    parse_sign_off,
     parse_sms_filing,
     parse_sms_report,
 )
@@ -28,7 +30,7 @@ from services.incident.domain.report_form import form_from_sms
 from services.incident.handlers.common import Rules, load, write
 from services.incident.handlers.handover import acknowledge_handover
 from services.incident.handlers.intake import Taken, on_report_incident
-from services.incident.handlers.reports import on_file_report
+from services.incident.handlers.signoff import on_sign_off, submit_report
 from services.incident.ports import Ports
 
 __all__ = ["on_text_received"]
@@ -39,6 +41,10 @@ async def on_text_received(text: TextReceived, ports: Ports, rules: Rules, now: 
     try:
         if is_handover_reply(text.text):
             await _acknowledge_handover(text, ports, now)
+            return None
+        code = parse_sign_off(text.text)
+        if code is not None:
+            await _sign_off(code, text, ports, rules, now)
             return None
         filing = parse_sms_filing(text.text)
         if filing is not None:
@@ -79,14 +85,29 @@ async def _file(filing: SmsFiling, text: TextReceived, ports: Ports, rules: Rule
     unit = await ports.directory.unit(incident.unit_id)
     unit_name = unit.name if unit is not None else incident.unit_id
     form = form_from_sms(incident, unit_name, filing.kind, filing.text, sender[:100], text.from_)
-    report = await on_file_report(incident.id, filing.kind, filing.text, sender, Source.SMS, ports, now, form, rules)
+    filed = await submit_report(incident.id, filing.kind, filing.text, sender, Source.SMS, ports, rules, now, form)
     await _acknowledge_by_filing(incident.id, filing, text, ports, now)
-    lateness = "（已超时，记为迟报）" if report.late else ""
-    answer = (
-        f"已报送{filing.kind.label}（事件{incident.id} {incident.type.label}）{lateness}，"
-        "将送达党委、政府和市民政局值班室。"
+    what = f"{filing.kind.label}（事件{incident.id} {incident.type.label}）"
+    if isinstance(filed, Draft):
+        await _answer(
+            ports, text, f"{what}已提交带班领导签发，签发后报送党委、政府和市民政局值班室。", "sms report drafted"
+        )
+        return
+    lateness = "（已超时，记为迟报）" if filed.late else ""
+    await _answer(ports, text, f"已报送{what}{lateness}，将送达党委、政府和市民政局值班室。", "sms report filed")
+
+
+async def _sign_off(code: str, text: TextReceived, ports: Ports, rules: Rules, now: datetime) -> None:
+    """`签发 NNNN` from the draft's leader sends the 首报 out."""
+    draft = await ports.drafts.pending_by_code(text.unit_id, code)
+    if draft is None:
+        raise LookupError(f"没有待签发的首报{code}")
+    if draft.leader is not None and draft.leader.phone != text.from_:
+        raise LookupError(f"首报{code}须由带班领导{draft.leader.name}签发")
+    await on_sign_off(draft, await _sender(ports, text), ports, rules, now)
+    await _answer(
+        ports, text, f"已签发首报（事件{draft.incident_id}），正报送党委、政府和市民政局值班室。", "signed off"
     )
-    await _answer(ports, text, answer, "sms report filed")
 
 
 async def _acknowledge_handover(text: TextReceived, ports: Ports, now: datetime) -> None:
