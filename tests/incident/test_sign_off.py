@@ -72,7 +72,7 @@ async def test_only_the_leader_signs_and_only_a_waiting_code() -> None:
     draft = await drafted(ports)
     await handlers.on_text_received(from_phone(OFFICER.phone, f"签发 {draft.code}"), ports, SIGNING, DRAFTED_AT)
     await handlers.on_text_received(
-        from_phone(LEADER.phone, "签发 0000" if draft.code != "0000" else "签发 0001"), ports, SIGNING, DRAFTED_AT
+        from_phone(LEADER.phone, f"签发 {(int(draft.code) + 1) % 10000:04d}"), ports, SIGNING, DRAFTED_AT
     )
     answers = [each.text for each in sent(ports).of_type(SendSms) if each.reason == "sms refused"]
     assert any("须由带班领导李强签发" in each for each in answers)

@@ -1,25 +1,21 @@
-"""The HTTP API: intake, reports, closing, reading, accountability. Every write is one transaction with its events."""
+"""The HTTP API: intake, reports, sign-off, merge and split, closing, reading (the duty record is in
+http_records.py). Every write is one transaction with its events."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
-from typing import Annotated, Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from schemas.incident import ReportIncident
-from services.incident.adapters.account_files import CSV, XLSX, account_csv, account_xlsx
 from services.incident.adapters.document import report_document
+from services.incident.adapters.http_deps import ERRORS, Authorized, Service, as_utc, attachment
 from services.incident.adapters.http_models import (
-    AccountOut,
     CloseIn,
     DraftOut,
-    HandoverOut,
     IncidentDetail,
     IncidentOut,
     IntakeOut,
@@ -29,13 +25,11 @@ from services.incident.adapters.http_models import (
     SignOffIn,
     SplitIn,
 )
-from services.incident.domain import AccountBy, Draft, IncidentStatus, IntakeRefused, ReportRefused, Source
+from services.incident.adapters.http_records import records
+from services.incident.domain import Draft, IncidentStatus, IntakeRefused, ReportRefused, Source
 from services.incident.handlers import (
-    Rules,
     UnknownIncident,
-    accountability,
     filed_report,
-    handovers,
     incident_record,
     incident_unit,
     list_incidents,
@@ -46,49 +40,12 @@ from services.incident.handlers import (
     on_split_incident,
     submit_report,
 )
-from services.incident.ports import Ports
-from services.runtime.auth import Caller, caller
 
-__all__ = ["Backend", "mount"]
+__all__ = ["mount"]
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 QUERY_FIELDS = ("from", "to", "since")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-T = TypeVar("T")
-
-
-class Backend(Protocol):
-    """What the routes need from the app: the clock, the rules and a transaction's ports."""
-
-    rules: Rules
-
-    def now(self) -> datetime: ...
-
-    def work(self) -> AbstractAsyncContextManager[Ports]: ...
-
-    async def in_work(self, effect: Callable[[Ports], Awaitable[T]]) -> T:
-        """`effect` in a transaction it may share with other requests; its result once committed."""
-        ...
-
-
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Authorized = Annotated[Caller, Depends(caller)]
-Service = Annotated[Backend, Depends(_backend)]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No bearer token, or one that is not known."},
-    403: {"description": "The token may not act for this unit."},
-    404: {"description": "No incident has this id."},
-    409: {"description": "The report or closing does not fit the incident's state (the detail says what to do)."},
-    422: {
-        "description": "A field is invalid (the detail names it), occurred_at is out of range, or the unit is unknown."
-    },
-}
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 
 
@@ -116,23 +73,8 @@ async def get_incidents(
     """Incidents, newest first, filtered by status, unit and intake time."""
     units = who.visible(unit)
     async with backend.work() as ports:
-        found = await list_incidents(ports, status=status, units=units, since=_utc(since), limit=limit)
+        found = await list_incidents(ports, status=status, units=units, since=as_utc(since), limit=limit)
     return [IncidentOut.of(incident) for incident in found]
-
-
-@router.get("/handovers", response_model=list[HandoverOut])
-async def get_handovers(
-    who: Authorized,
-    backend: Service,
-    unit: str | None = None,
-    since: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[HandoverOut]:
-    """Handovers (交接班), newest first: from whom, to whom, when, which open items, acknowledged when."""
-    units = who.visible(unit)
-    async with backend.work() as ports:
-        found = await handovers(ports, units, _utc(since), limit)
-    return [HandoverOut.of(handover) for handover in found]
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail)
@@ -190,7 +132,7 @@ async def get_report_document(incident_id: str, report_id: int, who: Authorized,
         raise ReportRefused("this report was filed as free text, not on the form: it has no document")
     content = report_document(report.form, incident_id, report.filed_at)
     filename = f"{incident_id}-{report.kind.value}-{report_id}.docx"
-    return _attachment(content, DOCX, filename)
+    return attachment(content, DOCX, filename)
 
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
@@ -222,71 +164,6 @@ async def post_split(incident_id: str, body: SplitIn, who: Authorized, backend: 
     return IncidentOut.of(split)
 
 
-class AccountFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-@router.get(
-    "/accountability",
-    response_model=list[AccountOut],
-    responses={200: {"content": {CSV: {}, XLSX: {}}, "description": "The lines, or a CSV or XLSX file of them."}},
-)
-async def get_accountability(
-    who: Authorized,
-    backend: Service,
-    start: Annotated[date, Query(alias="from", description="First day (Beijing time), inclusive.")],
-    end: Annotated[date, Query(alias="to", description="Last day (Beijing time), inclusive.")],
-    unit: str | None = None,
-    by: AccountBy = AccountBy.UNIT,
-    file_format: Annotated[AccountFormat, Query(alias="format")] = AccountFormat.JSON,
-) -> Any:
-    """Per unit (ranked, 通报排名) or per person on duty: incidents, 首报 on time / late (迟报) / missing (漏报),
-    concealment flags, missed check-ins, median times to acknowledge and to 首报; as JSON, CSV or XLSX."""
-    _check_days(start, end)
-    units = who.visible(unit)
-    since, until = _local_midnight(start), _local_midnight(end) + timedelta(days=1)
-    async with backend.work() as ports:
-        lines = [AccountOut.of(line) for line in await accountability(ports, since, until, units, backend.now(), by)]
-    if file_format is AccountFormat.JSON:
-        return lines
-    rows = [line.model_dump(mode="json") for line in lines]
-    name = f"accountability-{by.value}-{start.isoformat()}-{end.isoformat()}"
-    if file_format is AccountFormat.CSV:
-        return _attachment(account_csv(rows).encode(), CSV, f"{name}.csv")
-    return _attachment(account_xlsx(rows, f"{start.isoformat()}~{end.isoformat()}"), XLSX, f"{name}.xlsx")
-
-
-def _attachment(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
-def _check_days(start: date, end: date) -> None:
-    for name, day in (("from", start), ("to", end)):
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise IntakeRefused(
-                name, f"{day.isoformat()} is outside {EARLIEST_DAY.isoformat()}..{LATEST_DAY.isoformat()}"
-            )
-    if end < start:
-        raise IntakeRefused("to", "the last day is before the first day")
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:
-        raise IntakeRefused("since", f"{moment.isoformat()} is out of range") from None
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LOCAL_ZONE).astimezone(UTC)
-
-
 def _refused(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, IntakeRefused)
     location = "query" if error.field in QUERY_FIELDS else "body"
@@ -305,6 +182,7 @@ def _conflict(_request: Request, error: Exception) -> JSONResponse:
 def mount(api: FastAPI) -> None:
     """Add the routes and map the domain's refusals to 422 (invalid), 404 (unknown) and 409 (wrong state)."""
     api.include_router(router)
+    api.include_router(records)
     handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
         IntakeRefused: _refused,
         UnknownIncident: _not_found,

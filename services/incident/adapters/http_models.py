@@ -9,7 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.report_form import ReportForm
 from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
-from services.incident.domain import Concealment, Draft, Handover, Incident, IncidentStatus, Report, Source, UnitAccount
+from services.incident.domain import (
+    Concealment,
+    Draft,
+    Handover,
+    HandoverItem,
+    Incident,
+    IncidentStatus,
+    Report,
+    Source,
+    UnitAccount,
+)
 from services.incident.handlers import IncidentRecord
 
 __all__ = [
@@ -68,13 +78,6 @@ class SplitIn(BaseModel):
     by: str = Field(min_length=1, max_length=100, description="Who splits it.")
 
 
-class HandoverItemOut(BaseModel):
-    incident_id: str
-    summary: str
-    next_kind: ReportKind | None = Field(description="The report it waits for next.")
-    next_due_at: datetime | None = Field(description="When that report is due.")
-
-
 class HandoverOut(BaseModel):
     """A handover (交接班): from whom, to whom, when, which open items, acknowledged when."""
 
@@ -84,13 +87,12 @@ class HandoverOut(BaseModel):
     from_officer: Person | None
     to_officer: Person
     at: datetime
-    items: list[HandoverItemOut]
+    items: list[HandoverItem] = Field(description="Each open incident and the report it waits for next.")
     acknowledged_at: datetime | None
 
     @classmethod
     def of(cls, handover: Handover) -> HandoverOut:
-        items = [HandoverItemOut(**vars(item)) for item in handover.items]
-        return cls(**{**vars(handover), "items": items})
+        return cls(**vars(handover))
 
 
 class IncidentOut(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import structlog
 
-from schemas.incident import IncidentAcknowledged, IncidentEscalated, ReportDelivered
+from schemas.incident import IncidentEscalated, ReportDelivered
 from schemas.notify import (
     AttemptDelivered,
     AttemptFailed,
@@ -18,7 +18,7 @@ from schemas.notify import (
 )
 from schemas.values import ReportKind
 from services.incident.domain import Delivery, Incident, TimelineEntry, TimelineKind
-from services.incident.handlers.common import write
+from services.incident.handlers.common import acknowledge, write
 from services.incident.ports import Ports
 
 __all__ = [
@@ -154,19 +154,7 @@ async def on_notification_acknowledged(ack: NotificationAcknowledged, ports: Por
         data={"run_id": ack.run_id},
     )
     if ack.subject is RunSubject.INCIDENT and incident.acknowledged_at is None:
-        incident.acknowledged_at = ack.acknowledged_at
-        person = await ports.directory.person_by_phone(ack.by)
-        await ports.outgoing.publish(
-            IncidentAcknowledged(
-                unit_id=incident.unit_id,
-                incident_id=incident.id,
-                by=person,
-                phone=ack.by,
-                channel=ack.channel,
-                acknowledged_at=ack.acknowledged_at,
-            ),
-            incident.id,
-        )
+        await acknowledge(ports, incident, ack.by, ack.channel, ack.acknowledged_at)
     await write(ports, incident, now, entry)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.incident import IncidentAcknowledged, ReportIncident
+from schemas.incident import ReportIncident
 from schemas.notify import SendSms, TextReceived
 from schemas.values import Channel
 from services.incident.domain import (
@@ -27,7 +27,7 @@ from services.incident.domain import (
     parse_sms_report,
 )
 from services.incident.domain.report_form import form_from_sms
-from services.incident.handlers.common import Rules, load, write
+from services.incident.handlers.common import Rules, acknowledge, load, write
 from services.incident.handlers.handover import acknowledge_handover
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.signoff import on_sign_off, submit_report
@@ -125,19 +125,7 @@ async def _acknowledge_by_filing(
     incident = await load(ports, incident_id)
     if incident.acknowledged_at is not None:
         return
-    person = await ports.directory.person_by_phone(text.from_)
-    incident.acknowledged_at = now
-    await ports.outgoing.publish(
-        IncidentAcknowledged(
-            unit_id=incident.unit_id,
-            incident_id=incident.id,
-            by=person,
-            phone=text.from_,
-            channel=Channel.SMS,
-            acknowledged_at=now,
-        ),
-        incident.id,
-    )
+    person = await acknowledge(ports, incident, text.from_, Channel.SMS, now)
     who = person.name if person else text.from_
     detail = f"acknowledged by {who}: {filing.kind.label} filed by SMS"
     await write(ports, incident, now, TimelineEntry(now, TimelineKind.ACKNOWLEDGED, detail, actor=who, channel="sms"))
