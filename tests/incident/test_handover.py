@@ -18,7 +18,7 @@ from services.incident.adapters.cli import incident_app
 from services.incident.domain import Source, TimelineKind
 from services.incident.ports import Ports
 from tests.fakes.asgi_server import AsgiServer
-from tests.incident.builders import OFFICER, report
+from tests.incident.builders import OFFICER, report, shift_started
 from tests.incident.conftest import T0, Running
 from tests.incident.served import prepared_app
 from tests.incident.test_handlers import RULES, kinds, seeded, sent
@@ -123,3 +123,14 @@ def test_handovers_from_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "王芳" in result.output and "张军" in result.output
     assert all(incident_id in result.output for incident_id in incident_ids)
+
+
+async def test_an_older_shift_announced_again_takes_nothing_back() -> None:
+    """After the handover, the outgoing shift restated (a roster restart) leaves the incidents with 张军."""
+    ports = await seeded()
+    incident_ids = await two_open_incidents(ports)
+    await handlers.on_shift_started(next_shift(), ports, NEXT_SHIFT)
+    await handlers.on_shift_started(shift_started("home", T0 - timedelta(hours=2)), ports, NEXT_SHIFT)
+    incident = await ports.incidents.get(incident_ids[0])
+    assert incident is not None and incident.officer == ZHANG
+    assert len(await ports.handovers.listed(None, None, 10)) == 1

@@ -30,6 +30,9 @@ HANDOVER = "handover"
 async def hand_over(shift: Shift, ports: Ports, now: datetime) -> Handover | None:
     """Every open incident of the unit not yet with this shift's officer and leader goes to them (IncidentAssigned:
     the notifier moves the alerts); the handover is recorded and the incoming officer told, once per shift."""
+    current = await ports.directory.current_shift(shift.unit_id, now)
+    if current is None or current.id != shift.id:
+        return None  # an older shift announced again (a restart) takes nothing from the one on duty now
     found = await ports.search.find(status=None, units=[shift.unit_id], since=None, limit=1000)
     taken = [each for each in found if each.is_open and (each.officer, each.leader) != (shift.officer, shift.leader)]
     if not taken:
