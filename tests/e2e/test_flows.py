@@ -131,6 +131,7 @@ async def test_a_missed_check_in_alerts_the_leader_and_the_municipal_duty_room(s
 
     warning = await system.until(lambda: alerted(leader), timeout_s=90)
     assert duty["officer"]["name"] in warning[0].body
+
     def heard(number: str) -> list[Any]:  # a landline takes no SMS: it is called
         return [call for call in system.twilio.calls_to(number) if any("签到未到" in s.text for s in call.said)]
 
