@@ -23,6 +23,7 @@ def _file_name(cls: type[Message]) -> str:
 
 
 def _message_name(cls: type[Message]) -> str:
+    """The type and its version: each version is a message of its own."""
     return f"{cls.TYPE}.v{cls.VERSION}"
 
 
@@ -49,7 +50,7 @@ def _asyncapi() -> dict[str, Any]:
         channels[topic.dlq.name] = {"address": topic.dlq.name, "description": topic.dlq.description}
         for cls in topic.messages:
             messages[_message_name(cls)] = {
-                "name": cls.TYPE,
+                "name": _message_name(cls),
                 "summary": (cls.__doc__ or "").strip(),
                 "payload": {"$ref": f"./{_file_name(cls)}"},
                 "bindings": {"kafka": {"key": {"type": "string", "description": "the payload's unit_id"}}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field
 
 from schemas.envelope import Message
+from schemas.report_form import ReportForm
 from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind, Severity
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "ReportDelivered",
     "ReportDueSoon",
     "ReportFiled",
+    "ReportFiledV1",
     "ReportIncident",
     "ReportOverdue",
 ]
@@ -87,8 +89,8 @@ class IncidentAcknowledged(_IncidentEvent):
     acknowledged_at: AwareDatetime = Field(description="When.")
 
 
-class ReportFiled(_IncidentEvent):
-    """A report (首报/续报/终报) was filed."""
+class ReportFiledV1(_IncidentEvent):
+    """A report (首报/续报/终报) was filed (version 1: free text only; still decoded)."""
 
     TYPE = "incident.report_filed"
 
@@ -97,6 +99,15 @@ class ReportFiled(_IncidentEvent):
     filed_by: str = Field(description="Who filed it.")
     filed_at: AwareDatetime = Field(description="When.")
     late: bool = Field(description="Filed after its deadline (迟报).")
+
+
+class ReportFiled(ReportFiledV1):
+    """A report (首报/续报/终报) was filed, on the official form when it was filed as one."""
+
+    VERSION = 2
+
+    form: ReportForm | None = Field(default=None, description="The 突发事件信息报告 form; None for free text.")
+    unsigned: bool = Field(default=False, description="Sent out without the leader's sign-off (未经签发).")
 
 
 class ReportDelivered(_IncidentEvent):

@@ -14,11 +14,13 @@ __all__ = [
     "AttemptFailed",
     "AttemptSent",
     "DeliverReport",
+    "DeliverReportV1",
     "NotificationAcknowledged",
     "PlaceCall",
     "ReplyMeaning",
     "ReplyReceived",
     "RunExhausted",
+    "RunStopped",
     "RunSubject",
     "SendSms",
     "TextReceived",
@@ -69,8 +71,8 @@ class PlaceCall(Message):
     reason: str = Field(description="Why it is placed, for the record.")
 
 
-class DeliverReport(Message):
-    """Command: deliver a report to each recipient until each acknowledges."""
+class DeliverReportV1(Message):
+    """Command: deliver a report to each recipient until each acknowledges (version 1; still decoded)."""
 
     TYPE = "notify.deliver_report"
 
@@ -78,6 +80,14 @@ class DeliverReport(Message):
     kind: ReportKind = Field(description="首报, 续报 or 终报.")
     text: str = Field(description="The report's text.")
     recipients: list[Recipient] = Field(min_length=1, description="Party committee, government, bureau.")
+
+
+class DeliverReport(DeliverReportV1):
+    """Command: deliver a report to each recipient until each acknowledges; a call reads `speech`."""
+
+    VERSION = 2
+
+    speech: str = Field(min_length=1, max_length=500, description="What a call says: the report's essentials.")
 
 
 class _Outcome(Message):
@@ -172,3 +182,16 @@ class RunExhausted(Message):
     steps: int = Field(ge=0, description="How many steps were taken.")
     unacknowledged: list[PhoneNumber] = Field(description="Who never acknowledged.")
     exhausted_at: AwareDatetime
+
+
+class RunStopped(Message):
+    """A run was stopped before anyone acknowledged it, because what it asked for was done (a report was filed)."""
+
+    TYPE = "notify.run_stopped"
+
+    run_id: str = Field(description="The escalation run.")
+    subject: RunSubject = Field(description="What the run was for.")
+    subject_id: str = Field(description="The incident, or `<incident>/<kind>` for a report reminder.")
+    steps_taken: int = Field(ge=0, description="How many steps had fired before it was stopped.")
+    reason: str = Field(description="Why it stopped, e.g. `首报 filed`.")
+    stopped_at: AwareDatetime

@@ -118,6 +118,13 @@ class ReportKind(StrEnum):
     def label(self) -> str:
         return {"first": "首报", "follow_up": "续报", "final": "终报"}[self.value]
 
+    @property
+    def answers(self) -> tuple[ReportKind, ...]:
+        """The reports whose clocks and reminders a report of this kind ends: its own; the 终报 also the 续报's."""
+        if self is ReportKind.FINAL:
+            return (ReportKind.FOLLOW_UP, ReportKind.FINAL)
+        return (self,)
+
 
 class Channel(StrEnum):
     SMS = "sms"

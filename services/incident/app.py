@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 
-from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.envelope import Envelope
 from schemas.incident import ReportIncident
 from schemas.notify import (
@@ -20,6 +20,7 @@ from schemas.notify import (
     AttemptSent,
     NotificationAcknowledged,
     RunExhausted,
+    RunStopped,
     TextReceived,
 )
 from services.incident import handlers
@@ -108,7 +109,7 @@ class IncidentBackend:
 
     async def fire_due(self, now: datetime) -> int:
         async with self.work() as ports:
-            return await handlers.fire_due_deadlines(ports, now, limit=500)
+            return await handlers.fire_due_deadlines(ports, now, limit=500, rules=self.rules)
 
     async def refresh_metrics(self, now: datetime) -> int:
         async with self.database.store.transaction() as session:
@@ -124,9 +125,11 @@ class IncidentBackend:
                 AttemptDelivered: self._consume(handlers.on_attempt_delivered),
                 AttemptFailed: self._consume(handlers.on_attempt_failed),
                 RunExhausted: self._consume(handlers.on_run_exhausted),
+                RunStopped: self._consume(handlers.on_run_stopped),
                 TextReceived: self._consume(self._text),
             },
             "duty.units": {UnitUpdated: self._consume(self._unit)},
+            "duty.alerts": {CheckInMissed: self._consume(handlers.on_check_in_missed)},
             "duty.shifts": {
                 ShiftStarted: self._consume(handlers.on_shift_started),
                 ShiftEnded: self._consume(handlers.on_shift_ended),

@@ -17,16 +17,30 @@ from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind
 from services.incident.domain import (
     Deadline,
     Delivery,
+    Draft,
     Firing,
+    Handover,
     Incident,
     IncidentStatus,
+    MissedCheckIn,
     Report,
     Shift,
     TimelineEntry,
     Unit,
 )
 
-__all__ = ["Deadlines", "Directory", "Incidents", "Outgoing", "Ports", "Reports", "Search"]
+__all__ = [
+    "CheckIns",
+    "Deadlines",
+    "Directory",
+    "Drafts",
+    "Handovers",
+    "Incidents",
+    "Outgoing",
+    "Ports",
+    "Reports",
+    "Search",
+]
 
 
 class Directory(Protocol):
@@ -84,8 +98,10 @@ class Deadlines(Protocol):
 
     async def settle(self, deadline_id: int, now: datetime, outcome: Firing) -> None: ...
 
-    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
-        """Settle every unsettled row of the incident (its first report came, or it closed)."""
+    async def settle_open(
+        self, incident_id: str, now: datetime, outcome: Firing, kinds: Sequence[ReportKind] | None = None
+    ) -> None:
+        """Settle every unsettled row of the incident (it closed), or those of these report kinds (filed)."""
 
     async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:
         """Every row with when and how it was settled."""
@@ -122,6 +138,46 @@ class Search(Protocol):
     async def occurred_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[Incident]: ...
 
 
+class CheckIns(Protocol):
+    """Missed check-ins of the units' officers (from duty.check_in_missed), for accountability."""
+
+    async def add_missed(self, missed: MissedCheckIn) -> None:
+        """Record it; one already recorded for the shift is left as it is."""
+
+    async def missed_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[MissedCheckIn]:
+        """Those due in [start, end); `units` None means every unit."""
+
+
+class Drafts(Protocol):
+    """首报 drafts waiting for the leader's 签发."""
+
+    async def add(self, draft: Draft) -> None: ...
+
+    async def pending_of(self, incident_id: str) -> Draft | None:
+        """The incident's draft still waiting, if any."""
+
+    async def pending_by_code(self, unit_id: str, code: str) -> Draft | None:
+        """The unit's waiting draft with this sign-off code, if any."""
+
+    async def settle(self, draft_id: str, state: str) -> None:
+        """signed or unsigned: it waits no more."""
+
+
+class Handovers(Protocol):
+    """The handover records (交接班): kept for good, acknowledged once."""
+
+    async def add(self, handover: Handover) -> bool:
+        """Record it; False (and nothing stored) when its shift has a handover already."""
+
+    async def latest_open_to(self, phone: str) -> Handover | None:
+        """The newest unacknowledged handover to the officer with this number."""
+
+    async def acknowledge(self, handover_id: str, at: datetime) -> None: ...
+
+    async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
+        """Newest first."""
+
+
 class Outgoing(Protocol):
     """Messages leaving the service, through the outbox of the same transaction."""
 
@@ -138,3 +194,6 @@ class Ports:
     reports: Reports
     search: Search
     outgoing: Outgoing
+    checkins: CheckIns
+    handovers: Handovers
+    drafts: Drafts

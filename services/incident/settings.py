@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from schemas.values import Severity
-from services.incident.domain import DedupPolicy, ReportPolicy
+from services.incident.domain import DedupPolicy, ReportPolicy, SignOffPolicy
 from services.incident.handlers import Rules
 from services.runtime.settings import ApiTokens, ServiceSettings
 
@@ -30,6 +30,18 @@ class Settings(ServiceSettings):
     first_report_minutes: int = Field(default=60, ge=1, description="首报 deadline after the event, grades III/IV.")
     major_first_report_minutes: int = Field(default=30, ge=1, description="首报 deadline for grades I and II.")
     warn_before_minutes: int = Field(default=15, ge=0, description="Warn officer and leader this long before.")
+    follow_up_every_hours: float = Field(
+        default=2.0,
+        ge=0,
+        description="续报 due this often after the 首报 for grades I and II, until the 终报; 0: never.",
+    )
+    sign_off_units: list[str] = Field(
+        default_factory=list,
+        description='JSON: units whose 首报 waits for the duty leader\'s 签发, ["*"] for all. Empty: none.',
+    )
+    sign_off_margin_minutes: int = Field(
+        default=15, ge=0, description="This long before the 首报 deadline an unsigned one goes out marked 未经签发."
+    )
     dedup_window_minutes: int = Field(default=60, ge=0, description="Same unit and type this close: one incident.")
     sweep_every_s: float = Field(default=5.0, gt=0, description="How often due report deadlines are swept.")
 
@@ -44,6 +56,11 @@ class Settings(ServiceSettings):
             for severity in Severity
         }
         return Rules(
-            report=ReportPolicy(limits=limits, warn_before=timedelta(minutes=self.warn_before_minutes)),
+            report=ReportPolicy(
+                limits=limits,
+                warn_before=timedelta(minutes=self.warn_before_minutes),
+                follow_up_every=timedelta(hours=self.follow_up_every_hours) if self.follow_up_every_hours else None,
+            ),
             dedup=DedupPolicy(window=timedelta(minutes=self.dedup_window_minutes)),
+            sign_off=SignOffPolicy.of(self.sign_off_units, self.sign_off_margin_minutes),
         )

@@ -13,9 +13,12 @@ from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind
 from services.incident.domain import (
     Deadline,
     Delivery,
+    Draft,
     Firing,
+    Handover,
     Incident,
     IncidentStatus,
+    MissedCheckIn,
     Report,
     Shift,
     TimelineEntry,
@@ -27,8 +30,11 @@ M = TypeVar("M", bound=Message)
 
 __all__ = [
     "ManualClock",
+    "MemoryCheckIns",
     "MemoryDeadlines",
     "MemoryDirectory",
+    "MemoryDrafts",
+    "MemoryHandovers",
     "MemoryIncidents",
     "MemoryOutgoing",
     "MemoryReports",
@@ -151,9 +157,12 @@ class MemoryDeadlines:
             if row.deadline.id == deadline_id and row.settled_at is None:
                 row.settled_at, row.outcome = now, outcome.value
 
-    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
+    async def settle_open(
+        self, incident_id: str, now: datetime, outcome: Firing, kinds: Sequence[ReportKind] | None = None
+    ) -> None:
         for row in self.rows:
-            if row.deadline.incident_id == incident_id and row.settled_at is None:
+            mine = row.deadline.incident_id == incident_id and row.settled_at is None
+            if mine and (kinds is None or row.deadline.report_kind in kinds):
                 row.settled_at, row.outcome = now, outcome.value
 
     async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:
@@ -249,6 +258,78 @@ class MemoryOutgoing:
         return [payload for payload, _ in self.sent if isinstance(payload, cls)]
 
 
+class MemoryCheckIns:
+    def __init__(self) -> None:
+        self.missed: dict[str, MissedCheckIn] = {}
+
+    async def add_missed(self, missed: MissedCheckIn) -> None:
+        self.missed.setdefault(missed.shift_id, missed)
+
+    async def missed_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[MissedCheckIn]:
+        return sorted(
+            (
+                each
+                for each in self.missed.values()
+                if start <= each.due_by < end and (units is None or each.unit_id in units)
+            ),
+            key=lambda each: each.due_by,
+        )
+
+
+class MemoryHandovers:
+    def __init__(self) -> None:
+        self.handovers: list[Handover] = []
+
+    async def add(self, handover: Handover) -> bool:
+        if any(each.shift_id == handover.shift_id for each in self.handovers):
+            return False
+        self.handovers.append(handover)
+        return True
+
+    async def latest_open_to(self, phone: str) -> Handover | None:
+        open_ = [each for each in self.handovers if each.to_officer.phone == phone and each.acknowledged_at is None]
+        return max(open_, key=lambda each: each.at, default=None)
+
+    async def acknowledge(self, handover_id: str, at: datetime) -> None:
+        self.handovers = [
+            dataclasses.replace(each, acknowledged_at=at)
+            if each.id == handover_id and each.acknowledged_at is None
+            else each
+            for each in self.handovers
+        ]
+
+    async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
+        found = [
+            each
+            for each in self.handovers
+            if (units is None or each.unit_id in units) and (since is None or each.at >= since)
+        ]
+        return sorted(found, key=lambda each: each.at, reverse=True)[:limit]
+
+
+class MemoryDrafts:
+    def __init__(self) -> None:
+        self.drafts: dict[str, Draft] = {}
+
+    async def add(self, draft: Draft) -> None:
+        self.drafts[draft.id] = draft
+
+    async def pending_of(self, incident_id: str) -> Draft | None:
+        return self._newest(lambda each: each.incident_id == incident_id)
+
+    async def pending_by_code(self, unit_id: str, code: str) -> Draft | None:
+        return self._newest(lambda each: each.unit_id == unit_id and each.code == code)
+
+    async def settle(self, draft_id: str, state: str) -> None:
+        draft = self.drafts[draft_id]
+        if draft.state == "pending":
+            self.drafts[draft_id] = dataclasses.replace(draft, state=state)
+
+    def _newest(self, matches: Callable[[Draft], bool]) -> Draft | None:
+        pending = [each for each in self.drafts.values() if each.state == "pending" and matches(each)]
+        return max(pending, key=lambda each: each.drafted_at, default=None)
+
+
 def memory_ports() -> Ports:
     incidents = MemoryIncidents()
     return Ports(
@@ -258,4 +339,7 @@ def memory_ports() -> Ports:
         reports=MemoryReports(),
         search=MemorySearch(incidents),
         outgoing=MemoryOutgoing(),
+        checkins=MemoryCheckIns(),
+        handovers=MemoryHandovers(),
+        drafts=MemoryDrafts(),
     )

@@ -15,8 +15,17 @@ from sqlalchemy import MetaData
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.envelope import Envelope, Message
-from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
-from schemas.notify import DeliverReport, PlaceCall, SendSms
+from schemas.incident import (
+    IncidentAcknowledged,
+    IncidentAssigned,
+    IncidentClosed,
+    IncidentReported,
+    ReportDueSoon,
+    ReportFiled,
+    ReportFiledV1,
+    ReportOverdue,
+)
+from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, SendSms
 from schemas.rounds import (
     HazardOverdue,
     RoundMissed,
@@ -31,7 +40,7 @@ from services.notifier.adapters.providers import build_providers, build_router, 
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
-from services.notifier.handlers import rounds, starts
+from services.notifier.handlers import assignments, filings, rounds, starts
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
@@ -205,14 +214,18 @@ class Notifier:
             "notify.requests": {
                 SendSms: self.handle_command(starts.on_send_sms),
                 PlaceCall: self.handle_command(starts.on_place_call),
+                DeliverReportV1: self.handle(starts.on_deliver_report),
                 DeliverReport: self.handle(starts.on_deliver_report),
                 BroadcastSent: self.handle(starts.on_broadcast_sent),
             },
             "incident.events": {
                 IncidentReported: self.handle(starts.on_incident_reported),
                 IncidentAcknowledged: self.handle(starts.on_incident_acknowledged),
+                IncidentAssigned: self.handle(assignments.on_incident_assigned),
                 ReportDueSoon: self.handle(starts.on_report_due_soon),
                 ReportOverdue: self.handle(starts.on_report_overdue),
+                ReportFiledV1: self.handle(filings.on_report_filed),
+                ReportFiled: self.handle(filings.on_report_filed),
                 IncidentClosed: self.handle(starts.on_incident_closed),
             },
             "duty.alerts": {

@@ -44,7 +44,7 @@ async def test_an_incident_is_escalated_until_key_1_then_its_first_report_reache
     system: System,
 ) -> None:
     """HTTP intake → SMS to the officer on duty → no reply → call → key 1 → acknowledged → 首报 → each
-    recipient gets it and acknowledges → on time."""
+    recipient (a landline) is called with it and presses 1 → on time."""
     unit = "maojian"
     officer = (await system.on_duty(unit))["officer"]["phone"]
     leader = (await system.on_duty(unit))["leader"]["phone"]
@@ -64,12 +64,12 @@ async def test_an_incident_is_escalated_until_key_1_then_its_first_report_reache
     await system.until(system.twilio.is_idle, what="the fake Twilio done with every call")
     assert not system.twilio.calls_to(leader), "the run went on after key 1"
 
-    await system.file_report(incident_id, "first", "首报：茅箭区敬老院厨房起火，已扑灭，无人员伤亡。")
     recipients = ["+867198100002", "+867198200002", "+867198000000"]
     for number in recipients:
-        await system.until(lambda n=number: [m for m in system.twilio.messages_to(n) if "首报" in m.body])
-    for number in recipients:
-        await system.reply_sms(number, "1")
+        system.twilio.set_call_outcome(number, "completed", digits="1")
+    await system.file_report(incident_id, "first", "首报：茅箭区敬老院厨房起火，已扑灭，无人员伤亡。")
+    for number in recipients:  # landlines: called at once, they hear the report and press 1
+        await system.until(lambda n=number: [c for c in system.twilio.calls_to(n) if c.digits_sent])
 
     async def each_acknowledged() -> list[Any]:
         detail = await system.incident(incident_id)
@@ -131,7 +131,8 @@ async def test_a_broadcast_reaches_every_on_duty_officer_and_counts_their_acknow
 
 
 async def test_a_missed_check_in_alerts_the_leader_and_the_municipal_duty_room(system: System) -> None:
-    """Nobody answered the current shift's check-in request: its leader and the city's duty room get 【签到未到】."""
+    """Nobody answered the current shift's check-in request: its leader gets 【签到未到】 by SMS, the city's duty
+    room (a landline) by a call."""
     unit = "yunyang"
     duty = await system.on_duty(unit)
     officer, leader = duty["officer"]["phone"], duty["leader"]["phone"]
@@ -142,7 +143,11 @@ async def test_a_missed_check_in_alerts_the_leader_and_the_municipal_duty_room(s
 
     warning = await system.until(lambda: alerted(leader), timeout_s=90)
     assert duty["officer"]["name"] in warning[0].body
-    assert await system.until(lambda: alerted("+867198000000"))
+
+    def heard(number: str) -> list[Any]:  # a landline takes no SMS: it is called
+        return [call for call in system.twilio.calls_to(number) if any("签到未到" in s.text for s in call.said)]
+
+    assert await system.until(lambda: heard("+867198000000"))
 
 
 async def test_every_service_is_ready_and_exports_metrics(system: System) -> None:

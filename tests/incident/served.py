@@ -21,7 +21,7 @@ class WithoutBroker:
     the database pool is emptied after each request so no connection outlives the loop that opened it."""
 
     def __init__(self, backend: IncidentBackend, api: Any) -> None:
-        self._backend = backend
+        self.backend = backend
         self._api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -33,7 +33,7 @@ class WithoutBroker:
         try:
             await self._api(scope, receive, send)
         finally:
-            await self._backend.database.store.close()
+            await self.backend.database.store.close()
 
 
 def prepared_app(tmp_path: Path) -> WithoutBroker:

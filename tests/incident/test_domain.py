@@ -90,9 +90,10 @@ def test_a_warning_after_its_deadline_passed_is_superseded() -> None:
     late = incident(first_report_due_at=NOW - timedelta(minutes=1))
     warning = Deadline("inc-1", DeadlineKind.DUE_SOON, NOW - timedelta(minutes=16))
     overdue = Deadline("inc-1", DeadlineKind.OVERDUE, NOW - timedelta(minutes=1))
-    assert what_fires(warning, late, NOW) is Firing.SUPERSEDED
-    assert what_fires(overdue, late, NOW) is Firing.FIRE
-    assert what_fires(overdue, incident(first_reported_at=NOW), NOW) is Firing.MET
+    due = late.first_report_due_at
+    assert what_fires(warning, late, NOW, due) is Firing.SUPERSEDED
+    assert what_fires(overdue, late, NOW, due) is Firing.FIRE
+    assert what_fires(overdue, incident(first_reported_at=NOW), NOW, due) is Firing.MET
 
 
 def test_dedup_joins_same_external_id_or_within_the_window() -> None:
@@ -100,10 +101,10 @@ def test_dedup_joins_same_external_id_or_within_the_window() -> None:
     policy = DedupPolicy(window=timedelta(minutes=30))
     with_id = incident(id="a", external_id="119-1", occurred_at=NOW - timedelta(hours=5))
     without_id = incident(id="b", occurred_at=NOW - timedelta(minutes=20))
-    assert policy.match([with_id, without_id], NOW, "119-1") is with_id
-    assert policy.match([with_id, without_id], NOW, None) is without_id
-    assert policy.match([with_id], NOW - timedelta(hours=5), "119-2") is None
-    assert policy.match([without_id], NOW + timedelta(minutes=20), None) is None
+    assert policy.match([with_id, without_id], NOW, "3楼", "119-1") is with_id
+    assert policy.match([with_id, without_id], NOW, "3楼", None) is without_id
+    assert policy.match([with_id], NOW - timedelta(hours=5), "3楼", "119-2") is None
+    assert policy.match([without_id], NOW + timedelta(minutes=20), "3楼", None) is None
 
 
 def test_assignment_is_the_shift_pair_or_the_parent_duty_room_in_a_gap() -> None:

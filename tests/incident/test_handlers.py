@@ -317,12 +317,9 @@ async def test_sms_first_report_is_filed_on_the_units_open_incident_and_sent_to_
     incident = await ports.incidents.get(taken.incident.id)
     assert incident is not None and incident.status is IncidentStatus.FIRST_REPORTED
     [filed] = sent(ports).of_type(ReportFiled)
-    assert (filed.kind, filed.text, filed.filed_by, filed.late) == (
-        ReportKind.FIRST,
-        "火已扑灭，无人员伤亡",
-        "王芳",
-        False,
-    )
+    assert (filed.kind, filed.filed_by, filed.late) == (ReportKind.FIRST, "王芳", False)
+    assert filed.form is not None and filed.form.situation == "火已扑灭，无人员伤亡"
+    assert "基本情况：火已扑灭，无人员伤亡" in filed.text
     assert len(sent(ports).of_type(DeliverReport)) == 1
     assert "已报送首报" in sent(ports).of_type(SendSms)[-1].text
 

@@ -188,6 +188,14 @@ async def test_accountability_over_http(running: Running) -> None:
             "median_to_first_report_s": 4200.0,
             "late_first_reports": 1,
             "missing_first_reports": 0,
+            "on_time_first_reports": 0,
+            "concealment_flags": 0,
+            "missed_check_ins": 0,
+            "person_id": None,
+            "name": None,
+            "role": "unit",
+            "score": 95,
+            "rank": 1,
         }
     ]
     backwards = await running.client.get(

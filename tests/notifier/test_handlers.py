@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
@@ -19,77 +16,27 @@ from sqlalchemy import insert, select
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
-from schemas.notify import DeliverReport, RunSubject
+from schemas.notify import DeliverReportV1, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
 from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
 from services.notifier.domain import Contact, UnknownReplyLimit, load_policy_book
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
-from services.notifier.handlers.answers import on_inbound_sms, on_key_press
+from services.notifier.handlers.answers import on_key_press
 from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings
 from services.notifier.handlers.outcomes import on_status
 from services.notifier.ports import PermanentDeliveryError, RetryableDeliveryError
-from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock, FakeProvider
-from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit, wrap
+from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit
+from tests.notifier.harness import DISTRICT_TOKEN, DISTRICT_UNITS, Harness, notifier_harness
 from tests.notifier.serving import random_mobile
-
-BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token-0123456789abcdef", "district-token-0123456789abcdef"
-DISTRICT_UNITS = ["district-a", "district-b"]
-API_TOKENS = {BUREAU_TOKEN: ["*"], DISTRICT_TOKEN: DISTRICT_UNITS}
-
-
-@dataclass
-class Harness:
-    notifier: Notifier
-    clock: FakeClock
-    phone: FakeProvider
-
-    async def deliver(self, handler: Any, payload: Any) -> None:
-        await self.notifier.handle(handler)(wrap(payload, self.clock()))
-
-    async def sweep(self, **advance: float) -> None:
-        if advance:
-            self.clock.advance(**advance)
-        await self.notifier.settle()
-        await self.notifier.settle()
-
-    async def reply(self, phone: str, text: str, limit: UnknownReplyLimit | None = None) -> None:
-        async with self.notifier.open_work() as work:
-            await on_inbound_sms(work, phone, text, None, limit or UnknownReplyLimit())
-        await self.notifier.settle()
-
-    async def outbox_event(self, type_: str) -> dict[str, Any]:
-        """The last outbox envelope of this type."""
-        async with self.notifier.runtime.store.transaction() as session:
-            rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
-        return [document for row in rows if (document := json.loads(row.value))["type"] == type_][-1]
-
-    def api(self, token: str = BUREAU_TOKEN) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.notifier.api())
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(transport=transport, base_url="http://notifier", headers=headers)
-
-    async def outbox_types(self) -> list[str]:
-        async with self.notifier.runtime.store.transaction() as session:
-            rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
-        return [json.loads(row.value)["type"] for row in rows]
 
 
 @pytest.fixture
 async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     """The notifier without Kafka: handlers called directly, on each store backend."""
-    clock, phone = FakeClock(), FakeProvider(name="console")
-    settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3, api_tokens=API_TOKENS)
-    notifier = Notifier(settings, clock, providers={"console": phone})
-    notifier.dispatcher = Dispatcher(
-        notifier.open_work, phone, phone, {"console": phone}, notifier.webhooks, DispatchSettings(first_backoff_s=0)
-    )
-    await notifier.runtime.store.create_tables()
-    yield Harness(notifier, clock, phone)
-    await notifier.runtime.store.close()
-    await notifier.runtime.publisher.stop()
+    async with notifier_harness(tmp_path, database_url) as harness:
+        yield harness
 
 
 async def test_incident_sms_then_call_after_five_minutes(harness: Harness) -> None:
@@ -248,10 +195,11 @@ async def test_key_press_acknowledges(harness: Harness) -> None:
 
 
 async def test_report_each_recipient_until_it_acknowledges(harness: Harness) -> None:
-    """A first report reaches all three recipients; one acknowledging does not stop the others."""
+    """A first report (a version-1 command, still handled) reaches all three recipients; one acknowledging does
+    not stop the others."""
     phones = {"party_committee": "+8613800138011", "government": "+8613800138012", "municipal_bureau": "+8613800138013"}
     recipients = [Recipient(role=RecipientRole(role), name=role, phone=phone) for role, phone in phones.items()]
-    command = DeliverReport(
+    command = DeliverReportV1(
         unit_id=unique_unit(), incident_id="inc-r", kind=ReportKind.FIRST, text="首报内容", recipients=recipients
     )
     await harness.deliver(starts.on_deliver_report, command)

@@ -15,6 +15,7 @@ __all__ = [
     "PatternEntry",
     "PersonEntry",
     "PlannedEntry",
+    "RecipientEntry",
     "RoomEntry",
     "SwapEntry",
     "UnitEntry",
@@ -55,6 +56,17 @@ class RoomEntry(_Entry):
     phone: str | int
 
 
+class RecipientEntry(_Entry):
+    """A report recipient's duty room: a number, or several (landline, duty officer's mobile) reached in order."""
+
+    name: str = Field(min_length=1, max_length=64)
+    phone: str | int | list[str | int]
+
+    @property
+    def phones(self) -> list[str | int]:
+        return self.phone if isinstance(self.phone, list) else [self.phone]
+
+
 class PatternEntry(_Entry):
     start: date = Field(description="The local date of the first handover; the rotations count from it.")
     handover: ClockTime = time(8, 30)
@@ -67,7 +79,7 @@ class UnitEntry(_Entry):
     kind: UnitKind
     parent: UnitId | None = None
     duty_room: RoomEntry | None = None
-    recipients: dict[RecipientRole, RoomEntry] = Field(default_factory=dict)
+    recipients: dict[RecipientRole, RecipientEntry] = Field(default_factory=dict)
     shifts: PatternEntry
     officers: list[PersonId | None]
     leaders: list[PersonId | None]

@@ -15,7 +15,7 @@ from services.duty_roster.adapters.roster_entries import (
     OverrideEntry,
     PersonEntry,
     PlannedEntry,
-    RoomEntry,
+    RecipientEntry,
     SwapEntry,
     UnitEntry,
     local_datetime,
@@ -177,12 +177,13 @@ def _unit(reader: _Reader, path: list[Any], entry: UnitEntry) -> Unit:
     )
 
 
-def _recipients(reader: _Reader, path: list[Any], rooms: dict[Any, RoomEntry]) -> list[Recipient]:
+def _recipients(reader: _Reader, path: list[Any], rooms: dict[Any, RecipientEntry]) -> list[Recipient]:
     recipients = []
     for role, room in rooms.items():
-        phone = reader.phone([*path, role.value, "phone"], room.phone, room.name)
-        if phone is not None:
-            recipients.append(Recipient(role=role, name=room.name, phone=phone))
+        for raw in room.phones:
+            phone = reader.phone([*path, role.value, "phone"], raw, room.name)
+            if phone is not None:
+                recipients.append(Recipient(role=role, name=room.name, phone=phone))
     return recipients
 
 

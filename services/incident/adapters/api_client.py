@@ -35,6 +35,15 @@ class IncidentClient:
     def close(self, incident_id: str, closed_by: str) -> dict[str, Any]:
         return dict(self._call("POST", f"/incidents/{incident_id}/close", json={"closed_by": closed_by}))
 
+    def merge(self, incident_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", f"/incidents/{incident_id}/merge", json=body))
+
+    def split(self, incident_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", f"/incidents/{incident_id}/split", json=body))
+
+    def handovers(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/handovers", params={k: v for k, v in params.items() if v is not None}))
+
     def accountability(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return list(self._call("GET", "/accountability", params={k: v for k, v in params.items() if v is not None}))
 

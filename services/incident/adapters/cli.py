@@ -1,11 +1,11 @@
-"""`dutywatch incident …`: report, list, show, file, close and accountability, over the service's HTTP API."""
+"""`dutywatch incident …`: report, list, show, file, close, merge, split and accountability, over the HTTP API."""
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from schemas.values import IncidentType, ReportKind, Severity
+from services.incident.adapters.account_files import account_csv, account_xlsx
 from services.incident.adapters.api_client import ApiError, IncidentClient
-from services.incident.domain import IncidentStatus
+from services.incident.domain import AccountBy, IncidentStatus
 from services.runtime.auth import ADMIN_TOKEN_FILE
 
 __all__ = ["incident_app"]
@@ -156,16 +157,53 @@ def close(
     console.print(f"{closed['id']} {closed['status']}")
 
 
-ACCOUNT_COLUMNS = (
-    "unit_id",
-    "incidents",
-    "acknowledged",
-    "median_to_acknowledge_s",
-    "worst_to_acknowledge_s",
-    "median_to_first_report_s",
-    "late_first_reports",
-    "missing_first_reports",
-)
+@incident_app.command()
+def merge(
+    context: typer.Context,
+    incident_id: str = typer.Argument(..., help="The incident that stays."),
+    duplicate: str = typer.Option(..., "--duplicate", help="The incident that closes into it."),
+    by: str = typer.Option(..., "--by", help="Who merges them."),
+) -> None:
+    """Merge a duplicate into an incident (the duplicate closes; its alerts stop)."""
+    _run(context, "merge", incident_id, {"duplicate": duplicate, "by": by})
+    console.print(f"merged {duplicate} into {incident_id}")
+
+
+@incident_app.command()
+def split(
+    context: typer.Context,
+    incident_id: str = typer.Argument(..., help="The incident something was wrongly joined to."),
+    location: str = typer.Option(..., "--location", help="Where the part split off happened."),
+    summary: str = typer.Option(..., "--summary", help="What it is."),
+    by: str = typer.Option(..., "--by", help="Who splits it."),
+) -> None:
+    """Split off what was wrongly joined into an incident of its own."""
+    split_off = _run(context, "split", incident_id, {"location": location, "summary": summary, "by": by})
+    console.print(f"split off [bold]{split_off['id']}[/bold] (first report due {split_off['first_report_due_at']})")
+
+
+@incident_app.command()
+def handovers(
+    context: typer.Context,
+    unit: str | None = typer.Option(None, "--unit"),
+    limit: int = typer.Option(50, "--limit"),
+) -> None:
+    """Handovers (交接班), newest first: from whom, to whom, which open items, acknowledged when."""
+    found = _run(context, "handovers", {"unit": unit, "limit": limit})
+    table = Table("at", "unit", "from", "to", "open items", "acknowledged")
+    for each in found:
+        outgoing = each["from_officer"]["name"] if each["from_officer"] else "-"
+        items = ", ".join(item["incident_id"] for item in each["items"])
+        table.add_row(
+            each["at"], each["unit_id"], outgoing, each["to_officer"]["name"], items, each["acknowledged_at"] or ""
+        )
+    console.print(table)
+
+
+class FileFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    XLSX = "xlsx"
 
 
 @incident_app.command()
@@ -174,29 +212,52 @@ def accountability(
     start: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day (Beijing time)."),
     end: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, inclusive."),
     unit: str | None = typer.Option(None, "--unit"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout instead of a table."),
+    by: AccountBy = typer.Option(AccountBy.UNIT, "--by", help="unit (ranked) or person (officer and leader)."),
+    file_format: FileFormat = typer.Option(FileFormat.TABLE, "--format", help="table, csv or xlsx."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (xlsx needs one)."),
+    as_csv: bool = typer.Option(False, "--csv", help="Same as --format csv."),
 ) -> None:
-    """Per unit: incidents, time to acknowledge, time to first report, 迟报 and 漏报."""
-    params = {"from": start.date().isoformat(), "to": end.date().isoformat(), "unit": unit}
+    """Per unit (ranked) or per person: incidents, 首报 on time / 迟报 / 漏报, concealment, missed check-ins."""
+    chosen = FileFormat.CSV if as_csv else file_format
+    if chosen is FileFormat.XLSX and output is None:
+        raise typer.BadParameter("an XLSX file needs -o FILE", param_hint="-o")
+    params = {"from": start.date().isoformat(), "to": end.date().isoformat(), "unit": unit, "by": by.value}
     lines = _run(context, "accountability", params)
-    if as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=ACCOUNT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(lines)
+    if chosen is FileFormat.TABLE:
+        console.print(_account_table(lines, by))
         return
-    table = Table("unit", "incidents", "acked", "median ack", "worst ack", "median 首报", "迟报", "漏报")
+    title = f"{params['from']}~{params['to']}"
+    content = account_xlsx(lines, title) if chosen is FileFormat.XLSX else account_csv(lines).encode()
+    if output is None:
+        sys.stdout.write(content.decode())
+        return
+    output.write_bytes(content)
+    console.print(f"wrote {len(lines)} lines to {output}")
+
+
+def _account_table(lines: list[dict[str, Any]], by: AccountBy) -> Table:
+    first = ("unit", "rank", "score") if by is AccountBy.UNIT else ("unit", "person", "role")
+    table = Table(
+        *first, "incidents", "on time", "迟报", "漏报", "flags", "missed check-ins", "median ack", "median 首报"
+    )
     for line in lines:
+        head = (
+            (line["unit_id"], str(line["rank"]), str(line["score"]))
+            if by is AccountBy.UNIT
+            else (line["unit_id"], line["name"] or "", line["role"])
+        )
         table.add_row(
-            line["unit_id"],
+            *head,
             str(line["incidents"]),
-            str(line["acknowledged"]),
-            _minutes(line["median_to_acknowledge_s"]),
-            _minutes(line["worst_to_acknowledge_s"]),
-            _minutes(line["median_to_first_report_s"]),
+            str(line["on_time_first_reports"]),
             str(line["late_first_reports"]),
             str(line["missing_first_reports"]),
+            str(line["concealment_flags"]),
+            str(line["missed_check_ins"]),
+            _minutes(line["median_to_acknowledge_s"]),
+            _minutes(line["median_to_first_report_s"]),
         )
-    console.print(table)
+    return table
 
 
 def _minutes(seconds: float | None) -> str:

@@ -1,79 +1,51 @@
-"""The HTTP API: intake, reports, closing, reading, accountability. Every write is one transaction with its events."""
+"""The HTTP API: intake, reports, sign-off, merge and split, closing, reading (the duty record is in
+http_records.py). Every write is one transaction with its events."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Protocol, TypeVar
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from schemas.incident import ReportIncident
+from services.incident.adapters.document import report_document
+from services.incident.adapters.http_deps import ERRORS, Authorized, Service, as_utc, attachment
 from services.incident.adapters.http_models import (
-    AccountOut,
     CloseIn,
+    DraftOut,
     IncidentDetail,
     IncidentOut,
     IntakeOut,
+    MergeIn,
     ReportIn,
     ReportOut,
+    SignOffIn,
+    SplitIn,
 )
-from services.incident.domain import IncidentStatus, IntakeRefused, ReportRefused, Source
+from services.incident.adapters.http_records import records
+from services.incident.domain import Draft, IncidentStatus, IntakeRefused, ReportRefused, Source
 from services.incident.handlers import (
-    Rules,
     UnknownIncident,
-    accountability,
+    filed_report,
     incident_record,
     incident_unit,
     list_incidents,
     on_close_incident,
-    on_file_report,
+    on_merge_incidents,
     on_report_incident,
+    on_sign_off,
+    on_split_incident,
+    submit_report,
 )
-from services.incident.ports import Ports
-from services.local_time import LOCAL_TZ
-from services.runtime.auth import Caller, caller
 
-__all__ = ["Backend", "mount"]
+__all__ = ["mount"]
 
-EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 QUERY_FIELDS = ("from", "to", "since")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-T = TypeVar("T")
-
-
-class Backend(Protocol):
-    """What the routes need from the app: the clock, the rules and a transaction's ports."""
-
-    rules: Rules
-
-    def now(self) -> datetime: ...
-
-    def work(self) -> AbstractAsyncContextManager[Ports]: ...
-
-    async def in_work(self, effect: Callable[[Ports], Awaitable[T]]) -> T:
-        """`effect` in a transaction it may share with other requests; its result once committed."""
-        ...
-
-
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Authorized = Annotated[Caller, Depends(caller)]
-Service = Annotated[Backend, Depends(_backend)]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No bearer token, or one that is not known."},
-    403: {"description": "The token may not act for this unit."},
-    404: {"description": "No incident has this id."},
-    409: {"description": "The report or closing does not fit the incident's state (the detail says what to do)."},
-    422: {
-        "description": "A field is invalid (the detail names it), occurred_at is out of range, or the unit is unknown."
-    },
-}
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 
 
@@ -101,7 +73,7 @@ async def get_incidents(
     """Incidents, newest first, filtered by status, unit and intake time."""
     units = who.visible(unit)
     async with backend.work() as ports:
-        found = await list_incidents(ports, status=status, units=units, since=_utc(since), limit=limit)
+        found = await list_incidents(ports, status=status, units=units, since=as_utc(since), limit=limit)
     return [IncidentOut.of(incident) for incident in found]
 
 
@@ -114,15 +86,53 @@ async def get_incident(incident_id: str, who: Authorized, backend: Service) -> I
     return IncidentDetail.of_record(record)
 
 
-@router.post("/incidents/{incident_id}/reports", status_code=201, response_model=ReportOut)
-async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend: Service) -> ReportOut:
-    """File a first (首报), follow-up (续报) or final (终报) report; it goes to the unit's recipients."""
+@router.post(
+    "/incidents/{incident_id}/reports",
+    status_code=201,
+    response_model=ReportOut,
+    responses={202: {"model": DraftOut, "description": "A 首报 drafted for the duty leader's 签发."}},
+)
+async def post_report(incident_id: str, body: ReportIn, who: Authorized, backend: Service) -> Any:
+    """File a first (首报), follow-up (续报) or final (终报) report; it goes to the unit's recipients. A 首报 of a
+    unit that requires 签发 is drafted for the duty leader instead (202)."""
     async with backend.work() as ports:
         who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
-        report = await on_file_report(
-            incident_id, body.kind, body.text, body.filed_by, Source.HTTP, ports, backend.now()
-        )
-    return ReportOut(**{key: value for key, value in vars(report).items() if key != "incident_id"})
+        filed = await submit_report(
+            incident_id, body.kind, body.text or "", body.filed_by, Source.HTTP, ports, backend.rules, backend.now(),
+            body.form,
+        )  # fmt: skip
+    if isinstance(filed, Draft):
+        return JSONResponse(DraftOut.of(filed).model_dump(mode="json"), status_code=202)
+    return ReportOut.of(filed)
+
+
+@router.post("/incidents/{incident_id}/sign-off", status_code=201, response_model=ReportOut)
+async def post_sign_off(incident_id: str, body: SignOffIn, who: Authorized, backend: Service) -> ReportOut:
+    """The duty leader signs (签发) the drafted 首报: it goes to the unit's recipients."""
+    async with backend.work() as ports:
+        who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
+        draft = await ports.drafts.pending_of(incident_id)
+        if draft is None:
+            raise ReportRefused(f"incident {incident_id} has no 首报 waiting for 签发")
+        report = await on_sign_off(draft, body.by, ports, backend.rules, backend.now())
+    return ReportOut.of(report)
+
+
+@router.get(
+    "/incidents/{incident_id}/reports/{report_id}/document",
+    response_class=Response,
+    responses={200: {"content": {DOCX: {}}, "description": "The printable report (.docx)."}},
+)
+async def get_report_document(incident_id: str, report_id: int, who: Authorized, backend: Service) -> Response:
+    """The report filed on the form, as a printable Word document in the official layout."""
+    async with backend.work() as ports:
+        who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
+        report = await filed_report(ports, incident_id, report_id)
+    if report.form is None:
+        raise ReportRefused("this report was filed as free text, not on the form: it has no document")
+    content = report_document(report.form, incident_id, report.filed_at)
+    filename = f"{incident_id}-{report.kind.value}-{report_id}.docx"
+    return attachment(content, DOCX, filename)
 
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
@@ -134,44 +144,24 @@ async def post_close(incident_id: str, body: CloseIn, who: Authorized, backend: 
     return IncidentOut.of(incident)
 
 
-@router.get("/accountability", response_model=list[AccountOut])
-async def get_accountability(
-    who: Authorized,
-    backend: Service,
-    start: Annotated[date, Query(alias="from", description="First day (Beijing time), inclusive.")],
-    end: Annotated[date, Query(alias="to", description="Last day (Beijing time), inclusive.")],
-    unit: str | None = None,
-) -> list[AccountOut]:
-    """Per unit: incidents, time to acknowledge, time to first report, late (迟报) and missing (漏报) first reports."""
-    _check_days(start, end)
-    units = who.visible(unit)
-    since, until = _local_midnight(start), _local_midnight(end) + timedelta(days=1)
+@router.post("/incidents/{incident_id}/merge", response_model=IncidentOut)
+async def post_merge(incident_id: str, body: MergeIn, who: Authorized, backend: Service) -> IncidentOut:
+    """Merge a duplicate into this incident: the duplicate closes (its alerts stop); both timelines say so."""
     async with backend.work() as ports:
-        lines = await accountability(ports, since, until, units, backend.now())
-    return [AccountOut.of(line) for line in lines]
+        who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
+        survivor = await on_merge_incidents(incident_id, body.duplicate, body.by, ports, backend.now())
+    return IncidentOut.of(survivor)
 
 
-def _check_days(start: date, end: date) -> None:
-    for name, day in (("from", start), ("to", end)):
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise IntakeRefused(
-                name, f"{day.isoformat()} is outside {EARLIEST_DAY.isoformat()}..{LATEST_DAY.isoformat()}"
-            )
-    if end < start:
-        raise IntakeRefused("to", "the last day is before the first day")
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:
-        raise IntakeRefused("since", f"{moment.isoformat()} is out of range") from None
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LOCAL_TZ).astimezone(UTC)
+@router.post("/incidents/{incident_id}/split", status_code=201, response_model=IncidentOut)
+async def post_split(incident_id: str, body: SplitIn, who: Authorized, backend: Service) -> IncidentOut:
+    """Split off what was wrongly joined: a new incident at `location`, on the original's clock."""
+    async with backend.work() as ports:
+        who.require_visible(await incident_unit(ports, incident_id), f"incident {incident_id!r}")
+        split = await on_split_incident(
+            incident_id, body.location, body.summary, body.by, ports, backend.rules, backend.now()
+        )
+    return IncidentOut.of(split)
 
 
 def _refused(_request: Request, error: Exception) -> JSONResponse:
@@ -192,6 +182,7 @@ def _conflict(_request: Request, error: Exception) -> JSONResponse:
 def mount(api: FastAPI) -> None:
     """Add the routes and map the domain's refusals to 422 (invalid), 404 (unknown) and 409 (wrong state)."""
     api.include_router(router)
+    api.include_router(records)
     handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
         IntakeRefused: _refused,
         UnknownIncident: _not_found,

@@ -3,29 +3,96 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from schemas.report_form import ReportForm
 from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
-from services.incident.domain import Incident, IncidentStatus, Source, UnitAccount
+from services.incident.domain import (
+    Concealment,
+    Draft,
+    Handover,
+    HandoverItem,
+    Incident,
+    IncidentStatus,
+    Report,
+    Source,
+    UnitAccount,
+)
 from services.incident.handlers import IncidentRecord
 
-__all__ = ["AccountOut", "CloseIn", "IncidentDetail", "IncidentOut", "IntakeOut", "ReportIn", "ReportOut"]
+__all__ = [
+    "AccountOut",
+    "CloseIn",
+    "DraftOut",
+    "HandoverOut",
+    "IncidentDetail",
+    "IncidentOut",
+    "IntakeOut",
+    "MergeIn",
+    "ReportIn",
+    "ReportOut",
+    "SignOffIn",
+    "SplitIn",
+]
 
 
 class ReportIn(BaseModel):
+    """A report: the official form (`form`), or free text (`text`) as before the form existed."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: ReportKind = Field(description="first (首报), follow_up (续报) or final (终报).")
-    text: str = Field(min_length=1, max_length=4000, description="The report.")
+    text: str | None = Field(default=None, min_length=1, max_length=4000, description="The report as free text.")
+    form: ReportForm | None = Field(default=None, description="The 突发事件信息报告 form.")
     filed_by: str = Field(min_length=1, max_length=100, description="Who files it.")
+
+    @model_validator(mode="after")
+    def _text_or_form(self) -> Self:
+        if (self.text is None) == (self.form is None):
+            raise ValueError("give either form (the official form) or text, not both")
+        if self.form is not None and self.form.kind is not self.kind:
+            raise ValueError(f"form.kind is {self.form.kind.value} but kind is {self.kind.value}")
+        return self
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     closed_by: str = Field(min_length=1, max_length=100, description="Who closes the incident.")
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate: str = Field(min_length=1, max_length=40, description="The incident that closes into this one.")
+    by: str = Field(min_length=1, max_length=100, description="Who merges them.")
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: str = Field(min_length=1, max_length=200, description="Where the part split off happened.")
+    summary: str = Field(min_length=1, max_length=2000, description="What the part split off is.")
+    by: str = Field(min_length=1, max_length=100, description="Who splits it.")
+
+
+class HandoverOut(BaseModel):
+    """A handover (交接班): from whom, to whom, when, which open items, acknowledged when."""
+
+    id: str
+    unit_id: str
+    shift_id: str
+    from_officer: Person | None
+    to_officer: Person
+    at: datetime
+    items: list[HandoverItem] = Field(description="Each open incident and the report it waits for next.")
+    acknowledged_at: datetime | None
+
+    @classmethod
+    def of(cls, handover: Handover) -> HandoverOut:
+        return cls(**vars(handover))
 
 
 class IncidentOut(BaseModel):
@@ -52,6 +119,10 @@ class IncidentOut(BaseModel):
     acknowledged_at: datetime | None
     first_reported_at: datetime | None
     closed_at: datetime | None
+    merged_into: str | None = Field(default=None, description="Closed as a duplicate of this incident.")
+    concealment: Concealment | None = Field(
+        default=None, description="missed (漏报) or concealed (瞒报 candidate): another source reported it."
+    )
 
     @classmethod
     def of(cls, incident: Incident) -> IncidentOut:
@@ -81,6 +152,29 @@ class DeliveryOut(BaseModel):
     acknowledged_at: datetime | None
 
 
+class SignOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field(min_length=1, max_length=100, description="The duty leader who signs (签发).")
+
+
+class DraftOut(BaseModel):
+    """A 首报 waiting for the duty leader's 签发."""
+
+    id: str
+    incident_id: str
+    filed_by: str
+    drafted_at: datetime
+    leader: Person | None = Field(description="Who is asked to sign it.")
+    state: str = Field(description="pending, signed, or unsigned (sent without it before the deadline).")
+    text: str
+
+    @classmethod
+    def of(cls, draft: Draft) -> DraftOut:
+        fields = {name: getattr(draft, name) for name in cls.model_fields}
+        return cls(**fields)
+
+
 class ReportOut(BaseModel):
     id: int | None
     kind: ReportKind
@@ -89,7 +183,12 @@ class ReportOut(BaseModel):
     filed_at: datetime
     late: bool
     source: Source
+    form: ReportForm | None = Field(default=None, description="The form, when it was filed as one.")
     deliveries: list[DeliveryOut] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        return cls(**{key: value for key, value in vars(report).items() if key != "incident_id"})
 
 
 class DeadlineOut(BaseModel):
@@ -154,10 +253,26 @@ class AccountOut(BaseModel):
     median_to_first_report_s: float | None
     late_first_reports: int = Field(description="First reports filed after the deadline (迟报).")
     missing_first_reports: int = Field(description="Deadline passed and still no first report (漏报).")
+    on_time_first_reports: int = Field(description="First reports filed by the deadline.")
+    concealment_flags: int = Field(description="Incidents flagged 漏报 or 瞒报 candidate: another source told us.")
+    missed_check_ins: int = Field(description="Shifts whose officer did not check in in time.")
+    person_id: str | None = Field(description="The person, in a line by person.")
+    name: str | None = Field(description="Their name.")
+    role: str = Field(description="unit, or officer or leader in a line by person.")
+    score: int = Field(description="100 less the penalties (README, Accountability).")
+    rank: int | None = Field(description="The unit's place in the ranking (通报排名), 1 the best; none by person.")
 
     @classmethod
     def of(cls, line: UnitAccount) -> AccountOut:
         return cls(
+            on_time_first_reports=line.on_time_first_reports,
+            concealment_flags=line.concealment_flags,
+            missed_check_ins=line.missed_check_ins,
+            person_id=line.person_id,
+            name=line.name,
+            role=line.role,
+            score=line.score,
+            rank=line.rank,
             unit_id=line.unit_id,
             incidents=line.incidents,
             acknowledged=line.acknowledged,

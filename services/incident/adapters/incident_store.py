@@ -12,7 +12,7 @@ from sqlalchemy import Select, Table, Update, bindparam, or_, select, update
 from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
-from services.incident.domain import Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
+from services.incident.domain import Concealment, Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
 from services.runtime.store import Session, first_row, insert_into, row_by_key
 
 __all__ = ["SqlIncidents", "SqlSearch"]
@@ -28,6 +28,8 @@ _FACTS = (
     "last_report_kind",
     "closed_at",
     "status",
+    "merged_into",
+    "concealment",
 )
 
 
@@ -67,6 +69,8 @@ def _incident_of(row: Any) -> Incident:
         last_report_kind=None if row.last_report_kind is None else ReportKind(row.last_report_kind),
         closed_at=row.closed_at,
         status=IncidentStatus(row.status),
+        merged_into=row.merged_into,
+        concealment=None if row.concealment is None else Concealment(row.concealment),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from schemas.report_form import ReportForm
 from schemas.values import Channel, Recipient, RecipientRole, ReportKind
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Deadline, DeadlineKind, Delivery, Firing, Report, Source
@@ -57,12 +58,14 @@ class SqlDeadlines:
             .values(settled_at=now, outcome=outcome.value)
         )
 
-    async def settle_open(self, incident_id: str, now: datetime, outcome: Firing) -> None:
-        await self._session.execute(
-            update(self._table)
-            .where(self._table.c.incident_id == incident_id, self._table.c.settled_at.is_(None))
-            .values(settled_at=now, outcome=outcome.value)
-        )
+    async def settle_open(
+        self, incident_id: str, now: datetime, outcome: Firing, kinds: Sequence[ReportKind] | None = None
+    ) -> None:
+        columns = self._table.c
+        query = update(self._table).where(columns.incident_id == incident_id, columns.settled_at.is_(None))
+        if kinds is not None:
+            query = query.where(columns.report_kind.in_([kind.value for kind in kinds]))
+        await self._session.execute(query.values(settled_at=now, outcome=outcome.value))
 
     async def of_incident(self, incident_id: str) -> list[tuple[Deadline, datetime | None, str | None]]:
         columns = self._table.c
@@ -89,6 +92,7 @@ class SqlReports:
                 filed_at=report.filed_at,
                 late=report.late,
                 source=report.source.value,
+                form=None if report.form is None else report.form.model_dump(mode="json"),
             )
             .returning(self._reports.c.id)
         )
@@ -176,4 +180,5 @@ def _report_of(row: Any) -> Report:
         row.late,
         Source(row.source),
         row.id,
+        None if row.form is None else ReportForm.model_validate(row.form),
     )

@@ -7,7 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import MetaData
 
+from services.incident.adapters.checkin_store import SqlCheckIns
 from services.incident.adapters.directory_store import SqlDirectory
+from services.incident.adapters.draft_store import SqlDrafts
+from services.incident.adapters.handover_store import SqlHandovers
 from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
 from services.incident.adapters.outgoing import OutboxOutgoing
 from services.incident.adapters.report_store import SqlDeadlines, SqlReports
@@ -41,4 +44,7 @@ class IncidentDatabase:
             reports=SqlReports(session, self.tables),
             search=SqlSearch(session, self.tables),
             outgoing=OutboxOutgoing(session, self.outbox, self._producer, self._clock),
+            checkins=SqlCheckIns(session, self.tables),
+            handovers=SqlHandovers(session, self.tables),
+            drafts=SqlDrafts(session, self.tables),
         )

@@ -31,6 +31,9 @@ class Tables:
         self.deadlines = _deadlines(metadata)
         self.reports = _reports(metadata)
         self.deliveries = _deliveries(metadata)
+        self.missed_check_ins = _missed_check_ins(metadata)
+        self.handovers = _handovers(metadata)
+        self.drafts = _drafts(metadata)
 
 
 def _units(metadata: MetaData) -> Table:
@@ -89,6 +92,8 @@ def _incidents(metadata: MetaData) -> Table:
         Column("last_report_kind", String(16), nullable=True),
         Column("closed_at", UtcDateTime, nullable=True),
         Column("status", String(16), nullable=False),
+        Column("merged_into", String(40), nullable=True),
+        Column("concealment", String(16), nullable=True),
     )
     Index("incidents_open_of", table.c.unit_id, table.c.type, table.c.status)
     return table
@@ -136,6 +141,7 @@ def _reports(metadata: MetaData) -> Table:
         Column("filed_at", UtcDateTime, nullable=False),
         Column("late", Boolean, nullable=False),
         Column("source", String(8), nullable=False),
+        Column("form", JSON, nullable=True),
     )
 
 
@@ -153,4 +159,50 @@ def _deliveries(metadata: MetaData) -> Table:
         Column("delivered_at", UtcDateTime, nullable=True),
         Column("channel", String(8), nullable=True),
         Column("acknowledged_at", UtcDateTime, nullable=True),
+    )
+
+
+def _missed_check_ins(metadata: MetaData) -> Table:
+    return Table(
+        "missed_check_ins",
+        metadata,
+        Column("shift_id", String(200), primary_key=True),
+        Column("unit_id", String(64), nullable=False, index=True),
+        Column("officer", JSON, nullable=False),
+        Column("due_by", UtcDateTime, nullable=False, index=True),
+    )
+
+
+def _handovers(metadata: MetaData) -> Table:
+    return Table(
+        "handovers",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("unit_id", String(64), nullable=False, index=True),
+        Column("shift_id", String(200), nullable=False, unique=True),
+        Column("from_officer", JSON, nullable=True),
+        Column("to_officer", JSON, nullable=False),
+        Column("to_phone", String(32), nullable=False, index=True),
+        Column("at", UtcDateTime, nullable=False, index=True),
+        Column("items", JSON, nullable=False),
+        Column("acknowledged_at", UtcDateTime, nullable=True),
+    )
+
+
+def _drafts(metadata: MetaData) -> Table:
+    return Table(
+        "report_drafts",
+        metadata,
+        Column("id", String(40), primary_key=True),
+        Column("incident_id", String(40), nullable=False, index=True),
+        Column("unit_id", String(64), nullable=False),
+        Column("code", String(8), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("form", JSON, nullable=True),
+        Column("filed_by", String(100), nullable=False),
+        Column("source", String(8), nullable=False),
+        Column("drafted_at", UtcDateTime, nullable=False),
+        Column("leader", JSON, nullable=True),
+        Column("state", String(16), nullable=False),
+        Index("report_drafts_by_code", "unit_id", "code", "state"),
     )

@@ -24,6 +24,21 @@ class Unit:
         """The municipal bureau duty room among the unit's report recipients: the one called when a report is late."""
         return next((each for each in self.recipients if each.role is RecipientRole.MUNICIPAL_BUREAU), None)
 
+    @property
+    def report_recipients(self) -> tuple[Recipient, ...]:
+        """One per role, its first number: whose delivery of a report is recorded (a role may list several
+        numbers, reached in order; reaching any of them is the role's delivery)."""
+        firsts: dict[RecipientRole, Recipient] = {}
+        for recipient in self.recipients:
+            firsts.setdefault(recipient.role, recipient)
+        return tuple(firsts.values())
+
+    def recipient_phone(self, phone: str) -> str:
+        """The number a report's delivery to `phone` is recorded under: its role's first number."""
+        role = next((each.role for each in self.recipients if each.phone == phone), None)
+        first = next((each for each in self.report_recipients if each.role is role), None)
+        return first.phone if first is not None else phone
+
 
 @dataclass(frozen=True)
 class Shift:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.incident.domain.model import Incident
+from services.incident.domain.places import same_place
 
 __all__ = ["DedupPolicy", "IntakeRefused", "check_occurred_at", "check_text"]
 
@@ -34,7 +35,8 @@ def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class DedupPolicy:
-    """Same unit and type: the same external id, or (without conflicting ids) occurred within `window`."""
+    """Same unit and type: the same external id, or (without conflicting ids) at the same place (`same_place`)
+    and occurred within `window`."""
 
     window: timedelta = timedelta(minutes=60)
 
@@ -43,7 +45,7 @@ class DedupPolicy:
         return occurred_at - self.window, occurred_at + self.window
 
     def match(
-        self, open_incidents: Iterable[Incident], occurred_at: datetime, external_id: str | None
+        self, open_incidents: Iterable[Incident], occurred_at: datetime, location: str, external_id: str | None
     ) -> Incident | None:
         candidates = list(open_incidents)
         if external_id is not None:
@@ -53,7 +55,9 @@ class DedupPolicy:
         near = [
             each
             for each in candidates
-            if abs(each.occurred_at - occurred_at) <= self.window and (external_id is None or each.external_id is None)
+            if abs(each.occurred_at - occurred_at) <= self.window
+            and (external_id is None or each.external_id is None)
+            and same_place(each.location, location)
         ]
         return min(near, key=lambda each: abs(each.occurred_at - occurred_at), default=None)
 

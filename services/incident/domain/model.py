@@ -9,7 +9,7 @@ from typing import Any
 
 from schemas.values import IncidentType, Person, ReportKind, Severity
 
-__all__ = ["Incident", "IncidentStatus", "Source", "TimelineEntry", "TimelineKind", "status_of"]
+__all__ = ["Concealment", "Incident", "IncidentStatus", "Source", "TimelineEntry", "TimelineKind", "status_of"]
 
 
 class IncidentStatus(StrEnum):
@@ -31,6 +31,17 @@ class Source(StrEnum):
     SMS = "sms"
 
 
+class Concealment(StrEnum):
+    """How an incident the unit should have reported came to be known without it (see domain/concealment.py)."""
+
+    MISSED = "missed"  # 漏报: another source reported it and the unit did not by its deadline
+    CONCEALED = "concealed"  # 瞒报 candidate: the unit was reached about it and still reported nothing
+
+    @property
+    def label(self) -> str:
+        return {"missed": "漏报", "concealed": "瞒报嫌疑"}[self.value]
+
+
 class TimelineKind(StrEnum):
     REPORTED = "reported"
     JOINED = "joined"
@@ -47,6 +58,12 @@ class TimelineKind(StrEnum):
     NOTIFICATION_DELIVERED = "notification_delivered"
     NOTIFICATION_FAILED = "notification_failed"
     RUN_EXHAUSTED = "run_exhausted"
+    RUN_STOPPED = "run_stopped"
+    MERGED = "merged"
+    SPLIT = "split"
+    CONCEALMENT = "concealment"
+    HANDED_OVER = "handed_over"
+    REPORT_DRAFTED = "report_drafted"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     CLOSED = "closed"
@@ -91,6 +108,8 @@ class Incident:
     last_report_kind: ReportKind | None = None
     closed_at: datetime | None = None
     status: IncidentStatus = IncidentStatus.REPORTED
+    merged_into: str | None = None
+    concealment: Concealment | None = None
 
     @property
     def is_open(self) -> bool:

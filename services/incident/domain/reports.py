@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.report_form import ReportForm
 from schemas.values import Channel, Recipient, ReportKind
 from services.incident.domain.model import Incident, Source
 from services.local_time import LOCAL_TZ
@@ -22,6 +23,7 @@ class Report:
     late: bool
     source: Source
     id: int | None = None
+    form: ReportForm | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Reading an officer's SMS report: `报 火灾 福利院3楼 2人受伤 II级`.
+"""Reading an officer's SMS report: `报 火灾 福利院3楼 14:05 2人受伤 II级`.
 
 The first word is 报 (or 上报/报告), then the type in Chinese, the place, and what happened.
 A grade such as `II级`, `2级`, `二级` or `重大` anywhere sets the severity; without one it is IV (一般).
+An event time (`14:05`, `40分钟前`, see event_time.py) anywhere sets when it happened; without one, the arrival.
 A report on an incident starts with 首报, 续报 or 终报, optionally followed by the incident's id.
 """
 
@@ -11,12 +12,14 @@ import re
 from dataclasses import dataclass
 
 from schemas.values import IncidentType, ReportKind, Severity
+from services.incident.domain.event_time import EventTime, take_event_time
 
 __all__ = ["HELP_EXAMPLE", "SmsFiling", "SmsReport", "SmsUnreadable", "parse_sms_filing", "parse_sms_report"]
 
-HELP_EXAMPLE = "报 火灾 福利院3楼 2人受伤 II级"
+HELP_EXAMPLE = "报 火灾 福利院3楼 14:05 2人受伤 II级"
 REPORT_USAGE = (
-    f"报告事件请发送：报 类型 地点 情况，例如：{HELP_EXAMPLE}（级别可省略，默认一般IV级）；"
+    f"报告事件请发送：报 类型 地点 事发时间 情况，例如：{HELP_EXAMPLE}（级别可省略，默认一般IV级；"
+    "时间可写“40分钟前”，省略则按收到短信的时间）；"
     "报送首报/续报/终报请发送：首报 [事件编号] 情况"
 )
 PREFIXES = ("上报", "报告", "报")
@@ -79,6 +82,7 @@ class SmsReport:
     severity: Severity
     location: str
     summary: str
+    event_time: EventTime | None = None
 
 
 class SmsUnreadable(ValueError):
@@ -90,6 +94,7 @@ class SmsUnreadable(ValueError):
 
 
 def parse_sms_report(text: str) -> SmsReport:
+    event_time, text = take_event_time(text)
     words = [word for word in _SEPARATORS.split(text.strip()) if word]
     words = _without_prefix(words)
     severity, words = _take_severity(words)
@@ -101,7 +106,7 @@ def parse_sms_report(text: str) -> SmsReport:
     if len(words) < 2:
         raise SmsUnreadable("缺少事件地点")
     summary = " ".join(words[2:]) or incident_type.label
-    return SmsReport(incident_type, severity, location=words[1][:200], summary=summary[:2000])
+    return SmsReport(incident_type, severity, words[1][:200], summary[:2000], event_time)
 
 
 def _without_prefix(words: list[str]) -> list[str]:

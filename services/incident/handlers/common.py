@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.incident.domain import DedupPolicy, Incident, ReportPolicy, TimelineEntry
+from schemas.incident import IncidentAcknowledged
+from schemas.values import Channel, Person
+from services.incident.domain import DedupPolicy, Incident, ReportPolicy, SignOffPolicy, TimelineEntry
 from services.incident.ports import Ports
 
-__all__ = ["Rules", "UnknownIncident", "load", "write"]
+__all__ = ["Rules", "UnknownIncident", "acknowledge", "load", "write"]
 
 
 @dataclass(frozen=True)
 class Rules:
     report: ReportPolicy = field(default_factory=ReportPolicy)
     dedup: DedupPolicy = field(default_factory=DedupPolicy)
+    sign_off: SignOffPolicy = field(default_factory=SignOffPolicy)
 
 
 class UnknownIncident(LookupError):
@@ -33,3 +36,14 @@ async def write(ports: Ports, incident: Incident, now: datetime, *entries: Timel
     change = incident.refresh(now)
     await ports.incidents.append(incident.id, *entries, *([change] if change is not None else []))
     await ports.incidents.save(incident)
+
+
+async def acknowledge(ports: Ports, incident: Incident, phone: str, channel: Channel, at: datetime) -> Person | None:
+    """The incident is taken on by whoever has `phone` (once): IncidentAcknowledged; who it was, if known."""
+    person = await ports.directory.person_by_phone(phone)
+    incident.acknowledged_at = at
+    acknowledged = IncidentAcknowledged(
+        unit_id=incident.unit_id, incident_id=incident.id, by=person, phone=phone, channel=channel, acknowledged_at=at
+    )
+    await ports.outgoing.publish(acknowledged, incident.id)
+    return person

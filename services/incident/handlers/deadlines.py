@@ -5,54 +5,85 @@ from __future__ import annotations
 from datetime import datetime
 
 from schemas.incident import ReportDueSoon, ReportOverdue
-from services.incident.domain import Deadline, DeadlineKind, Firing, Incident, TimelineEntry, TimelineKind, what_fires
-from services.incident.handlers.common import load, write
+from schemas.values import ReportKind
+from services.incident.domain import (
+    Concealment,
+    Deadline,
+    DeadlineKind,
+    Firing,
+    Incident,
+    TimelineEntry,
+    TimelineKind,
+    what_fires,
+)
+from services.incident.domain.concealment import concealment_of
+from services.incident.handlers.common import Rules, load, write
+from services.incident.handlers.reports import DEFAULT_RULES
+from services.incident.handlers.signoff import send_unsigned
 from services.incident.ports import Ports
 
 __all__ = ["fire_due_deadlines"]
 
 
-async def fire_due_deadlines(ports: Ports, now: datetime, limit: int = 100) -> int:
-    """Claim the due rows and settle each; return how many fired (warnings and overdue notices sent)."""
+async def fire_due_deadlines(ports: Ports, now: datetime, limit: int = 100, rules: Rules = DEFAULT_RULES) -> int:
+    """Claim the due rows and settle each; return how many fired (warnings, overdue notices, unsigned 首报)."""
     fired = 0
-    for deadline in await ports.deadlines.claim_due(now, limit):
+    # An unsigned 首报 goes out before a warning due at the same time is weighed: the warning is then moot.
+    due = sorted(await ports.deadlines.claim_due(now, limit), key=lambda row: row.kind is not DeadlineKind.SIGN_OFF)
+    for deadline in due:
         assert deadline.id is not None
         incident = await load(ports, deadline.incident_id)
-        firing = what_fires(deadline, incident, now)
-        if firing is Firing.FIRE:
-            await _fire(deadline, incident, ports, now)
-            fired += 1
+        due_at = await _due_at(deadline, incident, ports)
+        firing = what_fires(deadline, incident, now, due_at)
+        if firing is Firing.FIRE and deadline.kind is DeadlineKind.SIGN_OFF:
+            await send_unsigned(incident, ports, rules, now)
+        elif firing is Firing.FIRE:
+            await _fire(deadline, incident, due_at, ports, now)
+        fired += firing is Firing.FIRE
         await ports.deadlines.settle(deadline.id, now, firing)
     return fired
 
 
-async def _fire(deadline: Deadline, incident: Incident, ports: Ports, now: datetime) -> None:
+async def _due_at(deadline: Deadline, incident: Incident, ports: Ports) -> datetime:
+    """The report deadline a timer row is about: the 首报's, or for a 续报 warning its overdue row's."""
+    if deadline.report_kind is ReportKind.FIRST:
+        return incident.first_report_due_at
+    if deadline.kind is DeadlineKind.OVERDUE:
+        return deadline.due_at
+    overdue = [
+        row.due_at
+        for row, settled_at, _ in await ports.deadlines.of_incident(incident.id)
+        if row.kind is DeadlineKind.OVERDUE and row.report_kind is deadline.report_kind and settled_at is None
+    ]
+    return min(overdue, default=deadline.due_at)
+
+
+async def _fire(deadline: Deadline, incident: Incident, due_at: datetime, ports: Ports, now: datetime) -> None:
+    kind = deadline.report_kind
     if deadline.kind is DeadlineKind.DUE_SOON:
         await ports.outgoing.publish(
             ReportDueSoon(
                 unit_id=incident.unit_id,
                 incident_id=incident.id,
-                kind=deadline.report_kind,
-                due_at=incident.first_report_due_at,
+                kind=kind,
+                due_at=due_at,
                 officer=incident.officer,
                 leader=incident.leader,
             ),
             incident.id,
         )
-        detail = (
-            f"{deadline.report_kind.label} due at {incident.first_report_due_at.isoformat()}: officer and leader warned"
-        )
+        detail = f"{kind.label} due at {due_at.isoformat()}: officer and leader warned"
         await ports.incidents.append(incident.id, TimelineEntry(now, TimelineKind.DUE_SOON, detail))
         return
     unit = await ports.directory.unit(incident.unit_id)
     bureau = unit.municipal_bureau if unit is not None else None
-    incident.late = True
+    incident.late = incident.late or kind is ReportKind.FIRST
     await ports.outgoing.publish(
         ReportOverdue(
             unit_id=incident.unit_id,
             incident_id=incident.id,
-            kind=deadline.report_kind,
-            due_at=incident.first_report_due_at,
+            kind=kind,
+            due_at=due_at,
             officer=incident.officer,
             leader=incident.leader,
             municipal_bureau=bureau,
@@ -60,5 +91,19 @@ async def _fire(deadline: Deadline, incident: Incident, ports: Ports, now: datet
         incident.id,
     )
     called = f"; municipal bureau {bureau.name} called" if bureau else "; no municipal bureau recipient known"
-    detail = f"{deadline.report_kind.label} overdue (迟报) since {incident.first_report_due_at.isoformat()}{called}"
-    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail))
+    detail = f"{kind.label} overdue (迟报) since {due_at.isoformat()}{called}"
+    flags = _flagged(incident, now) if kind is ReportKind.FIRST else []
+    await write(ports, incident, now, TimelineEntry(now, TimelineKind.OVERDUE, detail), *flags)
+
+
+def _flagged(incident: Incident, now: datetime) -> list[TimelineEntry]:
+    """Flag an incident another source reported and the unit did not (漏报, or 瞒报 candidate if reached)."""
+    flag = concealment_of(incident)
+    if flag is None or incident.concealment is not None:
+        return []
+    incident.concealment = flag
+    reached = "; the unit acknowledged the alert and still filed nothing" if flag is Concealment.CONCEALED else ""
+    detail = (
+        f"{flag.label} ({flag.value}): reported by another source ({incident.reporter}), no 首报 from the unit{reached}"
+    )
+    return [TimelineEntry(now, TimelineKind.CONCEALMENT, detail, data={"concealment": flag.value})]

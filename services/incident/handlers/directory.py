@@ -1,16 +1,16 @@
-"""The read model of the roster: units and shifts as `duty.units` and `duty.shifts` tell them."""
+"""The read model of the roster: units and shifts as `duty.units` and `duty.shifts` tell them, and the missed
+check-ins `duty.alerts` tells, for accountability."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.incident import IncidentAssigned
-from services.incident.domain import Shift, TimelineEntry, TimelineKind, Unit
-from services.incident.handlers.common import write
+from schemas.duty import CheckInMissed, ShiftEnded, ShiftStarted, UnitUpdated
+from services.incident.domain import MissedCheckIn, Shift, Unit
+from services.incident.handlers.handover import hand_over
 from services.incident.ports import Ports
 
-__all__ = ["on_shift_ended", "on_shift_started", "on_unit_updated"]
+__all__ = ["on_check_in_missed", "on_shift_ended", "on_shift_started", "on_unit_updated"]
 
 
 async def on_unit_updated(updated: UnitUpdated, ports: Ports) -> None:
@@ -27,30 +27,18 @@ async def on_unit_updated(updated: UnitUpdated, ports: Ports) -> None:
 
 
 async def on_shift_started(started: ShiftStarted, ports: Ports, now: datetime) -> None:
-    """Remember the shift; open incidents that fell into a gap go to its officer and leader."""
+    """Remember the shift; if it is on now, it takes the unit's open incidents (handover, or after a gap)."""
     shift = Shift(
         started.shift_id, started.unit_id, started.officer, started.leader, started.starts_at, started.ends_at
     )
     await ports.directory.save_shift(shift)
-    if not shift.covers(now):
-        return
-    for incident in await ports.search.find(status=None, units=[shift.unit_id], since=None, limit=1000):
-        if incident.is_open and incident.officer is None:
-            incident.officer, incident.leader = shift.officer, shift.leader
-            await ports.outgoing.publish(
-                IncidentAssigned(
-                    unit_id=incident.unit_id,
-                    incident_id=incident.id,
-                    officer=shift.officer,
-                    leader=shift.leader,
-                    duty_room=incident.duty_room,
-                    reason="reassignment: a shift started after a gap",
-                ),
-                incident.id,
-            )
-            detail = f"shift {shift.id} started: officer {shift.officer.name}, leader {shift.leader.name}"
-            await write(ports, incident, now, TimelineEntry(now, TimelineKind.ASSIGNED, detail))
+    if shift.covers(now):
+        await hand_over(shift, ports, now)
 
 
 async def on_shift_ended(ended: ShiftEnded, ports: Ports, now: datetime) -> None:
     await ports.directory.end_shift(ended.shift_id, min(ended.ends_at, now))
+
+
+async def on_check_in_missed(missed: CheckInMissed, ports: Ports, _now: datetime) -> None:
+    await ports.checkins.add_missed(MissedCheckIn(missed.shift_id, missed.unit_id, missed.officer, missed.due_by))

@@ -22,7 +22,7 @@ from services.incident.domain import (
 from services.incident.handlers.common import Rules
 from services.incident.ports import Ports
 
-__all__ = ["Taken", "on_report_incident"]
+__all__ = ["Taken", "on_report_incident", "open_incident"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,11 @@ async def on_report_incident(
     open_incidents = await ports.incidents.open_of(
         unit.id, command.type, command.external_id, rules.dedup.near(command.occurred_at)
     )
-    existing = rules.dedup.match(open_incidents, command.occurred_at, command.external_id)
+    existing = rules.dedup.match(open_incidents, command.occurred_at, command.location, command.external_id)
     if existing is not None:
         await ports.incidents.append(existing.id, _joined(command, source, now))
         return Taken(existing, joined=True)
-    return Taken(await _open(command, unit, source, ports, rules, now), joined=False)
+    return Taken(await open_incident(command, unit, source, ports, rules, now), joined=False)
 
 
 def _joined(command: ReportIncident, source: Source, now: datetime) -> TimelineEntry:
@@ -63,9 +63,10 @@ def _joined(command: ReportIncident, source: Source, now: datetime) -> TimelineE
     )
 
 
-async def _open(
+async def open_incident(
     command: ReportIncident, unit: Unit, source: Source, ports: Ports, rules: Rules, now: datetime
 ) -> Incident:
+    """A new incident, assigned, with its deadlines, announced: no deduplication."""
     parent = await ports.directory.unit(unit.parent_id) if unit.parent_id else None
     assignment = assign(await ports.directory.current_shift(unit.id, now), unit, parent)
     due_at = rules.report.first_report_due(command.severity, command.occurred_at)

@@ -6,18 +6,19 @@ from datetime import datetime
 
 import structlog
 
-from schemas.incident import IncidentAcknowledged, IncidentEscalated, ReportDelivered
+from schemas.incident import IncidentEscalated, ReportDelivered
 from schemas.notify import (
     AttemptDelivered,
     AttemptFailed,
     AttemptSent,
     NotificationAcknowledged,
     RunExhausted,
+    RunStopped,
     RunSubject,
 )
 from schemas.values import ReportKind
 from services.incident.domain import Delivery, Incident, TimelineEntry, TimelineKind
-from services.incident.handlers.common import write
+from services.incident.handlers.common import acknowledge, write
 from services.incident.ports import Ports
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "on_attempt_sent",
     "on_notification_acknowledged",
     "on_run_exhausted",
+    "on_run_stopped",
 ]
 
 log = structlog.get_logger(__name__)
@@ -37,9 +39,10 @@ Outcome = AttemptSent | AttemptDelivered | AttemptFailed
 
 
 def _split(subject: RunSubject, subject_id: str) -> tuple[str, ReportKind | None]:
-    if subject is not RunSubject.REPORT:
-        return subject_id, None
+    """The incident, and for a report delivery which report; reminders' `/<kind>` names no delivery."""
     incident_id, _, kind = subject_id.partition("/")
+    if subject is not RunSubject.REPORT:
+        return incident_id, None
     try:
         return incident_id, ReportKind(kind)
     except ValueError:
@@ -108,8 +111,9 @@ async def on_attempt_delivered(delivered: AttemptDelivered, ports: Ports, now: d
     incident, kind = found
     entry = _outcome_entry(TimelineKind.NOTIFICATION_DELIVERED, delivered, delivered.delivered_at, "delivered")
     if kind is not None:
+        phone = await _recorded_under(ports, incident, delivered.to)
         delivery = await ports.reports.record_delivery(
-            incident.id, kind, delivered.to, delivered.delivered_at, delivered.channel
+            incident.id, kind, phone, delivered.delivered_at, delivered.channel
         )
         if delivery is not None:
             await _announce_delivery(ports, incident, kind, delivery)
@@ -150,26 +154,15 @@ async def on_notification_acknowledged(ack: NotificationAcknowledged, ports: Por
         data={"run_id": ack.run_id},
     )
     if ack.subject is RunSubject.INCIDENT and incident.acknowledged_at is None:
-        incident.acknowledged_at = ack.acknowledged_at
-        person = await ports.directory.person_by_phone(ack.by)
-        await ports.outgoing.publish(
-            IncidentAcknowledged(
-                unit_id=incident.unit_id,
-                incident_id=incident.id,
-                by=person,
-                phone=ack.by,
-                channel=ack.channel,
-                acknowledged_at=ack.acknowledged_at,
-            ),
-            incident.id,
-        )
+        await acknowledge(ports, incident, ack.by, ack.channel, ack.acknowledged_at)
     await write(ports, incident, now, entry)
 
 
 async def _acknowledge_report(
     ports: Ports, incident: Incident, kind: ReportKind, ack: NotificationAcknowledged
 ) -> None:
-    delivery = await ports.reports.record_acknowledgement(incident.id, kind, ack.by, ack.acknowledged_at, ack.channel)
+    phone = await _recorded_under(ports, incident, ack.by)
+    delivery = await ports.reports.record_acknowledgement(incident.id, kind, phone, ack.acknowledged_at, ack.channel)
     if delivery is None:
         entry = TimelineEntry(
             ack.acknowledged_at,
@@ -182,6 +175,12 @@ async def _acknowledge_report(
         await _announce_delivery(ports, incident, kind, delivery)
         entry = _report_entry(TimelineKind.REPORT_ACKNOWLEDGED, kind, delivery, ack.acknowledged_at, ack.channel.value)
     await ports.incidents.append(incident.id, entry)
+
+
+async def _recorded_under(ports: Ports, incident: Incident, phone: str) -> str:
+    """A recipient reached on another of its numbers: the delivery is its role's, under the first number."""
+    unit = await ports.directory.unit(incident.unit_id)
+    return unit.recipient_phone(phone) if unit is not None else phone
 
 
 async def _announce_delivery(ports: Ports, incident: Incident, kind: ReportKind, delivery: Delivery) -> None:
@@ -227,5 +226,20 @@ async def on_run_exhausted(exhausted: RunExhausted, ports: Ports, now: datetime)
         TimelineKind.RUN_EXHAUSTED,
         f"{exhausted.subject.value} run ended after {exhausted.steps} steps; never acknowledged: {nobody}",
         data={"run_id": exhausted.run_id, "unacknowledged": list(exhausted.unacknowledged)},
+    )
+    await ports.incidents.append(incident.id, entry)
+
+
+async def on_run_stopped(stopped: RunStopped, ports: Ports, now: datetime) -> None:
+    """A report answered a run: the timeline says which run stopped, after how many steps, and why."""
+    found = await _incident_for(ports, stopped.subject, stopped.subject_id)
+    if found is None:
+        return
+    incident, _ = found
+    entry = TimelineEntry(
+        stopped.stopped_at,
+        TimelineKind.RUN_STOPPED,
+        f"{stopped.subject.value} run stopped after {stopped.steps_taken} steps: {stopped.reason}",
+        data={"run_id": stopped.run_id, "subject": stopped.subject.value, "steps_taken": stopped.steps_taken},
     )
     await ports.incidents.append(incident.id, entry)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.incident.domain import (
+    AccountBy,
     Deadline,
     Delivery,
+    Handover,
     Incident,
     IncidentStatus,
     Report,
@@ -16,10 +18,18 @@ from services.incident.domain import (
     UnitAccount,
     account,
 )
-from services.incident.handlers.common import load
+from services.incident.handlers.common import UnknownIncident, load
 from services.incident.ports import Ports
 
-__all__ = ["IncidentRecord", "accountability", "incident_record", "incident_unit", "list_incidents"]
+__all__ = [
+    "IncidentRecord",
+    "accountability",
+    "filed_report",
+    "handovers",
+    "incident_record",
+    "incident_unit",
+    "list_incidents",
+]
 
 
 @dataclass(frozen=True)
@@ -47,12 +57,30 @@ async def list_incidents(
 
 
 async def accountability(
-    ports: Ports, start: datetime, end: datetime, units: Sequence[str] | None, now: datetime
+    ports: Ports,
+    start: datetime,
+    end: datetime,
+    units: Sequence[str] | None,
+    now: datetime,
+    by: AccountBy = AccountBy.UNIT,
 ) -> list[UnitAccount]:
-    """The figures for incidents that occurred in [start, end)."""
-    return account(await ports.search.occurred_between(start, end, units), now)
+    """The figures for incidents that occurred, and check-ins missed, in [start, end)."""
+    incidents = await ports.search.occurred_between(start, end, units)
+    return account(incidents, now, await ports.checkins.missed_between(start, end, units), by)
 
 
 async def incident_unit(ports: Ports, incident_id: str) -> str:
     """The unit an incident belongs to (for access checks); UnknownIncident when there is none."""
     return (await load(ports, incident_id)).unit_id
+
+
+async def filed_report(ports: Ports, incident_id: str, report_id: int) -> Report:
+    """One report of the incident; UnknownIncident when the incident has no report with this id."""
+    for report, _deliveries in await ports.reports.of_incident(incident_id):
+        if report.id == report_id:
+            return report
+    raise UnknownIncident(f"incident {incident_id!r} has no report {report_id}")
+
+
+async def handovers(ports: Ports, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
+    return await ports.handovers.listed(units, since, limit)

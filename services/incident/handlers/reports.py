@@ -6,8 +6,10 @@ from datetime import datetime
 
 from schemas.incident import IncidentClosed, ReportFiled
 from schemas.notify import DeliverReport
+from schemas.report_form import ReportForm
 from schemas.values import ReportKind
 from services.incident.domain import (
+    UNSIGNED_MARK,
     Firing,
     Incident,
     Report,
@@ -21,26 +23,42 @@ from services.incident.domain import (
     is_late,
     report_text,
 )
-from services.incident.handlers.common import load, write
+from services.incident.domain.report_form import SPEECH_LIMIT, essentials, full_text, speech
+from services.incident.handlers.common import Rules, load, write
 from services.incident.ports import Ports
 
 __all__ = ["on_close_incident", "on_file_report"]
 
+DEFAULT_RULES = Rules()
+
 
 async def on_file_report(
-    incident_id: str, kind: ReportKind, text: str, filed_by: str, source: Source, ports: Ports, now: datetime
+    incident_id: str,
+    kind: ReportKind,
+    text: str,
+    filed_by: str,
+    source: Source,
+    ports: Ports,
+    now: datetime,
+    form: ReportForm | None = None,
+    rules: Rules = DEFAULT_RULES,
+    unsigned: bool = False,
 ) -> Report:
-    """Record the report, send it to the unit's recipients, and stop the first-report clock when it is the 首报."""
+    """Record the report (free text, or the form whose full text it is), send it to the unit's recipients,
+    stop the clocks it answers and, for grades I and II, start the next 续报's. `unsigned`: a 首报 that went
+    out without the 签发 its unit requires, marked so."""
+    text = (full_text(form) if form is not None else text) + (UNSIGNED_MARK if unsigned else "")
     check_text({"text": text, "filed_by": filed_by})
     incident = await load(ports, incident_id)
     check_report(incident, kind)
     late = is_late(incident, kind, now)
     unit = await ports.directory.unit(incident.unit_id)
-    recipients = unit.recipients if unit is not None else ()
-    report = await ports.reports.add(Report(incident.id, kind, text, filed_by, now, late, source), recipients)
+    recipients = unit.report_recipients if unit is not None else ()
+    filed = Report(incident.id, kind, text, filed_by, now, late, source, form=form)
+    report = await ports.reports.add(filed, recipients)
     _apply(incident, kind, late, now)
-    if kind is ReportKind.FIRST:
-        await ports.deadlines.settle_open(incident.id, now, Firing.MET)
+    await ports.deadlines.settle_open(incident.id, now, Firing.MET, kind.answers)
+    await ports.deadlines.add(rules.report.next_follow_up(incident, kind, now))
     await ports.outgoing.publish(
         ReportFiled(
             unit_id=incident.unit_id,
@@ -50,6 +68,8 @@ async def on_file_report(
             filed_by=filed_by,
             filed_at=now,
             late=late,
+            form=form,
+            unsigned=unsigned,
         ),
         incident.id,
     )
@@ -65,11 +85,13 @@ async def on_file_report(
 
 async def _deliver(ports: Ports, incident: Incident, unit: Unit, report: Report) -> None:
     """Ask the notifier to bring the report to each of the unit's recipients (party committee, government, bureau)."""
+    form = report.form
     command = DeliverReport(
         unit_id=incident.unit_id,
         incident_id=incident.id,
         kind=report.kind,
-        text=report_text(incident, unit.name, report.kind, report.text),
+        text=report_text(incident, unit.name, report.kind, essentials(form) if form else report.text),
+        speech=speech(form) if form else f"{unit.name}{report.kind.label}：{report.text}"[:SPEECH_LIMIT],
         recipients=list(unit.recipients),
     )
     await ports.outgoing.publish(command, incident.id)

@@ -154,6 +154,15 @@ class RunRows(Rows):
         )
         return bool(result.rowcount)
 
+    async def set_contacts(self, track_id: int, contacts: dict[str, Contact]) -> None:
+        """Who an open track's next steps reach (a handover moved the incident to other people)."""
+        tracks = self.t.tracks.c
+        await self.session.execute(
+            update(self.t.tracks)
+            .where(tracks.id == track_id, tracks.state == OPEN)
+            .values(contacts=contacts_to_json(contacts))
+        )
+
     async def open_track_count(self, run_id: str) -> int:
         tracks = self.t.tracks.c
         query = select(func.count()).where(tracks.run_id == run_id, tracks.state == OPEN)

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from schemas.values import Channel, RecipientRole
+from services.notifier.domain.numbers import alternates_of, channel_for
 from services.runtime.yaml_lines import LineMap, line_of, load_with_lines
 
 __all__ = [
@@ -107,14 +108,16 @@ class Policy:
         return self.steps[number % len(self.steps)]
 
     def notifications(self, number: int, contacts: dict[str, Contact], *, major: bool) -> list[Notification]:
-        """What step `number` sends, deduplicated by number and channel; roles nobody fills are skipped."""
+        """What step `number` sends, deduplicated by number and channel; roles nobody fills are skipped. A role
+        with several numbers reaches the next of them at each step; a landline is called, never texted."""
         step = self.step(number)
         roles = step.targets + (self.major_step_0 if major and number == 0 else ())
         sent: set[tuple[str, Channel]] = set()
         result: list[Notification] = []
         for role in roles:
-            contact = contacts.get(role)
+            contact = _this_steps(role, contacts, number)
             for channel in step.channel.channels:
+                channel = channel_for(contact.phone, channel) if contact is not None else channel
                 if contact is None or (contact.phone, channel) in sent:
                     continue
                 sent.add((contact.phone, channel))
@@ -127,6 +130,11 @@ class Policy:
 
     def is_last(self, number: int) -> bool:
         return number >= self.total_steps - 1
+
+
+def _this_steps(role: str, contacts: dict[str, Contact], number: int) -> Contact | None:
+    keys = alternates_of(role, list(contacts))
+    return contacts[keys[number % len(keys)]] if keys else None
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ import structlog
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
-from schemas.notify import DeliverReport, PlaceCall, RunSubject, SendSms
+from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, RunSubject, SendSms
 from schemas.values import Person, Recipient
 from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.domain import Contact
+from services.notifier.domain.numbers import ALTERNATE
 from services.notifier.domain.texts import incident_texts, local_time, notice_texts
 from services.notifier.handlers.work import Work
 
@@ -200,14 +201,18 @@ async def on_check_in_missed(work: Work, event: CheckInMissed) -> None:
     )
 
 
-async def on_deliver_report(work: Work, command: DeliverReport) -> None:
-    """Each recipient gets its own track: notified until it acknowledges."""
+async def on_deliver_report(work: Work, command: DeliverReportV1) -> None:
+    """Each recipient (role) gets its own track, its numbers in the order given: notified until it
+    acknowledges; a call reads the report's `speech`."""
     unit = await work.directory.unit_name(command.unit_id)
     sms, voice = notice_texts(f"【{unit}{command.kind.label}】", command.text)
-    tracks = [
-        NewTrack(command.unit_id, recipient.role.value, {"recipient": Contact(recipient.name, recipient.phone)})
-        for recipient in command.recipients
-    ]
+    voice = command.speech if isinstance(command, DeliverReport) else voice
+    by_role: dict[str, dict[str, Contact]] = {}
+    for recipient in command.recipients:
+        numbers = by_role.setdefault(recipient.role.value, {})
+        key = f"recipient{ALTERNATE}{len(numbers)}" if numbers else "recipient"
+        numbers[key] = Contact(recipient.name, recipient.phone)
+    tracks = [NewTrack(command.unit_id, role, numbers) for role, numbers in by_role.items()]
     subject_id = f"{command.incident_id}/{command.kind}"
     await start(work, NewRun(RunSubject.REPORT, subject_id, command.unit_id, "report", sms, voice, tracks))
 

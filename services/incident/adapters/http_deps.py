@@ -1,0 +1,67 @@
+"""What every route of the incident API shares: the backend it talks to, the caller's token, the errors it
+documents, and how a time or a file is given back."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol, TypeVar
+
+from fastapi import Depends, Request, Response
+
+from services.incident.domain import IntakeRefused
+from services.incident.handlers import Rules
+from services.incident.ports import Ports
+from services.runtime.auth import Caller, caller
+
+__all__ = ["ERRORS", "Authorized", "Backend", "Service", "as_utc", "attachment"]
+
+T = TypeVar("T")
+
+
+class Backend(Protocol):
+    """What the routes need from the app: the clock, the rules and a transaction's ports."""
+
+    rules: Rules
+
+    def now(self) -> datetime: ...
+
+    def work(self) -> AbstractAsyncContextManager[Ports]: ...
+
+    async def in_work(self, effect: Callable[[Ports], Awaitable[T]]) -> T:
+        """`effect` in a transaction it may share with other requests; its result once committed."""
+        ...
+
+
+async def _backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+Authorized = Annotated[Caller, Depends(caller)]
+Service = Annotated[Backend, Depends(_backend)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No bearer token, or one that is not known."},
+    403: {"description": "The token may not act for this unit."},
+    404: {"description": "No incident has this id."},
+    409: {"description": "The report or closing does not fit the incident's state (the detail says what to do)."},
+    422: {
+        "description": "A field is invalid (the detail names it), occurred_at is out of range, or the unit is unknown."
+    },
+}
+
+
+def attachment(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise IntakeRefused("since", f"{moment.isoformat()} is out of range") from None

@@ -1,0 +1,38 @@
+"""A filed report ends what it answers: its reminders, overdue calls and (for the 首报) the incident's alert."""
+
+from __future__ import annotations
+
+import structlog
+
+from schemas.incident import ReportFiledV1
+from schemas.notify import RunStopped
+from services.notifier.domain.filing import runs_answered_by
+from services.notifier.handlers.starts import stop_run
+from services.notifier.handlers.work import Work
+
+__all__ = ["on_report_filed"]
+
+log = structlog.get_logger(__name__)
+
+ANSWERED = "answered"
+
+
+async def on_report_filed(work: Work, event: ReportFiledV1) -> None:
+    """Stop every open run the report answers, in this transaction, and say which ones for the timeline
+    (either version: what it reads is in both)."""
+    reason = f"{event.kind.label} filed by {event.filed_by}"
+    for subject, subject_id in runs_answered_by(event.kind, event.incident_id):
+        for run in await work.runs.open_runs_for([subject_id], [subject]):
+            steps = max((track.next_step for track in await work.runs.tracks_of(run.id)), default=0)
+            await stop_run(work, run.id, ANSWERED)
+            log.info("run stopped: its report was filed", run_id=run.id, subject=subject, subject_id=subject_id)
+            stopped = RunStopped(
+                unit_id=run.unit_id,
+                run_id=run.id,
+                subject=subject,
+                subject_id=subject_id,
+                steps_taken=steps,
+                reason=reason,
+                stopped_at=work.now,
+            )
+            await work.publish(stopped, subject_id)
