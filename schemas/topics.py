@@ -198,7 +198,7 @@ ACCESS: dict[str, Access] = {
     ),
     "incident": Access(
         writes=("incident.events", "notify.requests"),
-        reads=("incident.intake", "notify.events", "duty.units", "duty.shifts"),
+        reads=("incident.intake", "notify.events", "duty.units", "duty.shifts", "duty.alerts"),
         group="incident",
     ),
     "notifier": Access(

@@ -16,7 +16,7 @@ from services.incident import handlers
 from services.incident.adapters.account_files import ACCOUNT_COLUMNS
 from services.incident.adapters.cli import incident_app
 from services.incident.domain import AccountBy, Concealment, MissedCheckIn, account
-from tests.fakes.asgi_server import AsgiServer
+from testbed.fakes.asgi_server import AsgiServer
 from tests.incident.builders import LEADER, OFFICER, report_body
 from tests.incident.conftest import T0, Running
 from tests.incident.served import prepared_app

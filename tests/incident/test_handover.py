@@ -17,7 +17,7 @@ from services.incident import handlers
 from services.incident.adapters.cli import incident_app
 from services.incident.domain import Source, TimelineKind
 from services.incident.ports import Ports
-from tests.fakes.asgi_server import AsgiServer
+from testbed.fakes.asgi_server import AsgiServer
 from tests.incident.builders import OFFICER, report, shift_started
 from tests.incident.conftest import T0, Running
 from tests.incident.served import prepared_app

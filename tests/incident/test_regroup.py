@@ -12,7 +12,7 @@ from schemas.incident import IncidentClosed, IncidentReported
 from services.incident import handlers
 from services.incident.adapters.cli import incident_app
 from services.incident.domain import IncidentStatus, ReportRefused, Source, TimelineKind
-from tests.fakes.asgi_server import AsgiServer
+from testbed.fakes.asgi_server import AsgiServer
 from tests.incident.builders import report, report_body
 from tests.incident.conftest import Running
 from tests.incident.served import prepared_app

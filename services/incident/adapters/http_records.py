@@ -12,8 +12,8 @@ from services.incident.adapters.account_files import CSV, XLSX, account_csv, acc
 from services.incident.adapters.http_deps import ERRORS, Authorized, Service, as_utc, attachment
 from services.incident.adapters.http_models import AccountOut, HandoverOut
 from services.incident.domain import AccountBy, IntakeRefused
-from services.local_time import LOCAL_TZ
 from services.incident.handlers import accountability, handovers
+from services.local_time import LOCAL_TZ
 
 __all__ = ["records"]
 
