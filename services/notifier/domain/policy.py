@@ -38,6 +38,11 @@ RUN_KINDS = (
     "broadcast",
     "message_sms",
     "message_voice",
+    "round_missed",
+    "hazard_overdue",
+    "spot_check",
+    "spot_check_unanswered",
+    "warning_unacknowledged",
 )
 SECTIONS = ("default", "units")
 PERSON = "person:"
