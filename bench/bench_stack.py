@@ -6,6 +6,7 @@ Run from the repository root; the scripts put it on `sys.path` so `tests.fakes` 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -116,6 +117,8 @@ class BenchSystem:
     stack: Stack
     twilio: FakeTwilioProcess
     data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)  # what the services were started with beyond the stack's own
+    more_replicas: list[Stack] = field(default_factory=list)  # each a second copy of every service (on PostgreSQL)
 
     def url(self, service: str, path: str) -> str:
         return self.stack.url(service) + path
@@ -146,29 +149,46 @@ def environment(twilio: FakeTwilioProcess) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def running_system(extra_env: dict[str, str] | None = None, postgres: bool = False) -> AsyncIterator[BenchSystem]:
+async def running_system(
+    extra_env: dict[str, str] | None = None, postgres: bool = False, replicas: int = 1
+) -> AsyncIterator[BenchSystem]:
+    """The system on a new broker; `replicas` copies of each service (the second and later only on PostgreSQL, where
+    they share each service's database)."""
     data_dir = Path(tempfile.mkdtemp(prefix="dutywatch-bench-"))
     async with AsyncExitStack() as databases:
         if postgres:
             for service in SERVICES:
                 url = await databases.enter_async_context(fresh_postgres_database("dutywatch_bench"))
                 extra_env = {**(extra_env or {}), f"{service.env_prefix}DATABASE_URL": url}
-        async with _system(data_dir, extra_env or {}) as system:
+        async with _system(data_dir, extra_env or {}, replicas) as system:
             yield system
 
 
 @asynccontextmanager
-async def _system(data_dir: Path, extra_env: dict[str, str]) -> AsyncIterator[BenchSystem]:
+async def _system(data_dir: Path, extra_env: dict[str, str], replicas: int) -> AsyncIterator[BenchSystem]:
     broker = EmbeddedBroker(log_file=data_dir / "broker.log")
     console = Console(stderr=True)
     with fake_twilio(data_dir / "provider-requests.jsonl") as twilio:
         env = {**environment(twilio), **extra_env}
-        stack = Stack(data_dir, REPO / "examples" / "roster.yaml", broker, console, services=_services(), extra_env=env)
         try:
-            await stack.start()
-            yield BenchSystem(stack, twilio, data_dir)
+            await broker.start()
+            stacks = [
+                _stack(data_dir / f"replica-{n}" if n else data_dir, broker, console, env) for n in range(replicas)
+            ]
+            try:
+                # Together: each replica's consumer groups join while the others' do.
+                await asyncio.gather(*(stack.start() for stack in stacks))
+                yield BenchSystem(stacks[0], twilio, data_dir, env, stacks[1:])
+            finally:
+                for stack in reversed(stacks):
+                    stack.stop()
         finally:
-            stack.stop()
+            broker.stop()
+
+
+def _stack(data_dir: Path, broker: EmbeddedBroker, console: Console, env: dict[str, str]) -> Stack:
+    roster = REPO / "examples" / "roster.yaml"
+    return Stack(data_dir, roster, broker, console, services=_services(), extra_env=env)
 
 
 @contextmanager
