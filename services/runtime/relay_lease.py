@@ -56,6 +56,8 @@ class RelayLease:
             return Holding.TAKEN if await session.insert_new(self._insert(session), values) else Holding.ELSEWHERE
         if row.holder != holder and row.until > now:
             return Holding.ELSEWHERE
+        if row.holder == holder and row.until - now > lease / 2:
+            return Holding.KEPT  # renewed once half of it has passed: one statement fewer on most passes
         await session.execute(_renew(self.table), {"lease": LEASE_NAME, "to": holder, "to_until": now + lease})
         return Holding.KEPT if row.holder == holder else Holding.TAKEN
 
