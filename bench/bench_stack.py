@@ -13,11 +13,13 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from rich.console import Console
 
@@ -75,6 +77,24 @@ class ProviderRequest:
     path: str
     form: dict[str, str]
     time: float
+
+    @property
+    def attempt_id(self) -> str | None:
+        """The notifier's attempt an SMS or call request sends (from its callback URL); None for other requests."""
+        if self.method != "POST" or not self.path.endswith(("/Messages.json", "/Calls.json")):
+            return None
+        callback = self.form.get("StatusCallback", "") or self.form.get("Url", "")
+        return parse_qs(urlsplit(callback).query).get("attempt", [""])[0]
+
+
+async def start_at_rate(count: int, rate: float, start: Callable[[int], Awaitable[None]]) -> None:
+    """`start(n)` for each n below `count`, `rate` a second, each as its time comes; return once all have ended."""
+    started = time.monotonic()
+    tasks = []
+    for n in range(count):
+        await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(start(n)))
+    await asyncio.gather(*tasks)
 
 
 def tagged_sms(requests: Iterable[ProviderRequest]) -> Iterator[tuple[int, float]]:

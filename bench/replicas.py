@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -39,7 +38,7 @@ import asyncpg
 import httpx
 import yaml
 
-from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system
+from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system, start_at_rate
 from services.stack import SERVICES, Stack
 
 HERE = Path(__file__).parent
@@ -132,10 +131,7 @@ async def provider_requests(replicas: Replicas) -> tuple[Counter[tuple[int, int]
     steps, recorded = await attempt_steps(replicas)
     requests: Counter[tuple[int, int]] = Counter()
     for request in replicas.system.twilio.read_requests():
-        if request.method != "POST" or not request.path.endswith(("/Messages.json", "/Calls.json")):
-            continue
-        callback = request.form.get("StatusCallback", "") or request.form.get("Url", "")
-        attempt = parse_qs(urlsplit(callback).query).get("attempt", [""])[0]
+        attempt = request.attempt_id
         if attempt in steps:
             requests[steps[attempt]] += 1
     return requests, recorded
@@ -176,12 +172,8 @@ async def main(incidents: int, rate: float, call_after_s: float) -> dict[str, An
         duration = incidents / rate
         async with httpx.AsyncClient(timeout=10, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
             chaos = asyncio.create_task(kill_one_of_each(replicas, duration, kills))
-            started = time.monotonic()
-            posts = []
-            for n in range(incidents):
-                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-                posts.append(asyncio.create_task(report(client, replicas, n, accepted)))
-            await asyncio.gather(*posts, chaos)
+            await start_at_rate(incidents, rate, lambda n: report(client, replicas, n, accepted))
+            await chaos
         print(f"{time.monotonic() - begun:.0f}s intake done", file=sys.stderr)
         await settle(replicas, accepted)
         print(f"{time.monotonic() - begun:.0f}s every step sent (or gave up)", file=sys.stderr)
