@@ -155,7 +155,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._published: list[int] = []  # published, marked sent in the next transaction
-        self._holder = f"{uuid.uuid4()}"
+        self._holder = str(uuid.uuid4())
         self._relay_lease = relay_lease
 
     def stop_soon(self) -> None:
