@@ -6,17 +6,20 @@ Run from the repository root; the scripts put it on `sys.path` so `testbed.fakes
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from rich.console import Console
 
@@ -75,6 +78,24 @@ class ProviderRequest:
     form: dict[str, str]
     time: float
 
+    @property
+    def attempt_id(self) -> str | None:
+        """The notifier's attempt an SMS or call request sends (from its callback URL); None for other requests."""
+        if self.method != "POST" or not self.path.endswith(("/Messages.json", "/Calls.json")):
+            return None
+        callback = self.form.get("StatusCallback", "") or self.form.get("Url", "")
+        return parse_qs(urlsplit(callback).query).get("attempt", [""])[0]
+
+
+async def start_at_rate(count: int, rate: float, start: Callable[[int], Awaitable[None]]) -> None:
+    """`start(n)` for each n below `count`, `rate` a second, each as its time comes; return once all have ended."""
+    started = time.monotonic()
+    tasks = []
+    for n in range(count):
+        await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(start(n)))
+    await asyncio.gather(*tasks)
+
 
 def tagged_sms(requests: Iterable[ProviderRequest]) -> Iterator[tuple[int, float]]:
     """(incident number, arrival time) of each SMS sent to the provider for a tagged incident."""
@@ -116,6 +137,8 @@ class BenchSystem:
     stack: Stack
     twilio: FakeTwilioProcess
     data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)  # what the services were started with beyond the stack's own
+    more_replicas: list[Stack] = field(default_factory=list)  # each a second copy of every service (on PostgreSQL)
 
     def url(self, service: str, path: str) -> str:
         return self.stack.url(service) + path
@@ -146,29 +169,46 @@ def environment(twilio: FakeTwilioProcess) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def running_system(extra_env: dict[str, str] | None = None, postgres: bool = False) -> AsyncIterator[BenchSystem]:
+async def running_system(
+    extra_env: dict[str, str] | None = None, postgres: bool = False, replicas: int = 1
+) -> AsyncIterator[BenchSystem]:
+    """The system on a new broker; `replicas` copies of each service (the second and later only on PostgreSQL, where
+    they share each service's database)."""
     data_dir = Path(tempfile.mkdtemp(prefix="dutywatch-bench-"))
     async with AsyncExitStack() as databases:
         if postgres:
             for service in SERVICES:
                 url = await databases.enter_async_context(fresh_postgres_database("dutywatch_bench"))
                 extra_env = {**(extra_env or {}), f"{service.env_prefix}DATABASE_URL": url}
-        async with _system(data_dir, extra_env or {}) as system:
+        async with _system(data_dir, extra_env or {}, replicas) as system:
             yield system
 
 
 @asynccontextmanager
-async def _system(data_dir: Path, extra_env: dict[str, str]) -> AsyncIterator[BenchSystem]:
+async def _system(data_dir: Path, extra_env: dict[str, str], replicas: int) -> AsyncIterator[BenchSystem]:
     broker = EmbeddedBroker(log_file=data_dir / "broker.log")
     console = Console(stderr=True)
     with fake_twilio(data_dir / "provider-requests.jsonl") as twilio:
         env = {**environment(twilio), **extra_env}
-        stack = Stack(data_dir, REPO / "examples" / "roster.yaml", broker, console, services=_services(), extra_env=env)
         try:
-            await stack.start()
-            yield BenchSystem(stack, twilio, data_dir)
+            await broker.start()
+            stacks = [
+                _stack(data_dir / f"replica-{n}" if n else data_dir, broker, console, env) for n in range(replicas)
+            ]
+            try:
+                # Together: each replica's consumer groups join while the others' do.
+                await asyncio.gather(*(stack.start() for stack in stacks))
+                yield BenchSystem(stacks[0], twilio, data_dir, env, stacks[1:])
+            finally:
+                for stack in reversed(stacks):
+                    stack.stop()
         finally:
-            stack.stop()
+            broker.stop()
+
+
+def _stack(data_dir: Path, broker: EmbeddedBroker, console: Console, env: dict[str, str]) -> Stack:
+    roster = REPO / "examples" / "roster.yaml"
+    return Stack(data_dir, roster, broker, console, services=_services(), extra_env=env)
 
 
 @contextmanager

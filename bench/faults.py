@@ -23,13 +23,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system
+from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system, start_at_rate
 from bench.fault_rounds import ROUNDS_ENV, rounds_outcome
 
 HERE = Path(__file__).parent
@@ -96,10 +95,7 @@ def provider_requests(system: BenchSystem) -> tuple[Counter[tuple[int, int]], di
     requests: Counter[tuple[int, int]] = Counter()
     first: dict[int, float] = {}
     for request in system.twilio.read_requests():
-        if request.method != "POST" or not request.path.endswith(("/Messages.json", "/Calls.json")):
-            continue
-        callback = request.form.get("StatusCallback", "") or request.form.get("Url", "")
-        attempt = parse_qs(urlsplit(callback).query).get("attempt", [""])[0]
+        attempt = request.attempt_id
         if attempt in steps:
             requests[steps[attempt]] += 1
             first.setdefault(steps[attempt][0], request.time)
@@ -124,12 +120,8 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             chaos = asyncio.create_task(inject_faults(system, duration, pause_s, faults))
-            started = time.monotonic()
-            posts = []
-            for n in range(incidents):
-                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
-                posts.append(asyncio.create_task(report(client, system, n, accepted)))
-            await asyncio.gather(*posts, chaos)
+            await start_at_rate(incidents, rate, lambda n: report(client, system, n, accepted))
+            await chaos
         intake_ended = datetime.now(UTC)
         await settle(system, accepted)
         rounds = await rounds_outcome(system, intake_ended)

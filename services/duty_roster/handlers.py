@@ -226,8 +226,8 @@ async def on_check_in_received(event: CheckInReceived, check_ins: CheckIns) -> C
     """A reply from the officer's number within the grace period closes the check-in; anything else leaves it open."""
     check_in = await check_ins.get(event.shift_id)
     outcome = _judge(check_in, event)
-    if outcome is CheckInOutcome.CLOSED:
-        await check_ins.mark_received(event.shift_id, event.received_at)
+    if outcome is CheckInOutcome.CLOSED and not await check_ins.mark_received(event.shift_id, event.received_at):
+        outcome = CheckInOutcome.ALREADY_CLOSED
     log.info("check-in reply", shift_id=event.shift_id, outcome=outcome.value)
     return outcome
 

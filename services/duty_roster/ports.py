@@ -116,7 +116,10 @@ class CheckIns(Protocol):
 
     async def mark_missed(self, shift_id: str, now: datetime) -> None: ...
 
-    async def mark_received(self, shift_id: str, at: datetime) -> None: ...
+    async def mark_received(self, shift_id: str, at: datetime) -> bool:
+        """Close the check-in as answered; False when it was closed meanwhile (another replica's sweep marked it
+        missed), and then it stays missed."""
+        ...
 
 
 class HolidayReminders(Protocol):

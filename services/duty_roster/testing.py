@@ -125,8 +125,12 @@ class MemoryCheckIns(CheckIns):
     async def mark_missed(self, shift_id: str, now: datetime) -> None:
         self.rows[shift_id] = replace(self.rows[shift_id], missed_at=now)
 
-    async def mark_received(self, shift_id: str, at: datetime) -> None:
-        self.rows[shift_id] = replace(self.rows[shift_id], received_at=at)
+    async def mark_received(self, shift_id: str, at: datetime) -> bool:
+        row = self.rows[shift_id]
+        if row.received_at is not None or row.missed_at is not None:
+            return False
+        self.rows[shift_id] = replace(row, received_at=at)
+        return True
 
 
 @dataclass

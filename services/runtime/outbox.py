@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from sqlalchemy import (
 
 from schemas.envelope import Envelope
 from schemas.topics import topic_for
+from services.runtime.relay_lease import Holding, RelayLease
 from services.runtime.store import Session, Store, UtcDateTime, insert_into
 
 __all__ = ["Outbox", "OutboxRelay", "OutgoingRecord", "PublishRecords"]
@@ -67,6 +69,7 @@ class Outbox:
             Column("claimed_until", UtcDateTime(), nullable=True),
             Column("sent_at", UtcDateTime(), nullable=True, index=True),
         )
+        self.relay_lease = RelayLease(metadata)
         # The relay's statements, built once: building one costs several times running it.
         columns = self.table.c
         free = or_(columns.claimed_until.is_(None), columns.claimed_until < bindparam("now"))
@@ -139,6 +142,7 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_seconds: float = 0.2,
         lease: timedelta = timedelta(seconds=60),
+        relay_lease: timedelta = timedelta(seconds=10),
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -151,7 +155,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._published: list[int] = []  # published, marked sent in the next transaction
-        self._taken_over = False
+        self._holder = str(uuid.uuid4())
+        self._relay_lease = relay_lease
 
     def stop_soon(self) -> None:
         """Finish the batch under way, then leave `run`."""
@@ -168,19 +173,16 @@ class OutboxRelay:
         The rows published last time are marked sent in the transaction that claims the next batch: one
         transaction a batch instead of two.
 
-        A relay's first pass frees every lease. Rows that a relay killed mid-publish left claimed would
-        otherwise wait out their lease, a minute, while newer rows overtook them; so would rows it had
-        published and not yet marked. Each goes out again, and consumers drop the second copy by its event
-        id, as they do the copy of a batch another replica was publishing at that moment.
+        Only the holder of the relay lease publishes (`relay_lease.py`). A relay that takes the lease frees
+        every row's lease. Rows that a relay killed mid-publish left claimed would otherwise wait out their
+        lease, a minute, while newer rows overtook them; so would rows it had published and not yet marked.
+        Each goes out again, and consumers drop the second copy by its event id.
         """
         published = self._published
         async with self._store.transaction() as session:
-            if not self._taken_over:
-                await self._take_over(session)
             if published:
                 await self._outbox.mark_sent(session, published, self._clock())
-            rows = await self._outbox.claim(session, self._clock(), self._batch_size, self._lease)
-        self._taken_over = True
+            rows = await self._claim_as_holder(session)
         self._published = []
         if not rows:
             return 0
@@ -195,9 +197,24 @@ class OutboxRelay:
         self._published = ids
         return len(rows)
 
+    async def _claim_as_holder(self, session: Session) -> list[Any]:
+        """The next batch if this relay holds the relay lease (taking it if it ran out); none otherwise."""
+        holding = await self._outbox.relay_lease.hold(session, self._holder, self._clock(), self._relay_lease)
+        if holding is Holding.ELSEWHERE:
+            return []
+        if holding is Holding.TAKEN:
+            await self._take_over(session)
+        return await self._outbox.claim(session, self._clock(), self._batch_size, self._lease)
+
     async def _take_over(self, session: Session) -> None:
+        log.info("outbox relay took the relay lease")
         if freed := await self._outbox.free_leases(session):
             log.info("outbox relay took over rows an earlier relay had claimed", rows=freed)
+
+    async def hand_back(self) -> None:
+        """Give up the relay lease (stopping): another replica's relay takes over at its next pass."""
+        async with self._store.transaction() as session:
+            await self._outbox.relay_lease.hand_back(session, self._holder, self._clock())
 
     async def mark_published(self) -> None:
         """Mark what was published as sent now, not with the next batch (before stopping)."""

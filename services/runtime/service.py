@@ -237,6 +237,8 @@ class ServiceRuntime:
                 await asyncio.wait_for(self.relay.relay_once(), 5)
             with contextlib.suppress(Exception):
                 await self.relay.mark_published()
+            with contextlib.suppress(Exception):
+                await self.relay.hand_back()
         await self.publisher.stop()
         await self.store.close()
         self.started = False

@@ -193,9 +193,10 @@ class SqlShiftLedger:
             "shift": duty.shift.model_dump_json() if duty.shift else None,
             "updated_at": now,
         }
-        result = await self._session.execute(update(table).where(table.c.unit_id == duty.unit_id).values(**values))
-        if not result.rowcount:
-            await self._session.execute(insert(table).values(unit_id=duty.unit_id, **values))
+        # One statement: two replicas that both find a unit new would otherwise both insert, and one would fail.
+        dialect_insert = postgresql_insert if self._session.dialect == "postgresql" else sqlite_insert
+        upsert = dialect_insert(table).values(unit_id=duty.unit_id, **values)
+        await self._session.execute(upsert.on_conflict_do_update(index_elements=[table.c.unit_id], set_=values))
 
     async def first_handover(self, shift_id: str, unit_id: str, now: datetime) -> bool:
         values = {"shift_id": shift_id, "unit_id": unit_id, "published_at": now}
@@ -246,9 +247,15 @@ class SqlCheckIns:
     async def mark_missed(self, shift_id: str, now: datetime) -> None:
         await self._session.execute(update(self._table).where(self._table.c.shift_id == shift_id).values(missed_at=now))
 
-    async def mark_received(self, shift_id: str, at: datetime) -> None:
-        statement = update(self._table).where(self._table.c.shift_id == shift_id).values(received_at=at)
-        await self._session.execute(statement)
+    async def mark_received(self, shift_id: str, at: datetime) -> bool:
+        # Only an open row: on PostgreSQL this waits for a sweep that holds the row and then finds it missed.
+        columns = self._table.c
+        statement = (
+            update(self._table)
+            .where(columns.shift_id == shift_id, columns.received_at.is_(None), columns.missed_at.is_(None))
+            .values(received_at=at)
+        )
+        return bool((await self._session.execute(statement)).rowcount)
 
 
 def _check_in(row: Any) -> CheckIn:

@@ -1,0 +1,94 @@
+"""Two replicas of the incident service on one PostgreSQL database: each report deadline fires once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from schemas.catalog import decode
+from services.incident import handlers
+from services.incident.app import IncidentBackend, create_app
+from services.incident.testing import ManualClock
+from tests.incident.builders import report_body
+from tests.incident.conftest import T0, seed, settings_for
+
+pytestmark = pytest.mark.postgres
+
+INCIDENTS = 12
+
+
+@pytest.fixture
+async def replicas(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[IncidentBackend, IncidentBackend]]:
+    """Two backends on one database and one clock, with INCIDENTS incidents taken in by the first."""
+    clock = ManualClock(T0)
+    apis = [create_app(settings_for(postgres_url, tmp_path), clock=clock) for _ in range(2)]
+    backends: list[IncidentBackend] = [api.state.backend for api in apis]
+    await backends[0].database.store.create_tables()
+    await seed(backends[0])
+    transport = httpx.ASGITransport(app=apis[0])
+    async with httpx.AsyncClient(transport=transport, base_url="http://incident") as client:
+        for n in range(INCIDENTS):
+            body = report_body("home", T0, external_id=f"replica-{n}")
+            response = await client.post("/incidents", json=body, headers={"Authorization": "Bearer home-token"})
+            assert response.status_code == 201, response.text
+    yield backends[0], backends[1]
+    for backend in backends:
+        await backend.database.store.close()
+
+
+async def fired_types(backend: IncidentBackend) -> Counter[str]:
+    outbox = backend.database.outbox.table
+    async with backend.database.store.transaction() as session:
+        rows = (await session.execute(select(outbox.c.value))).scalars().all()
+    return Counter(decode(value).type for value in rows)
+
+
+async def sweep_in_small_batches(backend: IncidentBackend) -> int:
+    fired = 0
+    while True:
+        async with backend.work() as ports:
+            batch = await handlers.fire_due_deadlines(ports, backend.now(), limit=2)
+        await asyncio.sleep(0)
+        if not batch:
+            return fired
+        fired += batch
+
+
+async def test_two_replicas_sweeping_at_once_fire_each_deadline_once(
+    replicas: tuple[IncidentBackend, IncidentBackend],
+) -> None:
+    """Both replicas sweep the same due deadlines at the same moment; each warning and overdue notice goes out once,
+    and both replicas fire some."""
+    clock = replicas[0].clock
+    assert isinstance(clock, ManualClock)
+    for minutes in (50, 15):
+        clock.advance(minutes=minutes)
+        shares = await asyncio.gather(*(sweep_in_small_batches(backend) for backend in replicas))
+        assert sum(shares) == INCIDENTS and all(shares), shares
+    fired = await fired_types(replicas[0])
+    assert fired["incident.report_due_soon"] == INCIDENTS
+    assert fired["incident.report_overdue"] == INCIDENTS
+
+
+async def test_deadlines_a_dead_replica_had_claimed_fire_from_the_other(
+    replicas: tuple[IncidentBackend, IncidentBackend],
+) -> None:
+    """A replica that dies mid-sweep leaves its claimed deadlines unfired and free: the other fires each once."""
+    dying, survivor = replicas
+    clock = dying.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(minutes=50)
+    with pytest.raises(ConnectionResetError):
+        async with dying.work() as ports:
+            assert len(await ports.deadlines.claim_due(clock(), limit=100)) == INCIDENTS
+            raise ConnectionResetError("the replica died holding the claim")
+    assert await survivor.fire_due(clock()) == INCIDENTS
+    assert await dying.fire_due(clock() + timedelta(seconds=1)) == 0
+    assert (await fired_types(survivor))["incident.report_due_soon"] == INCIDENTS
