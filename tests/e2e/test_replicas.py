@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import replicas
-from tests.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT
+from testbed.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT
 
 pytestmark = pytest.mark.broker
 
