@@ -17,7 +17,7 @@ from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import incident_reported, unique_unit
 from tests.notifier.serving import random_mobile
-from tests.notifier.test_handlers import API_TOKENS, Harness
+from tests.notifier.harness import API_TOKENS, Harness
 
 pytestmark = pytest.mark.postgres
 
