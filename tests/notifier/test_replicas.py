@@ -16,8 +16,8 @@ from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import incident_reported, unique_unit
-from tests.notifier.serving import random_mobile
 from tests.notifier.harness import API_TOKENS, Harness
+from tests.notifier.serving import random_mobile
 
 pytestmark = pytest.mark.postgres
 
