@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-__all__ = ["configure_logging", "mask_phones", "masked"]
+__all__ = ["configure_logging", "mask_phones", "masked", "renders_json"]
 
 # Any E.164 number (+ and 8 to 15 digits); China's national forms: a mobile (1[3-9] and 9 digits) and a
 # landline (0, a 2- or 3-digit area code, 7 or 8 digits); each as written by people too, in groups separated
@@ -65,9 +65,14 @@ _SHARED: list[Any] = [
 ]
 
 
+def renders_json(json_lines: bool | None) -> bool:
+    """Whether the process logs JSON lines: as set, or when its stderr is not a terminal (a file, a pod's log)."""
+    return (not sys.stderr.isatty()) if json_lines is None else json_lines
+
+
 def configure_logging(service: str, *, json_lines: bool | None = None, level: str = "INFO") -> None:
     """Our logs and every library's (uvicorn, aiokafka, APScheduler) as one stream, rendered and masked alike."""
-    as_json = (not sys.stderr.isatty()) if json_lines is None else json_lines
+    as_json = renders_json(json_lines)
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False) if as_json else structlog.dev.ConsoleRenderer()
     )

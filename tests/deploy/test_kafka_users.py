@@ -8,12 +8,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from schemas.topics import ACCESS, Access
+from services.board.app import BoardBackend
+from services.board.settings import Settings as BoardSettings
 from services.duty_roster.app import RosterService
 from services.duty_roster.settings import Settings as RosterSettings
 from services.incident.app import IncidentBackend
 from services.incident.settings import Settings as IncidentSettings
 from services.notifier.app import Notifier
 from services.notifier.settings import Settings as NotifierSettings
+from services.rounds.app import RoundsBackend
+from services.rounds.settings import Settings as RoundsSettings
 from services.runtime.service import utc_now
 from tests.deploy.manifests import K8S, Manifest, load_documents
 from tests.deploy.workloads import SERVICES, container, of_kind, the
@@ -87,7 +91,11 @@ async def test_access_says_what_each_service_reads_and_the_group_it_joins(tmp_pa
     roster = RosterService(RosterSettings(data_dir=tmp_path)).runtime
     incident = IncidentBackend(IncidentSettings(data_dir=tmp_path), utc_now).runtime
     notifier = Notifier(NotifierSettings(data_dir=tmp_path)).runtime
-    for name, runtime in {"duty_roster": roster, "incident": incident, "notifier": notifier}.items():
+    rounds = RoundsBackend(RoundsSettings(data_dir=tmp_path), utc_now).runtime
+    board = BoardBackend(BoardSettings(data_dir=tmp_path), utc_now).runtime
+    runtimes = {"duty_roster": roster, "incident": incident, "notifier": notifier, "rounds": rounds, "board": board}
+    assert runtimes.keys() == ACCESS.keys()
+    for name, runtime in runtimes.items():
         assert (sorted(runtime.consumed_topics), runtime.name) == (sorted(ACCESS[name].reads), ACCESS[name].group)
 
 

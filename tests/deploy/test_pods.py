@@ -1,4 +1,4 @@
-"""The three Deployments' pods, run as their manifests say (env, mounts, init container, probes) against a real
+"""The Deployments' pods, run as their manifests say (env, mounts, init container, probes) against a real
 broker: they become ready, serve their probes and /metrics, log JSON with phones masked, and stop on SIGTERM."""
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ async def module_broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 def pods(
     deployables: dict[str, list[Manifest]], module_broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, RunningPod | str]]:
-    """The three services started together from the prod overlay (the base without kubectl), each live or why not,
+    """The services started together from the prod overlay (the base without kubectl), each live or why not,
     with the Secrets an operator and Strimzi would have created."""
     manifests = [*(deployables.get("prod") or next(iter(deployables.values()))), *operator_secrets()]
     started: dict[str, RunningPod] = {}

@@ -1,6 +1,9 @@
-"""Each service's Deployment is hardened, probed on its health endpoints, and has its Service, PDB and policy."""
+"""Each service's Deployment is hardened, probed on its health endpoints, has its Service, PDB and policy, and
+reaches Kafka and the APIs it calls, nothing more."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -159,3 +162,56 @@ def test_the_dev_secrets_hold_placeholders_for_every_credential(deployables: dic
             continue
         for key, value in secret["stringData"].items():
             assert "REPLACE_ME" in value, (secret["metadata"]["name"], key)
+
+
+# Deployment → the other services' APIs it calls (the board's pages act through the owning services).
+CALLS = {name: set[tuple[str, int]]() for name in SERVICES} | {
+    "board": {("incident", 8102), ("notifier", 8103), ("duty-roster", 8101)}
+}
+
+
+def _pod_labels(manifests: list[Manifest], name: str) -> dict[str, str]:
+    labels: dict[str, str] = the(manifests, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+def _pod_peers(manifests: list[Manifest], labels: dict[str, str], direction: str) -> list[tuple[dict[str, Any], int]]:
+    """(podSelector, port) of every same-namespace pod peer the policies on these pods let in or out."""
+    rules_key, peers_key = ("egress", "to") if direction == "out" else ("ingress", "from")
+    return [
+        (peer["podSelector"], entry["port"])
+        for policy in policies_selecting(manifests, labels)
+        for rule in policy["spec"].get(rules_key, [])
+        for peer in rule.get(peers_key, [])
+        if "podSelector" in peer and "namespaceSelector" not in peer
+        for entry in rule["ports"]
+    ]
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_a_service_reaches_the_apis_it_calls_and_no_other(deployables: dict[str, list[Manifest]], name: str) -> None:
+    """Egress opens exactly the service APIs the service calls, and each of them lets that service's pods in."""
+    for manifests in deployables.values():
+        labels = _pod_labels(manifests, name)
+        reached = {
+            (target, port)
+            for selector, port in _pod_peers(manifests, labels, "out")
+            for target in SERVICES
+            if selects(selector, _pod_labels(manifests, target))
+        }
+        assert reached == CALLS[name]
+        for target, port in CALLS[name]:
+            peers = _pod_peers(manifests, _pod_labels(manifests, target), "in")
+            assert [allowed for selector, allowed in peers if selects(selector, labels)] == [port], target
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_every_service_may_reach_kafka(deployables: dict[str, list[Manifest]], name: str) -> None:
+    """The pods are admitted by the Kafka listener's peers (Strimzi's policy) and may open its port."""
+    brokers = {"strimzi.io/cluster": "dutywatch", "strimzi.io/broker-role": "true"}
+    for manifests in deployables.values():
+        labels = _pod_labels(manifests, name)
+        listener = the(manifests, "Kafka", "dutywatch")["spec"]["kafka"]["listeners"][0]
+        assert any(selects(peer["podSelector"], labels) for peer in listener["networkPolicyPeers"])
+        reachable = {port for selector, port in _pod_peers(manifests, labels, "out") if selects(selector, brokers)}
+        assert listener["port"] in reachable

@@ -137,7 +137,7 @@ def holidays_reminders(index: RosterIndex, year: int) -> list[SendSms]:
         keepers.insert(0, index.municipal_duty_room)
     text = (
         f"【值班系统】{year}年节假日安排尚未录入，值班表按法定节假日估算（调休上班日未知）。"
-        f"国务院办公厅通知发布后请录入节假日文件，并用 dutywatch roster check 校验。"
+        f"国务院办公厅通知发布后请录入节假日文件，并用 dutywatch roster check 校验"
     )
     phones = dict.fromkeys(person.phone for person in keepers)
     return [SendSms(unit_id=city.id, to=phone, text=text, reason=f"holidays-estimated:{year}") for phone in phones]

@@ -13,25 +13,30 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import structlog
 from rich.console import Console
 
 from services.notifier.ports import OutboundCall, OutboundSms, SendResult
 
 __all__ = ["ConsoleProvider"]
 
+log = structlog.get_logger(__name__)
+
 
 class ConsoleProvider:
     name = "console"
 
-    def __init__(self, data_dir: Path, inbound_sms_url: str, console: Console | None = None) -> None:
+    def __init__(self, data_dir: Path, inbound_sms_url: str, console: Console | None) -> None:
+        """`console`: where a person watching sees each message; None when the process logs JSON lines (a log file,
+        a pod), where each message is a log line, its number masked like every other."""
         self.path = data_dir / "console" / "messages.jsonl"
         self._inbound_sms_url = inbound_sms_url
-        self._console = console or Console(stderr=True)
+        self._console = console
         self._lock = asyncio.Lock()
 
     async def send_sms(self, sms: OutboundSms) -> SendResult:
         ref = "console-" + uuid.uuid4().hex
-        self._console.print(f"[bold cyan]SMS → {sms.to}[/bold cyan] {sms.text}")
+        self._show("SMS", "cyan", sms.to, sms.text)
         await self._record(
             {
                 "kind": "sms",
@@ -45,12 +50,18 @@ class ConsoleProvider:
         )
         return SendResult(self.name, ref, "delivered")
 
+    def _show(self, kind: str, colour: str, to: str, text: str) -> None:
+        if self._console is None:
+            log.info("console provider", kind=kind.lower(), to=to, text=text)
+        else:
+            self._console.print(f"[bold {colour}]{kind} → {to}[/bold {colour}] {text}")
+
     async def sms_status(self, ref: str) -> str:
         return "delivered"
 
     async def place_call(self, call: OutboundCall) -> SendResult:
         ref = "console-" + uuid.uuid4().hex
-        self._console.print(f"[bold magenta]CALL → {call.to}[/bold magenta] {call.script}")
+        self._show("CALL", "magenta", call.to, call.script)
         await self._record(
             {
                 "kind": "voice",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.console import Console
+
 from services.notifier.adapters.aliyun.provider import AliyunProvider
 from services.notifier.adapters.console import ConsoleProvider
 from services.notifier.adapters.failover import BreakerPolicy, Failover
@@ -12,6 +14,7 @@ from services.notifier.adapters.twilio import TwilioProvider
 from services.notifier.handlers.dispatch import Webhooks
 from services.notifier.ports import Provider
 from services.notifier.settings import Settings
+from services.runtime.logs import renders_json
 
 __all__ = ["DOMESTIC_FAILOVER", "build_providers", "build_router", "close_providers"]
 
@@ -21,7 +24,8 @@ DOMESTIC_FAILOVER = "domestic-failover"
 
 def build_providers(settings: Settings, webhooks: Webhooks) -> dict[str, Provider]:
     """The console always; Twilio when an account sid is set; Aliyun when its AccessKey is set."""
-    providers: dict[str, Provider] = {"console": ConsoleProvider(settings.data_dir, webhooks.url("sms"))}
+    console = None if renders_json(settings.log_json) else Console(stderr=True)
+    providers: dict[str, Provider] = {"console": ConsoleProvider(settings.data_dir, webhooks.url("sms"), console)}
     if settings.twilio_account_sid:
         providers["twilio"] = TwilioProvider(
             settings.twilio_account_sid,
