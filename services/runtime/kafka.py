@@ -1,5 +1,5 @@
 """Kafka at the edges of every service: one consumer group per service under the consumer rule,
-and one producer for the outbox relay and the DLQ.
+one producer for the outbox relay and the DLQ, and a probe of the broker's log for the relay.
 """
 
 from __future__ import annotations
@@ -10,17 +10,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome
+from services.runtime.log_watch import LogState, Published
 from services.runtime.metrics import DLQ_MESSAGES, HANDLER_SECONDS, MESSAGES_IN, MESSAGES_OUT
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.settings import KafkaSettings
 
-__all__ = ["KafkaRecordPublisher", "build_broker", "subscribe"]
+__all__ = ["KafkaLogProbe", "KafkaRecordPublisher", "build_broker", "subscribe"]
 
 log = structlog.get_logger(__name__)
 
@@ -118,7 +120,7 @@ class KafkaRecordPublisher:
         if self._producer is not None:
             await self._producer.stop()
 
-    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> list[Published]:
         if self._producer is None:
             raise RuntimeError("the publisher is not started")
         pending = [
@@ -131,3 +133,63 @@ class KafkaRecordPublisher:
             raise failures[0]
         for record in records:
             MESSAGES_OUT.labels(self._service, record.topic).inc()
+        return [
+            Published(placed.topic, placed.partition, placed.offset)
+            for placed in outcomes
+            if not isinstance(placed, BaseException)
+        ]
+
+
+class KafkaLogProbe:
+    """The broker's cluster id and where the asked-for partitions' logs end (ProbeLog)."""
+
+    def __init__(self, settings: KafkaSettings, client_id: str) -> None:
+        self._settings = settings
+        self._client_id = client_id
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        """Connect; on failure nothing is left open and start() may be called again."""
+        timeout = self._settings.request_timeout_ms
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._settings.bootstrap_servers, client_id=self._client_id, request_timeout_ms=timeout
+        )
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=self._client_id,
+            group_id=None,
+            enable_auto_commit=False,
+            request_timeout_ms=timeout,
+        )
+        try:
+            await admin.start()
+            await consumer.start()
+        except BaseException:
+            await consumer.stop()
+            await admin.close()
+            raise
+        self._admin, self._consumer = admin, consumer
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._admin is not None:
+            await self._admin.close()
+
+    async def __call__(self, partitions: Sequence[tuple[str, int]]) -> LogState:
+        if self._admin is None or self._consumer is None:
+            raise RuntimeError("the log probe is not started")
+        cluster_id = str((await self._admin.describe_cluster())["cluster_id"])
+        if not partitions:
+            return LogState(cluster_id, {})
+        topics = await self._admin.describe_topics(sorted({topic for topic, _ in partitions}))
+        existing = {
+            (topic["topic"], each["partition"])
+            for topic in topics
+            if topic["error_code"] == 0
+            for each in topic["partitions"]
+        }
+        asked = [TopicPartition(topic, partition) for topic, partition in partitions if (topic, partition) in existing]
+        ends = await self._consumer.end_offsets(asked) if asked else {}
+        return LogState(cluster_id, {(each.topic, each.partition): offset for each, offset in ends.items()})

@@ -2,6 +2,8 @@
 
 A broker outage delays events and loses none: a row stays pending until the broker took it. A crash
 between publishing and marking a row sent publishes it again; consumers drop the repeat by `event_id`.
+A sent row is kept for a retention window: a broker that lost its log (`services/runtime/log_watch.py`)
+gets every retained row again, in order, and consumers drop what they had already seen.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     or_,
     select,
     update,
@@ -30,6 +33,7 @@ from sqlalchemy import (
 
 from schemas.envelope import Envelope
 from schemas.topics import topic_for
+from services.runtime.log_watch import CHECK_EVERY_S, LogWatch, ProbeLog, Published, PublishedPositions
 from services.runtime.store import Session, Store, UtcDateTime, insert_into
 
 __all__ = ["Outbox", "OutboxRelay", "OutgoingRecord", "PublishRecords"]
@@ -47,12 +51,16 @@ class OutgoingRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
-PublishRecords = Callable[[Sequence[OutgoingRecord]], Awaitable[None]]
-"""Publish every record, in order, and return once the broker acknowledged them all; raise otherwise."""
+PublishRecords = Callable[[Sequence[OutgoingRecord]], Awaitable[Sequence[Published]]]
+"""Publish every record, in order, and return where the broker put each once it acknowledged them all;
+raise otherwise."""
+
+RETENTION = timedelta(hours=24)
+PRUNE_EVERY = timedelta(minutes=1)
 
 
 class Outbox:
-    """The `outbox` table in a service's own database."""
+    """The `outbox` table in a service's own database, and where its published rows went (`positions`)."""
 
     def __init__(self, metadata: MetaData) -> None:
         self.table = Table(
@@ -90,6 +98,7 @@ class Outbox:
         self._sent = (
             update(self.table).where(columns.id.in_(bindparam("ids", expanding=True))).values(sent_at=bindparam("at"))
         )
+        self.positions = PublishedPositions(metadata)
 
     async def put(self, session: Session, *envelopes: Envelope[Any]) -> None:
         """Add envelopes to the transaction of `session`; they leave only if it commits."""
@@ -122,13 +131,27 @@ class Outbox:
         """Free every pending row's lease; how many were leased."""
         return (await session.execute(self._free_all)).rowcount
 
+    async def publish_again(self, session: Session, sent_since: datetime) -> int:
+        """Make every row sent since `sent_since` pending again (a broker lost it); how many."""
+        again = update(self.table).where(self.table.c.sent_at >= sent_since).values(sent_at=None, claimed_until=None)
+        return (await session.execute(again)).rowcount
+
+    async def prune(self, session: Session, sent_before: datetime) -> int:
+        """Delete the rows sent before `sent_before`; how many."""
+        return (await session.execute(delete(self.table).where(self.table.c.sent_at < sent_before))).rowcount
+
     async def pending_count(self, session: Session) -> int:
         rows = await session.execute(select(self.table.c.id).where(self.table.c.sent_at.is_(None)))
         return len(rows.all())
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows in order and marks them sent; never holds a transaction open on I/O."""
+    """Publishes pending outbox rows in order and marks them sent; never holds a transaction open on I/O.
+
+    `probe` tells whether the broker still holds what was published (None: a broker that never loses its
+    log), asked on the first pass, after a failed publish and every `check_every_s`; rows sent within
+    `retention` are kept to publish again to one that did.
+    """
 
     def __init__(
         self,
@@ -136,6 +159,9 @@ class OutboxRelay:
         outbox: Outbox,
         publish: PublishRecords,
         *,
+        probe: ProbeLog | None = None,
+        retention: timedelta = RETENTION,
+        check_every_s: float = CHECK_EVERY_S,
         batch_size: int = 500,
         idle_seconds: float = 0.2,
         lease: timedelta = timedelta(seconds=60),
@@ -144,6 +170,8 @@ class OutboxRelay:
         self._store = store
         self._outbox = outbox
         self._publish = publish
+        self._watch = LogWatch(outbox.positions, probe, check_every_s) if probe is not None else None
+        self._retention = retention
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._lease = lease
@@ -152,6 +180,7 @@ class OutboxRelay:
         self._stopping = False
         self._published: list[int] = []  # published, marked sent in the next transaction
         self._taken_over = False
+        self._pruned_at: datetime | None = None
 
     def stop_soon(self) -> None:
         """Finish the batch under way, then leave `run`."""
@@ -172,39 +201,69 @@ class OutboxRelay:
         otherwise wait out their lease, a minute, while newer rows overtook them; so would rows it had
         published and not yet marked. Each goes out again, and consumers drop the second copy by its event
         id, as they do the copy of a batch another replica was publishing at that moment.
+
+        Before claiming, it asks the log watch whether the broker lost what was published; if so, every
+        retained row is made pending again and goes out first, being the oldest.
         """
-        published = self._published
+        if not self._taken_over:
+            await self._take_over()
+        lost = await self._watch.lost() if self._watch is not None else None
         async with self._store.transaction() as session:
-            if not self._taken_over:
-                await self._take_over(session)
-            if published:
-                await self._outbox.mark_sent(session, published, self._clock())
+            await self._mark_sent(session)
+            if lost is not None:
+                await self._publish_retained_again(session, lost)
+            await self._prune_now_and_then(session)
             rows = await self._outbox.claim(session, self._clock(), self._batch_size, self._lease)
-        self._taken_over = True
-        self._published = []
         if not rows:
             return 0
         ids = [row.id for row in rows]
         try:
-            await self._publish([OutgoingRecord(row.topic, row.key.encode(), row.value) for row in rows])
+            placed = await self._publish([OutgoingRecord(row.topic, row.key.encode(), row.value) for row in rows])
         except BaseException:
             # Cancelled too: left claimed, the rows would wait out their lease before anyone sends them.
             async with self._store.transaction() as session:
                 await self._outbox.release(session, ids)
+            if self._watch is not None:
+                self._watch.check_soon()
             raise
         self._published = ids
+        if self._watch is not None:
+            self._watch.placed(placed)
         return len(rows)
 
-    async def _take_over(self, session: Session) -> None:
-        if freed := await self._outbox.free_leases(session):
-            log.info("outbox relay took over rows an earlier relay had claimed", rows=freed)
+    async def _take_over(self) -> None:
+        async with self._store.transaction() as session:
+            if freed := await self._outbox.free_leases(session):
+                log.info("outbox relay took over rows an earlier relay had claimed", rows=freed)
+            if self._watch is not None:
+                await self._watch.load(session)
+        self._taken_over = True
+
+    async def _mark_sent(self, session: Session) -> None:
+        if self._published:
+            await self._outbox.mark_sent(session, self._published, self._clock())
+            self._published = []
+        if self._watch is not None:
+            await self._watch.save(session)
+
+    async def _publish_retained_again(self, session: Session, reason: str) -> None:
+        assert self._watch is not None
+        again = await self._outbox.publish_again(session, self._clock() - self._retention)
+        await self._watch.start_over(session)
+        log.warning("the broker lost published events; publishing the retained ones again", reason=reason, rows=again)
+
+    async def _prune_now_and_then(self, session: Session) -> None:
+        now = self._clock()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            if pruned := await self._outbox.prune(session, now - self._retention):
+                log.info("outbox rows past their retention deleted", rows=pruned)
+            self._pruned_at = now
 
     async def mark_published(self) -> None:
         """Mark what was published as sent now, not with the next batch (before stopping)."""
         if self._published:
             async with self._store.transaction() as session:
-                await self._outbox.mark_sent(session, self._published, self._clock())
-            self._published = []
+                await self._mark_sent(session)
 
     async def run(self) -> None:
         """Relay until stopped; back off while the broker is unreachable."""

@@ -14,6 +14,7 @@ from schemas.duty import CheckInReceived
 from schemas.envelope import Envelope
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.inbox import Inbox
+from services.runtime.log_watch import Published
 from services.runtime.outbox import Outbox, OutboxRelay, OutgoingRecord
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import KafkaSettings
@@ -56,10 +57,11 @@ class RecordingPublisher:
         self.records: list[OutgoingRecord] = []
         self.down = False
 
-    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> list[Published]:
         if self.down:
             raise ConnectionError("broker unreachable")
         self.records += records
+        return [Published(record.topic, 0, offset) for offset, record in enumerate(self.records)][-len(records) :]
 
 
 async def test_outbox_rows_leave_only_when_their_transaction_commits(store: tuple[Store, Tables]) -> None:
