@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -70,6 +70,15 @@ async def test_every_sqlite_url_form_opens_the_same_file(tmp_path: Path, scheme:
     again = Store(f"{scheme}:///{path}", metadata)
     assert await stored(again) == {"kept"}
     await again.close()
+
+
+async def test_a_sqlite_commit_waits_for_the_disk(tmp_path: Path) -> None:
+    """Commits on a SQLite file are synced (synchronous=FULL): what answered a request survives a power cut."""
+    store = Store(f"sqlite:///{tmp_path / 'durable.sqlite3'}", metadata)
+    async with store.transaction() as session:
+        assert await session.scalar(text("PRAGMA synchronous")) == 2  # FULL
+        assert await session.scalar(text("PRAGMA journal_mode")) == "wal"
+    await store.close()
 
 
 async def test_an_in_memory_database_keeps_its_rows_between_transactions() -> None:
