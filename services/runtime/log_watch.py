@@ -134,11 +134,12 @@ class LogWatch:
         self._next_check = 0.0
 
     async def lost(self) -> str | None:
-        """Why the broker lost published records (probing it when a check is due), or None."""
-        if self._lost is None and time.monotonic() >= self._next_check:
+        """Why the broker lost published records, or None. Probed when a check is due, and before the retained
+        rows go out again, so that their positions are recorded under the new broker's cluster id."""
+        if self._lost is not None or time.monotonic() >= self._next_check:
             state = await self._probe(list(self._known))
             self._cluster_id = state.cluster_id
-            self._lost = lost_because(self._known, state)
+            self._lost = self._lost or lost_because(self._known, state)
             self._next_check = time.monotonic() + self._every_s
         return self._lost
 

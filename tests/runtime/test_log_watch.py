@@ -141,6 +141,25 @@ async def test_a_record_placed_before_an_offset_already_published_tells_of_a_los
     assert broker.logs["duty.checkins"] == newer + sent + newer
 
 
+async def test_what_went_out_again_to_a_new_broker_does_not_go_out_a_third_time(store: tuple[Store, Tables]) -> None:
+    """Found out by a misplaced record, the new broker gets the retained rows once; later checks find them there."""
+    db, tables = store
+    broker = ForgetfulBroker()
+    relay = relay_for(db, tables, broker)
+    sent = await put(db, tables, "thrice", 3)
+    await relay_all(relay)
+    broker.restart("second")
+    newer = await put(db, tables, "thrice", 1)
+    await relay_all(relay)
+    broker.down = True
+    latest = await put(db, tables, "thrice", 1)
+    with pytest.raises(ConnectionError):
+        await relay.relay_once()
+    broker.down = False
+    await relay_all(relay)
+    assert broker.logs["duty.checkins"] == newer + sent + newer + latest
+
+
 async def test_rows_sent_longer_ago_than_the_retention_are_deleted_and_not_published_again(
     store: tuple[Store, Tables],
 ) -> None:
