@@ -82,9 +82,11 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
-        """A session inside one transaction: committed on leaving, rolled back on an error."""
+        """A session inside one transaction: committed on leaving, rolled back on an error. It returns once the
+        commit is on disk (the next writer need not wait for that)."""
         async with self._writer_turn(), self._backend.begin() as session:
             yield session
+        await self._backend.until_durable()
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:
@@ -159,6 +161,10 @@ _SELECT_ONE = text("SELECT 1")
 class _Backend(Protocol):
     def begin(self) -> AbstractAsyncContextManager[Session]: ...
 
+    async def until_durable(self) -> None:
+        """Return once every commit made so far would survive a power cut."""
+        ...
+
     async def create_all(self, metadata: MetaData) -> None: ...
 
     async def dispose(self) -> None: ...
@@ -178,6 +184,9 @@ class _AsyncBackend:
     async def create_all(self, metadata: MetaData) -> None:
         async with self.engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
+
+    async def until_durable(self) -> None:
+        """PostgreSQL's COMMIT returns once it is durable (synchronous_commit, on by default)."""
 
     async def dispose(self) -> None:
         await self.engine.dispose()

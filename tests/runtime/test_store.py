@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select, text
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -72,12 +74,52 @@ async def test_every_sqlite_url_form_opens_the_same_file(tmp_path: Path, scheme:
     await again.close()
 
 
-async def test_a_sqlite_commit_waits_for_the_disk(tmp_path: Path) -> None:
-    """Commits on a SQLite file are synced (synchronous=FULL): what answered a request survives a power cut."""
+class DiskSyncs:
+    """Stands in for the operating system's fsync: notes which file was synced, and whether `marker` was in the
+    write-ahead log at that moment, then syncs it for real."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, marker: bytes) -> None:
+        self.synced: list[tuple[str, bool]] = []
+        self._marker = marker
+        self._fsync = os.fsync
+        monkeypatch.setattr(os, "fsync", self)
+
+    def __call__(self, descriptor: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{descriptor}")
+        self.synced.append((path, path.endswith("-wal") and self._marker in Path(path).read_bytes()))
+        self._fsync(descriptor)
+
+
+async def test_a_sqlite_transaction_returns_once_its_commit_is_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that wrote is synced (its write-ahead log) before `transaction()` returns; a read syncs nothing."""
     store = Store(f"sqlite:///{tmp_path / 'durable.sqlite3'}", metadata)
+    await store.create_tables()
+    syncs = DiskSyncs(monkeypatch, marker=b"answered-201")
     async with store.transaction() as session:
-        assert await session.scalar(text("PRAGMA synchronous")) == 2  # FULL
-        assert await session.scalar(text("PRAGMA journal_mode")) == "wal"
+        await session.execute(insert(names), {"name": "answered-201"})
+    assert syncs.synced == [(str(tmp_path / "durable.sqlite3-wal"), True)]
+    assert await stored(store) == {"answered-201"}
+    assert len(syncs.synced) == 1
+    await store.close()
+
+
+async def test_commits_made_while_a_sync_runs_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty writers at once: each returns durable, and the log is synced far fewer than twenty times."""
+    store = Store(f"sqlite:///{tmp_path / 'shared.sqlite3'}", metadata)
+    await store.create_tables()
+    syncs = DiskSyncs(monkeypatch, marker=b"writer-19")
+
+    async def write(n: int) -> None:
+        async with store.transaction() as session:
+            await session.execute(insert(names), {"name": f"writer-{n}"})
+
+    await asyncio.gather(*(write(n) for n in range(20)))
+    assert 1 <= len(syncs.synced) < 20
+    assert syncs.synced[-1][1]
     await store.close()
 
 
