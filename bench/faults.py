@@ -1,8 +1,12 @@
-"""The fault run: 1,000 incidents while each service is SIGKILLed and restarted and the broker is frozen.
+"""The fault run: 1,000 incidents while each service is SIGKILLed and restarted, the broker is frozen, and the
+broker is killed while the notifier lags.
 
 `python bench/faults.py [--incidents 1000] [--rate 10] [--pause-s 30]`, from the repository root. Each incident's
 escalation is an SMS to the officer, then a call 30 s later (bench/faults.yaml). During the intake each service
-is killed (SIGKILL) at a random moment and restarted, and the broker is paused (SIGSTOP) for 30 s. The client
+is killed (SIGKILL) at a random moment and restarted, and the broker is paused (SIGSTOP) for 30 s. At another
+moment the notifier is stalled (SIGSTOP) for LAG_S, and halfway through the broker is SIGKILLed: its log, in
+memory, goes with it; the stack's broker watch starts a new one on the same port (as `dutywatch up` does), and
+the services' relays publish again what it held. The client
 retries an intake that got no answer with the same external id, as an integrating system would. It ends with
 one JSON line: `incidents`, `lost` (accepted, no alert ever reached a provider), `steps_missed` (an SMS or call
 that never went out), `duplicate_requests` (provider requests beyond one per step), `max_delay_s` (intake to the
@@ -15,6 +19,7 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sqlite3
 import sys
 import time
@@ -32,6 +37,7 @@ from bench.bench_stack import TOKEN, BenchSystem, incident_body, running_system
 
 HERE = Path(__file__).parent
 SETTLE_S = 240
+LAG_S = 16
 STEPS = (0, 1)  # bench/faults.yaml: the SMS, then the call
 
 
@@ -69,8 +75,24 @@ async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, 
     faults = [f"{name} SIGKILL and restart" for name in ("duty_roster", "incident", "notifier")]
     await asyncio.gather(
         at(random.uniform(0.1, 0.6) * duration_s, "broker SIGSTOP"),
+        broker_killed_while_the_notifier_lags(system, random.uniform(0.1, 0.7) * duration_s, log),
         *(at(random.uniform(0.1, 0.9) * duration_s, fault) for fault in faults),
     )
+
+
+async def broker_killed_while_the_notifier_lags(system: BenchSystem, moment: float, log: list[str]) -> None:
+    """Stall the notifier for LAG_S; halfway, SIGKILL the broker (the stack's watch starts a new one)."""
+    started = time.monotonic() - moment
+    await asyncio.sleep(moment)
+    lagging = system.stack.processes["notifier"]
+    lagging.send_signal(signal.SIGSTOP)
+    log.append(f"{time.monotonic() - started:.0f}s notifier SIGSTOP (lagging)")
+    await asyncio.sleep(LAG_S / 2)
+    system.stack.broker.kill()
+    log.append(f"{time.monotonic() - started:.0f}s broker SIGKILL (the watch starts a new one)")
+    await asyncio.sleep(LAG_S / 2)
+    lagging.send_signal(signal.SIGCONT)
+    log.append(f"{time.monotonic() - started:.0f}s notifier SIGCONT")
 
 
 def attempt_steps(data_dir: Path) -> dict[str, tuple[int, int]]:
@@ -120,6 +142,7 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
         faults: list[str] = []
         duration = incidents / rate
         headers = {"Authorization": f"Bearer {TOKEN}"}
+        watch = asyncio.create_task(system.stack.watch_broker())
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             chaos = asyncio.create_task(inject_faults(system, duration, pause_s, faults))
             started = time.monotonic()
@@ -129,6 +152,7 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
                 posts.append(asyncio.create_task(report(client, system, n, accepted)))
             await asyncio.gather(*posts, chaos)
         await settle(system, accepted)
+        watch.cancel()
         requests, first = provider_requests(system)
         print("\n".join(faults), file=sys.stderr)
         delays = [first[n] - accepted[n] for n in accepted if n in first]

@@ -50,15 +50,6 @@ class ForgetfulBroker:
         self.cluster_id = cluster_id
 
 
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[tuple[Store, Tables]]:
-    tables = Tables()
-    store = Store(database_url, tables.metadata)
-    await store.create_tables()
-    yield store, tables
-    await store.close()
-
-
 def relay_for(db: Store, tables: Tables, broker: ForgetfulBroker, **options: object) -> OutboxRelay:
     # Checked only on the first pass and after a failed publish: the tests decide when the broker is looked at.
     return OutboxRelay(
@@ -83,6 +74,14 @@ async def relay_all(relay: OutboxRelay) -> None:
         pass
 
 
+async def fail_to_publish(relay: OutboxRelay, broker: ForgetfulBroker) -> None:
+    """One pass while the broker is unreachable: the relay checks the broker's log before its next publish."""
+    broker.down = True
+    with pytest.raises(ConnectionError):
+        await relay.relay_once()
+    broker.down = False
+
+
 async def test_a_new_broker_incarnation_gets_every_retained_row_again_in_order(store: tuple[Store, Tables]) -> None:
     """Rows sent to a broker that was then replaced (new cluster id, empty log) go out again before newer ones."""
     db, tables = store
@@ -92,10 +91,7 @@ async def test_a_new_broker_incarnation_gets_every_retained_row_again_in_order(s
     await relay_all(relay)
     broker.restart("second")
     newer = await put(db, tables, "after", 2)
-    broker.down = True
-    with pytest.raises(ConnectionError):
-        await relay.relay_once()
-    broker.down = False
+    await fail_to_publish(relay, broker)
     await relay_all(relay)
     assert broker.logs["duty.checkins"] == sent + newer
 
@@ -151,11 +147,8 @@ async def test_what_went_out_again_to_a_new_broker_does_not_go_out_a_third_time(
     broker.restart("second")
     newer = await put(db, tables, "thrice", 1)
     await relay_all(relay)
-    broker.down = True
     latest = await put(db, tables, "thrice", 1)
-    with pytest.raises(ConnectionError):
-        await relay.relay_once()
-    broker.down = False
+    await fail_to_publish(relay, broker)
     await relay_all(relay)
     assert broker.logs["duty.checkins"] == newer + sent + newer + latest
 
@@ -172,13 +165,10 @@ async def test_rows_sent_longer_ago_than_the_retention_are_deleted_and_not_publi
     await relay_all(relay)
     await relay.mark_published()
     now[0] += timedelta(hours=2)
-    broker.down = True
     pending = await put(db, tables, "pending", 1)
-    with pytest.raises(ConnectionError):
-        await relay.relay_once()
+    await fail_to_publish(relay, broker)
     async with db.transaction() as session:
         assert await tables.outbox.pending_count(session) == 1
-    broker.down = False
     broker.restart("second")
     await relay_all(relay)
     assert broker.logs["duty.checkins"] == pending

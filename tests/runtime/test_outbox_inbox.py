@@ -41,15 +41,6 @@ class Tables:
         )
 
 
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[tuple[Store, Tables]]:
-    tables = Tables()
-    store = Store(database_url, tables.metadata)
-    await store.create_tables()
-    yield store, tables
-    await store.close()
-
-
 class RecordingPublisher:
     """Stands in for the broker at the relay's port: keeps what it was given, or refuses while `down`."""
 
