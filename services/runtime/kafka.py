@@ -1,5 +1,5 @@
 """Kafka at the edges of every service: one consumer group per service under the consumer rule,
-one producer for the outbox relay and the DLQ, and a probe of the broker's log for the relay.
+and one producer for the outbox relay and the DLQ, which also asks the broker where its log stands.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.protocol.metadata import MetadataRequest
+from aiokafka.protocol.offset import OffsetRequest
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
@@ -22,12 +23,13 @@ from services.runtime.metrics import DLQ_MESSAGES, HANDLER_SECONDS, MESSAGES_IN,
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.settings import KafkaSettings
 
-__all__ = ["KafkaLogProbe", "KafkaRecordPublisher", "build_broker", "subscribe"]
+__all__ = ["KafkaRecordPublisher", "build_broker", "subscribe"]
 
 log = structlog.get_logger(__name__)
 
 BATCH_RECORDS = 200
 BATCH_WAIT_MS = 500  # the longest a fetch waits for a first record; records already fetched go at once
+LATEST = -1  # a list-offsets request's timestamp for "where the log ends"
 
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
@@ -90,7 +92,8 @@ def _incoming(raw: ConsumerRecord[bytes, bytes]) -> IncomingRecord:
 
 
 class KafkaRecordPublisher:
-    """Publishes records in order and waits until the broker has them all (PublishRecords)."""
+    """Publishes records in order and waits until the broker has them all (PublishRecords); tells the relay's
+    log watch where the broker's log stands (`log_state`, a ProbeLog)."""
 
     def __init__(self, settings: KafkaSettings, client_id: str) -> None:
         self._service = client_id.removesuffix("-relay")
@@ -121,10 +124,8 @@ class KafkaRecordPublisher:
             await self._producer.stop()
 
     async def __call__(self, records: Sequence[OutgoingRecord]) -> list[Published]:
-        if self._producer is None:
-            raise RuntimeError("the publisher is not started")
         pending = [
-            await self._producer.send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
+            await self._started().send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
             for record in records
         ]
         outcomes = await asyncio.gather(*pending, return_exceptions=True)
@@ -139,57 +140,31 @@ class KafkaRecordPublisher:
             if not isinstance(placed, BaseException)
         ]
 
+    async def log_state(self, partitions: Sequence[tuple[str, int]]) -> LogState:
+        """The broker's cluster id and where `partitions` end (ProbeLog), asked over the producer's own
+        connection: one metadata request, and one list-offsets request per partition leader."""
+        client = self._started().client
+        wanted = set(partitions)
+        topics = sorted({topic for topic, _ in wanted})
+        metadata = (
+            await client.send(client.get_random_node(), MetadataRequest(topics, allow_auto_topic_creation=False))
+        ).to_object()
+        leaders: dict[int, dict[str, list[tuple[int, int]]]] = {}
+        for topic in metadata["topics"]:
+            for each in topic["partitions"] if topic["error_code"] == 0 else ():
+                if (topic["topic"], each["partition"]) in wanted:
+                    asked = leaders.setdefault(each["leader"], {}).setdefault(topic["topic"], [])
+                    asked.append((each["partition"], LATEST))
+        ends: dict[tuple[str, int], int] = {}
+        for leader, asked_of_it in leaders.items():
+            answer = await client.send(leader, OffsetRequest(-1, 0, list(asked_of_it.items())))
+            for topic_name, answered in answer.topics:
+                for partition, error_code, *_timestamp, offset in answered:
+                    if error_code == 0:
+                        ends[(topic_name, partition)] = offset
+        return LogState(str(metadata["cluster_id"]), ends)
 
-class KafkaLogProbe:
-    """The broker's cluster id and where the asked-for partitions' logs end (ProbeLog)."""
-
-    def __init__(self, settings: KafkaSettings, client_id: str) -> None:
-        self._settings = settings
-        self._client_id = client_id
-        self._admin: AIOKafkaAdminClient | None = None
-        self._consumer: AIOKafkaConsumer | None = None
-
-    async def start(self) -> None:
-        """Connect; on failure nothing is left open and start() may be called again."""
-        timeout = self._settings.request_timeout_ms
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=self._settings.bootstrap_servers, client_id=self._client_id, request_timeout_ms=timeout
-        )
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.bootstrap_servers,
-            client_id=self._client_id,
-            group_id=None,
-            enable_auto_commit=False,
-            request_timeout_ms=timeout,
-        )
-        try:
-            await admin.start()
-            await consumer.start()
-        except BaseException:
-            await consumer.stop()
-            await admin.close()
-            raise
-        self._admin, self._consumer = admin, consumer
-
-    async def stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-        if self._admin is not None:
-            await self._admin.close()
-
-    async def __call__(self, partitions: Sequence[tuple[str, int]]) -> LogState:
-        if self._admin is None or self._consumer is None:
-            raise RuntimeError("the log probe is not started")
-        cluster_id = str((await self._admin.describe_cluster())["cluster_id"])
-        if not partitions:
-            return LogState(cluster_id, {})
-        topics = await self._admin.describe_topics(sorted({topic for topic, _ in partitions}))
-        existing = {
-            (topic["topic"], each["partition"])
-            for topic in topics
-            if topic["error_code"] == 0
-            for each in topic["partitions"]
-        }
-        asked = [TopicPartition(topic, partition) for topic, partition in partitions if (topic, partition) in existing]
-        ends = await self._consumer.end_offsets(asked) if asked else {}
-        return LogState(cluster_id, {(each.topic, each.partition): offset for each, offset in ends.items()})
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the publisher is not started")
+        return self._producer

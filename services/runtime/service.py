@@ -22,7 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 from schemas.envelope import Envelope
 from services.runtime.consumer import ConsumerRule, RetryPolicy, Route
 from services.runtime.inbox import Inbox
-from services.runtime.kafka import KafkaLogProbe, KafkaRecordPublisher, build_broker, subscribe
+from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
 from services.runtime.outbox import Outbox, OutboxRelay
 from services.runtime.settings import KafkaSettings
 from services.runtime.store import Session, Store
@@ -88,9 +88,10 @@ class ServiceRuntime:
         self._on_start = on_start
         self._on_stop = on_stop
         self.publisher = KafkaRecordPublisher(kafka, client_id=f"{name}-relay")
-        self._log_probe = KafkaLogProbe(kafka, client_id=f"{name}-log-probe")
         retention = timedelta(hours=kafka.outbox_retention_hours)
-        self.relay = OutboxRelay(store, outbox, self.publisher, probe=self._log_probe, retention=retention, clock=clock)
+        self.relay = OutboxRelay(
+            store, outbox, self.publisher, probe=self.publisher.log_state, retention=retention, clock=clock
+        )
         self._broker = build_broker(kafka, client_id=name)
         self._subscriber: Any = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -164,9 +165,6 @@ class ServiceRuntime:
         async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.5, max=10), before_sleep=_log_retry):
             with attempt:
                 await self.publisher.start()
-        async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.5, max=10), before_sleep=_log_retry):
-            with attempt:
-                await self._log_probe.start()
         self._publishing.set()
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay")
         if not self._routes:
@@ -238,7 +236,6 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 await self.relay.mark_published()
         await self.publisher.stop()
-        await self._log_probe.stop()
         await self.store.close()
         self.started = False
 
