@@ -74,6 +74,19 @@ async def relay_all(relay: OutboxRelay) -> None:
         pass
 
 
+async def relayed(
+    store: tuple[Store, Tables], unit: str, count: int, **options: object
+) -> tuple[ForgetfulBroker, OutboxRelay, list[bytes]]:
+    """A broker, a relay that has published `count` new rows to it and marked them sent, and those rows."""
+    db, tables = store
+    broker = ForgetfulBroker()
+    relay = relay_for(db, tables, broker, **options)
+    sent = await put(db, tables, unit, count)
+    await relay_all(relay)
+    await relay.mark_published()
+    return broker, relay, sent
+
+
 async def fail_to_publish(relay: OutboxRelay, broker: ForgetfulBroker) -> None:
     """One pass while the broker is unreachable: the relay checks the broker's log before its next publish."""
     broker.down = True
@@ -85,10 +98,7 @@ async def fail_to_publish(relay: OutboxRelay, broker: ForgetfulBroker) -> None:
 async def test_a_new_broker_incarnation_gets_every_retained_row_again_in_order(store: tuple[Store, Tables]) -> None:
     """Rows sent to a broker that was then replaced (new cluster id, empty log) go out again before newer ones."""
     db, tables = store
-    broker = ForgetfulBroker()
-    relay = relay_for(db, tables, broker)
-    sent = await put(db, tables, "before", 5)
-    await relay_all(relay)
+    broker, relay, sent = await relayed(store, "before", 5)
     broker.restart("second")
     newer = await put(db, tables, "after", 2)
     await fail_to_publish(relay, broker)
@@ -99,11 +109,7 @@ async def test_a_new_broker_incarnation_gets_every_retained_row_again_in_order(s
 async def test_a_service_started_on_a_broker_that_lost_its_log_publishes_again(store: tuple[Store, Tables]) -> None:
     """The recorded offsets outlive the process: a relay started later finds the log shorter and publishes again."""
     db, tables = store
-    broker = ForgetfulBroker()
-    first = relay_for(db, tables, broker)
-    sent = await put(db, tables, "restarted", 3)
-    await relay_all(first)
-    await first.mark_published()
+    broker, _, sent = await relayed(store, "restarted", 3)
     broker.logs.clear()  # same cluster id, the log cut short: a topic deleted and recreated
     await relay_all(relay_for(db, tables, broker))
     assert broker.logs["duty.checkins"] == sent
@@ -112,11 +118,7 @@ async def test_a_service_started_on_a_broker_that_lost_its_log_publishes_again(s
 async def test_a_broker_that_kept_its_log_gets_nothing_twice(store: tuple[Store, Tables]) -> None:
     """A relay that starts again on the same broker, log intact, publishes only what is pending."""
     db, tables = store
-    broker = ForgetfulBroker()
-    first = relay_for(db, tables, broker)
-    sent = await put(db, tables, "kept", 3)
-    await relay_all(first)
-    await first.mark_published()
+    broker, _, sent = await relayed(store, "kept", 3)
     newer = await put(db, tables, "kept", 1)
     await relay_all(relay_for(db, tables, broker))
     assert broker.logs["duty.checkins"] == sent + newer
@@ -127,10 +129,7 @@ async def test_a_record_placed_before_an_offset_already_published_tells_of_a_los
 ) -> None:
     """With no check due, a publish that lands at an offset below the recorded one makes the relay publish again."""
     db, tables = store
-    broker = ForgetfulBroker()
-    relay = relay_for(db, tables, broker)
-    sent = await put(db, tables, "placed", 3)
-    await relay_all(relay)
+    broker, relay, sent = await relayed(store, "placed", 3)
     broker.restart("first")  # same cluster id: only the offsets tell
     newer = await put(db, tables, "placed", 1)
     await relay_all(relay)
@@ -140,10 +139,7 @@ async def test_a_record_placed_before_an_offset_already_published_tells_of_a_los
 async def test_what_went_out_again_to_a_new_broker_does_not_go_out_a_third_time(store: tuple[Store, Tables]) -> None:
     """Found out by a misplaced record, the new broker gets the retained rows once; later checks find them there."""
     db, tables = store
-    broker = ForgetfulBroker()
-    relay = relay_for(db, tables, broker)
-    sent = await put(db, tables, "thrice", 3)
-    await relay_all(relay)
+    broker, relay, sent = await relayed(store, "thrice", 3)
     broker.restart("second")
     newer = await put(db, tables, "thrice", 1)
     await relay_all(relay)
@@ -158,12 +154,8 @@ async def test_rows_sent_longer_ago_than_the_retention_are_deleted_and_not_publi
 ) -> None:
     """Past the retention a sent row is pruned; pending rows are never pruned, whatever their age."""
     db, tables = store
-    broker = ForgetfulBroker()
     now = [datetime.now(UTC)]
-    relay = relay_for(db, tables, broker, retention=timedelta(hours=1), clock=lambda: now[0])
-    await put(db, tables, "old", 2)
-    await relay_all(relay)
-    await relay.mark_published()
+    broker, relay, _ = await relayed(store, "old", 2, retention=timedelta(hours=1), clock=lambda: now[0])
     now[0] += timedelta(hours=2)
     pending = await put(db, tables, "pending", 1)
     await fail_to_publish(relay, broker)

@@ -90,27 +90,33 @@ class DiskSyncs:
         self._fsync(descriptor)
 
 
-async def test_a_sqlite_transaction_returns_once_its_commit_is_on_disk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A commit that wrote is synced (its write-ahead log) before `transaction()` returns; a read syncs nothing."""
+@pytest.fixture
+async def file_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A store on a SQLite file of its own (the tests' `store` may be PostgreSQL)."""
     store = Store(f"sqlite:///{tmp_path / 'durable.sqlite3'}", metadata)
     await store.create_tables()
+    yield store
+    await store.close()
+
+
+async def test_a_sqlite_transaction_returns_once_its_commit_is_on_disk(
+    file_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that wrote is synced (its write-ahead log) before `transaction()` returns; a read syncs nothing."""
+    store = file_store
     syncs = DiskSyncs(monkeypatch, marker=b"answered-201")
     async with store.transaction() as session:
         await session.execute(insert(names), {"name": "answered-201"})
     assert syncs.synced == [(str(tmp_path / "durable.sqlite3-wal"), True)]
     assert await stored(store) == {"answered-201"}
     assert len(syncs.synced) == 1
-    await store.close()
 
 
 async def test_commits_made_while_a_sync_runs_share_the_next_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    file_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Twenty writers at once: each returns durable, and the log is synced far fewer than twenty times."""
-    store = Store(f"sqlite:///{tmp_path / 'shared.sqlite3'}", metadata)
-    await store.create_tables()
+    store = file_store
     syncs = DiskSyncs(monkeypatch, marker=b"writer-19")
 
     async def write(n: int) -> None:
@@ -120,7 +126,6 @@ async def test_commits_made_while_a_sync_runs_share_the_next_one(
     await asyncio.gather(*(write(n) for n in range(20)))
     assert 1 <= len(syncs.synced) < 20
     assert syncs.synced[-1][1]
-    await store.close()
 
 
 async def test_an_in_memory_database_keeps_its_rows_between_transactions() -> None:
