@@ -56,7 +56,8 @@ async def report(client: httpx.AsyncClient, system: BenchSystem, n: int, accepte
 
 
 async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, log: list[str]) -> None:
-    """Kill and restart each service once at a random moment; freeze the broker once for `pause_s`."""
+    """Kill and restart each service once at a random moment; freeze the broker once for `pause_s`; kill the
+    broker once while the notifier lags."""
     started = time.monotonic()
 
     async def at(moment: float, fault: str) -> None:
@@ -75,14 +76,15 @@ async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, 
     faults = [f"{name} SIGKILL and restart" for name in ("duty_roster", "incident", "notifier")]
     await asyncio.gather(
         at(random.uniform(0.1, 0.6) * duration_s, "broker SIGSTOP"),
-        broker_killed_while_the_notifier_lags(system, random.uniform(0.1, 0.7) * duration_s, log),
+        broker_killed_while_the_notifier_lags(system, random.uniform(0.1, 0.7) * duration_s, started, log),
         *(at(random.uniform(0.1, 0.9) * duration_s, fault) for fault in faults),
     )
 
 
-async def broker_killed_while_the_notifier_lags(system: BenchSystem, moment: float, log: list[str]) -> None:
-    """Stall the notifier for LAG_S; halfway, SIGKILL the broker (the stack's watch starts a new one)."""
-    started = time.monotonic() - moment
+async def broker_killed_while_the_notifier_lags(
+    system: BenchSystem, moment: float, started: float, log: list[str]
+) -> None:
+    """At `moment`, stall the notifier for LAG_S; halfway, SIGKILL the broker (the stack's watch starts a new one)."""
     await asyncio.sleep(moment)
     lagging = system.stack.processes["notifier"]
     lagging.send_signal(signal.SIGSTOP)
