@@ -1,8 +1,12 @@
-"""The fault run: 1,000 incidents while each service is SIGKILLed and restarted and the broker is frozen.
+"""The fault run: 1,000 incidents while each service is SIGKILLed and restarted, the broker is frozen, and the
+broker is killed while the notifier lags.
 
 `python bench/faults.py [--incidents 1000] [--rate 10] [--pause-s 30]`, from the repository root. Each incident's
 escalation is an SMS to the officer, then a call 30 s later (bench/faults.yaml). During the intake each service
-is killed (SIGKILL) at a random moment and restarted, and the broker is paused (SIGSTOP) for 30 s. The client
+is killed (SIGKILL) at a random moment and restarted, and the broker is paused (SIGSTOP) for 30 s. At another
+moment the notifier is stalled (SIGSTOP) for LAG_S, and halfway through the broker is SIGKILLed: its log, in
+memory, goes with it; the stack's broker watch starts a new one on the same port (as `dutywatch up` does), and
+the services' relays publish again what it held. The client
 retries an intake that got no answer with the same external id, as an integrating system would. It ends with
 one JSON line: `incidents`, `lost` (accepted, no alert ever reached a provider), `steps_missed` (an SMS or call
 that never went out), `duplicate_requests` (provider requests beyond one per step), `max_delay_s` (intake to the
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sqlite3
 import sys
 import time
@@ -33,6 +38,7 @@ from bench.fault_rounds import ROUNDS_ENV, rounds_outcome
 
 HERE = Path(__file__).parent
 SETTLE_S = 240
+LAG_S = 16
 STEPS = (0, 1)  # bench/faults.yaml: the SMS, then the call
 
 
@@ -51,7 +57,8 @@ async def report(client: httpx.AsyncClient, system: BenchSystem, n: int, accepte
 
 
 async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, log: list[str]) -> None:
-    """Kill and restart each service once at a random moment; freeze the broker once for `pause_s`."""
+    """Kill and restart each service once at a random moment; freeze the broker once for `pause_s`; kill the
+    broker once while the notifier lags."""
     started = time.monotonic()
 
     async def at(moment: float, fault: str) -> None:
@@ -70,8 +77,25 @@ async def inject_faults(system: BenchSystem, duration_s: float, pause_s: float, 
     faults = [f"{name} SIGKILL and restart" for name in ("duty_roster", "incident", "notifier", "rounds")]
     await asyncio.gather(
         at(random.uniform(0.1, 0.6) * duration_s, "broker SIGSTOP"),
+        broker_killed_while_the_notifier_lags(system, random.uniform(0.1, 0.7) * duration_s, started, log),
         *(at(random.uniform(0.1, 0.9) * duration_s, fault) for fault in faults),
     )
+
+
+async def broker_killed_while_the_notifier_lags(
+    system: BenchSystem, moment: float, started: float, log: list[str]
+) -> None:
+    """At `moment`, stall the notifier for LAG_S; halfway, SIGKILL the broker (the stack's watch starts a new one)."""
+    await asyncio.sleep(moment)
+    lagging = system.stack.processes["notifier"]
+    lagging.send_signal(signal.SIGSTOP)
+    log.append(f"{time.monotonic() - started:.0f}s notifier SIGSTOP (lagging)")
+    await asyncio.sleep(LAG_S / 2)
+    system.stack.broker.kill()
+    log.append(f"{time.monotonic() - started:.0f}s broker SIGKILL (the watch starts a new one)")
+    await asyncio.sleep(LAG_S / 2)
+    lagging.send_signal(signal.SIGCONT)
+    log.append(f"{time.monotonic() - started:.0f}s notifier SIGCONT")
 
 
 def attempt_steps(data_dir: Path) -> dict[str, tuple[int, int]]:
@@ -118,12 +142,14 @@ async def main(incidents: int, rate: float, pause_s: float) -> dict[str, Any]:
         faults: list[str] = []
         duration = incidents / rate
         headers = {"Authorization": f"Bearer {TOKEN}"}
+        watch = asyncio.create_task(system.stack.watch_broker())
         async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             chaos = asyncio.create_task(inject_faults(system, duration, pause_s, faults))
             await start_at_rate(incidents, rate, lambda n: report(client, system, n, accepted))
             await chaos
         intake_ended = datetime.now(UTC)
         await settle(system, accepted)
+        watch.cancel()
         rounds = await rounds_outcome(system, intake_ended)
         requests, first = provider_requests(system)
         print("\n".join(faults), file=sys.stderr)

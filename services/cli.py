@@ -152,12 +152,18 @@ def up(
 
 
 async def _run_stack(stack: Stack) -> None:
+    watch: asyncio.Task[None] | None = None
     try:
         await stack.start()
         _print_try_this(stack)
+        watch = asyncio.create_task(stack.watch_broker())
         await _until_signalled()
     finally:
-        with console.status("stopping"):
+        if watch is not None:
+            watch.cancel()
+        # A second Ctrl-C must not cut the services' relays short: they stop at their pace, the broker after.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with console.status("stopping: the services relay their outboxes, then the broker stops"):
             stack.stop()
         console.print("stopped; the data stays in " + str(stack.data_dir))
 

@@ -19,6 +19,9 @@ from services.runtime.embedded_broker import EmbeddedBroker, free_port
 
 __all__ = ["BOARD", "SERVICES", "Stack", "StackProcess"]
 
+BROKER_WATCH_S = 0.5
+SERVICE_STOP_S = 40  # a service's stop: consumers, the notifier's requests under way (10 s), the relay (15 s)
+
 
 @dataclass(frozen=True)
 class StackProcess:
@@ -45,7 +48,8 @@ PLANS_FILE = "rounds.yaml"  # the rounds service's plans, beside the roster
 
 
 class Stack:
-    """Starts everything in order, waits until each service is ready, stops everything on a signal."""
+    """Starts everything in order, waits until each service is ready, restarts a broker that exits, stops
+    everything on a signal: the services first, once they have relayed their outboxes, the broker last."""
 
     def __init__(
         self,
@@ -102,6 +106,32 @@ class Stack:
             self.start_service(service.service)
         await self.until_ready()
 
+    async def watch_broker(self) -> None:
+        """Until cancelled: a broker that exits is started again on the same port. The services reconnect by
+        themselves, and their outbox relays publish again what the lost broker held (its log was in memory)."""
+        while self._owns_broker:
+            await asyncio.sleep(BROKER_WATCH_S)
+            code = self.broker.exit_code()
+            if code is not None:
+                self.console.print(f"broker      exited with code {code}; starting a new one on the same port")
+                await self.restart_broker()
+
+    async def restart_broker(self) -> None:
+        """A new broker on the same port; the services' relays give it again what the last one held."""
+        while True:
+            try:
+                await self.broker.start()
+            except (OSError, RuntimeError, TimeoutError) as error:
+                self.broker.kill()
+                self.console.print(f"broker      did not start ({error!r}); trying again")
+                await asyncio.sleep(2)
+                continue
+            self.console.print(
+                f"broker      {self.broker.bootstrap} started again (empty): the services reconnect and publish "
+                "again what it lost"
+            )
+            return
+
     def start_service(self, name: str) -> None:
         self.processes[name] = self._spawn(next(each for each in self.services if each.service == name))
 
@@ -120,11 +150,14 @@ class Stack:
 
     def _spawn(self, service: StackProcess) -> subprocess.Popen[bytes]:
         log = open(self.data_dir / f"{service.service}.log", "ab")  # noqa: SIM115 — lives as long as the process
+        # A process group of its own: a Ctrl-C at the terminal reaches only `dutywatch up`, which stops the
+        # services in order; a second Ctrl-C would otherwise make each quit before relaying its outbox.
         return subprocess.Popen(
             [sys.executable, "-m", "services", "service", service.service],
             env=self.environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            process_group=0,
         )
 
     async def until_ready(self, timeout_s: float = 120) -> None:
@@ -152,14 +185,17 @@ class Stack:
                 raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.data_dir / name}.log")
 
     def stop(self) -> None:
+        """SIGTERM the services and wait while they finish their work and relay their outboxes; then the broker."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + SERVICE_STOP_S
         for process in self.processes.values():
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         self.processes.clear()
         if self._owns_broker:
             self.broker.stop()

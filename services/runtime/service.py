@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import structlog
@@ -88,7 +88,10 @@ class ServiceRuntime:
         self._on_start = on_start
         self._on_stop = on_stop
         self.publisher = KafkaRecordPublisher(kafka, client_id=f"{name}-relay")
-        self.relay = OutboxRelay(store, outbox, self.publisher, clock=clock)
+        retention = timedelta(hours=kafka.outbox_retention_hours)
+        self.relay = OutboxRelay(
+            store, outbox, self.publisher, probe=self.publisher.log_state, retention=retention, clock=clock
+        )
         self._broker = build_broker(kafka, client_id=name)
         self._subscriber: Any = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)

@@ -67,6 +67,12 @@ class KafkaSettings(BaseModel):
         "so this is the latency of each hop there; on Apache Kafka, which answers as data arrives, 500 is fine.",
     )
     consumer_retries: int = Field(default=3, ge=1, description="Handler attempts before a message goes to the DLQ.")
+    outbox_retention_hours: float = Field(
+        default=24,
+        gt=0,
+        description="How long a published event is kept, to be published again to a broker that lost its log "
+        "(the embedded broker, restarted).",
+    )
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT", description="PLAINTEXT for the embedded broker; SASL_SSL for Strimzi's TLS listener."
     )

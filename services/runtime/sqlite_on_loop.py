@@ -18,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 from services.runtime.direct_statements import raw_insert, raw_select
 from services.runtime.session import Row
 from services.runtime.wal_checkpoints import WalCheckpoints
+from services.runtime.wal_sync import WalSync
 
 __all__ = ["OnLoopSqlite"]
 
@@ -43,11 +44,22 @@ class OnLoopSqlite:
         self._checkpoints = None if in_memory else WalCheckpoints(database)
         if self._checkpoints is not None:
             self._checkpoints.start()
+        self._wal_sync = None if in_memory else WalSync(database)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[_OnLoopSession]:
         with self.engine.begin() as connection:
-            yield _OnLoopSession(connection)
+            session = _OnLoopSession(connection)
+            changes_before = session.total_changes()
+            yield session
+            wrote = session.total_changes() != changes_before
+        if wrote and self._wal_sync is not None:
+            self._wal_sync.wrote()
+
+    async def until_durable(self) -> None:
+        """Every commit made so far is on disk once this returns (`services/runtime/wal_sync.py`)."""
+        if self._wal_sync is not None:
+            await self._wal_sync.until_durable()
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         with self.engine.begin() as connection:
@@ -71,6 +83,7 @@ def _serialize_writers(engine: Engine, *, checkpoints_elsewhere: bool) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # The log is synced after the commit, off the loop, before the transaction returns (WalSync).
         cursor.execute("PRAGMA synchronous=NORMAL")
         if checkpoints_elsewhere:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
@@ -104,6 +117,10 @@ class _OnLoopSession:
         if raw is None:
             return self._connection.execute(statement, parameters).all()
         return raw.rows(self._driver().execute(raw.sql, raw.values(parameters)).fetchall())
+
+    def total_changes(self) -> int:
+        """Rows changed on this connection since it opened: a transaction that changes none needs no sync."""
+        return self._driver().total_changes
 
     def _driver(self) -> sqlite3.Connection:
         return cast(sqlite3.Connection, self._connection.connection.driver_connection)

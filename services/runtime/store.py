@@ -70,9 +70,11 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
-        """A session inside one transaction: committed on leaving, rolled back on an error."""
+        """A session inside one transaction: committed on leaving, rolled back on an error. It returns once the
+        commit is on disk (the next writer need not wait for that)."""
         async with self._writer_turn(), self._backend.begin() as session:
             yield session
+        await self._backend.until_durable()
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:
@@ -147,6 +149,10 @@ _SELECT_ONE = text("SELECT 1")
 class _Backend(Protocol):
     def begin(self) -> AbstractAsyncContextManager[Session]: ...
 
+    async def until_durable(self) -> None:
+        """Return once every commit made so far would survive a power cut."""
+        ...
+
     async def run_sync(self, work: Callable[[Connection], T]) -> T: ...
 
     async def dispose(self) -> None: ...
@@ -166,6 +172,9 @@ class _AsyncBackend:
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
+
+    async def until_durable(self) -> None:
+        """PostgreSQL's COMMIT returns once it is durable (synchronous_commit, on by default)."""
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -14,6 +14,7 @@ from schemas.duty import CheckInReceived
 from schemas.envelope import Envelope
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.inbox import Inbox
+from services.runtime.log_watch import Published
 from services.runtime.outbox import Outbox, OutboxRelay, OutgoingRecord
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import KafkaSettings
@@ -41,15 +42,6 @@ class Tables:
         )
 
 
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[tuple[Store, Tables]]:
-    tables = Tables()
-    store = Store(database_url, tables.metadata)
-    await store.create_tables()
-    yield store, tables
-    await store.close()
-
-
 class RecordingPublisher:
     """Stands in for the broker at the relay's port: keeps what it was given, or refuses while `down`."""
 
@@ -57,10 +49,11 @@ class RecordingPublisher:
         self.records: list[OutgoingRecord] = []
         self.down = False
 
-    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> list[Published]:
         if self.down:
             raise ConnectionError("broker unreachable")
         self.records += records
+        return [Published(record.topic, 0, offset) for offset, record in enumerate(self.records)][-len(records) :]
 
 
 async def test_outbox_rows_leave_only_when_their_transaction_commits(store: tuple[Store, Tables]) -> None:

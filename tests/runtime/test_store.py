@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -70,6 +72,60 @@ async def test_every_sqlite_url_form_opens_the_same_file(tmp_path: Path, scheme:
     again = Store(f"{scheme}:///{path}", metadata)
     assert await stored(again) == {"kept"}
     await again.close()
+
+
+class DiskSyncs:
+    """Stands in for the operating system's fsync: notes which file was synced, and whether `marker` was in the
+    write-ahead log at that moment, then syncs it for real."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, marker: bytes) -> None:
+        self.synced: list[tuple[str, bool]] = []
+        self._marker = marker
+        self._fsync = os.fsync
+        monkeypatch.setattr(os, "fsync", self)
+
+    def __call__(self, descriptor: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{descriptor}")
+        self.synced.append((path, path.endswith("-wal") and self._marker in Path(path).read_bytes()))
+        self._fsync(descriptor)
+
+
+@pytest.fixture
+async def file_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A store on a SQLite file of its own (the tests' `store` may be PostgreSQL)."""
+    store = Store(f"sqlite:///{tmp_path / 'durable.sqlite3'}", metadata)
+    await store.create_tables()
+    yield store
+    await store.close()
+
+
+async def test_a_sqlite_transaction_returns_once_its_commit_is_on_disk(
+    file_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that wrote is synced (its write-ahead log) before `transaction()` returns; a read syncs nothing."""
+    store = file_store
+    syncs = DiskSyncs(monkeypatch, marker=b"answered-201")
+    async with store.transaction() as session:
+        await session.execute(insert(names), {"name": "answered-201"})
+    assert syncs.synced == [(str(tmp_path / "durable.sqlite3-wal"), True)]
+    assert await stored(store) == {"answered-201"}
+    assert len(syncs.synced) == 1
+
+
+async def test_commits_made_while_a_sync_runs_share_the_next_one(
+    file_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty writers at once: each returns durable, and the log is synced far fewer than twenty times."""
+    store = file_store
+    syncs = DiskSyncs(monkeypatch, marker=b"writer-19")
+
+    async def write(n: int) -> None:
+        async with store.transaction() as session:
+            await session.execute(insert(names), {"name": f"writer-{n}"})
+
+    await asyncio.gather(*(write(n) for n in range(20)))
+    assert 1 <= len(syncs.synced) < 20
+    assert syncs.synced[-1][1]
 
 
 async def test_an_in_memory_database_keeps_its_rows_between_transactions() -> None:
