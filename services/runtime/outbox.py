@@ -212,7 +212,9 @@ class OutboxRelay:
         The holder asks the log watch whether the broker lost what was published; if so, every retained row
         is made pending again and goes out first, being the oldest.
         """
-        lost = await self._watch.lost() if self._watch is not None and self._holding else None
+        if not self._holding and not await self._took_the_lease():
+            return 0
+        lost = await self._watch.lost() if self._watch is not None else None
         async with self._store.transaction() as session:
             await self._mark_sent(session)
             rows = await self._claim_as_holder(session, lost)
@@ -233,16 +235,26 @@ class OutboxRelay:
             self._watch.placed(placed)
         return len(rows)
 
-    async def _claim_as_holder(self, session: Session, lost: str | None) -> list[Any]:
-        """The next batch if this relay holds the relay lease (taking it if it ran out); none otherwise."""
+    async def _took_the_lease(self) -> bool:
+        """Whether this relay now holds the relay lease: one transaction, before the broker is probed."""
+        async with self._store.transaction() as session:
+            await self._mark_sent(session)
+            return await self._hold(session) is not Holding.ELSEWHERE
+
+    async def _hold(self, session: Session) -> Holding:
+        """Take or renew the relay lease; a relay that takes it takes over what the last holder left."""
         holding = await self._outbox.relay_lease.hold(session, self._holder, self._clock(), self._relay_lease)
-        self._holding = holding is not Holding.ELSEWHERE
-        if not self._holding:
-            return []
         if holding is Holding.TAKEN:
             await self._take_over(session)
-            if self._watch is not None:
-                return []  # the broker is probed at the next pass, before anything is published
+        self._holding = holding is not Holding.ELSEWHERE
+        return holding
+
+    async def _claim_as_holder(self, session: Session, lost: str | None) -> list[Any]:
+        """The next batch if this relay still holds the relay lease; none if another relay holds it, or if this
+        one took it again just now (it probes the broker at its next pass, before anything is published)."""
+        holding = await self._hold(session)
+        if holding is Holding.ELSEWHERE or (holding is Holding.TAKEN and self._watch is not None):
+            return []
         if lost is not None:
             await self._publish_retained_again(session, lost)
         await self._prune_now_and_then(session)

@@ -109,7 +109,8 @@ async def test_a_new_broker_incarnation_gets_every_retained_row_again_in_order(s
 async def test_a_service_started_on_a_broker_that_lost_its_log_publishes_again(store: tuple[Store, Tables]) -> None:
     """The recorded offsets outlive the process: a relay started later finds the log shorter and publishes again."""
     db, tables = store
-    broker, _, sent = await relayed(store, "restarted", 3)
+    broker, stopped, sent = await relayed(store, "restarted", 3)
+    await stopped.hand_back()
     broker.logs.clear()  # same cluster id, the log cut short: a topic deleted and recreated
     await relay_all(relay_for(db, tables, broker))
     assert broker.logs["duty.checkins"] == sent
@@ -118,7 +119,8 @@ async def test_a_service_started_on_a_broker_that_lost_its_log_publishes_again(s
 async def test_a_broker_that_kept_its_log_gets_nothing_twice(store: tuple[Store, Tables]) -> None:
     """A relay that starts again on the same broker, log intact, publishes only what is pending."""
     db, tables = store
-    broker, _, sent = await relayed(store, "kept", 3)
+    broker, stopped, sent = await relayed(store, "kept", 3)
+    await stopped.hand_back()
     newer = await put(db, tables, "kept", 1)
     await relay_all(relay_for(db, tables, broker))
     assert broker.logs["duty.checkins"] == sent + newer

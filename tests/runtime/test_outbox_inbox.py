@@ -187,6 +187,11 @@ async def test_events_written_while_the_broker_is_frozen_arrive_once_after_it_re
     """SIGSTOP the broker, write to the outbox, SIGCONT: every event arrives and has its effect exactly once."""
     runtime, tables = running
     unit = f"paused-{uuid.uuid4().hex[:6]}"
+    warm_up = check_in(f"warm-{unit}")
+    async with runtime.transaction() as session:
+        await tables.outbox.put(session, warm_up)
+    # The relay's first pass takes its lease and asks the broker about its log: let it finish before the freeze.
+    await eventually(lambda: effects(runtime, tables, f"warm-{unit}"), what="a first event relayed and consumed")
     sent = [check_in(unit, n) for n in range(20)]
     broker.pause()
     try:
