@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import AwareDatetime, Field
 
 from schemas.envelope import Message
@@ -9,8 +11,12 @@ from schemas.values import HolidaySource, Person, PhoneNumber, Recipient, UnitKi
 
 __all__ = [
     "CheckInMissed",
+    "CheckInMissedV1",
     "CheckInReceived",
+    "CheckInReceivedV1",
     "CheckInRequested",
+    "CheckInRequestedV1",
+    "DutyRole",
     "ShiftEnded",
     "ShiftEndedV1",
     "ShiftStarted",
@@ -83,8 +89,55 @@ class ShiftEndedV1(_ShiftV1):
         return ShiftEnded(**dict(self))
 
 
+class DutyRole(StrEnum):
+    """Who checks in at shift start: the on-duty officer (值班员) or the duty leader (带班领导)."""
+
+    OFFICER = "officer"
+    LEADER = "leader"
+
+
 class CheckInRequested(Message):
-    """The incoming officer must check in by SMS reply before the grace period ends."""
+    """The incoming officer or leader must check in by SMS reply before the grace period ends."""
+
+    TYPE = "duty.check_in_requested"
+    VERSION = 2
+
+    shift_id: str
+    role: DutyRole = Field(description="Whose check-in: the shift's officer or its leader; one of each per shift.")
+    person: Person = Field(description="Who must check in.")
+    starts_at: AwareDatetime = Field(description="When the shift starts.")
+    due_by: AwareDatetime = Field(description="The end of the grace period.")
+
+
+class CheckInReceived(Message):
+    """The officer or the leader checked in (an SMS reply to the check-in request)."""
+
+    TYPE = "duty.check_in_received"
+    VERSION = 2
+
+    shift_id: str
+    role: DutyRole = Field(description="Whose check-in the reply answers.")
+    phone: PhoneNumber = Field(description="The number the reply came from.")
+    received_at: AwareDatetime
+
+
+class CheckInMissed(Message):
+    """The grace period ended with no check-in: the leader (unless the leader is the one who missed) and the
+    municipal duty room are alerted."""
+
+    TYPE = "duty.check_in_missed"
+    VERSION = 2
+
+    shift_id: str
+    role: DutyRole = Field(description="Whose check-in was missed.")
+    person: Person = Field(description="Who did not check in.")
+    leader: Person | None = Field(description="The duty leader, alerted; None when the leader is the one who missed.")
+    due_by: AwareDatetime
+    municipal_duty_room: Person | None = Field(description="The city's duty room, alerted too.")
+
+
+class CheckInRequestedV1(Message):
+    """The incoming officer must check in (version 1, officers only): read as version 2, role officer."""
 
     TYPE = "duty.check_in_requested"
 
@@ -93,9 +146,13 @@ class CheckInRequested(Message):
     starts_at: AwareDatetime = Field(description="When the shift starts.")
     due_by: AwareDatetime = Field(description="The end of the grace period.")
 
+    def upgraded(self) -> CheckInRequested:
+        fields = self.model_dump(exclude={"officer"})
+        return CheckInRequested(**fields, role=DutyRole.OFFICER, person=self.officer)
 
-class CheckInReceived(Message):
-    """The officer checked in (an SMS reply to the check-in request)."""
+
+class CheckInReceivedV1(Message):
+    """The officer checked in (version 1, officers only): read as version 2, role officer."""
 
     TYPE = "duty.check_in_received"
 
@@ -103,9 +160,12 @@ class CheckInReceived(Message):
     phone: PhoneNumber = Field(description="The number the reply came from.")
     received_at: AwareDatetime
 
+    def upgraded(self) -> CheckInReceived:
+        return CheckInReceived(**dict(self), role=DutyRole.OFFICER)
 
-class CheckInMissed(Message):
-    """The grace period ended with no check-in: the leader and the municipal duty room are alerted."""
+
+class CheckInMissedV1(Message):
+    """The officer did not check in (version 1, officers only): read as version 2, role officer."""
 
     TYPE = "duty.check_in_missed"
 
@@ -114,3 +174,7 @@ class CheckInMissed(Message):
     leader: Person
     due_by: AwareDatetime
     municipal_duty_room: Person | None = Field(description="The city's duty room, alerted too.")
+
+    def upgraded(self) -> CheckInMissed:
+        fields = self.model_dump(exclude={"officer"})
+        return CheckInMissed(**fields, role=DutyRole.OFFICER, person=self.officer)

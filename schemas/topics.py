@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from schemas.broadcast import BroadcastAcknowledged, BroadcastSent
 from schemas.duty import (
     CheckInMissed,
+    CheckInMissedV1,
     CheckInReceived,
+    CheckInReceivedV1,
     CheckInRequested,
+    CheckInRequestedV1,
     ShiftEnded,
     ShiftEndedV1,
     ShiftStarted,
@@ -137,6 +140,8 @@ TOPICS: tuple[Topic, ...] = (
         (
             CheckInRequested,
             CheckInMissed,
+            CheckInRequestedV1,
+            CheckInMissedV1,
             RoundMissed,
             HazardOverdue,
             SpotCheckRequested,
@@ -144,7 +149,7 @@ TOPICS: tuple[Topic, ...] = (
             WarningUnacknowledged,
         ),
     ),
-    Topic("duty.checkins", 3, "Check-in replies.", (CheckInReceived,)),
+    Topic("duty.checkins", 3, "Check-in replies.", (CheckInReceived, CheckInReceivedV1)),
     Topic(
         "rounds.intake",
         3,

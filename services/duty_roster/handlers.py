@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import structlog
 
-from schemas.duty import CheckInReceived, ShiftStarted
+from schemas.duty import CheckInReceived, DutyRole, ShiftStarted
 from services.duty_roster.domain import (
     Issue,
     Override,
@@ -176,14 +176,13 @@ async def _sync_shift(
 async def on_check_in_window(
     now: datetime, index: RosterIndex, timing: CheckInTiming, check_ins: CheckIns, events: EventSink
 ) -> int:
-    """Ask each incoming officer to check in, from `lead` before the shift until its grace period ends."""
+    """Ask each incoming officer and leader to check in, from `lead` before the shift until its grace period ends."""
     opened = 0
     for check_in in _check_ins_open_at(now, index, timing):
         if await check_ins.open(check_in, now):
+            shift = index.shift_at(check_in.unit_id, check_in.starts_at)
             await events.publish(
-                check_in_requested(
-                    index.shift_at(check_in.unit_id, check_in.starts_at), check_in.officer, timing.grace
-                ),
+                check_in_requested(shift, check_in.role, check_in.person, timing.grace),
                 now=now,
                 correlation_id=check_in.shift_id,
             )
@@ -197,20 +196,27 @@ def _check_ins_open_at(now: datetime, index: RosterIndex, timing: CheckInTiming)
         for shift in (current, index.shift(unit_id, current.index + 1)):
             if not shift.starts_at - timing.lead <= now < shift.starts_at + timing.grace:
                 continue
-            officer = index.on_duty(unit_id, shift.starts_at).officer.person_id
-            if officer is not None:
-                person = index.person(officer)
-                yield CheckIn(shift.shift_id, unit_id, person, shift.starts_at, shift.starts_at + timing.grace)
+            on_duty = index.on_duty(unit_id, shift.starts_at)
+            seats = ((DutyRole.OFFICER, on_duty.officer.person_id), (DutyRole.LEADER, on_duty.leader.person_id))
+            for role, person_id in seats:
+                if person_id is not None:
+                    person = index.person(person_id)
+                    yield CheckIn(
+                        shift.shift_id, unit_id, role, person, shift.starts_at, shift.starts_at + timing.grace
+                    )
 
 
 async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIns, events: EventSink) -> int:
-    """Each check-in whose grace period ended unanswered alerts the leader and the city's duty room, once."""
+    """Each check-in whose grace period ended unanswered alerts the city's duty room (and, for an officer's, the
+    leader), once."""
     due = await check_ins.claim_due(now, limit=200)
     for check_in in due:
-        missed = check_in_missed(index, check_in.unit_id, check_in.shift_id, check_in.officer, check_in.due_by)
+        missed = check_in_missed(
+            index, check_in.unit_id, check_in.shift_id, check_in.role, check_in.person, check_in.due_by
+        )
         await events.publish(missed, now=now, correlation_id=check_in.shift_id)
-        await check_ins.mark_missed(check_in.shift_id, now)
-        log.warning("check-in missed", unit_id=check_in.unit_id, shift_id=check_in.shift_id)
+        await check_ins.mark_missed(check_in.shift_id, check_in.role, now)
+        log.warning("check-in missed", unit_id=check_in.unit_id, shift_id=check_in.shift_id, role=check_in.role.value)
     return len(due)
 
 
@@ -223,12 +229,15 @@ class CheckInOutcome(StrEnum):
 
 
 async def on_check_in_received(event: CheckInReceived, check_ins: CheckIns) -> CheckInOutcome:
-    """A reply from the officer's number within the grace period closes the check-in; anything else leaves it open."""
-    check_in = await check_ins.get(event.shift_id)
+    """A reply from the number of the person asked (officer or leader) within the grace period closes that role's
+    check-in; anything else leaves it open."""
+    check_in = await check_ins.get(event.shift_id, event.role)
     outcome = _judge(check_in, event)
-    if outcome is CheckInOutcome.CLOSED and not await check_ins.mark_received(event.shift_id, event.received_at):
+    if outcome is CheckInOutcome.CLOSED and not await check_ins.mark_received(
+        event.shift_id, event.role, event.received_at
+    ):
         outcome = CheckInOutcome.ALREADY_CLOSED
-    log.info("check-in reply", shift_id=event.shift_id, outcome=outcome.value)
+    log.info("check-in reply", shift_id=event.shift_id, role=event.role.value, outcome=outcome.value)
     return outcome
 
 
@@ -239,7 +248,7 @@ def _judge(check_in: CheckIn | None, event: CheckInReceived) -> CheckInOutcome:
         return CheckInOutcome.ALREADY_CLOSED
     if event.received_at > check_in.due_by:
         return CheckInOutcome.TOO_LATE
-    if event.phone != check_in.officer.phone:
+    if event.phone != check_in.person.phone:
         return CheckInOutcome.OTHER_NUMBER
     return CheckInOutcome.CLOSED
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from schemas.duty import ShiftStarted
+from schemas.duty import DutyRole, ShiftStarted
 from schemas.envelope import Message
 from schemas.values import Person
 from services.duty_roster.domain import Override
@@ -53,11 +53,13 @@ class PublishedDuty:
 
 @dataclass(frozen=True)
 class CheckIn:
-    """A check-in timer: requested before the shift, closed by a reply, or missed at `due_by`."""
+    """A check-in timer of one role of a shift: requested before the shift, closed by a reply, or missed at
+    `due_by`."""
 
     shift_id: str
     unit_id: str
-    officer: Person
+    role: DutyRole
+    person: Person
     starts_at: datetime
     due_by: datetime
     received_at: datetime | None = None
@@ -102,21 +104,21 @@ class ShiftLedger(Protocol):
 
 
 class CheckIns(Protocol):
-    """Check-in timers, claimed so that two replicas never fire the same one."""
+    """Check-in timers, one per shift and role, claimed so that two replicas never fire the same one."""
 
     async def open(self, check_in: CheckIn, now: datetime) -> bool:
-        """Create the timer; False when the shift already has one."""
+        """Create the timer; False when the shift already has one for that role."""
         ...
 
-    async def get(self, shift_id: str) -> CheckIn | None: ...
+    async def get(self, shift_id: str, role: DutyRole) -> CheckIn | None: ...
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[CheckIn]:
         """Open timers whose grace period ended by `now`, locked until the transaction ends."""
         ...
 
-    async def mark_missed(self, shift_id: str, now: datetime) -> None: ...
+    async def mark_missed(self, shift_id: str, role: DutyRole, now: datetime) -> None: ...
 
-    async def mark_received(self, shift_id: str, at: datetime) -> bool:
+    async def mark_received(self, shift_id: str, role: DutyRole, at: datetime) -> bool:
         """Close the check-in as answered; False when it was closed meanwhile (another replica's sweep marked it
         missed), and then it stays missed."""
         ...

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
+from schemas.duty import DutyRole
 from schemas.envelope import Message
 from services.duty_roster.domain import Override
 from services.duty_roster.ports import (
@@ -107,29 +108,30 @@ class MemoryLedger(ShiftLedger):
 
 @dataclass
 class MemoryCheckIns(CheckIns):
-    rows: dict[str, CheckIn] = field(default_factory=dict)
+    rows: dict[tuple[str, DutyRole], CheckIn] = field(default_factory=dict)
 
     async def open(self, check_in: CheckIn, now: datetime) -> bool:
-        if check_in.shift_id in self.rows:
+        key = (check_in.shift_id, check_in.role)
+        if key in self.rows:
             return False
-        self.rows[check_in.shift_id] = check_in
+        self.rows[key] = check_in
         return True
 
-    async def get(self, shift_id: str) -> CheckIn | None:
-        return self.rows.get(shift_id)
+    async def get(self, shift_id: str, role: DutyRole) -> CheckIn | None:
+        return self.rows.get((shift_id, role))
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[CheckIn]:
         due = [each for each in self.rows.values() if each.due_by <= now and not (each.received_at or each.missed_at)]
         return sorted(due, key=lambda each: each.due_by)[:limit]
 
-    async def mark_missed(self, shift_id: str, now: datetime) -> None:
-        self.rows[shift_id] = replace(self.rows[shift_id], missed_at=now)
+    async def mark_missed(self, shift_id: str, role: DutyRole, now: datetime) -> None:
+        self.rows[shift_id, role] = replace(self.rows[shift_id, role], missed_at=now)
 
-    async def mark_received(self, shift_id: str, at: datetime) -> bool:
-        row = self.rows[shift_id]
+    async def mark_received(self, shift_id: str, role: DutyRole, at: datetime) -> bool:
+        row = self.rows[shift_id, role]
         if row.received_at is not None or row.missed_at is not None:
             return False
-        self.rows[shift_id] = replace(row, received_at=at)
+        self.rows[shift_id, role] = replace(row, received_at=at)
         return True
 
 

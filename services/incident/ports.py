@@ -139,10 +139,10 @@ class Search(Protocol):
 
 
 class CheckIns(Protocol):
-    """Missed check-ins of the units' officers (from duty.check_in_missed), for accountability."""
+    """Missed check-ins of the units' officers and leaders (from duty.check_in_missed), for accountability."""
 
     async def add_missed(self, missed: MissedCheckIn) -> None:
-        """Record it; one already recorded for the shift is left as it is."""
+        """Record it; one already recorded for the shift and role is left as it is."""
 
     async def missed_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[MissedCheckIn]:
         """Those due in [start, end); `units` None means every unit."""

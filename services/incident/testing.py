@@ -260,10 +260,10 @@ class MemoryOutgoing:
 
 class MemoryCheckIns:
     def __init__(self) -> None:
-        self.missed: dict[str, MissedCheckIn] = {}
+        self.missed: dict[tuple[str, str], MissedCheckIn] = {}
 
     async def add_missed(self, missed: MissedCheckIn) -> None:
-        self.missed.setdefault(missed.shift_id, missed)
+        self.missed.setdefault((missed.shift_id, missed.role), missed)
 
     async def missed_between(self, start: datetime, end: datetime, units: Sequence[str] | None) -> list[MissedCheckIn]:
         return sorted(

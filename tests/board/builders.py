@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from schemas.broadcast import BroadcastAcknowledged, BroadcastSent
-from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, DutyRole, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentAcknowledged, IncidentEscalated, IncidentReported, ReportDelivered, ReportFiled
 from schemas.values import (
     Channel,
@@ -47,28 +47,33 @@ def shift(unit_id: str, officer: str = "王芳", leader: str = "李强", start: 
     )
 
 
-def check_in_requested(started: ShiftStarted, grace: timedelta = timedelta(minutes=15)) -> CheckInRequested:
+def check_in_requested(
+    started: ShiftStarted, grace: timedelta = timedelta(minutes=15), role: DutyRole = DutyRole.OFFICER
+) -> CheckInRequested:
     return CheckInRequested(
         unit_id=started.unit_id,
         shift_id=started.shift_id,
-        officer=started.officer,
+        role=role,
+        person=started.leader if role is DutyRole.LEADER else started.officer,
         starts_at=started.starts_at,
         due_by=started.starts_at + grace,
     )
 
 
-def check_in_received(started: ShiftStarted, at: datetime) -> CheckInReceived:
+def check_in_received(started: ShiftStarted, at: datetime, role: DutyRole = DutyRole.OFFICER) -> CheckInReceived:
+    person = started.leader if role is DutyRole.LEADER else started.officer
     return CheckInReceived(
-        unit_id=started.unit_id, shift_id=started.shift_id, phone=started.officer.phone, received_at=at
+        unit_id=started.unit_id, shift_id=started.shift_id, role=role, phone=person.phone, received_at=at
     )
 
 
-def check_in_missed(started: ShiftStarted) -> CheckInMissed:
+def check_in_missed(started: ShiftStarted, role: DutyRole = DutyRole.OFFICER) -> CheckInMissed:
     return CheckInMissed(
         unit_id=started.unit_id,
         shift_id=started.shift_id,
-        officer=started.officer,
-        leader=started.leader,
+        role=role,
+        person=started.leader if role is DutyRole.LEADER else started.officer,
+        leader=None if role is DutyRole.LEADER else started.leader,
         due_by=started.starts_at + timedelta(minutes=15),
         municipal_duty_room=None,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from schemas.duty import DutyRole
 from schemas.values import RecipientRole
 from services.board import handlers
 from services.board.domain import CheckInState, ClockState
@@ -38,6 +39,26 @@ async def test_a_check_in_received_before_it_was_asked_for_still_counts() -> Non
     await handlers.on_check_in_requested(b.check_in_requested(started), ports, b.NOW)
     (line,) = await handlers.duty_lines(ports, None, b.NOW + timedelta(hours=2))
     assert line.check_in is CheckInState.CHECKED_IN
+
+
+async def test_a_leaders_check_in_does_not_change_the_officers_on_the_duty_page() -> None:
+    """The duty line shows the officer's check-in: the leader's missed check-in of the same shift leaves a checked-in
+    officer checked in, and the leader's reply does not check in a waiting officer."""
+    ports = memory_ports()
+    for unit_id, name in (("maojian", "茅箭区民政局"), ("zhangwan", "张湾区民政局")):
+        await handlers.on_unit_updated(b.unit(unit_id, name), ports, b.NOW)
+    maojian, zhangwan = b.shift("maojian"), b.shift("zhangwan")
+    for started in (maojian, zhangwan):
+        await handlers.on_shift_started(started, ports, b.NOW)
+        for role in DutyRole:
+            await handlers.on_check_in_requested(b.check_in_requested(started, role=role), ports, b.NOW)
+    await handlers.on_check_in_received(b.check_in_received(maojian, b.SHIFT_START), ports, b.NOW)
+    await handlers.on_check_in_missed(b.check_in_missed(maojian, DutyRole.LEADER), ports, b.NOW)
+    await handlers.on_check_in_received(b.check_in_received(zhangwan, b.SHIFT_START, DutyRole.LEADER), ports, b.NOW)
+    within_grace = b.SHIFT_START + timedelta(minutes=10)
+    lines = {line.unit.id: line for line in await handlers.duty_lines(ports, None, within_grace)}
+    assert lines["maojian"].check_in is CheckInState.CHECKED_IN
+    assert lines["zhangwan"].check_in is CheckInState.WAITING
 
 
 async def test_an_incident_card_follows_its_events_until_it_closes() -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import (
+    CheckInMissed,
+    CheckInReceived,
+    CheckInRequested,
+    DutyRole,
+    ShiftEnded,
+    ShiftStarted,
+    UnitUpdated,
+)
 from schemas.notify import SendSms
 from schemas.values import HolidaySource, UnitKind
 from services.duty_roster import handlers
@@ -119,10 +127,16 @@ async def check_in_setup() -> tuple[RosterIndex, MemoryCheckIns, MemoryEvents]:
 
 
 async def test_check_in_is_requested_30_minutes_before_the_shift_once() -> None:
-    """At 08:00 each incoming officer is asked to check in by 08:45; later sweeps do not ask again."""
+    """At 08:00 each incoming officer and each incoming leader is asked to check in by 08:45; later sweeps do not
+    ask again."""
     _, _, events = await check_in_setup()
     requests = events.of(CheckInRequested)
-    assert {(each.unit_id, each.officer.id) for each in requests} == {("city", "b"), ("county", "d")}
+    assert sorted((each.unit_id, each.role, each.person.id) for each in requests) == [
+        ("city", DutyRole.LEADER, "y"),
+        ("city", DutyRole.OFFICER, "b"),
+        ("county", DutyRole.LEADER, "w"),
+        ("county", DutyRole.OFFICER, "d"),
+    ]
     assert all(each.due_by == local("2026-12-02 08:45") for each in requests)
 
 
@@ -133,11 +147,22 @@ async def test_no_check_in_by_the_end_of_the_grace_period_alerts_the_leader_and_
     assert not events.of(CheckInMissed)
     await handlers.on_check_ins_due(local("2026-12-02 08:45"), roster, check_ins, events)
     await handlers.on_check_ins_due(local("2026-12-02 08:50"), roster, check_ins, events)
-    missed = {each.unit_id: each for each in events.of(CheckInMissed)}
-    assert set(missed) == {"city", "county"}
-    assert missed["county"].officer.id == "d" and missed["county"].leader.id == "w"
-    assert missed["county"].municipal_duty_room is not None
-    assert missed["county"].municipal_duty_room.name == "市民政局值班室"
+    missed = {(each.unit_id, each.role): each for each in events.of(CheckInMissed)}
+    assert len(events.of(CheckInMissed)) == 4
+    officers = missed["county", DutyRole.OFFICER]
+    assert officers.person.id == "d" and officers.leader is not None and officers.leader.id == "w"
+    assert officers.municipal_duty_room is not None
+    assert officers.municipal_duty_room.name == "市民政局值班室"
+
+
+async def test_a_leader_who_does_not_check_in_is_reported_to_the_city_duty_room_not_to_themselves() -> None:
+    """At 08:45 the county leader's missed check-in names the leader as the one who missed, alerts no leader, and
+    carries the city's duty room."""
+    roster, check_ins, events = await check_in_setup()
+    await handlers.on_check_ins_due(local("2026-12-02 08:45"), roster, check_ins, events)
+    (leaders,) = [each for each in events.of(CheckInMissed) if (each.unit_id, each.role) == ("county", "leader")]
+    assert leaders.person.id == "w" and leaders.leader is None
+    assert leaders.municipal_duty_room is not None and leaders.municipal_duty_room.name == "市民政局值班室"
 
 
 async def test_a_check_in_in_time_closes_it_and_nothing_is_missed() -> None:
@@ -146,11 +171,35 @@ async def test_a_check_in_in_time_closes_it_and_nothing_is_missed() -> None:
     shift_id = "county@2026-12-02T00:30:00+00:00"
     officer = roster.person("d")
     reply = CheckInReceived(
-        unit_id="county", shift_id=shift_id, phone=officer.phone, received_at=local("2026-12-02 08:40")
+        unit_id="county",
+        shift_id=shift_id,
+        role=DutyRole.OFFICER,
+        phone=officer.phone,
+        received_at=local("2026-12-02 08:40"),
     )
     assert await handlers.on_check_in_received(reply, check_ins) is CheckInOutcome.CLOSED
     await handlers.on_check_ins_due(local("2026-12-02 09:00"), roster, check_ins, events)
-    assert [each.unit_id for each in events.of(CheckInMissed)] == ["city"]
+    missed = sorted((each.unit_id, each.role) for each in events.of(CheckInMissed))
+    assert missed == [("city", "leader"), ("city", "officer"), ("county", "leader")]
+
+
+async def test_a_leaders_check_in_in_time_closes_only_the_leaders() -> None:
+    """The leader's reply from the leader's number closes the leader's check-in; the officer's stays open and is
+    missed; the same number answering for the officer's role counts as another number."""
+    roster, check_ins, events = await check_in_setup()
+    shift_id = "county@2026-12-02T00:30:00+00:00"
+    leader = roster.person("w")
+    at = local("2026-12-02 08:40")
+    as_leader = CheckInReceived(
+        unit_id="county", shift_id=shift_id, role=DutyRole.LEADER, phone=leader.phone, received_at=at
+    )
+    as_officer = as_leader.model_copy(update={"role": DutyRole.OFFICER})
+    assert await handlers.on_check_in_received(as_officer, check_ins) is CheckInOutcome.OTHER_NUMBER
+    assert await handlers.on_check_in_received(as_leader, check_ins) is CheckInOutcome.CLOSED
+    assert await handlers.on_check_in_received(as_leader, check_ins) is CheckInOutcome.ALREADY_CLOSED
+    await handlers.on_check_ins_due(local("2026-12-02 09:00"), roster, check_ins, events)
+    county = [each.role for each in events.of(CheckInMissed) if each.unit_id == "county"]
+    assert county == [DutyRole.OFFICER]
 
 
 async def test_a_reply_from_another_number_or_too_late_leaves_the_check_in_open() -> None:
@@ -158,18 +207,18 @@ async def test_a_reply_from_another_number_or_too_late_leaves_the_check_in_open(
     roster, check_ins, _ = await check_in_setup()
     shift_id = "county@2026-12-02T00:30:00+00:00"
     other = CheckInReceived(
-        unit_id="county", shift_id=shift_id, phone="+8613900009999", received_at=local("2026-12-02 08:40")
+        unit_id="county",
+        shift_id=shift_id,
+        role=DutyRole.OFFICER,
+        phone="+8613900009999",
+        received_at=local("2026-12-02 08:40"),
     )
-    late = CheckInReceived(
-        unit_id="county", shift_id=shift_id, phone=roster.person("d").phone, received_at=local("2026-12-02 08:46")
-    )
-    unknown = CheckInReceived(
-        unit_id="county", shift_id="county@x", phone="+8613900009999", received_at=datetime.now(UTC)
-    )
+    late = other.model_copy(update={"phone": roster.person("d").phone, "received_at": local("2026-12-02 08:46")})
+    unknown = other.model_copy(update={"shift_id": "county@x", "received_at": datetime.now(UTC)})
     assert await handlers.on_check_in_received(other, check_ins) is CheckInOutcome.OTHER_NUMBER
     assert await handlers.on_check_in_received(late, check_ins) is CheckInOutcome.TOO_LATE
     assert await handlers.on_check_in_received(unknown, check_ins) is CheckInOutcome.UNKNOWN_SHIFT
-    assert (await check_ins.get(shift_id)).received_at is None  # type: ignore[union-attr]
+    assert (await check_ins.get(shift_id, DutyRole.OFFICER)).received_at is None  # type: ignore[union-attr]
 
 
 async def test_an_override_that_keeps_the_roster_clean_is_recorded_and_restates_the_current_shift() -> None:
@@ -220,11 +269,11 @@ async def test_in_a_year_nobody_entered_every_unit_still_has_its_officer_and_lea
     assert {each.holidays for each in shifts.values()} == {HolidaySource.ESTIMATED}
     assert shifts["heads"].leader.id == "h"
     officer = roster.person("c")
-    due = CheckIn("heads@x", "heads", officer, local("2027-01-01 08:30"), local("2027-01-01 08:45"))
+    due = CheckIn("heads@x", "heads", DutyRole.OFFICER, officer, local("2027-01-01 08:30"), local("2027-01-01 08:45"))
     await check_ins.open(due, local("2027-01-01 08:00"))
     await handlers.on_check_ins_due(local("2027-01-01 10:00"), roster, check_ins, events)
     (missed,) = events.of(CheckInMissed)
-    assert missed.leader.id == "h" and missed.municipal_duty_room is not None
+    assert missed.leader is not None and missed.leader.id == "h" and missed.municipal_duty_room is not None
 
 
 async def test_shifts_of_an_official_year_say_official() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from schemas.duty import DutyRole
 from schemas.values import Person
 from services.duty_roster.adapters.in_force import RosterStore
 from services.duty_roster.adapters.store import SqlCheckIns
@@ -30,7 +31,7 @@ async def replicas(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[Ros
     officer = Person(id="p-wang", name="王芳", phone="+8613800001111")
     async with stores[0].store.transaction() as session:
         for n in range(4):
-            check_in = CheckIn(f"unit-{n}@2026-12-06T08", f"unit-{n}", officer, STARTS, DUE)
+            check_in = CheckIn(f"unit-{n}@2026-12-06T08", f"unit-{n}", DutyRole.OFFICER, officer, STARTS, DUE)
             assert await SqlCheckIns(session, stores[0].tables).open(check_in, STARTS - timedelta(minutes=30))
     yield stores[0], stores[1]
     for store in stores:
@@ -56,16 +57,18 @@ async def test_a_reply_racing_the_sweep_leaves_the_check_in_missed(replicas: tup
 
     async def reply(shift_id: str) -> bool:
         async with replying.store.transaction() as session:
-            return await SqlCheckIns(session, replying.tables).mark_received(shift_id, DUE - timedelta(seconds=5))
+            return await SqlCheckIns(session, replying.tables).mark_received(
+                shift_id, DutyRole.OFFICER, DUE - timedelta(seconds=5)
+            )
 
     async with sweeping.store.transaction() as session:
         check_ins = SqlCheckIns(session, sweeping.tables)
         shift_id = (await check_ins.claim_due(now, limit=1))[0].shift_id
-        await check_ins.mark_missed(shift_id, now)
+        await check_ins.mark_missed(shift_id, DutyRole.OFFICER, now)
         racing = asyncio.create_task(reply(shift_id))
         await asyncio.sleep(0.2)
         assert not racing.done()
     assert await racing is False
     async with replying.store.transaction() as session:
-        check_in = await SqlCheckIns(session, replying.tables).get(shift_id)
+        check_in = await SqlCheckIns(session, replying.tables).get(shift_id, DutyRole.OFFICER)
     assert check_in is not None and check_in.missed_at is not None and check_in.received_at is None

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import (
+    CheckInMissed,
+    CheckInReceived,
+    CheckInRequested,
+    DutyRole,
+    ShiftEnded,
+    ShiftStarted,
+    UnitUpdated,
+)
 from schemas.envelope import Envelope
 from services.duty_roster.adapters.store import SqlCheckIns
 from services.duty_roster.app import RosterService, build, import_roster
@@ -75,7 +83,8 @@ async def test_handovers_are_published_once_even_across_a_restart(
 async def test_check_ins_missed_and_received_over_the_broker(
     database_url: str, broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    """Both officers are asked to check in; the one who replies in time causes no alert, the other a CheckInMissed."""
+    """Both officers and both leaders are asked to check in; the county officer and the city leader reply in time and
+    cause no alert, the city officer's and the county leader's silence each a CheckInMissed."""
     prefix = unique_prefix()
     city, county = f"{prefix}-city", f"{prefix}-county"
     clock = Clock(local("2026-12-02 08:05"))
@@ -84,39 +93,42 @@ async def test_check_ins_missed_and_received_over_the_broker(
     service = await started(database_url, broker, tmp_path, clock, settings.name)
     try:
         requests = await read_topic(
-            broker.bootstrap, "duty.alerts", of(CheckInRequested, {city, county}), lambda found: len(found) >= 2
+            broker.bootstrap, "duty.alerts", of(CheckInRequested, {city, county}), lambda found: len(found) >= 4
         )
-        by_unit = {each.payload.unit_id: each.payload for each in requests}
-        assert set(by_unit) == {city, county} and len(requests) == 2
-        request = by_unit[county]
-        reply = CheckInReceived(
-            unit_id=county,
-            shift_id=request.shift_id,
-            phone=request.officer.phone,
-            received_at=local("2026-12-02 08:20"),
-        )
-        await publish(broker.bootstrap, reply, clock())
-        await until_checked_in(service, request.shift_id)
+        by_seat = {(each.payload.unit_id, each.payload.role): each.payload for each in requests}
+        assert len(by_seat) == 4 and len(requests) == 4
+        for request in (by_seat[county, DutyRole.OFFICER], by_seat[city, DutyRole.LEADER]):
+            reply = CheckInReceived(
+                unit_id=request.unit_id,
+                shift_id=request.shift_id,
+                role=request.role,
+                phone=request.person.phone,
+                received_at=local("2026-12-02 08:20"),
+            )
+            await publish(broker.bootstrap, reply, clock())
+            await until_checked_in(service, request.shift_id, request.role)
         clock.now = local("2026-12-02 08:46")
         await service.runtime.sweep_all()
         await service.runtime.sweep_all()
     finally:
         await service.runtime.stop()
     missed = await read_topic(
-        broker.bootstrap, "duty.alerts", of(CheckInMissed, {city, county}), lambda found: len(found) >= 1
+        broker.bootstrap, "duty.alerts", of(CheckInMissed, {city, county}), lambda found: len(found) >= 2
     )
-    assert [each.payload.unit_id for each in missed] == [city]
-    alert = missed[0].payload
-    assert alert.officer.id == f"{prefix}-b" and alert.leader.id == f"{prefix}-x"
+    alerts = {(each.payload.unit_id, each.payload.role): each.payload for each in missed}
+    assert set(alerts) == {(city, DutyRole.OFFICER), (county, DutyRole.LEADER)} and len(missed) == 2
+    alert = alerts[city, DutyRole.OFFICER]
+    assert alert.person.id == f"{prefix}-b" and alert.leader is not None and alert.leader.id == f"{prefix}-x"
     assert alert.municipal_duty_room is not None and alert.municipal_duty_room.phone == "+867198000000"
+    assert alerts[county, DutyRole.LEADER].leader is None
 
 
-async def until_checked_in(service: RosterService, shift_id: str, timeout_s: float = 30.0) -> None:
+async def until_checked_in(service: RosterService, shift_id: str, role: DutyRole, timeout_s: float = 30.0) -> None:
     """Wait until the service consumed the reply (its consumer group joins in about 5 s)."""
 
     async def recorded() -> bool:
         async with service.db.store.transaction() as session:
-            check_in = await SqlCheckIns(session, service.db.tables).get(shift_id)
+            check_in = await SqlCheckIns(session, service.db.tables).get(shift_id, role)
         return check_in is not None and check_in.received_at is not None
 
-    await eventually(recorded, timeout_s, what=f"the check-in of {shift_id} recorded")
+    await eventually(recorded, timeout_s, what=f"the {role} check-in of {shift_id} recorded")

@@ -131,23 +131,30 @@ async def test_a_broadcast_reaches_every_on_duty_officer_and_counts_their_acknow
 
 
 async def test_a_missed_check_in_alerts_the_leader_and_the_municipal_duty_room(system: System) -> None:
-    """Nobody answered the current shift's check-in request: its leader gets 【签到未到】 by SMS, the city's duty
-    room (a landline) by a call."""
+    """Nobody answered the current shift's check-in requests (officer's and leader's): the leader gets the
+    officer's 【签到未到】 by SMS, the city's duty room (a landline) a call for each, the leader's own included."""
     unit = "yunyang"
     duty = await system.on_duty(unit)
     officer, leader = duty["officer"]["phone"], duty["leader"]["phone"]
     assert await system.until(lambda: system.twilio.messages_to(officer), what="the check-in request")
 
+    def asked(number: str) -> list[Any]:
+        return [m for m in system.twilio.messages_to(number) if "带班签到" in m.body]
+
+    assert await system.until(lambda: asked(leader), what="the leader's check-in request")
+
     def alerted(number: str) -> list[Any]:
         return [m for m in system.twilio.messages_to(number) if "签到未到" in m.body]
 
     warning = await system.until(lambda: alerted(leader), timeout_s=90)
-    assert duty["officer"]["name"] in warning[0].body
+    assert duty["officer"]["name"] in warning[0].body and "值班员" in warning[0].body
 
-    def heard(number: str) -> list[Any]:  # a landline takes no SMS: it is called
-        return [call for call in system.twilio.calls_to(number) if any("签到未到" in s.text for s in call.said)]
+    def heard(number: str, who: str) -> list[Any]:  # a landline takes no SMS: it is called
+        return [call for call in system.twilio.calls_to(number) if any(who in s.text for s in call.said)]
 
-    assert await system.until(lambda: heard("+867198000000"))
+    assert await system.until(lambda: heard("+867198000000", f"值班员{duty['officer']['name']}未按时签到"))
+    assert await system.until(lambda: heard("+867198000000", f"带班领导{duty['leader']['name']}未按时签到"))
+    assert not [m for m in alerted(leader) if "带班领导" in m.body]
 
 
 async def test_every_service_is_ready_and_exports_metrics(system: System) -> None:

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from schemas.duty import CheckInMissed
+from schemas.duty import CheckInMissed, DutyRole
 from schemas.values import Person
 from services.incident import handlers
 from services.incident.adapters.account_files import ACCOUNT_COLUMNS
@@ -34,7 +34,7 @@ def test_units_are_ranked_by_score_then_by_the_faster_first_report() -> None:
         incident(id="3", unit_id="c", first_reported_at=NOW + 5 * MINUTE),
         incident(id="4", unit_id="d", first_report_due_at=NOW - MINUTE, concealment=Concealment.MISSED),
     ]
-    missed = [MissedCheckIn("s-1", "b", OFFICER, NOW)]
+    missed = [MissedCheckIn("s-1", "b", DutyRole.OFFICER, OFFICER, NOW)]
     lines = {line.unit_id: line for line in account(cases, NOW, missed)}
     assert {unit: line.score for unit, line in lines.items()} == {"home": 95, "b": 98, "c": 100, "d": 65}
     assert {unit: line.rank for unit, line in lines.items()} == {"c": 1, "b": 2, "home": 3, "d": 4}
@@ -42,16 +42,22 @@ def test_units_are_ranked_by_score_then_by_the_faster_first_report() -> None:
 
 
 def test_by_person_each_incident_counts_for_its_officer_and_its_leader() -> None:
-    """An incident is on its officer's and its leader's line; a missed check-in on the officer's alone."""
+    """An incident is on its officer's and its leader's line; a missed check-in on the line of the role that missed
+    it."""
     cases = [
         incident(id="1", officer=OFFICER, leader=LEADER, first_reported_at=NOW, late=True),
         incident(id="2", officer=ZHANG, leader=LEADER, first_reported_at=NOW),
     ]
-    lines = account(cases, NOW, [MissedCheckIn("s-1", "home", ZHANG, NOW)], AccountBy.PERSON)
+    missed = [
+        MissedCheckIn("s-1", "home", DutyRole.OFFICER, ZHANG, NOW),
+        MissedCheckIn("s-1", "home", DutyRole.LEADER, LEADER, NOW),
+    ]
+    lines = account(cases, NOW, missed, AccountBy.PERSON)
     by_person = {(line.name, line.role): line for line in lines}
     assert set(by_person) == {("王芳", "officer"), ("张军", "officer"), ("李强", "leader")}
     assert by_person["李强", "leader"].incidents == 2 and by_person["李强", "leader"].late_first_reports == 1
     assert by_person["张军", "officer"].missed_check_ins == 1 and by_person["王芳", "officer"].missed_check_ins == 0
+    assert by_person["李强", "leader"].missed_check_ins == 1
     assert all(line.rank is None for line in lines)
 
 
@@ -64,11 +70,19 @@ def test_a_merged_duplicate_is_not_counted() -> None:
 
 @pytest.mark.postgres
 async def test_missed_check_ins_are_kept_once_and_counted_over_http_as_csv_and_xlsx(running: Running) -> None:
-    """A CheckInMissed (twice) is one missed check-in; GET /accountability gives it in JSON, CSV and XLSX."""
-    missed = CheckInMissed(
-        unit_id="home", shift_id="home@1", officer=OFFICER, leader=LEADER, due_by=T0, municipal_duty_room=None
+    """A CheckInMissed (twice) is one missed check-in, the leader's of the same shift another on the leader's line;
+    GET /accountability gives them in JSON, CSV and XLSX."""
+    officers = CheckInMissed(
+        unit_id="home",
+        shift_id="home@1",
+        role=DutyRole.OFFICER,
+        person=OFFICER,
+        leader=LEADER,
+        due_by=T0,
+        municipal_duty_room=None,
     )
-    for _ in range(2):
+    leaders = officers.model_copy(update={"role": DutyRole.LEADER, "person": LEADER, "leader": None})
+    for missed in (officers, officers, leaders):
         async with running.backend.work() as ports:
             await handlers.on_check_in_missed(missed, ports, T0)
     headers = running.as_("admin-token")
@@ -77,7 +91,7 @@ async def test_missed_check_ins_are_kept_once_and_counted_over_http_as_csv_and_x
     lines = (await running.client.get("/accountability", params=query, headers=headers)).json()
     officer, leader = ({line["role"]: line for line in lines}[role] for role in ("officer", "leader"))
     assert (officer["name"], officer["role"], officer["missed_check_ins"]) == ("王芳", "officer", 1)
-    assert (leader["role"], leader["incidents"]) == ("leader", 1)
+    assert (leader["role"], leader["incidents"], leader["missed_check_ins"]) == ("leader", 1, 1)
     as_csv = await running.client.get("/accountability", params={**query, "format": "csv"}, headers=headers)
     assert as_csv.text.splitlines()[0] == ",".join(ACCOUNT_COLUMNS)
     as_xlsx = await running.client.get("/accountability", params={**query, "format": "xlsx"}, headers=headers)

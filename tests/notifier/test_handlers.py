@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 
 from schemas.broadcast import BroadcastSent
-from schemas.duty import CheckInRequested, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentClosed
 from schemas.notify import DeliverReportV1, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
@@ -222,17 +222,65 @@ def shift(unit_id: str, officer_phone: str, now: datetime) -> ShiftStarted:
 
 
 async def test_check_in_reply_produces_check_in_received(harness: Harness) -> None:
-    """The officer's `1` to a check-in request becomes CheckInReceived on duty.checkins."""
+    """The officer's `1` to a check-in request becomes CheckInReceived on duty.checkins, for the officer's role."""
     officer = Person(id="wang-fang", name="王芳", phone=OFFICER_PHONE)
-    now = harness.clock()
-    request = CheckInRequested(
-        unit_id=unique_unit(), shift_id="s-1", officer=officer, starts_at=now, due_by=now + timedelta(minutes=30)
-    )
-    await harness.deliver(starts.on_check_in_requested, request)
+    await harness.deliver(starts.on_check_in_requested, check_in_requested("s-1", DutyRole.OFFICER, officer, harness))
     await harness.sweep()
     assert "回复1或" in harness.phone.sms_to(OFFICER_PHONE)[0].text
     await harness.reply(OFFICER_PHONE, "收到")
-    assert "duty.check_in_received" in await harness.outbox_types()
+    received = (await harness.outbox_event("duty.check_in_received"))["payload"]
+    assert (received["shift_id"], received["role"], received["phone"]) == ("s-1", "officer", OFFICER_PHONE)
+
+
+async def test_a_leaders_check_in_reply_names_the_shift_and_the_leaders_role(harness: Harness) -> None:
+    """Officer and leader of one shift are each asked; the leader's reply becomes CheckInReceived for the same shift
+    in the leader's role, and the officer's request stays open."""
+    unit_id, shift_id = unique_unit(), "s-2@2026-12-02T00:30:00+00:00"
+    officer = Person(id="wang-fang", name="王芳", phone=OFFICER_PHONE)
+    leader = Person(id="li-qiang", name="李强", phone=LEADER_PHONE)
+    for role, person in ((DutyRole.OFFICER, officer), (DutyRole.LEADER, leader)):
+        request = check_in_requested(shift_id, role, person, harness).model_copy(update={"unit_id": unit_id})
+        await harness.deliver(starts.on_check_in_requested, request)
+    await harness.sweep()
+    assert "带班签到" in harness.phone.sms_to(LEADER_PHONE)[0].text
+    assert "值班签到" in harness.phone.sms_to(OFFICER_PHONE)[0].text
+    await harness.reply(LEADER_PHONE, "1")
+    (received,) = [each["payload"] for each in await harness.outbox_events("duty.check_in_received")]
+    assert (received["shift_id"], received["role"], received["phone"]) == (shift_id, "leader", LEADER_PHONE)
+    await harness.reply(OFFICER_PHONE, "1")
+    replies = [each["payload"] for each in await harness.outbox_events("duty.check_in_received")]
+    assert [(each["shift_id"], each["role"]) for each in replies] == [(shift_id, "leader"), (shift_id, "officer")]
+
+
+async def test_a_leaders_missed_check_in_alerts_the_duty_room_and_not_the_leader(harness: Harness) -> None:
+    """A CheckInMissed of the leader's role texts the city's duty room; the leader who missed gets nothing."""
+    leader = Person(id="li-qiang", name="李强", phone=LEADER_PHONE)
+    room = Person(id="room", name="市民政局值班室", phone=ROOM_PHONE)
+    missed = CheckInMissed(
+        unit_id=unique_unit(),
+        shift_id="s-3",
+        role=DutyRole.LEADER,
+        person=leader,
+        leader=None,
+        due_by=harness.clock(),
+        municipal_duty_room=room,
+    )
+    await harness.deliver(starts.on_check_in_missed, missed)
+    await harness.sweep()
+    assert [sms.to for sms in harness.phone.sms] == [ROOM_PHONE]
+    assert "带班领导李强未按时签到" in harness.phone.sms[0].text
+
+
+def check_in_requested(shift_id: str, role: DutyRole, person: Person, harness: Harness) -> CheckInRequested:
+    now = harness.clock()
+    return CheckInRequested(
+        unit_id=unique_unit(),
+        shift_id=shift_id,
+        role=role,
+        person=person,
+        starts_at=now,
+        due_by=now + timedelta(minutes=30),
+    )
 
 
 async def test_broadcast_is_acknowledged_per_unit(harness: Harness) -> None:

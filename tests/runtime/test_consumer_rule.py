@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from schemas.duty import CheckInReceived, ShiftEnded, ShiftStarted
+from schemas.duty import CheckInReceived, DutyRole, ShiftEnded, ShiftStarted
 from schemas.envelope import Envelope
 from schemas.topics import Topic
 from schemas.values import Person
@@ -31,7 +31,11 @@ TOPIC = Topic(f"test.rule.{uuid.uuid4().hex[:8]}", 1, "consumer rule tests", (Ch
 
 def check_in(unit_id: str) -> Envelope[CheckInReceived]:
     payload = CheckInReceived(
-        unit_id=unit_id, shift_id=f"{unit_id}@1", phone="+8613800001111", received_at=datetime.now(UTC)
+        unit_id=unit_id,
+        shift_id=f"{unit_id}@1",
+        role=DutyRole.OFFICER,
+        phone="+8613800001111",
+        received_at=datetime.now(UTC),
     )
     return Envelope.wrap(payload, producer="test", occurred_at=datetime.now(UTC))
 

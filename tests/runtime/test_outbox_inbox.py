@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, select
 
-from schemas.duty import CheckInReceived
+from schemas.duty import CheckInReceived, DutyRole
 from schemas.envelope import Envelope
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.inbox import Inbox
@@ -24,7 +24,11 @@ from testbed.polling import eventually
 
 def check_in(unit_id: str, n: int = 0) -> Envelope[CheckInReceived]:
     payload = CheckInReceived(
-        unit_id=unit_id, shift_id=f"{unit_id}@{n}", phone="+8613800001111", received_at=datetime.now(UTC)
+        unit_id=unit_id,
+        shift_id=f"{unit_id}@{n}",
+        role=DutyRole.OFFICER,
+        phone="+8613800001111",
+        received_at=datetime.now(UTC),
     )
     return Envelope.wrap(payload, producer="test", occurred_at=datetime.now(UTC))
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import (
+    CheckInMissed,
+    CheckInReceived,
+    CheckInRequested,
+    DutyRole,
+    ShiftEnded,
+    ShiftStarted,
+    UnitUpdated,
+)
 from services.board.domain import CheckIn, Shift, Unit
 from services.board.ports import Ports
 
@@ -36,13 +44,19 @@ async def on_shift_ended(message: ShiftEnded, ports: Ports, now: datetime) -> No
     await ports.directory.end_shift(message.shift_id, now)
 
 
+# The duty page shows the officer's check-in: a leader's check-in of the same shift must not overwrite it.
+
+
 async def on_check_in_requested(message: CheckInRequested, ports: Ports, _now: datetime) -> None:
-    await ports.directory.note_check_in(CheckIn(message.shift_id, due_by=message.due_by))
+    if message.role is DutyRole.OFFICER:
+        await ports.directory.note_check_in(CheckIn(message.shift_id, due_by=message.due_by))
 
 
 async def on_check_in_received(message: CheckInReceived, ports: Ports, _now: datetime) -> None:
-    await ports.directory.note_check_in(CheckIn(message.shift_id, received_at=message.received_at))
+    if message.role is DutyRole.OFFICER:
+        await ports.directory.note_check_in(CheckIn(message.shift_id, received_at=message.received_at))
 
 
 async def on_check_in_missed(message: CheckInMissed, ports: Ports, now: datetime) -> None:
-    await ports.directory.note_check_in(CheckIn(message.shift_id, due_by=message.due_by, missed_at=now))
+    if message.role is DutyRole.OFFICER:
+        await ports.directory.note_check_in(CheckIn(message.shift_id, due_by=message.due_by, missed_at=now))

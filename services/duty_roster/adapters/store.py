@@ -10,7 +10,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text,
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from schemas.duty import ShiftStarted
+from schemas.duty import DutyRole, ShiftStarted
 from schemas.envelope import Envelope, Message
 from schemas.values import Person
 from services.duty_roster.domain import Override, Role
@@ -85,8 +85,9 @@ class RosterTables:
             "check_ins",
             metadata,
             Column("shift_id", String(120), primary_key=True),
+            Column("role", String(16), primary_key=True),
             Column("unit_id", String(64), nullable=False),
-            Column("officer", Text, nullable=False),
+            Column("person", Text, nullable=False),
             Column("starts_at", DateTime(timezone=True), nullable=False),
             Column("due_by", DateTime(timezone=True), nullable=False, index=True),
             Column("requested_at", DateTime(timezone=True), nullable=False),
@@ -221,16 +222,17 @@ class SqlCheckIns:
     async def open(self, check_in: CheckIn, now: datetime) -> bool:
         values = {
             "shift_id": check_in.shift_id,
+            "role": check_in.role.value,
             "unit_id": check_in.unit_id,
-            "officer": check_in.officer.model_dump_json(),
+            "person": check_in.person.model_dump_json(),
             "starts_at": check_in.starts_at,
             "due_by": check_in.due_by,
             "requested_at": now,
         }
         return bool((await _insert_if_new(self._session, self._table, values)).rowcount)
 
-    async def get(self, shift_id: str) -> CheckIn | None:
-        row = (await self._session.execute(select(self._table).where(self._table.c.shift_id == shift_id))).first()
+    async def get(self, shift_id: str, role: DutyRole) -> CheckIn | None:
+        row = (await self._session.execute(select(self._table).where(*self._key(shift_id, role)))).first()
         return None if row is None else _check_in(row)
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[CheckIn]:
@@ -244,25 +246,29 @@ class SqlCheckIns:
         )
         return [_check_in(row) for row in (await self._session.execute(query)).all()]
 
-    async def mark_missed(self, shift_id: str, now: datetime) -> None:
-        await self._session.execute(update(self._table).where(self._table.c.shift_id == shift_id).values(missed_at=now))
+    async def mark_missed(self, shift_id: str, role: DutyRole, now: datetime) -> None:
+        await self._session.execute(update(self._table).where(*self._key(shift_id, role)).values(missed_at=now))
 
-    async def mark_received(self, shift_id: str, at: datetime) -> bool:
+    async def mark_received(self, shift_id: str, role: DutyRole, at: datetime) -> bool:
         # Only an open row: on PostgreSQL this waits for a sweep that holds the row and then finds it missed.
         columns = self._table.c
         statement = (
             update(self._table)
-            .where(columns.shift_id == shift_id, columns.received_at.is_(None), columns.missed_at.is_(None))
+            .where(*self._key(shift_id, role), columns.received_at.is_(None), columns.missed_at.is_(None))
             .values(received_at=at)
         )
         return bool((await self._session.execute(statement)).rowcount)
+
+    def _key(self, shift_id: str, role: DutyRole) -> tuple[Any, Any]:
+        return self._table.c.shift_id == shift_id, self._table.c.role == role.value
 
 
 def _check_in(row: Any) -> CheckIn:
     return CheckIn(
         shift_id=row.shift_id,
         unit_id=row.unit_id,
-        officer=Person.model_validate_json(row.officer),
+        role=DutyRole(row.role),
+        person=Person.model_validate_json(row.person),
         starts_at=_aware(row.starts_at),
         due_by=_aware(row.due_by),
         received_at=_aware(row.received_at) if row.received_at else None,

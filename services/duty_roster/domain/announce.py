@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.notify import SendSms
 from schemas.values import HolidaySource, Person, UnitKind
 from services.duty_roster.domain.lookup import OnDuty, RosterIndex, Shift
@@ -81,33 +81,39 @@ def classify_change(previous: ShiftStarted | None, current: ShiftStarted) -> Dut
     return DutyChange.NONE
 
 
-def check_in_requested(shift: Shift, officer: Person, grace: timedelta) -> CheckInRequested:
+def check_in_requested(shift: Shift, role: DutyRole, person: Person, grace: timedelta) -> CheckInRequested:
     return CheckInRequested(
         unit_id=shift.unit_id,
         shift_id=shift.shift_id,
-        officer=officer,
+        role=role,
+        person=person,
         starts_at=shift.starts_at,
         due_by=shift.starts_at + grace,
     )
 
 
 def check_in_missed(
-    index: RosterIndex, unit_id: str, shift_id: str, officer: Person, due_by: datetime
+    index: RosterIndex, unit_id: str, shift_id: str, role: DutyRole, person: Person, due_by: datetime
 ) -> CheckInMissed:
-    """The alert for a missed check-in: the leader on duty at the deadline, and the city's duty room."""
-    leader_id = _leader_at(index, unit_id, due_by)
+    """The alert for a missed check-in: the city's duty room, and for an officer's the leader on duty at the
+    deadline too (a leader's own missed check-in goes to the duty room alone)."""
     duty_room = index.municipal_duty_room
-    # With no leader known (the unit left the roster, or its leader's seat is a gap), the city's duty room is the
-    # one to wake: the alert must go out to somebody.
-    leader = index.person(leader_id) if leader_id is not None else duty_room or officer
     return CheckInMissed(
         unit_id=unit_id,
         shift_id=shift_id,
-        officer=officer,
-        leader=leader,
+        role=role,
+        person=person,
+        leader=_alerted_leader(index, unit_id, due_by, person) if role is DutyRole.OFFICER else None,
         due_by=due_by,
         municipal_duty_room=duty_room,
     )
+
+
+def _alerted_leader(index: RosterIndex, unit_id: str, due_by: datetime, officer: Person) -> Person:
+    leader_id = _leader_at(index, unit_id, due_by)
+    # With no leader known (the unit left the roster, or its leader's seat is a gap), the city's duty room is the
+    # one to wake: the alert must go out to somebody.
+    return index.person(leader_id) if leader_id is not None else index.municipal_duty_room or officer
 
 
 def _leader_at(index: RosterIndex, unit_id: str, at: datetime) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from schemas.duty import DutyRole
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import MissedCheckIn
@@ -24,13 +25,15 @@ class SqlCheckIns:
         self._table = tables.missed_check_ins
 
     async def add_missed(self, missed: MissedCheckIn) -> None:
-        known = select(self._table.c.shift_id).where(self._table.c.shift_id == missed.shift_id)
+        columns = self._table.c
+        known = select(columns.shift_id).where(columns.shift_id == missed.shift_id, columns.role == missed.role.value)
         if (await self._session.execute(known)).first() is not None:
             return
         row = {
             "shift_id": missed.shift_id,
+            "role": missed.role.value,
             "unit_id": missed.unit_id,
-            "officer": person_json(missed.officer),
+            "person": person_json(missed.person),
             "due_by": missed.due_by,
         }
         await self._session.insert(insert_into(self._table), row)
@@ -44,6 +47,6 @@ class SqlCheckIns:
 
 
 def _missed_of(row: Any) -> MissedCheckIn:
-    officer = person_of(row.officer)
-    assert officer is not None
-    return MissedCheckIn(row.shift_id, row.unit_id, officer, row.due_by)
+    person = person_of(row.person)
+    assert person is not None
+    return MissedCheckIn(row.shift_id, row.unit_id, DutyRole(row.role), person, row.due_by)

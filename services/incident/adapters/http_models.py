@@ -255,7 +255,9 @@ class AccountOut(BaseModel):
     missing_first_reports: int = Field(description="Deadline passed and still no first report (漏报).")
     on_time_first_reports: int = Field(description="First reports filed by the deadline.")
     concealment_flags: int = Field(description="Incidents flagged 漏报 or 瞒报 candidate: another source told us.")
-    missed_check_ins: int = Field(description="Shifts whose officer did not check in in time.")
+    missed_check_ins: int = Field(
+        description="Shifts whose officer or leader did not check in in time (a person's: in that role)."
+    )
     person_id: str | None = Field(description="The person, in a line by person.")
     name: str | None = Field(description="Their name.")
     role: str = Field(description="unit, or officer or leader in a line by person.")

@@ -167,8 +167,9 @@ def _missed_check_ins(metadata: MetaData) -> Table:
         "missed_check_ins",
         metadata,
         Column("shift_id", String(200), primary_key=True),
+        Column("role", String(16), primary_key=True),
         Column("unit_id", String(64), nullable=False, index=True),
-        Column("officer", JSON, nullable=False),
+        Column("person", JSON, nullable=False),
         Column("due_by", UtcDateTime, nullable=False, index=True),
     )
 

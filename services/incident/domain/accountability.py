@@ -3,7 +3,7 @@
 Per line: incidents, 首报 on time / late (迟报) / missing (deadline passed, none filed), concealment flags
 (漏报/瞒报 candidates), missed check-ins, median time to acknowledge (from intake) and to 首报 (from the event).
 A person's lines are as officer and as leader of the incidents assigned to them at intake; their missed
-check-ins are those of their shifts as officer.
+check-ins are those of their shifts in the same role.
 
 The score ranks units (README, "Accountability"): 100, less 5 per late 首报, 15 per missing one, 20 per
 concealment flag and 2 per missed check-in, never below 0. Ties go to the faster median time to 首报, then the
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from statistics import median
 
+from schemas.duty import DutyRole
 from schemas.values import Person
 from services.incident.domain.model import Incident
 
@@ -33,11 +34,12 @@ class AccountBy(StrEnum):
 
 @dataclass(frozen=True)
 class MissedCheckIn:
-    """An officer who did not check in for a shift in time (from duty.check_in_missed)."""
+    """An officer or a leader who did not check in for a shift in time (from duty.check_in_missed)."""
 
     shift_id: str
     unit_id: str
-    officer: Person
+    role: DutyRole
+    person: Person
     due_by: datetime
 
 
@@ -113,7 +115,7 @@ def _keys(incident: Incident, by: AccountBy) -> list[Key]:
 def _missed_key(missed: MissedCheckIn, by: AccountBy) -> Key:
     if by is AccountBy.UNIT:
         return (missed.unit_id, None, None, "unit")
-    return (missed.unit_id, missed.officer.id, missed.officer.name, "officer")
+    return (missed.unit_id, missed.person.id, missed.person.name, missed.role.value)
 
 
 def _line(key: Key, incidents: list[Incident], missed_check_ins: int, now: datetime) -> UnitAccount:

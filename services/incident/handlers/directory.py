@@ -41,4 +41,6 @@ async def on_shift_ended(ended: ShiftEnded, ports: Ports, now: datetime) -> None
 
 
 async def on_check_in_missed(missed: CheckInMissed, ports: Ports, _now: datetime) -> None:
-    await ports.checkins.add_missed(MissedCheckIn(missed.shift_id, missed.unit_id, missed.officer, missed.due_by))
+    await ports.checkins.add_missed(
+        MissedCheckIn(missed.shift_id, missed.unit_id, missed.role, missed.person, missed.due_by)
+    )

@@ -13,6 +13,7 @@ from schemas.notify import NotificationAcknowledged, ReplyMeaning, ReplyReceived
 from schemas.values import Channel
 from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.domain import Acknowledge, Contact, Reply, UnknownReplyLimit, read_reply
+from services.notifier.domain.check_ins import check_in_of
 from services.notifier.domain.texts import ALREADY_TEXT, help_sms
 from services.notifier.handlers.work import Work
 
@@ -140,6 +141,7 @@ async def publish_acknowledgement(
         )
         await work.publish(unit_ack, run.subject_id)
     if run.subject == RunSubject.CHECK_IN:
+        shift_id, role = check_in_of(run.subject_id)
         await work.publish(
-            CheckInReceived(unit_id=run.unit_id, shift_id=run.subject_id, phone=phone, received_at=work.now)
+            CheckInReceived(unit_id=run.unit_id, shift_id=shift_id, role=role, phone=phone, received_at=work.now)
         )

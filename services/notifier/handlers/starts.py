@@ -5,12 +5,13 @@ from __future__ import annotations
 import structlog
 
 from schemas.broadcast import BroadcastSent
-from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, RunSubject, SendSms
 from schemas.values import Person, Recipient
 from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.domain import Contact
+from services.notifier.domain.check_ins import check_in_subject
 from services.notifier.domain.numbers import ALTERNATE
 from services.notifier.domain.texts import incident_texts, local_time, notice_texts
 from services.notifier.handlers.work import Work
@@ -173,31 +174,37 @@ async def on_report_overdue(work: Work, event: ReportOverdue) -> None:
 
 
 async def on_check_in_requested(work: Work, event: CheckInRequested) -> None:
-    sms = (
-        f"【值班签到】{event.officer.name}，您的值班{local_time(event.starts_at)}开始，请于{local_time(event.due_by)}前"
-    )
-    voice = f"{event.officer.name}，您的值班即将开始，请签到"
+    """The person asked (officer or leader) gets the `check_in` policy, whose `officer` target is whoever must check
+    in; each role of a shift has a run of its own."""
+    duty = "带班" if event.role is DutyRole.LEADER else "值班"
+    name = event.person.name
+    sms = f"【{duty}签到】{name}，您的{duty}{local_time(event.starts_at)}开始，请于{local_time(event.due_by)}前"
+    voice = f"{name}，您的{duty}即将开始，请签到"
     await start_unit_run(
         work,
         RunSubject.CHECK_IN,
-        event.shift_id,
+        check_in_subject(event.shift_id, event.role),
         event.unit_id,
         "check_in",
         (sms, voice),
-        {"officer": contact(event.officer)},
+        {"officer": contact(event.person)},
     )
 
 
 async def on_check_in_missed(work: Work, event: CheckInMissed) -> None:
+    """The leader (for an officer's) and the duty room are alerted; a leader's own missed check-in reaches the duty
+    room alone, since the event names no leader to alert."""
     unit = await work.directory.unit_name(event.unit_id)
-    sms, voice = notice_texts(f"【签到未到】{unit}", f"值班员{event.officer.name}未按时签到", event.due_by)
+    who = "带班领导" if event.role is DutyRole.LEADER else "值班员"
+    sms, voice = notice_texts(f"【签到未到】{unit}", f"{who}{event.person.name}未按时签到", event.due_by)
     carried = {
-        "officer": contact(event.officer),
+        "officer": contact(event.person),
         "leader": contact(event.leader),
         "duty_room": contact(event.municipal_duty_room),
     }
+    subject_id = check_in_subject(event.shift_id, event.role)
     await start_unit_run(
-        work, RunSubject.CHECK_IN_MISSED, event.shift_id, event.unit_id, "check_in_missed", (sms, voice), carried
+        work, RunSubject.CHECK_IN_MISSED, subject_id, event.unit_id, "check_in_missed", (sms, voice), carried
     )
 
 
