@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from rich.console import Console
 
 from services.duty_roster.domain import LOCAL_TZ
+from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import BOARD, SERVICES, Stack, StackProcess
 
@@ -75,6 +76,37 @@ class BoardSystem:
         assert answer.status_code == 201, answer.text
         incident: dict[str, Any] = answer.json()["incident"]
         return incident
+
+    async def hand_over(self, unit_id: str) -> None:
+        """The unit's officer falls ill: an override on the roster gives the rest of the shift to the unit's
+        officer who is on neither this shift nor the next; the roster restates the shift, and the incident
+        service hands the open incidents over."""
+        admin = {"Authorization": f"Bearer {(self.stack.data_dir / ADMIN_TOKEN_FILE).read_text().strip()}"}
+        on_duty = self.url("duty_roster", f"/units/{unit_id}/on-duty")
+        now = (await self.http.get(on_duty, headers=admin)).json()
+        after = (await self.http.get(on_duty, params={"at": now["ends_at"]}, headers=admin)).json()
+        busy = {now["officer"]["id"], after["officer"]["id"]}
+        relief = next(f"{unit_id}-officer-{n}" for n in (1, 2, 3) if f"{unit_id}-officer-{n}" not in busy)
+        sick = {
+            "role": "officer",
+            "by": relief,
+            "starts_at": datetime.now(UTC).isoformat(),
+            "ends_at": now["ends_at"],
+            "reason": "病假",
+            "entered_by": "值班室",
+        }
+        answer = await self.http.post(self.url("duty_roster", f"/units/{unit_id}/overrides"), json=sick, headers=admin)
+        assert answer.status_code == 201, answer.text
+
+    async def handovers(self, unit_id: str) -> list[dict[str, Any]]:
+        answer = await self.http.get(
+            self.url("incident", "/handovers"),
+            params={"unit": unit_id},
+            headers={"Authorization": f"Bearer {CITY_TOKEN}"},
+        )
+        answer.raise_for_status()
+        found: list[dict[str, Any]] = answer.json()
+        return found
 
     async def incident(self, incident_id: str) -> dict[str, Any]:
         answer = await self.http.get(
