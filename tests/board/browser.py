@@ -16,7 +16,6 @@ import pytest
 from rich.console import Console
 
 from services.duty_roster.domain import LOCAL_TZ
-from services.runtime.auth import ADMIN_TOKEN_FILE
 from services.runtime.embedded_broker import EmbeddedBroker, free_port
 from services.stack import BOARD, SERVICES, Stack, StackProcess
 
@@ -81,10 +80,10 @@ class BoardSystem:
         """The unit's officer falls ill: an override on the roster gives the rest of the shift to the unit's
         officer who is on neither this shift nor the next; the roster restates the shift, and the incident
         service hands the open incidents over."""
-        admin = {"Authorization": f"Bearer {(self.stack.data_dir / ADMIN_TOKEN_FILE).read_text().strip()}"}
+        city = {"Authorization": f"Bearer {CITY_TOKEN}"}
         on_duty = self.url("duty_roster", f"/units/{unit_id}/on-duty")
-        now = (await self.http.get(on_duty, headers=admin)).json()
-        after = (await self.http.get(on_duty, params={"at": now["ends_at"]}, headers=admin)).json()
+        now = (await self.http.get(on_duty, headers=city)).json()
+        after = (await self.http.get(on_duty, params={"at": now["ends_at"]}, headers=city)).json()
         busy = {now["officer"]["id"], after["officer"]["id"]}
         relief = next(f"{unit_id}-officer-{n}" for n in (1, 2, 3) if f"{unit_id}-officer-{n}" not in busy)
         sick = {
@@ -95,7 +94,7 @@ class BoardSystem:
             "reason": "病假",
             "entered_by": "值班室",
         }
-        answer = await self.http.post(self.url("duty_roster", f"/units/{unit_id}/overrides"), json=sick, headers=admin)
+        answer = await self.http.post(self.url("duty_roster", f"/units/{unit_id}/overrides"), json=sick, headers=city)
         assert answer.status_code == 201, answer.text
 
     async def handovers(self, unit_id: str) -> list[dict[str, Any]]:
@@ -132,6 +131,7 @@ async def board_system(data: Path) -> AsyncIterator[BoardSystem]:
         "DUTYWATCH_ROSTER_CHECK_IN_LEAD_MINUTES": "0",
         "DUTYWATCH_ROSTER_CHECK_IN_GRACE_MINUTES": str(_check_in_grace_minutes()),
         "DUTYWATCH_ROSTER_SWEEP_SECONDS": "1",
+        "DUTYWATCH_ROSTER_API_TOKENS": tokens,
         "DUTYWATCH_INCIDENT_API_TOKENS": tokens,
         "DUTYWATCH_NOTIFIER_API_TOKENS": tokens,
         "DUTYWATCH_BOARD_API_TOKENS": tokens,
