@@ -122,6 +122,12 @@ class IncidentService(Protocol):
 
     async def accountability(self, token: str, start: date, end: date) -> list[AccountLine]: ...
 
+    async def handovers(self, token: str) -> list[dict[str, Any]]:
+        """The handover records (the incident service's HandoverOut) of the token's units, newest first."""
+
+    async def sign_handover(self, token: str, handover_id: str, role: str, by: str) -> None:
+        """`role` is outgoing (交班人) or incoming (接班人); refused when signed already or not the token's."""
+
 
 class NotifierService(Protocol):
     async def broadcast(self, token: str, title: str, text: str, sent_by: str, unit_ids: list[str] | None) -> str:

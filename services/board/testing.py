@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.board.domain import (
@@ -111,11 +111,14 @@ def memory_ports() -> Ports:
 
 @dataclasses.dataclass
 class FakeIncidentService:
-    """Answers from what tests put in `incidents`; records every report filed; refuses an empty text."""
+    """Answers from what tests put in `incidents` and `records`; records every report filed and every handover
+    signed; refuses an empty text and a second signature, as the incident service does."""
 
     incidents: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     filed: list[tuple[str, str, str, str, str]] = dataclasses.field(default_factory=list)
     lines: list[AccountLine] = dataclasses.field(default_factory=list)
+    records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    signed: list[tuple[str, str, str, str]] = dataclasses.field(default_factory=list)
 
     async def incident(self, token: str, incident_id: str) -> dict[str, Any]:
         if incident_id not in self.incidents:
@@ -129,6 +132,20 @@ class FakeIncidentService:
 
     async def accountability(self, token: str, start: date, end: date) -> list[AccountLine]:
         return list(self.lines)
+
+    async def handovers(self, token: str) -> list[dict[str, Any]]:
+        return list(self.records)
+
+    async def sign_handover(self, token: str, handover_id: str, role: str, by: str) -> None:
+        if role not in ("outgoing", "incoming"):
+            raise Refused("role: Input should be 'outgoing' or 'incoming'", field="role")
+        record = next((each for each in self.records if each["id"] == handover_id), None)
+        if record is None:
+            raise Refused(f"no handover {handover_id!r}")
+        if record[f"{role}_signature"] is not None:
+            raise Refused(f"the {role} officer's signature is there already")
+        record[f"{role}_signature"] = {"by": by, "at": datetime.now(UTC).isoformat(), "via": "http"}
+        self.signed.append((token, handover_id, role, by))
 
 
 @dataclasses.dataclass

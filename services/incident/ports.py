@@ -25,6 +25,8 @@ from services.incident.domain import (
     MissedCheckIn,
     Report,
     Shift,
+    Signature,
+    SignRole,
     TimelineEntry,
     Unit,
 )
@@ -164,7 +166,7 @@ class Drafts(Protocol):
 
 
 class Handovers(Protocol):
-    """The handover records (交接班): kept for good, acknowledged once."""
+    """The handover records (交接班): kept for good, each of the two officers signing once."""
 
     async def add(self, handover: Handover) -> bool:
         """Record it; False (and nothing stored) when its shift has a handover already."""
@@ -172,7 +174,10 @@ class Handovers(Protocol):
     async def latest_open_to(self, phone: str) -> Handover | None:
         """The newest unacknowledged handover to the officer with this number."""
 
-    async def acknowledge(self, handover_id: str, at: datetime) -> None: ...
+    async def get(self, handover_id: str) -> Handover | None: ...
+
+    async def sign(self, handover_id: str, role: SignRole, signature: Signature) -> bool:
+        """Keep the signature; False (and nothing changed) when that role has signed already."""
 
     async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
         """Newest first."""

@@ -21,6 +21,8 @@ from services.incident.domain import (
     MissedCheckIn,
     Report,
     Shift,
+    Signature,
+    SignRole,
     TimelineEntry,
     Unit,
 )
@@ -290,13 +292,16 @@ class MemoryHandovers:
         open_ = [each for each in self.handovers if each.to_officer.phone == phone and each.acknowledged_at is None]
         return max(open_, key=lambda each: each.at, default=None)
 
-    async def acknowledge(self, handover_id: str, at: datetime) -> None:
-        self.handovers = [
-            dataclasses.replace(each, acknowledged_at=at)
-            if each.id == handover_id and each.acknowledged_at is None
-            else each
-            for each in self.handovers
-        ]
+    async def get(self, handover_id: str) -> Handover | None:
+        return next((each for each in self.handovers if each.id == handover_id), None)
+
+    async def sign(self, handover_id: str, role: SignRole, signature: Signature) -> bool:
+        found = await self.get(handover_id)
+        if found is None or found.signature(role) is not None:
+            return False
+        signed = found.signed(role, signature)
+        self.handovers = [signed if each.id == handover_id else each for each in self.handovers]
+        return True
 
     async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
         found = [

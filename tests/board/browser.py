@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,37 @@ class BoardSystem:
         incident: dict[str, Any] = answer.json()["incident"]
         return incident
 
+    async def hand_over(self, unit_id: str) -> None:
+        """The unit's officer falls ill: an override on the roster gives the rest of the shift to the unit's
+        officer who is on neither this shift nor the next; the roster restates the shift, and the incident
+        service hands the open incidents over."""
+        city = {"Authorization": f"Bearer {CITY_TOKEN}"}
+        on_duty = self.url("duty_roster", f"/units/{unit_id}/on-duty")
+        now = (await self.http.get(on_duty, headers=city)).json()
+        after = (await self.http.get(on_duty, params={"at": now["ends_at"]}, headers=city)).json()
+        busy = {now["officer"]["id"], after["officer"]["id"]}
+        relief = next(f"{unit_id}-officer-{n}" for n in (1, 2, 3) if f"{unit_id}-officer-{n}" not in busy)
+        sick = {
+            "role": "officer",
+            "by": relief,
+            "starts_at": datetime.now(UTC).isoformat(),
+            "ends_at": now["ends_at"],
+            "reason": "病假",
+            "entered_by": "值班室",
+        }
+        answer = await self.http.post(self.url("duty_roster", f"/units/{unit_id}/overrides"), json=sick, headers=city)
+        assert answer.status_code == 201, answer.text
+
+    async def handovers(self, unit_id: str) -> list[dict[str, Any]]:
+        answer = await self.http.get(
+            self.url("incident", "/handovers"),
+            params={"unit": unit_id},
+            headers={"Authorization": f"Bearer {CITY_TOKEN}"},
+        )
+        answer.raise_for_status()
+        found: list[dict[str, Any]] = answer.json()
+        return found
+
     async def incident(self, incident_id: str) -> dict[str, Any]:
         answer = await self.http.get(
             self.url("incident", f"/incidents/{incident_id}"), headers={"Authorization": f"Bearer {CITY_TOKEN}"}
@@ -100,6 +131,7 @@ async def board_system(data: Path) -> AsyncIterator[BoardSystem]:
         "DUTYWATCH_ROSTER_CHECK_IN_LEAD_MINUTES": "0",
         "DUTYWATCH_ROSTER_CHECK_IN_GRACE_MINUTES": str(_check_in_grace_minutes()),
         "DUTYWATCH_ROSTER_SWEEP_SECONDS": "1",
+        "DUTYWATCH_ROSTER_API_TOKENS": tokens,
         "DUTYWATCH_INCIDENT_API_TOKENS": tokens,
         "DUTYWATCH_NOTIFIER_API_TOKENS": tokens,
         "DUTYWATCH_BOARD_API_TOKENS": tokens,

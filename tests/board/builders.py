@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from schemas.broadcast import BroadcastAcknowledged, BroadcastSent
 from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, DutyRole, ShiftStarted, UnitUpdated
@@ -17,6 +18,8 @@ from schemas.values import (
     Severity,
     UnitKind,
 )
+from services.incident.adapters.http_models import HandoverOut
+from services.incident.domain import Handover, HandoverItem, Signature
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, inside the 08:30 shift
 SHIFT_START = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
@@ -152,3 +155,16 @@ def broadcast_acknowledged(broadcast_id: str, unit_id: str) -> BroadcastAcknowle
     return BroadcastAcknowledged(
         unit_id=unit_id, broadcast_id=broadcast_id, by="+8613800000001", person_name="王芳", acknowledged_at=NOW
     )
+
+
+def handover_record(handover_id: str, unit_id: str, incoming_by_sms: bool = False) -> dict[str, Any]:
+    """A record as the incident service's GET /handovers answers it (its own response model), one item open."""
+    item = HandoverItem("inc-1", "火灾 福利院3号楼", ReportKind.FIRST, NOW + timedelta(minutes=40))
+    to_officer = person(f"{unit_id}-next", "张军", 22)
+    sms = Signature(to_officer.name, NOW, "sms") if incoming_by_sms else None
+    handover = Handover(
+        handover_id, unit_id, f"{unit_id}@next", person(f"{unit_id}-officer", "王芳", 21), to_officer, NOW, (item,),
+        None, sms,
+    )  # fmt: skip
+    record: dict[str, Any] = HandoverOut.of(handover).model_dump(mode="json")
+    return record

@@ -1,5 +1,5 @@
 """The board in Debian's Chromium over the whole stack: login, live incidents and their clocks, a report filed
-from the page, a broadcast, the XLSX download, and a county token that sees only its county."""
+from the page, a broadcast, the XLSX download, a handover signed, and a county token that sees only its county."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -153,13 +154,48 @@ async def test_the_duty_table_downloads_as_xlsx_and_every_other_page_renders(
     await expect(page.locator("ol.timeline")).to_contain_text("某村停电")
     await shot(page, "07-log")
     for path, name in (
-        ("/handover", "08-handover"),
         ("/accountability", "09-accountability"),
         ("/wall", "10-wall"),
     ):
         await page.goto(system.url("board", path))
         await expect(page.locator("h1")).to_be_visible()
         await shot(page, name)
+
+
+async def test_a_handover_at_a_shift_change_is_signed_on_the_page(browser: Browser, system: BoardSystem) -> None:
+    """An open incident, then the officer replaced on the roster: the incident service records the handover,
+    the 交接班 page shows it with the incident, and both officers sign it there; the incident service keeps both."""
+    incident = await system.report_incident(
+        "yunyang", "敬老院老人走失", datetime.now(UTC).isoformat(), "missing_person"
+    )
+    await system.hand_over("yunyang")
+    handover = await _first_handover(system, "yunyang")
+    page = await logged_in(browser, system, CITY_TOKEN)
+    await page.goto(system.url("board", "/handover"))
+    record = page.locator(f"article[data-handover='{handover['id']}']")
+    await expect(record).to_contain_text("郧阳区民政局")
+    await expect(record.locator(f"a[href='/incidents/{incident['id']}']")).to_be_visible()
+    await expect(record).to_contain_text("首报须于")
+    await shot(page, "08-handover")
+    for role, label in (("outgoing", "交班人"), ("incoming", "接班人")):
+        await record.locator(f"form.sign[data-role={role}] button").click()
+        await expect(page.locator(".ok")).to_contain_text(f"{label}已签字")
+    await expect(record.locator("form.sign")).to_have_count(0)
+    await expect(record).to_contain_text(f"{handover['to_officer']['name']} 已签字")
+    await shot(page, "08-handover-signed")
+    [kept] = [each for each in await system.handovers("yunyang") if each["id"] == handover["id"]]
+    assert kept["outgoing_signature"]["by"] == handover["from_officer"]["name"]
+    assert kept["incoming_signature"]["by"] == handover["to_officer"]["name"]
+
+
+async def _first_handover(system: BoardSystem, unit_id: str) -> dict[str, Any]:
+    """The unit's handover record, once the roster's restated shift has reached the incident service."""
+    for _ in range(120):
+        found = await system.handovers(unit_id)
+        if found:
+            return found[0]
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"no handover for {unit_id} within a minute of the override")
 
 
 def _read(path: Path) -> bytes:

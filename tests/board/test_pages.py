@@ -218,14 +218,6 @@ async def test_the_duty_log_is_written_through_the_roster(served: Served) -> Non
     assert other.status_code == 403
 
 
-async def test_the_handover_page_says_plainly_that_it_is_not_there_yet(served: Served) -> None:
-    """The handover record is the incident service's and not yet published: a placeholder, not an empty page."""
-    async with served.client() as client:
-        await log_in(client, CITY_TOKEN)
-        page = (await client.get("/handover")).text
-    assert "建设中" in page
-
-
 async def test_the_accountability_page_ranks_the_units(served: Served) -> None:
     """The incident service's figures, ranked, with the units' names."""
     incidents = served.owners.incident

@@ -1,4 +1,5 @@
-"""Handover (交接班): the incoming officer takes the unit's open incidents, is told by one SMS, replies 接班."""
+"""Handover (交接班): the incoming officer takes the unit's open incidents, is told by one SMS, replies 接班;
+both officers sign the record."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from schemas.notify import SendSms, TextReceived
 from schemas.values import Person
 from services.incident import handlers
 from services.incident.adapters.cli import incident_app
-from services.incident.domain import Source, TimelineKind
+from services.incident.domain import SignatureRefused, SignRole, Source, TimelineKind
 from services.incident.ports import Ports
 from testbed.fakes.asgi_server import AsgiServer
 from tests.incident.builders import OFFICER, report, shift_started
@@ -74,6 +75,8 @@ async def test_the_reply_jieban_acknowledges_the_handover_and_a_restated_shift_h
     await handlers.on_text_received(reply, ports, RULES, NEXT_SHIFT + timedelta(minutes=2))
     [handover] = await ports.handovers.listed(None, None, 10)
     assert handover.acknowledged_at == NEXT_SHIFT + timedelta(minutes=2)
+    assert handover.incoming_signature is not None
+    assert (handover.incoming_signature.by, handover.incoming_signature.via) == (ZHANG.name, "sms")
     assert "已确认接班" in sent(ports).of_type(SendSms)[-1].text
     assert len([each for each in sent(ports).of_type(SendSms) if each.reason == "handover"]) == 1
 
@@ -99,6 +102,58 @@ async def test_handovers_are_kept_and_listed_over_http(running: Running) -> None
     assert len(listed["items"]) == 2 and listed["items"][0]["next_kind"] == "first"
     assert listed["acknowledged_at"] is not None
     assert (await running.client.get("/handovers", headers=running.as_("district-token"))).json() == []
+
+
+async def test_each_officer_signs_once_and_the_reply_jieban_after_a_signature_finds_nothing_to_sign() -> None:
+    """王芳 signs as outgoing and 张军 as incoming over HTTP; a second outgoing signature is refused, and 张军's
+    later 接班 is answered that nothing waits for him; each signature is on the incidents' timelines."""
+    ports = await seeded()
+    incident_ids = await two_open_incidents(ports)
+    await handlers.on_shift_started(next_shift(), ports, NEXT_SHIFT)
+    [handover] = await ports.handovers.listed(None, None, 10)
+    signed_at = NEXT_SHIFT + timedelta(minutes=3)
+    await handlers.sign_handover(handover.id, SignRole.OUTGOING, OFFICER.name, ports, signed_at)
+    signed = await handlers.sign_handover(handover.id, SignRole.INCOMING, ZHANG.name, ports, signed_at)
+    with pytest.raises(SignatureRefused):
+        await handlers.sign_handover(handover.id, SignRole.OUTGOING, "别人", ports, signed_at)
+    reply = TextReceived(unit_id="home", **{"from": ZHANG.phone}, text="接班", received_at=signed_at)
+    await handlers.on_text_received(reply, ports, RULES, signed_at)
+    assert signed.outgoing_signature is not None and signed.outgoing_signature.by == OFFICER.name
+    assert signed.incoming_signature is not None and signed.incoming_signature.via == "http"
+    assert [await ports.handovers.get(handover.id)] == [signed]
+    assert "没有待您确认的交接班" in sent(ports).of_type(SendSms)[-1].text
+    details = [entry.detail for entry in await ports.incidents.timeline(incident_ids[0])]
+    assert f"handover signed by the outgoing officer {OFFICER.name}" in details
+    assert f"handover signed by the incoming officer {ZHANG.name}" in details
+
+
+@pytest.mark.postgres
+async def test_handovers_are_signed_over_http_within_the_tokens_units(running: Running) -> None:
+    """On each database: POST /handovers/{id}/sign keeps who and when, GET shows it, the SMS 接班 is the
+    incoming signature; another unit's token gets 404, a second signature 409, a bad role 422 naming it."""
+    async with running.backend.work() as ports:
+        await two_open_incidents(ports)
+        await handlers.on_shift_started(next_shift(), ports, NEXT_SHIFT)
+    [listed] = (await running.client.get("/handovers", headers=running.as_("home-token"))).json()
+    path = f"/handovers/{listed['id']}/sign"
+    assert (listed["outgoing_signature"], listed["incoming_signature"]) == (None, None)
+    outgoing = {"role": "outgoing", "by": OFFICER.name}
+    hidden = await running.client.post(path, json=outgoing, headers=running.as_("district-token"))
+    unknown = await running.client.post("/handovers/ho-nothing/sign", json=outgoing, headers=running.as_("home-token"))
+    bad = await running.client.post(path, json={"role": "leader", "by": "x"}, headers=running.as_("home-token"))
+    signed = await running.client.post(path, json=outgoing, headers=running.as_("home-token"))
+    again = await running.client.post(path, json=outgoing, headers=running.as_("home-token"))
+    async with running.backend.work() as ports:
+        reply = TextReceived(unit_id="home", **{"from": ZHANG.phone}, text="接班", received_at=NEXT_SHIFT)
+        await handlers.on_text_received(reply, ports, RULES, NEXT_SHIFT)
+    [after] = (await running.client.get("/handovers", headers=running.as_("admin-token"))).json()
+    assert (hidden.status_code, unknown.status_code, again.status_code) == (404, 404, 409)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "role"]
+    assert signed.status_code == 200 and signed.json()["outgoing_signature"]["by"] == OFFICER.name
+    assert after["outgoing_signature"] == signed.json()["outgoing_signature"]
+    assert after["outgoing_signature"]["via"] == "http"
+    assert (after["incoming_signature"]["by"], after["incoming_signature"]["via"]) == (ZHANG.name, "sms")
+    assert after["acknowledged_at"] == after["incoming_signature"]["at"]
 
 
 def test_handovers_from_the_command_line(tmp_path: Path) -> None:

@@ -66,6 +66,13 @@ class HttpIncidentService(_Api):
         fields = AccountLine.__dataclass_fields__
         return [AccountLine(**{key: value for key, value in line.items() if key in fields}) for line in lines]
 
+    async def handovers(self, token: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.call("GET", "/handovers", token)
+        return found
+
+    async def sign_handover(self, token: str, handover_id: str, role: str, by: str) -> None:
+        await self.call("POST", f"/handovers/{handover_id}/sign", token, json={"role": role, "by": by})
+
 
 class HttpNotifierService(_Api):
     async def broadcast(self, token: str, title: str, text: str, sent_by: str, unit_ids: list[str] | None) -> str:

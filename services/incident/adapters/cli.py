@@ -188,16 +188,19 @@ def handovers(
     unit: str | None = typer.Option(None, "--unit"),
     limit: int = typer.Option(50, "--limit"),
 ) -> None:
-    """Handovers (交接班), newest first: from whom, to whom, which open items, acknowledged when."""
+    """Handovers (交接班), newest first: from whom, to whom, which open items, who signed when."""
     found = _run(context, "handovers", {"unit": unit, "limit": limit})
-    table = Table("at", "unit", "from", "to", "open items", "acknowledged")
+    table = Table("at", "unit", "from", "to", "open items", "outgoing signed", "incoming signed")
     for each in found:
         outgoing = each["from_officer"]["name"] if each["from_officer"] else "-"
         items = ", ".join(item["incident_id"] for item in each["items"])
-        table.add_row(
-            each["at"], each["unit_id"], outgoing, each["to_officer"]["name"], items, each["acknowledged_at"] or ""
-        )
+        signatures = (_signed(each["outgoing_signature"]), _signed(each["incoming_signature"]))
+        table.add_row(each["at"], each["unit_id"], outgoing, each["to_officer"]["name"], items, *signatures)
     console.print(table)
+
+
+def _signed(signature: dict[str, str] | None) -> str:
+    return "" if signature is None else f"{signature['by']} {signature['at']} ({signature['via']})"
 
 
 class FileFormat(StrEnum):

@@ -11,10 +11,12 @@ from sqlalchemy import select, update
 from schemas.values import ReportKind
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
-from services.incident.domain import Handover, HandoverItem
+from services.incident.domain import Handover, HandoverItem, Signature, SignRole
 from services.runtime.store import Session, insert_into
 
 __all__ = ["SqlHandovers"]
+
+HTTP, SMS = "http", "sms"
 
 
 class SqlHandovers:
@@ -53,13 +55,17 @@ class SqlHandovers:
         row = (await self._session.execute(query)).first()
         return None if row is None else _handover_of(row)
 
-    async def acknowledge(self, handover_id: str, at: datetime) -> None:
+    async def get(self, handover_id: str) -> Handover | None:
+        row = (await self._session.execute(select(self._table).where(self._table.c.id == handover_id))).first()
+        return None if row is None else _handover_of(row)
+
+    async def sign(self, handover_id: str, role: SignRole, signature: Signature) -> bool:
         columns = self._table.c
-        await self._session.execute(
-            update(self._table)
-            .where(columns.id == handover_id, columns.acknowledged_at.is_(None))
-            .values(acknowledged_at=at)
+        at, values = _signature_columns(role, signature)
+        signed = await self._session.execute(
+            update(self._table).where(columns.id == handover_id, columns[at].is_(None)).values(**values)
         )
+        return signed.rowcount > 0
 
     async def listed(self, units: Sequence[str] | None, since: datetime | None, limit: int) -> list[Handover]:
         columns = self._table.c
@@ -69,6 +75,14 @@ class SqlHandovers:
         if since is not None:
             query = query.where(columns.at >= since)
         return [_handover_of(row) for row in await self._session.execute(query)]
+
+
+def _signature_columns(role: SignRole, signature: Signature) -> tuple[str, dict[str, Any]]:
+    """The column that says whether the role has signed, and the values of its signature."""
+    if role is SignRole.OUTGOING:
+        return "outgoing_signed_at", {"outgoing_signed_at": signature.at, "outgoing_signed_by": signature.by}
+    values = {"acknowledged_at": signature.at, "incoming_signed_by": signature.by, "incoming_signed_via": signature.via}
+    return "acknowledged_at", values
 
 
 def _item_json(item: HandoverItem) -> dict[str, Any]:
@@ -101,5 +115,17 @@ def _handover_of(row: Any) -> Handover:
         to_officer,
         row.at,
         tuple(_item_of(item) for item in row.items),
-        row.acknowledged_at,
+        _outgoing_of(row),
+        _incoming_of(row, to_officer.name),
     )
+
+
+def _outgoing_of(row: Any) -> Signature | None:
+    return None if row.outgoing_signed_at is None else Signature(row.outgoing_signed_by, row.outgoing_signed_at, HTTP)
+
+
+def _incoming_of(row: Any, to_officer: str) -> Signature | None:
+    """Records acknowledged before signatures were kept name nobody: it was the officer's 接班 by SMS."""
+    if row.acknowledged_at is None:
+        return None
+    return Signature(row.incoming_signed_by or to_officer, row.acknowledged_at, row.incoming_signed_via or SMS)

@@ -26,8 +26,9 @@ from services.incident.adapters.http_models import (
     SplitIn,
 )
 from services.incident.adapters.http_records import records
-from services.incident.domain import Draft, IncidentStatus, IntakeRefused, ReportRefused, Source
+from services.incident.domain import Draft, IncidentStatus, IntakeRefused, ReportRefused, SignatureRefused, Source
 from services.incident.handlers import (
+    UnknownHandover,
     UnknownIncident,
     filed_report,
     incident_record,
@@ -186,7 +187,9 @@ def mount(api: FastAPI) -> None:
     handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
         IntakeRefused: _refused,
         UnknownIncident: _not_found,
+        UnknownHandover: _not_found,
         ReportRefused: _conflict,
+        SignatureRefused: _conflict,
     }
     for error, handler in handlers.items():
         api.add_exception_handler(error, handler)

@@ -1,4 +1,5 @@
-"""The duty record over HTTP: accountability by unit or person (JSON, CSV, XLSX) and the handovers."""
+"""The duty record over HTTP: accountability by unit or person (JSON, CSV, XLSX), the handovers and their
+signatures."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from fastapi import APIRouter, Query
 
 from services.incident.adapters.account_files import CSV, XLSX, account_csv, account_xlsx
 from services.incident.adapters.http_deps import ERRORS, Authorized, Service, as_utc, attachment
-from services.incident.adapters.http_models import AccountOut, HandoverOut
+from services.incident.adapters.http_models import AccountOut, HandoverOut, SignIn
 from services.incident.domain import AccountBy, IntakeRefused
-from services.incident.handlers import accountability, handovers
+from services.incident.handlers import accountability, find_handover, handovers, sign_handover
 from services.local_time import LOCAL_TZ
 
 __all__ = ["records"]
@@ -34,6 +35,15 @@ async def get_handovers(
     async with backend.work() as ports:
         found = await handovers(ports, units, as_utc(since), limit)
     return [HandoverOut.of(handover) for handover in found]
+
+
+@records.post("/handovers/{handover_id}/sign", response_model=HandoverOut)
+async def post_handover_signature(handover_id: str, body: SignIn, who: Authorized, backend: Service) -> HandoverOut:
+    """The outgoing (交班人) or incoming (接班人) officer signs the handover; each signs once (409 after that)."""
+    async with backend.work() as ports:
+        who.require_visible((await find_handover(handover_id, ports)).unit_id, f"handover {handover_id!r}")
+        signed = await sign_handover(handover_id, body.role, body.by, ports, backend.now())
+    return HandoverOut.of(signed)
 
 
 class AccountFormat(StrEnum):

@@ -186,7 +186,11 @@ def _handovers(metadata: MetaData) -> Table:
         Column("to_phone", String(32), nullable=False, index=True),
         Column("at", UtcDateTime, nullable=False, index=True),
         Column("items", JSON, nullable=False),
-        Column("acknowledged_at", UtcDateTime, nullable=True),
+        Column("acknowledged_at", UtcDateTime, nullable=True),  # the incoming officer's signature, by SMS or not
+        Column("incoming_signed_by", String(100), nullable=True),
+        Column("incoming_signed_via", String(8), nullable=True),
+        Column("outgoing_signed_by", String(100), nullable=True),
+        Column("outgoing_signed_at", UtcDateTime, nullable=True),
     )
 
 

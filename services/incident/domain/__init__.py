@@ -4,7 +4,15 @@ from services.incident.domain.accountability import AccountBy, MissedCheckIn, Un
 from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, ReportPolicy, what_fires
 from services.incident.domain.directory import Assignment, Shift, Unit, assign
 from services.incident.domain.event_time import EventTime, TimeRefused, take_event_time
-from services.incident.domain.handover import Handover, HandoverItem, handover_sms, is_handover_reply
+from services.incident.domain.handover import (
+    Handover,
+    HandoverItem,
+    Signature,
+    SignatureRefused,
+    SignRole,
+    handover_sms,
+    is_handover_reply,
+)
 from services.incident.domain.intake import DedupPolicy, IntakeRefused, check_occurred_at, check_text
 from services.incident.domain.model import (
     Concealment,
@@ -58,6 +66,9 @@ __all__ = [
     "ReportRefused",
     "Shift",
     "SignOffPolicy",
+    "SignRole",
+    "Signature",
+    "SignatureRefused",
     "SmsFiling",
     "SmsReport",
     "SmsUnreadable",

@@ -3,14 +3,25 @@ listing them and their next deadlines, and acknowledges it by replying 接班.""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from schemas.values import Person, ReportKind
 from services.local_time import LOCAL_TZ
 
-__all__ = ["HANDOVER_REPLY", "Handover", "HandoverItem", "handover_sms", "is_handover_reply"]
+__all__ = [
+    "HANDOVER_REPLY",
+    "Handover",
+    "HandoverItem",
+    "SignRole",
+    "Signature",
+    "SignatureRefused",
+    "handover_sms",
+    "is_handover_reply",
+]
 
 HANDOVER_REPLY = "接班"
 _REPLY = re.compile(rf"^\s*(?:{HANDOVER_REPLY}|交接|已接班)\s*[。.!！]?\s*$")
@@ -27,9 +38,33 @@ class HandoverItem:
     next_due_at: datetime | None
 
 
+class SignRole(StrEnum):
+    OUTGOING = "outgoing"
+    """交班人: the officer whose shift ends."""
+    INCOMING = "incoming"
+    """接班人: the officer who takes the open items (the SMS reply 接班 is their signature)."""
+
+    @property
+    def label(self) -> str:
+        return "交班人" if self is SignRole.OUTGOING else "接班人"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who signed, when, and how: `sms` (the reply 接班) or `http` (the API or the board)."""
+
+    by: str
+    at: datetime
+    via: str
+
+
+class SignatureRefused(ValueError):
+    """The record has this signature already."""
+
+
 @dataclass(frozen=True)
 class Handover:
-    """From whom, to whom, when, which open items, and when the incoming officer acknowledged."""
+    """From whom, to whom, when, which open items, and who of the two officers signed it when."""
 
     id: str
     unit_id: str
@@ -38,7 +73,29 @@ class Handover:
     to_officer: Person
     at: datetime
     items: tuple[HandoverItem, ...] = field(default_factory=tuple)
-    acknowledged_at: datetime | None = None
+    outgoing_signature: Signature | None = None
+    incoming_signature: Signature | None = None
+
+    @property
+    def acknowledged_at(self) -> datetime | None:
+        """When the incoming officer took it over (by SMS or by signing)."""
+        return None if self.incoming_signature is None else self.incoming_signature.at
+
+    def signature(self, role: SignRole) -> Signature | None:
+        return self.outgoing_signature if role is SignRole.OUTGOING else self.incoming_signature
+
+    def signed(self, role: SignRole, signature: Signature) -> Handover:
+        if role is SignRole.OUTGOING:
+            return dataclasses.replace(self, outgoing_signature=signature)
+        return dataclasses.replace(self, incoming_signature=signature)
+
+    def check_unsigned(self, role: SignRole) -> None:
+        """SignatureRefused when this role has signed already: a signature is given once and kept."""
+        signed = self.signature(role)
+        if signed is not None:
+            raise SignatureRefused(
+                f"the {role.value} officer's signature is there already ({signed.by}, {signed.at.isoformat()})"
+            )
 
 
 def handover_sms(handover: Handover) -> str:

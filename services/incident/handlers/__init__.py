@@ -3,6 +3,7 @@
 from services.incident.handlers.common import Rules, UnknownIncident
 from services.incident.handlers.deadlines import fire_due_deadlines
 from services.incident.handlers.directory import on_check_in_missed, on_shift_ended, on_shift_started, on_unit_updated
+from services.incident.handlers.handover import UnknownHandover, find_handover, sign_handover
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.notifications import (
     on_attempt_delivered,
@@ -30,9 +31,11 @@ __all__ = [
     "IncidentRecord",
     "Rules",
     "Taken",
+    "UnknownHandover",
     "UnknownIncident",
     "accountability",
     "filed_report",
+    "find_handover",
     "fire_due_deadlines",
     "handovers",
     "incident_record",
@@ -56,5 +59,6 @@ __all__ = [
     "on_text_received",
     "on_unit_updated",
     "send_unsigned",
+    "sign_handover",
     "submit_report",
 ]

@@ -1,5 +1,5 @@
 """Handover (交接班): a shift that starts takes the unit's open incidents; the incoming officer gets one SMS
-listing them and acknowledges it by replying 接班."""
+listing them and acknowledges it by replying 接班 (their signature); the outgoing officer signs it too."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from services.incident.domain import (
     HandoverItem,
     Incident,
     Shift,
+    Signature,
+    SignatureRefused,
+    SignRole,
     TimelineEntry,
     TimelineKind,
     handover_sms,
@@ -21,7 +24,14 @@ from services.incident.domain import (
 from services.incident.handlers.common import write
 from services.incident.ports import Ports
 
-__all__ = ["acknowledge_handover", "hand_over"]
+__all__ = ["UnknownHandover", "acknowledge_handover", "find_handover", "hand_over", "sign_handover"]
+
+SMS, HTTP = "sms", "http"
+
+
+class UnknownHandover(LookupError):
+    """No handover record has this id."""
+
 
 GAP = "reassignment: a shift started after a gap"
 HANDOVER = "handover"
@@ -81,14 +91,38 @@ async def _item(incident: Incident, ports: Ports) -> HandoverItem:
 
 
 async def acknowledge_handover(phone: str, ports: Ports, now: datetime) -> Handover | None:
-    """The incoming officer's 接班 reply: their newest open handover is acknowledged (None if there is none)."""
+    """The incoming officer's 接班 reply signs their newest handover not yet signed (None if there is none)."""
     handover = await ports.handovers.latest_open_to(phone)
     if handover is None:
         return None
-    await ports.handovers.acknowledge(handover.id, now)
-    for item in handover.items:
-        detail = f"handover acknowledged by {handover.to_officer.name}"
-        await ports.incidents.append(
-            item.incident_id, TimelineEntry(now, TimelineKind.HANDED_OVER, detail, handover.to_officer.name, "sms")
-        )
+    signed = await _sign(handover, SignRole.INCOMING, Signature(handover.to_officer.name, now, SMS), ports)
+    return handover if signed else None
+
+
+async def sign_handover(handover_id: str, role: SignRole, by: str, ports: Ports, now: datetime) -> Handover:
+    """The outgoing or incoming officer signs over HTTP; a role signs once (SignatureRefused after that)."""
+    handover = await find_handover(handover_id, ports)
+    handover.check_unsigned(role)
+    signature = Signature(by, now, HTTP)
+    if not await _sign(handover, role, signature, ports):
+        raise SignatureRefused(f"the {role.value} officer's signature is there already")
+    return handover.signed(role, signature)
+
+
+async def find_handover(handover_id: str, ports: Ports) -> Handover:
+    handover = await ports.handovers.get(handover_id)
+    if handover is None:
+        raise UnknownHandover(f"no handover {handover_id!r}")
     return handover
+
+
+async def _sign(handover: Handover, role: SignRole, signature: Signature, ports: Ports) -> bool:
+    """Keep the signature and say so on each handed-over incident's timeline; False when another signature of
+    the role came first."""
+    if not await ports.handovers.sign(handover.id, role, signature):
+        return False
+    for item in handover.items:
+        detail = f"handover signed by the {role.value} officer {signature.by}"
+        entry = TimelineEntry(signature.at, TimelineKind.HANDED_OVER, detail, signature.by, signature.via)
+        await ports.incidents.append(item.incident_id, entry)
+    return True

@@ -1,4 +1,4 @@
-"""值班 (who is on duty now and next), 值班表 (the month's table, XLSX, iCal), 值班日志 and 交接班."""
+"""值班 (who is on duty now and next), 值班表 (the month's table, XLSX, iCal) and 值班日志."""
 
 from __future__ import annotations
 
@@ -169,8 +169,3 @@ async def write_log(
         status, message = refusal(error, "值班日志服务暂时无法连接，未记录，请稍后重试")
         return await _log_page(request, seen, backend, units, unit, day, error=message, status_code=status)
     return RedirectResponse(f"/log?unit={quote(unit)}&saved=1", status_code=303)
-
-
-@duty_router.get("/handover", response_class=HTMLResponse)
-async def handover(request: Request, _seen: Seen) -> HTMLResponse:
-    return page(request, "handover.html")

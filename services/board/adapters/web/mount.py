@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from services.board.adapters.web.backend import Board, Seen
 from services.board.adapters.web.broadcast_pages import broadcast_router
 from services.board.adapters.web.duty_pages import duty_router, lines_with_next
+from services.board.adapters.web.handover_pages import handover_router
 from services.board.adapters.web.incident_pages import incident_router, open_views
 from services.board.adapters.web.render import STATIC, page
 from services.board.adapters.web.session import LoginNeeded, login_needed, session_router
@@ -55,7 +56,7 @@ def mount(api: FastAPI, secret: str, secure_cookies: bool) -> None:
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.add_api_route("/", _root, include_in_schema=False)
     api.add_api_route("/wall", _wall, response_class=HTMLResponse)
-    for router in (session_router, duty_router, incident_router, broadcast_router):
+    for router in (session_router, duty_router, handover_router, incident_router, broadcast_router):
         api.include_router(router)
     api.add_exception_handler(LoginNeeded, login_needed)
     api.add_exception_handler(HTTPException, _error_page)

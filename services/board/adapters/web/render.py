@@ -41,9 +41,10 @@ def local(moment: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
     return instant.astimezone(LOCAL_ZONE).strftime(pattern)
 
 
-def countdown(due: datetime, now: datetime) -> str:
+def countdown(due: datetime | str, now: datetime) -> str:
     """`剩余 41:07` before the deadline, `超时 3:12` after it (the page's script keeps it ticking)."""
-    seconds = int((due - now).total_seconds())
+    instant = datetime.fromisoformat(due) if isinstance(due, str) else due
+    seconds = int((instant - now).total_seconds())
     sign, seconds = ("剩余", seconds) if seconds >= 0 else ("超时", -seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
