@@ -189,6 +189,7 @@ async def test_accountability_over_http(running: Running) -> None:
             "late_first_reports": 1,
             "missing_first_reports": 0,
             "on_time_first_reports": 0,
+            "from_other_sources": 0,
             "concealment_flags": 0,
             "missed_check_ins": 0,
             "person_id": None,
