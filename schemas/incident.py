@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, Field
 
 from schemas.envelope import Message
 from schemas.report_form import ReportForm
-from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind, Severity
+from schemas.values import Channel, IncidentType, Origin, Person, Recipient, ReportKind, Severity
 
 __all__ = [
     "IncidentAcknowledged",
@@ -19,14 +19,16 @@ __all__ = [
     "ReportFiled",
     "ReportFiledV1",
     "ReportIncident",
+    "ReportIncidentV1",
     "ReportOverdue",
 ]
 
 IncidentId = str
 
 
-class ReportIncident(Message):
-    """Command on `incident.intake`: another system (or an officer) reports an incident."""
+class ReportIncidentV1(Message):
+    """Command on `incident.intake` (version 1, before it said who sends it): read as version 2 from the
+    emergency-management link, the only sender on the topic then."""
 
     TYPE = "incident.report"
 
@@ -40,6 +42,26 @@ class ReportIncident(Message):
     external_id: str | None = Field(
         default=None, max_length=100, description="The sender's own id, used to join repeated reports."
     )
+
+    def upgraded(self) -> ReportIncident:
+        return ReportIncident(**dict(self), origin=Origin.EMERGENCY_MANAGEMENT)
+
+
+class ReportIncident(ReportIncidentV1):
+    """Command on `incident.intake`: another system (or an officer) reports an incident, saying who it is."""
+
+    VERSION = 2
+
+    origin: Origin | None = Field(
+        default=None,
+        description="Who reports it: emergency_management, hotline, city_duty_room, parent_bureau, other, or unit "
+        "(the unit itself). On incident.intake none means the emergency-management link. Over HTTP a unit's own "
+        "token always reports as the unit; another token (every unit's, a parent bureau's) as what it says here, "
+        "or else as other or parent_bureau.",
+    )
+
+    def upgraded(self) -> ReportIncident:
+        return self
 
 
 class _IncidentEvent(Message):

@@ -30,6 +30,7 @@ from schemas.incident import (
     ReportFiled,
     ReportFiledV1,
     ReportIncident,
+    ReportIncidentV1,
     ReportOverdue,
 )
 from schemas.notify import (
@@ -86,7 +87,7 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("incident.intake", 3, "Incident reports from other systems.", (ReportIncident,)),
+    Topic("incident.intake", 3, "Incident reports from other systems.", (ReportIncidentV1, ReportIncident)),
     Topic(
         "incident.events",
         3,

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 __all__ = [
     "Channel",
     "IncidentType",
+    "Origin",
     "Person",
     "PersonId",
     "PhoneNumber",
@@ -124,6 +125,29 @@ class ReportKind(StrEnum):
         if self is ReportKind.FINAL:
             return (ReportKind.FOLLOW_UP, ReportKind.FINAL)
         return (self,)
+
+
+class Origin(StrEnum):
+    """Who told us of an incident: the unit itself, or another source (what makes a silent unit's 漏报)."""
+
+    UNIT = "unit"
+    EMERGENCY_MANAGEMENT = "emergency_management"
+    HOTLINE = "hotline"
+    CITY_DUTY_ROOM = "city_duty_room"
+    PARENT_BUREAU = "parent_bureau"
+    OTHER = "other"
+    """Another system or office allowed for every unit that did not say which it is."""
+
+    @property
+    def label(self) -> str:
+        return {
+            "unit": "本单位",
+            "emergency_management": "应急管理",
+            "hotline": "热线",
+            "city_duty_room": "市总值班室",
+            "parent_bureau": "上级主管部门",
+            "other": "其他来源",
+        }[self.value]
 
 
 class Channel(StrEnum):

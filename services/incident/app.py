@@ -28,6 +28,7 @@ from services.incident.adapters import http
 from services.incident.adapters.metrics import refresh_gauges
 from services.incident.adapters.store import IncidentDatabase
 from services.incident.domain import IntakeRefused, Source
+from services.incident.domain.concealment import origin_on_intake
 from services.incident.handlers import Rules
 from services.incident.ports import Ports
 from services.incident.settings import Settings
@@ -149,7 +150,8 @@ class IncidentBackend:
 
     async def _intake(self, command: ReportIncident, ports: Ports, now: datetime) -> None:
         try:
-            await handlers.on_report_incident(command, Source.KAFKA, ports, self.rules, now)
+            origin = origin_on_intake(command.origin)
+            await handlers.on_report_incident(command, Source.KAFKA, origin, ports, self.rules, now)
         except IntakeRefused as refused:
             raise PermanentError(f"refused: {refused}") from None
 

@@ -18,7 +18,12 @@ from services.incident.testing import ManualClock
 from tests.incident.builders import district_updated, home_updated, shift_started
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-TOKENS = {"admin-token": ["*"], "home-token": ["home"], "district-token": ["district"]}
+TOKENS = {
+    "admin-token": ["*"],
+    "home-token": ["home"],
+    "district-token": ["district"],
+    "bureau-token": ["district", "home", "bare"],
+}
 
 
 @dataclass

@@ -3,6 +3,7 @@ malformed intake to the DLQ, and a deadline that passed while the service was do
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from schemas.envelope import Envelope
 from schemas.notify import TextReceived
 from services.incident.app import IncidentBackend, create_app
 from services.incident.testing import ManualClock
@@ -123,6 +125,32 @@ async def test_kafka_intake_opens_an_incident_and_bad_messages_go_to_the_dlq_wit
     assert headers["dlq-error-kind"] == b"invalid" and b"payload" in headers["dlq-reason"]
     [refused] = await records(broker.bootstrap, "incident.intake.dlq", lambda record: record.key == b"ghost-" + marker)
     assert b"unknown unit" in dict(refused.headers)["dlq-reason"]
+
+
+async def test_kafka_intake_keeps_who_sent_it_and_reads_version_1_as_the_emergency_management_link(
+    live: Live, broker: EmbeddedBroker
+) -> None:
+    """incident.report v2 from the hotline opens an incident of origin hotline; a v1 message (no origin) one of
+    origin emergency_management."""
+    tag = uuid.uuid4().hex[:6]
+    hotline = report(live.home, NOW, location="东区食堂", external_id=f"12345-{tag}", origin="hotline")
+    await publish(broker.bootstrap, hotline)
+    old = Envelope.wrap(
+        report(live.home, NOW, location="西区仓库", external_id=f"emg-{tag}"), producer="link", occurred_at=NOW
+    ).model_dump(mode="json")
+    del old["payload"]["origin"]
+    await publish_raw(
+        broker.bootstrap, "incident.intake", live.home.encode(), json.dumps({**old, "version": 1}).encode()
+    )
+    headers = {"Authorization": "Bearer admin-token"}
+
+    async def both_origins() -> dict[str, str] | None:
+        listed = (await live.client.get("/incidents", params={"unit": live.home}, headers=headers)).json()
+        found = {each["external_id"]: each["origin"] for each in listed if tag in (each["external_id"] or "")}
+        return found if len(found) == 2 else None
+
+    found = await eventually(both_origins, 20, "both incidents")
+    assert found == {f"12345-{tag}": "hotline", f"emg-{tag}": "emergency_management"}
 
 
 async def test_an_sms_report_over_the_broker_is_taken_in_and_confirmed(live: Live, broker: EmbeddedBroker) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from schemas.incident import ReportDueSoon, ReportOverdue
-from schemas.values import ReportKind, Severity
+from schemas.values import Origin, ReportKind, Severity
 from services.incident import handlers
 from services.incident.domain import Source
 from services.incident.settings import Settings
@@ -23,7 +23,9 @@ async def test_a_major_incident_is_reminded_of_each_follow_up_two_hours_after_th
     """Grade II: warned 15 min before the 续报 is due, overdue (bureau called) at the hour; a 续报 restarts the
     clock from its filing, and the 首报 is not made late by it."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0, severity=Severity.II), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(
+        report("home", T0, severity=Severity.II), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
     incident_id = taken.incident.id
     first_at = T0 + 10 * MINUTE
     await handlers.on_file_report(
@@ -50,8 +52,12 @@ async def test_a_major_incident_is_reminded_of_each_follow_up_two_hours_after_th
 async def test_the_final_report_ends_the_cadence_and_grades_iii_and_iv_have_none() -> None:
     """After the 终报 nothing more falls due; a grade III incident never has a 续报 deadline."""
     ports = await seeded()
-    major = await handlers.on_report_incident(report("home", T0, severity=Severity.I), Source.HTTP, ports, RULES, T0)
-    minor = await handlers.on_report_incident(report("home", T0, location="5号楼"), Source.HTTP, ports, RULES, T0)
+    major = await handlers.on_report_incident(
+        report("home", T0, severity=Severity.I), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
+    minor = await handlers.on_report_incident(
+        report("home", T0, location="5号楼"), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
     for kind in (ReportKind.FIRST, ReportKind.FINAL):
         await handlers.on_file_report(major.incident.id, kind, kind.label, "王芳", Source.HTTP, ports, T0, rules=RULES)
     await handlers.on_file_report(

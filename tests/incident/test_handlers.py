@@ -26,7 +26,7 @@ from schemas.notify import (
     SendSms,
     TextReceived,
 )
-from schemas.values import Channel, IncidentType, ReportKind, Severity
+from schemas.values import Channel, IncidentType, Origin, ReportKind, Severity
 from services.incident import handlers
 from services.incident.domain import IncidentStatus, IntakeRefused, ReportPolicy, ReportRefused, Source, TimelineKind
 from services.incident.handlers import Rules
@@ -69,7 +69,9 @@ async def kinds(ports: Ports, incident_id: str) -> list[TimelineKind]:
 async def test_intake_assigns_the_shift_and_publishes_reported_with_the_deadline() -> None:
     """A new incident goes to the shift's officer and leader, with its 首报 due an hour after the event."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0 - timedelta(minutes=5)), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(
+        report("home", T0 - timedelta(minutes=5)), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
     assert not taken.joined
     [reported] = sent(ports).of_type(IncidentReported)
     assert (reported.officer, reported.leader, reported.duty_room) == (OFFICER, LEADER, None)
@@ -81,7 +83,7 @@ async def test_intake_assigns_the_shift_and_publishes_reported_with_the_deadline
 async def test_intake_in_a_gap_assigns_the_parent_duty_room_and_records_the_gap() -> None:
     """With no shift for the unit, the parent unit's duty room is assigned and the gap is on the timeline."""
     ports = await seeded(with_shift=False)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     [reported] = sent(ports).of_type(IncidentReported)
     assert (reported.officer, reported.leader, reported.duty_room) == (None, None, DISTRICT_ROOM)
     assert sent(ports).of_type(IncidentAssigned)[0].reason == "gap"
@@ -92,7 +94,7 @@ async def test_intake_in_a_gap_assigns_the_parent_duty_room_and_records_the_gap(
 async def test_a_shift_starting_after_a_gap_takes_over_the_open_incident() -> None:
     """When a shift starts, an open incident that fell into a gap is reassigned to its officer and leader."""
     ports = await seeded(with_shift=False)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     await handlers.on_shift_started(shift_started("home", T0 + timedelta(minutes=1)), ports, T0 + timedelta(minutes=2))
     incident = await ports.incidents.get(taken.incident.id)
     assert incident is not None and incident.officer == OFFICER
@@ -103,7 +105,9 @@ async def test_unknown_unit_is_refused() -> None:
     """A unit never seen on duty.units is refused, naming unit_id."""
     ports = await seeded()
     with pytest.raises(IntakeRefused) as refused:
-        await handlers.on_report_incident(report("nowhere", T0), Source.KAFKA, ports, RULES, T0)
+        await handlers.on_report_incident(
+            report("nowhere", T0), Source.KAFKA, Origin.EMERGENCY_MANAGEMENT, ports, RULES, T0
+        )
     assert refused.value.field == "unit_id" and "unknown unit" in refused.value.message
     assert sent(ports).sent == []
 
@@ -112,10 +116,20 @@ async def test_repeat_with_the_same_external_id_joins_without_a_second_escalatio
     """The same unit, type and external id joins the open incident: one IncidentReported, a JOINED entry."""
     ports = await seeded()
     first = await handlers.on_report_incident(
-        report("home", T0 - timedelta(hours=3), external_id="119-42"), Source.KAFKA, ports, RULES, T0
+        report("home", T0 - timedelta(hours=3), external_id="119-42"),
+        Source.KAFKA,
+        Origin.EMERGENCY_MANAGEMENT,
+        ports,
+        RULES,
+        T0,
     )
     again = await handlers.on_report_incident(
-        report("home", T0, external_id="119-42", reporter="消防"), Source.KAFKA, ports, RULES, T0
+        report("home", T0, external_id="119-42", reporter="消防"),
+        Source.KAFKA,
+        Origin.EMERGENCY_MANAGEMENT,
+        ports,
+        RULES,
+        T0,
     )
     assert again.joined and again.incident.id == first.incident.id
     assert len(sent(ports).of_type(IncidentReported)) == 1
@@ -125,13 +139,15 @@ async def test_repeat_with_the_same_external_id_joins_without_a_second_escalatio
 async def test_repeat_within_the_window_joins_and_outside_it_opens_a_new_incident() -> None:
     """Same unit and type within the dedup window joins; another type or a later time is a new incident."""
     ports = await seeded()
-    first = await handlers.on_report_incident(report("home", T0 - timedelta(minutes=30)), Source.HTTP, ports, RULES, T0)
-    near = await handlers.on_report_incident(report("home", T0), Source.SMS, ports, RULES, T0)
+    first = await handlers.on_report_incident(
+        report("home", T0 - timedelta(minutes=30)), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
+    near = await handlers.on_report_incident(report("home", T0), Source.SMS, Origin.UNIT, ports, RULES, T0)
     other_type = await handlers.on_report_incident(
-        report("home", T0, type=IncidentType.FOOD_POISONING), Source.HTTP, ports, RULES, T0
+        report("home", T0, type=IncidentType.FOOD_POISONING), Source.HTTP, Origin.UNIT, ports, RULES, T0
     )
     later = T0 + timedelta(hours=2)
-    far = await handlers.on_report_incident(report("home", later), Source.HTTP, ports, RULES, later)
+    far = await handlers.on_report_incident(report("home", later), Source.HTTP, Origin.UNIT, ports, RULES, later)
     assert near.joined and near.incident.id == first.incident.id
     assert not other_type.joined and not far.joined
     assert len(sent(ports).of_type(IncidentReported)) == 3
@@ -140,7 +156,7 @@ async def test_repeat_within_the_window_joins_and_outside_it_opens_a_new_inciden
 async def test_the_clock_warns_at_45_minutes_and_marks_overdue_at_60() -> None:
     """Nothing before 45 min; ReportDueSoon at 45; ReportOverdue with the municipal bureau at 60; late stays."""
     ports, clock = await seeded(), ManualClock(T0)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, clock())
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, clock())
     assert await handlers.fire_due_deadlines(ports, clock.advance(minutes=44, seconds=59)) == 0
     assert await handlers.fire_due_deadlines(ports, clock.advance(seconds=1)) == 1
     [warning] = sent(ports).of_type(ReportDueSoon)
@@ -160,7 +176,9 @@ async def test_severity_one_under_a_30_minute_policy_warns_at_15_and_is_overdue_
     """A policy of 30 min for grade I moves both timers: warning at 15 min, overdue at 30."""
     rules = Rules(report=ReportPolicy(limits={**ReportPolicy().limits, Severity.I: timedelta(minutes=30)}))
     ports, clock = await seeded(), ManualClock(T0)
-    await handlers.on_report_incident(report("home", T0, severity=Severity.I), Source.HTTP, ports, rules, clock())
+    await handlers.on_report_incident(
+        report("home", T0, severity=Severity.I), Source.HTTP, Origin.UNIT, ports, rules, clock()
+    )
     assert await handlers.fire_due_deadlines(ports, clock.advance(minutes=14)) == 0
     assert await handlers.fire_due_deadlines(ports, clock.advance(minutes=1)) == 1
     assert await handlers.fire_due_deadlines(ports, clock.advance(minutes=15)) == 1
@@ -170,7 +188,7 @@ async def test_severity_one_under_a_30_minute_policy_warns_at_15_and_is_overdue_
 async def test_a_first_report_in_time_stops_the_clock() -> None:
     """Filed before the warning, the 首报 settles both timers: nothing fires later."""
     ports, clock = await seeded(), ManualClock(T0)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, clock())
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, clock())
     await handlers.on_file_report(taken.incident.id, ReportKind.FIRST, "情况", "王芳", Source.HTTP, ports, clock())
     assert await handlers.fire_due_deadlines(ports, clock.advance(hours=2)) == 0
     assert [row.outcome for row in cast(MemoryDeadlines, ports.deadlines).rows] == ["met", "met"]
@@ -192,7 +210,7 @@ def _outcome_fields(incident_id: str, to: str) -> dict[str, object]:
 async def test_first_report_goes_to_each_recipient_and_delivery_and_ack_are_recorded_per_recipient() -> None:
     """DeliverReport names the three recipients; a delivery and an ack are recorded for the right recipient only."""
     ports, clock = await seeded(), ManualClock(T0)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, clock())
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, clock())
     incident_id = taken.incident.id
     await handlers.on_file_report(incident_id, ReportKind.FIRST, "火已扑灭", "王芳", Source.HTTP, ports, clock())
     [request] = sent(ports).of_type(DeliverReport)
@@ -223,7 +241,7 @@ async def test_first_report_goes_to_each_recipient_and_delivery_and_ack_are_reco
 async def test_acknowledgement_acknowledges_the_incident_once() -> None:
     """The first ack of the incident's run publishes IncidentAcknowledged; a second only adds a timeline line."""
     ports, clock = await seeded(), ManualClock(T0)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, clock())
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, clock())
     for minute in (3, 4):
         ack = NotificationAcknowledged(
             unit_id="home",
@@ -245,7 +263,7 @@ async def test_acknowledgement_acknowledges_the_incident_once() -> None:
 async def test_a_later_escalation_step_marks_the_incident_escalated() -> None:
     """An attempt of step 1 of the incident's run publishes IncidentEscalated and sets the status."""
     ports, clock = await seeded(), ManualClock(T0)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, clock())
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, clock())
     fields = {
         **_outcome_fields(taken.incident.id, LEADER.phone),
         "subject": RunSubject.INCIDENT,
@@ -299,7 +317,7 @@ async def test_sms_from_an_unknown_unit_is_answered_with_the_refusal() -> None:
 async def test_close_only_after_the_final_report() -> None:
     """Closing is refused before the 终报 and works after it."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     incident_id = taken.incident.id
     with pytest.raises(ReportRefused, match="final report"):
         await handlers.on_close_incident(incident_id, "李强", ports, T0)
@@ -312,7 +330,7 @@ async def test_close_only_after_the_final_report() -> None:
 async def test_sms_first_report_is_filed_on_the_units_open_incident_and_sent_to_the_recipients() -> None:
     """`首报 …` without an id files the 首报 on the unit's open incident, sends it on and confirms by SMS."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     await handlers.on_text_received(text("首报 火已扑灭，无人员伤亡"), ports, RULES, T0 + timedelta(minutes=20))
     incident = await ports.incidents.get(taken.incident.id)
     assert incident is not None and incident.status is IncidentStatus.FIRST_REPORTED

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from schemas.duty import ShiftStarted
 from schemas.incident import IncidentAssigned
 from schemas.notify import SendSms, TextReceived
-from schemas.values import Person
+from schemas.values import Origin, Person
 from services.incident import handlers
 from services.incident.adapters.cli import incident_app
 from services.incident.domain import SignatureRefused, SignRole, Source, TimelineKind
@@ -41,8 +41,10 @@ def next_shift(unit_id: str = "home") -> ShiftStarted:
 
 
 async def two_open_incidents(ports: Ports) -> list[str]:
-    first = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
-    second = await handlers.on_report_incident(report("home", T0, location="5号楼"), Source.HTTP, ports, RULES, T0)
+    first = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
+    second = await handlers.on_report_incident(
+        report("home", T0, location="5号楼"), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
     return [first.incident.id, second.incident.id]
 
 

@@ -163,6 +163,28 @@ async def test_deadlines_are_swept_from_the_store_exactly_once(running: Running)
     assert sorted(each["outcome"] for each in detail["deadlines"]) == ["fired", "superseded"]
 
 
+async def test_no_reminder_is_asked_for_once_the_first_report_is_filed(running: Running) -> None:
+    """The warning fired at 45 minutes; the 首报 is filed at 50: past the deadline the sweep asks for no overdue
+    call, and the overdue timer is settled as met."""
+    created = (await post(running, report_body("home", T0))).json()["incident"]
+    assert await running.backend.fire_due(T0 + timedelta(minutes=45)) == 1
+    running.clock.advance(minutes=50)
+    filed = await running.client.post(
+        f"/incidents/{created['id']}/reports",
+        json={"kind": "first", "text": "t", "filed_by": "a"},
+        headers=running.as_("home-token"),
+    )
+    assert filed.status_code == 201, filed.text
+    assert await running.backend.fire_due(T0 + timedelta(hours=3)) == 0
+    types = await outbox_types(running)
+    assert types.count("incident.report_due_soon") == 1 and "incident.report_overdue" not in types
+    detail = (await running.client.get(f"/incidents/{created['id']}", headers=running.as_("home-token"))).json()
+    assert sorted(each["outcome"] for each in detail["deadlines"] if each["report_kind"] == "first") == [
+        "fired",
+        "met",
+    ]
+
+
 async def test_accountability_over_http(running: Running) -> None:
     """GET /accountability gives per-unit figures for the days asked, in Beijing time."""
     created = (await post(running, report_body("home", T0))).json()["incident"]
@@ -189,6 +211,7 @@ async def test_accountability_over_http(running: Running) -> None:
             "late_first_reports": 1,
             "missing_first_reports": 0,
             "on_time_first_reports": 0,
+            "from_other_sources": 0,
             "concealment_flags": 0,
             "missed_check_ins": 0,
             "person_id": None,

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from schemas.incident import IncidentClosed, IncidentReported
+from schemas.values import Origin
 from services.incident import handlers
 from services.incident.adapters.cli import incident_app
 from services.incident.domain import IncidentStatus, ReportRefused, Source, TimelineKind
@@ -22,8 +23,12 @@ from tests.incident.test_handlers import RULES, T0, kinds, seeded, sent
 async def test_a_duplicate_merged_closes_into_the_incident_and_both_timelines_say_so() -> None:
     """The duplicate is closed as merged (its alerts stop by IncidentClosed); the survivor lists it."""
     ports = await seeded()
-    first = await handlers.on_report_incident(report("home", T0, location="3号楼"), Source.HTTP, ports, RULES, T0)
-    second = await handlers.on_report_incident(report("home", T0, location="5号楼"), Source.HTTP, ports, RULES, T0)
+    first = await handlers.on_report_incident(
+        report("home", T0, location="3号楼"), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
+    second = await handlers.on_report_incident(
+        report("home", T0, location="5号楼"), Source.HTTP, Origin.UNIT, ports, RULES, T0
+    )
     assert not second.joined
     await handlers.on_merge_incidents(first.incident.id, second.incident.id, "李强", ports, T0)
     duplicate = await ports.incidents.get(second.incident.id)
@@ -40,7 +45,7 @@ async def test_a_wrong_join_split_off_is_an_incident_of_its_own_on_the_original_
     """The part split off gets its own alerts and deadlines from the original's event time."""
     ports = await seeded()
     original = await handlers.on_report_incident(
-        report("home", T0 - timedelta(minutes=10)), Source.HTTP, ports, RULES, T0
+        report("home", T0 - timedelta(minutes=10)), Source.HTTP, Origin.UNIT, ports, RULES, T0
     )
     later = T0 + timedelta(minutes=5)
     split = await handlers.on_split_incident(

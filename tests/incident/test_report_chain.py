@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from schemas.incident import IncidentAcknowledged, IncidentReported
 from schemas.notify import AttemptDelivered, DeliverReport, RunStopped, RunSubject, SendSms
-from schemas.values import Channel, ReportKind
+from schemas.values import Channel, Origin, ReportKind
 from services.incident import handlers
 from services.incident.domain import Source, TimelineKind
 from tests.incident.builders import BUREAU, OFFICER, PARTY, home_updated, report
@@ -16,7 +16,7 @@ from tests.incident.test_handlers import RULES, T0, kinds, seeded, sent, text
 async def test_an_sms_filing_acknowledges_the_incident_for_the_officer_once() -> None:
     """The officer's `首报 …` acknowledges the incident in their name; their later `续报 …` adds no second one."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     filed_at = T0 + timedelta(minutes=10)
     await handlers.on_text_received(text("首报 火已扑灭，无人员伤亡"), ports, RULES, filed_at)
     await handlers.on_text_received(text("续报 善后处置中"), ports, RULES, filed_at + timedelta(minutes=5))
@@ -30,7 +30,7 @@ async def test_an_sms_filing_acknowledges_the_incident_for_the_officer_once() ->
 async def test_an_http_filing_names_nobody_as_acknowledging() -> None:
     """A filing over HTTP carries no phone: the incident is not marked acknowledged in anyone's name."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     await handlers.on_file_report(taken.incident.id, ReportKind.FIRST, "首报", "王芳", Source.HTTP, ports, T0)
     assert sent(ports).of_type(IncidentAcknowledged) == []
 
@@ -38,7 +38,7 @@ async def test_an_http_filing_names_nobody_as_acknowledging() -> None:
 async def test_a_stopped_reminder_is_on_the_incidents_timeline() -> None:
     """The notifier's word that a 首报 reminder stopped lands on the incident it is about, with its reason."""
     ports = await seeded()
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     stopped = RunStopped(
         unit_id="home",
         run_id="run-1",
@@ -80,7 +80,7 @@ async def test_a_report_reaching_a_recipients_second_number_is_that_recipients_d
     ports = await seeded()
     mobile = BUREAU.model_copy(update={"phone": "+8613900007777"})
     await handlers.on_unit_updated(home_updated("home", "district", [PARTY, BUREAU, mobile]), ports)
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, RULES, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     await handlers.on_file_report(taken.incident.id, ReportKind.FIRST, "首报", "王芳", Source.HTTP, ports, T0)
     [command] = sent(ports).of_type(DeliverReport)
     assert [each.phone for each in command.recipients] == [PARTY.phone, BUREAU.phone, mobile.phone]

@@ -8,7 +8,7 @@ import pytest
 
 from schemas.incident import ReportDueSoon, ReportFiled
 from schemas.notify import DeliverReport, PlaceCall, SendSms, TextReceived
-from schemas.values import ReportKind
+from schemas.values import Origin, ReportKind
 from services.incident import handlers
 from services.incident.domain import Draft, SignOffPolicy, Source, TimelineKind
 from services.incident.handlers import Rules
@@ -22,7 +22,7 @@ DRAFTED_AT = T0 + timedelta(minutes=10)
 
 
 async def drafted(ports: Ports) -> Draft:
-    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, ports, SIGNING, T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, SIGNING, T0)
     draft = await handlers.submit_report(
         taken.incident.id, ReportKind.FIRST, "火已扑灭，无人员伤亡", "王芳", Source.HTTP, ports, SIGNING, DRAFTED_AT
     )

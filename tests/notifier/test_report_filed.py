@@ -170,3 +170,41 @@ def report_to(recipients: list[Recipient]) -> DeliverReport:
         speech="十堰市社会福利院首报：福利院3号楼发生火灾，受伤2人。",
         recipients=recipients,
     )
+
+
+async def test_a_reminder_that_arrives_after_the_first_report_is_filed_starts_no_run(harness: Harness) -> None:
+    """The 首报 was filed; a due-soon warning and an overdue notice about it that come later reach nobody."""
+    incident = incident_reported(unique_unit(), harness.clock())
+    await harness.deliver(filings.on_report_filed, filed(incident, ReportKind.FIRST, harness.clock()))
+    await harness.deliver(starts.on_report_due_soon, due_soon(incident))
+    await harness.deliver(starts.on_report_overdue, overdue(incident))
+    await harness.sweep(minutes=60)
+    assert harness.phone.calls == [] and harness.phone.sms_to(OFFICER_PHONE) == []
+    assert harness.phone.sms_to(LEADER_PHONE) == []
+
+
+async def test_a_run_its_filed_report_answered_stops_when_its_step_falls_due_instead_of_firing(
+    harness: Harness,
+) -> None:
+    """The incident's alert started after its 首报 was recorded: at its first step it stops, announced, and
+    nobody is texted."""
+    incident = incident_reported(unique_unit(), harness.clock())
+    await harness.deliver(filings.on_report_filed, filed(incident, ReportKind.FIRST, harness.clock()))
+    await harness.deliver(starts.on_incident_reported, incident)
+    await harness.sweep(minutes=30)
+    assert harness.phone.sms_to(OFFICER_PHONE) == [] and harness.phone.calls == []
+    [stopped] = await harness.outbox_events("notify.run_stopped")
+    assert (stopped["payload"]["subject"], stopped["payload"]["steps_taken"]) == ("incident", 0)
+
+
+async def test_follow_up_reminders_after_a_follow_up_still_run_until_the_final_report(harness: Harness) -> None:
+    """A 续报 is not the last: the next 续报's warning still reaches the officer; after the 终报 none does."""
+    incident = incident_reported(unique_unit(), harness.clock())
+    await harness.deliver(filings.on_report_filed, filed(incident, ReportKind.FOLLOW_UP, harness.clock()))
+    await harness.deliver(starts.on_report_due_soon, due_soon(incident, ReportKind.FOLLOW_UP))
+    await harness.sweep()
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
+    await harness.deliver(filings.on_report_filed, filed(incident, ReportKind.FINAL, harness.clock()))
+    await harness.deliver(starts.on_report_due_soon, due_soon(incident, ReportKind.FOLLOW_UP))
+    await harness.sweep(minutes=60)
+    assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1 and harness.phone.calls == []

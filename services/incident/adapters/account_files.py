@@ -27,6 +27,7 @@ ACCOUNT_COLUMNS = (
     "late_first_reports",
     "missing_first_reports",
     "on_time_first_reports",
+    "from_other_sources",
     "concealment_flags",
     "missed_check_ins",
     "person_id",

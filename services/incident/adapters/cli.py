@@ -121,7 +121,9 @@ def show(context: typer.Context, incident_id: str = typer.Argument(..., help="Th
         f"[bold]{detail['id']}[/bold] {detail['type_label']} {detail['severity']}级 at {detail['location']} "
         f"({detail['unit_id']}): {detail['status']}{' 迟报' if detail['late'] else ''}"
     )
+    flag = f"; flagged {detail['concealment']}" if detail["concealment"] else ""
     console.print(f"{detail['summary']}\nfirst report due {detail['first_report_due_at']}")
+    console.print(f"reported by {detail['origin']} (via {detail['source']}){flag}")
     timeline = Table("at", "what", "detail", "who", "channel")
     for entry in detail["timeline"]:
         timeline.add_row(entry["at"], entry["kind"], entry["detail"], entry["actor"] or "", entry["channel"] or "")
@@ -241,7 +243,16 @@ def accountability(
 def _account_table(lines: list[dict[str, Any]], by: AccountBy) -> Table:
     first = ("unit", "rank", "score") if by is AccountBy.UNIT else ("unit", "person", "role")
     table = Table(
-        *first, "incidents", "on time", "迟报", "漏报", "flags", "missed check-ins", "median ack", "median 首报"
+        *first,
+        "incidents",
+        "on time",
+        "迟报",
+        "漏报",
+        "others told",
+        "flags",
+        "missed check-ins",
+        "median ack",
+        "median 首报",
     )
     for line in lines:
         head = (
@@ -255,6 +266,7 @@ def _account_table(lines: list[dict[str, Any]], by: AccountBy) -> Table:
             str(line["on_time_first_reports"]),
             str(line["late_first_reports"]),
             str(line["missing_first_reports"]),
+            str(line["from_other_sources"]),
             str(line["concealment_flags"]),
             str(line["missed_check_ins"]),
             _minutes(line["median_to_acknowledge_s"]),

@@ -39,8 +39,11 @@ from services.incident.handlers import (
     on_report_incident,
     on_sign_off,
     on_split_incident,
+    origin_of_token,
     submit_report,
 )
+from services.incident.handlers.intake import Taken
+from services.incident.ports import Ports
 
 __all__ = ["mount"]
 
@@ -52,11 +55,15 @@ router = APIRouter(tags=["incidents"], responses=ERRORS)
 
 @router.post("/incidents", status_code=201, response_model=IntakeOut)
 async def post_incident(body: ReportIncident, who: Authorized, backend: Service, response: Response) -> IntakeOut:
-    """Report an incident. 201 with a new incident; 200 when it joined one already open."""
+    """Report an incident. 201 with a new incident; 200 when it joined one already open. A token that is not the
+    unit's own (every unit's, the parent bureau's) reports as another source (`origin`)."""
     who.require(body.unit_id)
-    taken = await backend.in_work(
-        lambda ports: on_report_incident(body, Source.HTTP, ports, backend.rules, backend.now())
-    )
+
+    async def take(ports: Ports) -> Taken:
+        origin = await origin_of_token(body, who.units, ports)
+        return await on_report_incident(body, Source.HTTP, origin, ports, backend.rules, backend.now())
+
+    taken = await backend.in_work(take)
     if taken.joined:
         response.status_code = 200
     return IntakeOut(incident=IncidentOut.of(taken.incident), joined=taken.joined)

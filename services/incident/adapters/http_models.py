@@ -8,7 +8,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.report_form import ReportForm
-from schemas.values import Channel, IncidentType, Person, RecipientRole, ReportKind, Severity
+from schemas.values import Channel, IncidentType, Origin, Person, RecipientRole, ReportKind, Severity
 from services.incident.domain import (
     Concealment,
     Draft,
@@ -129,7 +129,11 @@ class IncidentOut(BaseModel):
     location: str
     summary: str
     reporter: str
-    source: Source
+    source: Source = Field(description="The channel it came by: http, kafka (incident.intake) or sms.")
+    origin: Origin = Field(
+        description="Who told us: the unit itself, or another source (emergency_management, hotline, "
+        "city_duty_room, parent_bureau, other), whose incident the unit must still report or be flagged."
+    )
     casualties: int | None
     external_id: str | None
     officer: Person | None
@@ -274,6 +278,7 @@ class AccountOut(BaseModel):
     late_first_reports: int = Field(description="First reports filed after the deadline (迟报).")
     missing_first_reports: int = Field(description="Deadline passed and still no first report (漏报).")
     on_time_first_reports: int = Field(description="First reports filed by the deadline.")
+    from_other_sources: int = Field(description="Incidents another source told us of, not the unit itself.")
     concealment_flags: int = Field(description="Incidents flagged 漏报 or 瞒报 candidate: another source told us.")
     missed_check_ins: int = Field(
         description="Shifts whose officer or leader did not check in in time (a person's: in that role)."
@@ -288,6 +293,7 @@ class AccountOut(BaseModel):
     def of(cls, line: UnitAccount) -> AccountOut:
         return cls(
             on_time_first_reports=line.on_time_first_reports,
+            from_other_sources=line.from_other_sources,
             concealment_flags=line.concealment_flags,
             missed_check_ins=line.missed_check_ins,
             person_id=line.person_id,

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, Table, Update, bindparam, or_, select, update
 
-from schemas.values import IncidentType, ReportKind, Severity
+from schemas.values import IncidentType, Origin, ReportKind, Severity
 from services.incident.adapters.directory_store import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Concealment, Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
@@ -57,6 +57,7 @@ def _incident_of(row: Any) -> Incident:
         reporter=row.reporter,
         source=Source(row.source),
         first_report_due_at=row.first_report_due_at,
+        origin=Origin(row.origin),
         officer=person_of(row.officer),
         leader=person_of(row.leader),
         duty_room=person_of(row.duty_room),

@@ -94,6 +94,7 @@ def _incidents(metadata: MetaData) -> Table:
         Column("status", String(16), nullable=False),
         Column("merged_into", String(40), nullable=True),
         Column("concealment", String(16), nullable=True),
+        Column("origin", String(24), nullable=False),
     )
     Index("incidents_open_of", table.c.unit_id, table.c.type, table.c.status)
     return table

@@ -1,7 +1,8 @@
 """The accountability figures (追责问责), per unit or per person on duty, and the ranking of units (通报排名).
 
-Per line: incidents, 首报 on time / late (迟报) / missing (deadline passed, none filed), concealment flags
-(漏报/瞒报 candidates), missed check-ins, median time to acknowledge (from intake) and to 首报 (from the event).
+Per line: incidents, 首报 on time / late (迟报) / missing (deadline passed, none filed), incidents another
+source told us of (not the unit itself), concealment flags (漏报/瞒报 candidates), missed check-ins, median
+time to acknowledge (from intake) and to 首报 (from the event).
 A person's lines are as officer and as leader of the incidents assigned to them at intake; their missed
 check-ins are those of their shifts in the same role.
 
@@ -19,7 +20,7 @@ from enum import StrEnum
 from statistics import median
 
 from schemas.duty import DutyRole
-from schemas.values import Person
+from schemas.values import Origin, Person
 from services.incident.domain.model import Incident
 
 __all__ = ["AccountBy", "MissedCheckIn", "UnitAccount", "account", "score"]
@@ -56,6 +57,7 @@ class UnitAccount:
     late_first_reports: int
     missing_first_reports: int
     on_time_first_reports: int = 0
+    from_other_sources: int = 0
     concealment_flags: int = 0
     missed_check_ins: int = 0
     person_id: str | None = None
@@ -133,6 +135,7 @@ def _line(key: Key, incidents: list[Incident], missed_check_ins: int, now: datet
         late_first_reports=sum(1 for each in filed if each.late),
         missing_first_reports=sum(1 for each in incidents if _missing(each, now)),
         on_time_first_reports=sum(1 for each in filed if not each.late),
+        from_other_sources=sum(1 for each in incidents if each.origin is not Origin.UNIT),
         concealment_flags=sum(1 for each in incidents if each.concealment is not None),
         missed_check_ins=missed_check_ins,
         person_id=person_id,

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from schemas.values import IncidentType, Person, ReportKind, Severity
+from schemas.values import IncidentType, Origin, Person, ReportKind, Severity
 
 __all__ = ["Concealment", "Incident", "IncidentStatus", "Source", "TimelineEntry", "TimelineKind", "status_of"]
 
@@ -24,7 +24,7 @@ class IncidentStatus(StrEnum):
 
 
 class Source(StrEnum):
-    """How an incident or a report reached us."""
+    """The channel an incident or a report reached us by (who sent it is its `Origin`)."""
 
     HTTP = "http"
     KAFKA = "kafka"
@@ -96,6 +96,7 @@ class Incident:
     reporter: str
     source: Source
     first_report_due_at: datetime
+    origin: Origin = Origin.UNIT
     officer: Person | None = None
     leader: Person | None = None
     duty_room: Person | None = None

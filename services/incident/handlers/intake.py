@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
 from schemas.incident import IncidentAssigned, IncidentReported, ReportIncident
+from schemas.values import Origin
 from services.incident.domain import (
     Assignment,
     Incident,
@@ -19,10 +21,11 @@ from services.incident.domain import (
     check_occurred_at,
     check_text,
 )
+from services.incident.domain.concealment import origin_over_http
 from services.incident.handlers.common import Rules
 from services.incident.ports import Ports
 
-__all__ = ["Taken", "on_report_incident", "open_incident"]
+__all__ = ["Taken", "on_report_incident", "open_incident", "origin_of_token"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,14 @@ class Taken:
     joined: bool
 
 
+async def origin_of_token(command: ReportIncident, token_units: Set[str] | None, ports: Ports) -> Origin:
+    """Who reports over HTTP: the unit, when the token is its own; another source otherwise (`origin_over_http`)."""
+    unit = await ports.directory.unit(command.unit_id)
+    return origin_over_http(command.origin, unit.parent_id if unit else None, token_units)
+
+
 async def on_report_incident(
-    command: ReportIncident, source: Source, ports: Ports, rules: Rules, now: datetime
+    command: ReportIncident, source: Source, origin: Origin, ports: Ports, rules: Rules, now: datetime
 ) -> Taken:
     """Refuse (IntakeRefused) a bad time or an unknown unit; join an open duplicate; otherwise open a new incident."""
     check_occurred_at(command.occurred_at, now)
@@ -47,30 +56,30 @@ async def on_report_incident(
     )
     existing = rules.dedup.match(open_incidents, command.occurred_at, command.location, command.external_id)
     if existing is not None:
-        await ports.incidents.append(existing.id, _joined(command, source, now))
+        await ports.incidents.append(existing.id, _joined(command, source, origin, now))
         return Taken(existing, joined=True)
-    return Taken(await open_incident(command, unit, source, ports, rules, now), joined=False)
+    return Taken(await open_incident(command, unit, source, origin, ports, rules, now), joined=False)
 
 
-def _joined(command: ReportIncident, source: Source, now: datetime) -> TimelineEntry:
+def _joined(command: ReportIncident, source: Source, origin: Origin, now: datetime) -> TimelineEntry:
     return TimelineEntry(
         now,
         TimelineKind.JOINED,
-        f"repeated report joined this incident: {command.location}: {command.summary}",
+        f"repeated report ({origin.label}) joined this incident: {command.location}: {command.summary}",
         actor=command.reporter,
         channel=source.value,
-        data={"external_id": command.external_id, "severity": command.severity.value},
+        data={"external_id": command.external_id, "severity": command.severity.value, "origin": origin.value},
     )
 
 
 async def open_incident(
-    command: ReportIncident, unit: Unit, source: Source, ports: Ports, rules: Rules, now: datetime
+    command: ReportIncident, unit: Unit, source: Source, origin: Origin, ports: Ports, rules: Rules, now: datetime
 ) -> Incident:
     """A new incident, assigned, with its deadlines, announced: no deduplication."""
     parent = await ports.directory.unit(unit.parent_id) if unit.parent_id else None
     assignment = assign(await ports.directory.current_shift(unit.id, now), unit, parent)
     due_at = rules.report.first_report_due(command.severity, command.occurred_at)
-    incident = _new_incident(command, source, assignment, due_at, now)
+    incident = _new_incident(command, source, origin, assignment, due_at, now)
     await ports.incidents.add(incident)
     await ports.deadlines.add(rules.report.deadlines(incident.id, incident.first_report_due_at))
     await ports.incidents.append(incident.id, *_intake_entries(incident, assignment, now))
@@ -90,7 +99,7 @@ async def open_incident(
 
 
 def _new_incident(
-    command: ReportIncident, source: Source, assignment: Assignment, due_at: datetime, now: datetime
+    command: ReportIncident, source: Source, origin: Origin, assignment: Assignment, due_at: datetime, now: datetime
 ) -> Incident:
     return Incident(
         id=f"inc-{now:%Y%m%d}-{uuid4().hex[:8]}",
@@ -104,6 +113,7 @@ def _new_incident(
         reporter=command.reporter,
         source=source,
         first_report_due_at=due_at,
+        origin=origin,
         officer=assignment.officer,
         leader=assignment.leader,
         duty_room=assignment.duty_room,
@@ -117,10 +127,11 @@ def _intake_entries(incident: Incident, assignment: Assignment, now: datetime) -
         now,
         TimelineKind.REPORTED,
         f"{incident.type.label}（{incident.severity.label} {incident.severity.value}级）{incident.location}："
-        f"{incident.summary}; first report due {incident.first_report_due_at.isoformat()}",
+        f"{incident.summary}; reported by {incident.origin.label}; "
+        f"first report due {incident.first_report_due_at.isoformat()}",
         actor=incident.reporter,
         channel=incident.source.value,
-        data={"external_id": incident.external_id, "casualties": incident.casualties},
+        data={"external_id": incident.external_id, "casualties": incident.casualties, "origin": incident.origin.value},
     )
     return [reported, _assignment_entry(incident.unit_id, assignment, now)]
 

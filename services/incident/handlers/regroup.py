@@ -63,7 +63,7 @@ async def on_split_incident(
     unit = await ports.directory.unit(original.unit_id)
     if unit is None:
         raise ReportRefused(f"unit {original.unit_id} is no longer in the unit directory")
-    split = await open_incident(command, unit, Source.HTTP, ports, rules, now)
+    split = await open_incident(command, unit, Source.HTTP, original.origin, ports, rules, now)
     await ports.incidents.append(
         split.id,
         TimelineEntry(now, TimelineKind.SPLIT, f"split from {original.id} by {by}", by, data={"from": original.id}),

@@ -8,7 +8,7 @@ from datetime import datetime
 from schemas.incident import ReportIncident
 from schemas.notify import SendSms, TextReceived
 from schemas.rounds import addressed_to_rounds
-from schemas.values import Channel
+from schemas.values import Channel, Origin
 from services.incident.domain import (
     Draft,
     Incident,
@@ -73,7 +73,7 @@ async def _report(text: TextReceived, ports: Ports, rules: Rules, now: datetime)
         summary=parsed.summary,
         reporter=(await _sender(ports, text))[:100],
     )
-    taken = await on_report_incident(command, Source.SMS, ports, rules, now)
+    taken = await on_report_incident(command, Source.SMS, Origin.UNIT, ports, rules, now)
     await _answer(ports, text, _taken(taken), "sms report taken")
     return taken
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, Table, Update, bindparam, func, or_, select, update
 
+from services.notifier.adapters.answered_rows import AnsweredRows
 from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
 from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
 from services.notifier.adapters.tables import Rows
@@ -169,8 +170,9 @@ class RunRows(Rows):
         return int((await self.session.execute(query)).scalar_one())
 
 
-class RunRepository(RunRows, AttemptRows, ReplyRows):
-    """Every query the notifier makes about runs, attempts, reply codes and inbound texts, in one transaction."""
+class RunRepository(RunRows, AttemptRows, ReplyRows, AnsweredRows):
+    """Every query the notifier makes about runs, attempts, reply codes, inbound texts and what filed reports
+    answered, in one transaction."""
 
 
 # Statements on the escalation path, built once: building one costs several times running it.

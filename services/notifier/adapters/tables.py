@@ -1,4 +1,5 @@
-"""The notifier's tables: runs, their tracks (timers), attempts, reply codes, inbound texts, read models."""
+"""The notifier's tables: runs, their tracks (timers), attempts, reply codes, inbound texts, what filed reports
+answered, read models."""
 
 from __future__ import annotations
 
@@ -116,6 +117,14 @@ class NotifierTables:
             Column("parent_id", String(64)),
             Column("duty_room", JSON),
             Column("recipients", JSON, nullable=False),
+        )
+        self.answered = Table(
+            "answered",
+            metadata,
+            Column("subject", String(32), primary_key=True),
+            Column("subject_id", String(200), primary_key=True),
+            Column("reason", String(200), nullable=False),
+            _when("answered_at", nullable=False),
         )
         self.broadcasts = Table(
             "broadcasts",

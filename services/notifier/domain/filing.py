@@ -5,9 +5,11 @@ from __future__ import annotations
 from schemas.notify import RunSubject
 from schemas.values import ReportKind
 
-__all__ = ["runs_answered_by"]
+__all__ = ["ANSWERABLE", "answered_for_good", "runs_answered_by"]
 
 REMINDERS = (RunSubject.REPORT_DUE, RunSubject.REPORT_OVERDUE)
+ANSWERABLE = frozenset({RunSubject.INCIDENT, *REMINDERS})
+"""The subjects of runs a filed report can answer."""
 
 
 def runs_answered_by(kind: ReportKind, incident_id: str) -> list[tuple[RunSubject, str]]:
@@ -18,3 +20,9 @@ def runs_answered_by(kind: ReportKind, incident_id: str) -> list[tuple[RunSubjec
     if kind is ReportKind.FIRST:
         answered.insert(0, (RunSubject.INCIDENT, incident_id))
     return answered
+
+
+def answered_for_good(kind: ReportKind, incident_id: str) -> list[tuple[RunSubject, str]]:
+    """What a report of `kind` answers for ever: no run about it may start or fire again. A 首报 or 终报 is
+    filed once; a 续报 is not, and the next 续报's reminders come under the same subject id, so none."""
+    return [] if kind is ReportKind.FOLLOW_UP else runs_answered_by(kind, incident_id)

@@ -16,6 +16,8 @@ from schemas.notify import RunExhausted, RunSubject
 from services.notifier.adapters.metrics import STEP_ERRORS, STEP_LATENESS
 from services.notifier.adapters.runs import NewAttempt, contacts_from_json, fresh_code
 from services.notifier.domain import Acknowledge, Notification, Policy
+from services.notifier.domain.filing import ANSWERABLE
+from services.notifier.handlers.filings import stop_answered
 from services.notifier.handlers.work import Work
 
 __all__ = ["fire_due_tracks"]
@@ -40,10 +42,11 @@ async def fire_due_tracks(work: Work, limit: int) -> int:
     if not tracks:
         return 0
     runs = await work.runs.runs_by_id({track.run_id for track in tracks})
+    answered = await stop_answered_runs(work, runs)
     for track in tracks:
         STEP_LATENESS.observe(max(0.0, (work.now - track.due_at).total_seconds()))
     firing = Firing()
-    for track in tracks:
+    for track in (each for each in tracks if each.run_id not in answered):
         try:
             plan_track(work, firing, runs[track.run_id], track)
         except Exception as error:  # one broken run must not hold up the runs due with it
@@ -53,6 +56,17 @@ async def fire_due_tracks(work: Work, limit: int) -> int:
     for run, track, policy in firing.endings:
         await end_track(work, run, track, policy)
     return len(tracks)
+
+
+async def stop_answered_runs(work: Work, runs: dict[str, Any]) -> set[str]:
+    """The due runs a filed report has answered (recorded when its filing was consumed), stopped here, in the
+    firing transaction, instead of firing."""
+    asked = {(run.subject, run.subject_id) for run in runs.values() if run.subject in ANSWERABLE}
+    answered = await work.runs.answered_among(asked)
+    stopped = {run.id for run in runs.values() if (run.subject, run.subject_id) in answered}
+    for run_id in stopped:
+        await stop_answered(work, runs[run_id], "its report was filed before this step fell due")
+    return stopped
 
 
 def plan_track(work: Work, firing: Firing, run: Any, track: Any) -> None:

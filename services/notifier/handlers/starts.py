@@ -137,7 +137,17 @@ async def stop_run(work: Work, run_id: str, state: str) -> None:
     await work.runs.end_run(run_id, state, work.now)
 
 
+async def answered(work: Work, subject: RunSubject, subject_id: str) -> bool:
+    """A filed report already answered this reminder (it came after the filing): it starts no run."""
+    if not await work.runs.answered_among([(subject, subject_id)]):
+        return False
+    log.info("reminder not started: its report is filed", subject=subject, subject_id=subject_id)
+    return True
+
+
 async def on_report_due_soon(work: Work, event: ReportDueSoon) -> None:
+    if await answered(work, RunSubject.REPORT_DUE, f"{event.incident_id}/{event.kind}"):
+        return
     unit = await work.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(f"【{event.kind.label}将到期】{unit}", f"请于{local_time(event.due_at)}前报送", None)
     carried = {"officer": contact(event.officer), "leader": contact(event.leader)}
@@ -153,6 +163,8 @@ async def on_report_due_soon(work: Work, event: ReportDueSoon) -> None:
 
 
 async def on_report_overdue(work: Work, event: ReportOverdue) -> None:
+    if await answered(work, RunSubject.REPORT_OVERDUE, f"{event.incident_id}/{event.kind}"):
+        return
     unit = await work.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(
         f"【{event.kind.label}迟报】{unit}", f"应于{local_time(event.due_at)}前报送，至今未报", None

@@ -10,7 +10,7 @@ from typing import Any
 
 from schemas.incident import ReportIncident
 from schemas.rounds import HazardClass
-from schemas.values import IncidentType, Severity
+from schemas.values import IncidentType, Origin, Severity
 from services.rounds.domain import Hazard, PersonFound, Round, RoundState, incident_for, read_hazard
 from services.rounds.handlers.common import Rules, UnknownRecord, on_duty
 from services.rounds.ports import Ports
@@ -142,5 +142,6 @@ async def _open_incident(ports: Ports, round_: Round, danger: _Danger, by: str, 
         summary=danger.summary[:2000],
         reporter=by[:100],
         external_id=danger.external_id[:100],
+        origin=Origin.UNIT,
     )
     await ports.outgoing.publish(command, round_.id)

@@ -1,6 +1,6 @@
 """leader check-ins
 
-Revision 0004, written 2026-12-06 03:44:59.847823.
+Revision 0005, written 2026-12-06 03:44:59.847823.
 """
 
 from collections.abc import Sequence
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
