@@ -88,7 +88,9 @@ def plan(
             console.print(f"[red]{check}: {issue}[/red]", soft_wrap=True)
         if issues:
             raise typer.Exit(1)
-        console.print(f"{check}: {len(book.plans)} plans, {len(book.areas)} units with areas, no problems")
+        console.print(
+            f"{check}: {len(book.plans)} plans, {len(book.areas)} units with areas, no problems", soft_wrap=True
+        )
         return
     plans = context.obj.call("GET", "/plans", params={"unit": unit} if unit else None)
     _table(plans, ["id", "unit_id", "kind", "title", "items", "assignees"])
