@@ -41,11 +41,12 @@ from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
 from services.notifier.handlers import assignments, filings, rounds, starts
-from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
 from services.notifier.migrations import MIGRATIONS
 from services.notifier.ports import Provider
+from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings, Job, crash_point
+from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced

@@ -39,25 +39,15 @@ from services.notifier.ports import (
     SmsStatus,
     VoiceCaller,
 )
+from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
-__all__ = ["DispatchSettings", "Dispatcher", "Job", "OpenWork", "Webhooks"]
+__all__ = ["DispatchSettings", "Dispatcher", "Job", "OpenWork"]
 
 log = structlog.get_logger(__name__)
 
 OpenWork = Callable[[], AbstractAsyncContextManager[Work]]
 MAX_DISPATCHES = 2
-
-
-@dataclass(frozen=True)
-class Webhooks:
-    """The URLs a provider calls back, built from the public URL the webhooks are reached at."""
-
-    public_url: str
-
-    def url(self, path: str, attempt_id: str | None = None) -> str:
-        query = f"?attempt={attempt_id}" if attempt_id else ""
-        return f"{self.public_url.rstrip('/')}/webhooks/twilio/{path}{query}"
 
 
 @dataclass(frozen=True)
