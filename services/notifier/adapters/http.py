@@ -9,43 +9,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.broadcast import BroadcastSent
 from schemas.envelope import Envelope
 from schemas.notify import RunSubject
-from schemas.values import UnitId
+from services.notifier.adapters.http_models import BroadcastAccepted, BroadcastOut, BroadcastRequest, RunOut
 from services.notifier.handlers.work import PRODUCER, Work
 from services.notifier.sending.dispatcher import OpenWork
 from services.runtime.auth import Caller, caller
 
-__all__ = ["BroadcastRequest", "api_routes"]
+__all__ = ["api_routes"]
 
 Calling = Annotated[Caller, Depends(caller)]
-
-
-class BroadcastRequest(BaseModel):
-    """A notice from the municipal bureau to the on-duty officers."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=40, description="Short title, e.g. 寒潮预警.")
-    text: str = Field(min_length=1, max_length=500, description="The notice.")
-    sent_by: str = Field(min_length=1, max_length=100, description="Who sends it.")
-    target_unit_ids: list[UnitId] | None = Field(default=None, description="Units to reach; none: every unit.")
-    unit_id: UnitId | None = Field(
-        default=None, description="The sending bureau; default: the setting, else the directory's top unit."
-    )
 
 
 def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter()
 
     @router.get("/runs/{run_id}")
-    async def get_run(run_id: str, calling: Calling) -> dict[str, Any]:
+    async def get_run(run_id: str, calling: Calling) -> RunOut:
         """A run with its tracks (per recipient), attempts and their outcomes."""
         async with open_work() as work:
             run = await work.runs.run(run_id)
@@ -54,14 +39,10 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
             calling.require_visible(run.unit_id, f"run {run_id}")
             tracks = await work.runs.tracks_of(run_id)
             attempts = await work.runs.attempts_of(run_id)
-        return {
-            **dict(run._mapping),
-            "tracks": [dict(track._mapping) for track in tracks],
-            "attempts": [dict(attempt._mapping) for attempt in attempts],
-        }
+        return RunOut.of(run, tracks, attempts)
 
     @router.post("/broadcasts", status_code=202)
-    async def post_broadcast(request: BroadcastRequest, calling: Calling) -> dict[str, str]:
+    async def post_broadcast(request: BroadcastRequest, calling: Calling) -> BroadcastAccepted:
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
         may_reach(calling, request.target_unit_ids)
         async with open_work() as work:
@@ -81,10 +62,10 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
             )
             await work.directory.add_broadcast(event)
             await work.outbox.put(work.session, envelope)
-        return {"broadcast_id": event.broadcast_id, "event_id": str(envelope.event_id)}
+        return BroadcastAccepted(broadcast_id=event.broadcast_id, event_id=envelope.event_id)
 
     @router.get("/broadcasts/{broadcast_id}")
-    async def get_broadcast(broadcast_id: str, calling: Calling) -> dict[str, Any]:
+    async def get_broadcast(broadcast_id: str, calling: Calling) -> BroadcastOut:
         """The notice and, per unit, whether its on-duty officer acknowledged."""
         async with open_work() as work:
             broadcast = await work.directory.broadcast(broadcast_id)
@@ -92,17 +73,7 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
                 raise HTTPException(404, f"no broadcast {broadcast_id}")
             runs = await work.runs.runs_for_subject(RunSubject.BROADCAST, broadcast_id)
             tracks = [track for run in runs for track in await work.runs.tracks_of(run.id)]
-        units = [
-            {"unit_id": t.unit_id, "state": t.state, "acknowledged_by": t.acked_by, "acknowledged_at": t.acked_at}
-            for t in tracks
-        ]
-        acknowledged = sum(1 for unit in units if unit["state"] == "acknowledged")
-        return {
-            **dict(broadcast._mapping),
-            "run_ids": [run.id for run in runs],
-            "units": units,
-            "counts": {"units": len(units), "acknowledged": acknowledged, "waiting": len(units) - acknowledged},
-        }
+        return BroadcastOut.of(broadcast, [run.id for run in runs], tracks)
 
     return router
 
