@@ -7,7 +7,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from importlib.resources import files
-from typing import Any
+from typing import TypeVar
 
 from fastapi import FastAPI
 from sqlalchemy import MetaData
@@ -50,13 +50,14 @@ from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
+from services.runtime.consumer import Route
 from services.runtime.errors import ConfigurationError
 from services.runtime.group_commit import GroupCommit
 from services.runtime.http_guard import guard
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
 from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
-from services.runtime.store import Store
+from services.runtime.store import Session, Store
 
 __all__ = ["Notifier", "create_app", "load_policies"]
 
@@ -66,6 +67,7 @@ METRICS_EVERY_S = 15.0
 # Status callbacks come two or three per message, spread out; nobody waits on their answer but the provider,
 # which waits seconds. Gathering them for a moment makes one transaction of several.
 WEBHOOK_GATHER_S = 0.05
+M = TypeVar("M", bound=Message)
 
 
 def load_policies(settings: Settings) -> PolicyBook:
@@ -192,9 +194,9 @@ class Notifier:
         """An answer may have queued a help SMS or a fallback: send it now rather than at the next tick."""
         self.fire_soon.kick()
 
-    def handle(self, on: Callable[[Work, Any], Awaitable[None]]) -> Callable[[Envelope[Any]], Awaitable[None]]:
-        async def consume(envelope: Envelope[Any]) -> None:
-            async def effect(session: Any) -> None:
+    def handle(self, on: Callable[[Work, M], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
+        async def consume(envelope: Envelope[M]) -> None:
+            async def effect(session: Session) -> None:
                 await on(Work.open(session, self.tables, self.outbox, self.policies, self.clock()), envelope.payload)
 
             await self.runtime.once(envelope, effect)
@@ -202,11 +204,9 @@ class Notifier:
 
         return consume
 
-    def handle_command(
-        self, on: Callable[[Work, Any, str], Awaitable[None]]
-    ) -> Callable[[Envelope[Any]], Awaitable[None]]:
-        async def consume(envelope: Envelope[Any]) -> None:
-            async def effect(session: Any) -> None:
+    def handle_command(self, on: Callable[[Work, M, str], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
+        async def consume(envelope: Envelope[M]) -> None:
+            async def effect(session: Session) -> None:
                 work = Work.open(session, self.tables, self.outbox, self.policies, self.clock())
                 await on(work, envelope.payload, str(envelope.event_id))
 
@@ -215,7 +215,7 @@ class Notifier:
 
         return consume
 
-    def routes(self) -> dict[str, dict[type[Message], Callable[[Envelope[Any]], Awaitable[None]]]]:
+    def routes(self) -> dict[str, Route]:
         return {
             "notify.requests": {
                 SendSms: self.handle_command(starts.on_send_sms),

@@ -9,7 +9,7 @@ the embedded mode generates for `dutywatch phone` (settings.py); there is no bui
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 import structlog
@@ -22,14 +22,16 @@ from services.notifier.domain import UnknownReplyLimit, provider_status, settles
 from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import InWork, Work
+from services.notifier.handlers.work import Work
 from services.notifier.sending.webhook_urls import Webhooks
+from services.runtime.group_commit import GroupCommit
 
 __all__ = ["SignatureCheck", "webhook_routes"]
 
 log = structlog.get_logger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 TWIML = "application/xml"
+R = TypeVar("R")
 
 
 class SignatureCheck:
@@ -62,7 +64,7 @@ def phone_or_raw(text: str) -> str:
 
 
 def webhook_routes(
-    run_in_work: InWork,
+    run_in_work: GroupCommit[Work],
     check: SignatureCheck,
     urls: Webhooks,
     limit: UnknownReplyLimit,
@@ -70,7 +72,7 @@ def webhook_routes(
 ) -> APIRouter:
     router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 
-    async def in_work(effect: Callable[[Work], Awaitable[Any]], may_queue_work: bool = True) -> Any:
+    async def in_work(effect: Callable[[Work], Awaitable[R]], may_queue_work: bool = True) -> R:
         result = await run_in_work(effect)
         if may_queue_work:
             await after_commit()

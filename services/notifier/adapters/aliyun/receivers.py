@@ -12,9 +12,10 @@ reference is stored just after the provider answered) gets 503, so Aliyun pushes
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -37,7 +38,8 @@ from services.notifier.adapters.webhooks import phone_or_raw
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import InWork, Work
+from services.notifier.handlers.work import Work
+from services.runtime.group_commit import GroupCommit
 
 __all__ = ["PREFIX", "TOKEN_HEADER", "PushTokenCheck", "aliyun_push_routes"]
 
@@ -46,6 +48,8 @@ PREFIX = "/webhooks/aliyun"
 TOKEN_HEADER = "X-Dutywatch-Token"
 RECEIVED = {"code": 0, "msg": "成功"}
 T = TypeVar("T")
+Item = TypeVar("Item")
+R = TypeVar("R")
 
 
 class PushTokenCheck:
@@ -69,16 +73,16 @@ async def read_batch(request: Request, adapter: TypeAdapter[list[T]]) -> list[T]
 
 
 def aliyun_push_routes(
-    run_in_work: InWork,
+    run_in_work: GroupCommit[Work],
     check: PushTokenCheck,
     limit: UnknownReplyLimit,
     after_commit: Callable[[], Awaitable[None]],
 ) -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    async def apply_each(effect: Callable[..., Awaitable[Any]], items: list[Any], *args: Any) -> list[Any]:
+    async def apply_each(effect: Callable[[Work, Item], Awaitable[R]], items: list[Item]) -> list[R]:
         """Each item as its own effect (one bad item spoils no other), then one sweep for what they queued."""
-        results = await asyncio.gather(*(run_in_work(_applying(effect, item, args)) for item in items))
+        results = await asyncio.gather(*(run_in_work(_applying(effect, item)) for item in items))
         await after_commit()
         return list(results)
 
@@ -91,7 +95,7 @@ def aliyun_push_routes(
     @router.post("/sms-up")
     async def sms_up(request: Request) -> Response:
         check.verify(request)
-        await apply_each(read_uplink, await read_batch(request, SMS_UPS), limit)
+        await apply_each(functools.partial(read_uplink, limit=limit), await read_batch(request, SMS_UPS))
         return JSONResponse(RECEIVED)
 
     @router.post("/voice-call-report")
@@ -113,11 +117,9 @@ def answer_known(known: list[bool]) -> Response:
     return JSONResponse({"code": 1, "msg": "unknown call; push again later"}, status_code=503)
 
 
-def _applying(
-    effect: Callable[..., Awaitable[Any]], item: Any, args: tuple[Any, ...]
-) -> Callable[[Work], Awaitable[Any]]:
-    async def apply(work: Work) -> Any:
-        return await effect(work, item, *args)
+def _applying(effect: Callable[[Work, Item], Awaitable[R]], item: Item) -> Callable[[Work], Awaitable[R]]:
+    async def apply(work: Work) -> R:
+        return await effect(work, item)
 
     return apply
 
