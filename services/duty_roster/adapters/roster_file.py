@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from schemas.values import Person, Recipient, parse_phone
+from schemas.values import Person, Recipient
 from services.duty_roster.adapters.roster_entries import (
     OverrideEntry,
     PersonEntry,
@@ -24,7 +23,7 @@ from services.duty_roster.domain.calendar import HolidayCalendar
 from services.duty_roster.domain.checks import Issue, check_roster
 from services.duty_roster.domain.lookup import RosterIndex
 from services.duty_roster.domain.model import Override, Roster, Rotation, ShiftPattern, Swap, Unit, UnitRoster
-from services.runtime.yaml_lines import LineMap, line_of, load_with_lines
+from services.runtime.yaml_lines import DocumentReader, line_of, load_mapping
 
 __all__ = ["ParsedRoster", "parse_roster", "read_roster"]
 
@@ -41,13 +40,8 @@ class ParsedRoster:
 
 
 @dataclass
-class _Reader:
-    document: LineMap
-    issues: list[Issue] = field(default_factory=list)
+class _Reader(DocumentReader):
     people: dict[str, Person] = field(default_factory=dict)
-
-    def problem(self, path: Sequence[Any], message: str) -> None:
-        self.issues.append(Issue(line_of(self.document, path), message))
 
     def entries(self, section: str, model: type[E]) -> list[tuple[int, E]]:
         """Each valid item of a list section with its index; each invalid one becomes problems."""
@@ -62,22 +56,6 @@ class _Reader:
                 valid.append((position, entry))
         return valid
 
-    def validate(self, path: list[Any], item: Any, model: type[E]) -> E | None:
-        try:
-            return model.model_validate(item)
-        except ValidationError as error:
-            for detail in error.errors():
-                where = [*path, *detail["loc"]]
-                self.problem(where, f"{'.'.join(str(part) for part in where)}: {detail['msg']}")
-            return None
-
-    def phone(self, path: list[Any], raw: str | int, owner: str) -> str | None:
-        try:
-            return parse_phone(str(raw))
-        except ValueError as error:
-            self.problem(path, f"invalid number for {owner}: {error}")
-            return None
-
     def known(self, path: list[Any], person_id: str | None) -> str | None:
         if person_id is not None and person_id not in self.people:
             self.problem(path, f"unknown person {person_id!r} (not under people:)")
@@ -86,13 +64,9 @@ class _Reader:
 
 def parse_roster(text: str) -> ParsedRoster:
     """Read the whole file; report every problem the file itself shows (the domain checks the rest)."""
-    try:
-        document = load_with_lines(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return ParsedRoster(None, [Issue(mark.line + 1 if mark else 0, f"not valid YAML: {error}")])
-    if not isinstance(document, LineMap):
-        return ParsedRoster(None, [Issue(1, "the roster file must be a mapping with planned:, people: and units:")])
+    document = load_mapping(text, "the roster file must be a mapping with planned:, people: and units:")
+    if isinstance(document, Issue):
+        return ParsedRoster(None, [document])
     reader = _Reader(document)
     for key in document:
         if key not in SECTIONS and not str(key).startswith("x-"):
