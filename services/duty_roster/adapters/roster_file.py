@@ -40,7 +40,9 @@ class ParsedRoster:
 
 
 @dataclass
-class _Reader(DocumentReader):
+class _RosterReader(DocumentReader):
+    """A roster file's reader: the people read so far, that later sections name."""
+
     people: dict[str, Person] = field(default_factory=dict)
 
     def entries(self, section: str, model: type[E]) -> list[tuple[int, E]]:
@@ -67,7 +69,7 @@ def parse_roster(text: str) -> ParsedRoster:
     document = load_mapping(text, "the roster file must be a mapping with planned:, people: and units:")
     if isinstance(document, Issue):
         return ParsedRoster(None, [document])
-    reader = _Reader(document)
+    reader = _RosterReader(document)
     for key in document:
         if key not in SECTIONS and not str(key).startswith("x-"):
             reader.problem(
@@ -87,7 +89,7 @@ def parse_roster(text: str) -> ParsedRoster:
     return ParsedRoster(roster, reader.issues)
 
 
-def _read_administrators(reader: _Reader) -> tuple[str, ...]:
+def _read_administrators(reader: _RosterReader) -> tuple[str, ...]:
     """`administrators:`, the people who keep the roster and the holiday file (reminded when a year is estimated)."""
     listed = reader.document.get("administrators") or []
     if not isinstance(listed, list) or not all(isinstance(each, str) for each in listed):
@@ -98,7 +100,7 @@ def _read_administrators(reader: _Reader) -> tuple[str, ...]:
     return tuple(person for person in listed if person in reader.people)
 
 
-def _read_people(reader: _Reader) -> None:
+def _read_people(reader: _RosterReader) -> None:
     for position, entry in reader.entries("people", PersonEntry):
         if entry.id in reader.people:
             reader.problem(["people", position], f"person {entry.id!r} is listed twice")
@@ -107,7 +109,7 @@ def _read_people(reader: _Reader) -> None:
         reader.people[entry.id] = Person.model_construct(id=entry.id, name=entry.name, phone=phone or str(entry.phone))
 
 
-def _read_units(reader: _Reader) -> list[UnitRoster]:
+def _read_units(reader: _RosterReader) -> list[UnitRoster]:
     units: dict[str, UnitRoster] = {}
     for position, entry in reader.entries("units", UnitEntry):
         if entry.id in units:
@@ -116,7 +118,7 @@ def _read_units(reader: _Reader) -> list[UnitRoster]:
     return list(units.values())
 
 
-def _unit_roster(reader: _Reader, path: list[Any], entry: UnitEntry) -> UnitRoster:
+def _unit_roster(reader: _RosterReader, path: list[Any], entry: UnitEntry) -> UnitRoster:
     def rotation(key: str, people: list[str | None] | None) -> Rotation | None:
         if people is None:
             return None
@@ -134,7 +136,7 @@ def _unit_roster(reader: _Reader, path: list[Any], entry: UnitEntry) -> UnitRost
     )
 
 
-def _unit(reader: _Reader, path: list[Any], entry: UnitEntry) -> Unit:
+def _unit(reader: _RosterReader, path: list[Any], entry: UnitEntry) -> Unit:
     duty_room = None
     if entry.duty_room is not None:
         phone = reader.phone([*path, "duty_room", "phone"], entry.duty_room.phone, entry.duty_room.name)
@@ -151,7 +153,7 @@ def _unit(reader: _Reader, path: list[Any], entry: UnitEntry) -> Unit:
     )
 
 
-def _recipients(reader: _Reader, path: list[Any], rooms: dict[Any, RecipientEntry]) -> list[Recipient]:
+def _recipients(reader: _RosterReader, path: list[Any], rooms: dict[Any, RecipientEntry]) -> list[Recipient]:
     recipients = []
     for role, room in rooms.items():
         for raw in room.phones:
@@ -161,7 +163,7 @@ def _recipients(reader: _Reader, path: list[Any], rooms: dict[Any, RecipientEntr
     return recipients
 
 
-def _override(reader: _Reader, position: int, entry: OverrideEntry) -> Override:
+def _override(reader: _RosterReader, position: int, entry: OverrideEntry) -> Override:
     path: list[Any] = ["overrides", position]
     return Override(
         unit_id=entry.unit,
@@ -177,7 +179,7 @@ def _override(reader: _Reader, position: int, entry: OverrideEntry) -> Override:
     )
 
 
-def _swap(reader: _Reader, position: int, entry: SwapEntry, units: list[UnitRoster]) -> Swap:
+def _swap(reader: _RosterReader, position: int, entry: SwapEntry, units: list[UnitRoster]) -> Swap:
     patterns = {each.unit.id: each.pattern for each in units}
     handover = patterns[entry.unit].handover if entry.unit in patterns else time(8, 30)
     return Swap(
