@@ -1,13 +1,20 @@
-"""YAML that remembers lines: mappings and lists carry the line of each key and item, for error messages."""
+"""YAML that remembers lines: mappings and lists carry the line of each key and item, for error messages; a reader
+that notes every problem of a hand-written file with its line instead of stopping at the first."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
-__all__ = ["LineList", "LineMap", "line_of", "load_with_lines"]
+from schemas.values import parse_phone
+
+__all__ = ["DocumentReader", "Issue", "LineList", "LineMap", "line_of", "load_mapping", "load_with_lines"]
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class LineMap(dict[Any, Any]):
@@ -63,3 +70,54 @@ def line_of(document: Any, path: Sequence[Any]) -> int:
         else:
             break
     return line
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem; `line` is its line in the file when known."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+def load_mapping(text: str, shape: str, *, blank: LineMap | None = None) -> LineMap | Issue:
+    """The mapping a YAML file holds, or the issue that stops it being read: not YAML, or not a mapping (`shape`
+    says what it must be). `blank` is what an empty file reads as (by default: not a mapping)."""
+    try:
+        document = load_with_lines(text) or blank
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return Issue(mark.line + 1 if mark else 0, f"not valid YAML: {error}")
+    return document if isinstance(document, LineMap) else Issue(1, shape)
+
+
+@dataclass
+class DocumentReader:
+    """Reads parts of a document `load_mapping` gave, noting each problem with its line (`issues`)."""
+
+    document: LineMap
+    issues: list[Issue] = field(default_factory=list)
+
+    def problem(self, path: Sequence[Any], message: str) -> None:
+        self.issues.append(Issue(line_of(self.document, path), message))
+
+    def validate(self, path: list[Any], item: Any, model: type[M]) -> M | None:
+        """`item` (found at `path`) as `model`; None, and a problem per error, when it is not one."""
+        try:
+            return model.model_validate(item)
+        except ValidationError as error:
+            for detail in error.errors():
+                where = [*path, *detail["loc"]]
+                self.problem(where, f"{'.'.join(str(part) for part in where)}: {detail['msg']}")
+            return None
+
+    def phone(self, path: list[Any], raw: str | int, owner: str) -> str | None:
+        """The number at `path` in E.164; None, and a problem, when it is not a phone number."""
+        try:
+            return parse_phone(str(raw))
+        except ValueError as error:
+            self.problem(path, f"invalid number for {owner}: {error}")
+            return None

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from schemas.values import Person, Recipient, parse_phone
+from schemas.values import Person, Recipient
 from services.duty_roster.adapters.roster_entries import (
     OverrideEntry,
     PersonEntry,
@@ -24,7 +23,7 @@ from services.duty_roster.domain.calendar import HolidayCalendar
 from services.duty_roster.domain.checks import Issue, check_roster
 from services.duty_roster.domain.lookup import RosterIndex
 from services.duty_roster.domain.model import Override, Roster, Rotation, ShiftPattern, Swap, Unit, UnitRoster
-from services.runtime.yaml_lines import LineMap, line_of, load_with_lines
+from services.runtime.yaml_lines import DocumentReader, line_of, load_mapping
 
 __all__ = ["ParsedRoster", "parse_roster", "read_roster"]
 
@@ -41,13 +40,10 @@ class ParsedRoster:
 
 
 @dataclass
-class _Reader:
-    document: LineMap
-    issues: list[Issue] = field(default_factory=list)
-    people: dict[str, Person] = field(default_factory=dict)
+class _RosterReader(DocumentReader):
+    """A roster file's reader: the people read so far, that later sections name."""
 
-    def problem(self, path: Sequence[Any], message: str) -> None:
-        self.issues.append(Issue(line_of(self.document, path), message))
+    people: dict[str, Person] = field(default_factory=dict)
 
     def entries(self, section: str, model: type[E]) -> list[tuple[int, E]]:
         """Each valid item of a list section with its index; each invalid one becomes problems."""
@@ -62,22 +58,6 @@ class _Reader:
                 valid.append((position, entry))
         return valid
 
-    def validate(self, path: list[Any], item: Any, model: type[E]) -> E | None:
-        try:
-            return model.model_validate(item)
-        except ValidationError as error:
-            for detail in error.errors():
-                where = [*path, *detail["loc"]]
-                self.problem(where, f"{'.'.join(str(part) for part in where)}: {detail['msg']}")
-            return None
-
-    def phone(self, path: list[Any], raw: str | int, owner: str) -> str | None:
-        try:
-            return parse_phone(str(raw))
-        except ValueError as error:
-            self.problem(path, f"invalid number for {owner}: {error}")
-            return None
-
     def known(self, path: list[Any], person_id: str | None) -> str | None:
         if person_id is not None and person_id not in self.people:
             self.problem(path, f"unknown person {person_id!r} (not under people:)")
@@ -86,14 +66,10 @@ class _Reader:
 
 def parse_roster(text: str) -> ParsedRoster:
     """Read the whole file; report every problem the file itself shows (the domain checks the rest)."""
-    try:
-        document = load_with_lines(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return ParsedRoster(None, [Issue(mark.line + 1 if mark else 0, f"not valid YAML: {error}")])
-    if not isinstance(document, LineMap):
-        return ParsedRoster(None, [Issue(1, "the roster file must be a mapping with planned:, people: and units:")])
-    reader = _Reader(document)
+    document = load_mapping(text, "the roster file must be a mapping with planned:, people: and units:")
+    if isinstance(document, Issue):
+        return ParsedRoster(None, [document])
+    reader = _RosterReader(document)
     for key in document:
         if key not in SECTIONS and not str(key).startswith("x-"):
             reader.problem(
@@ -113,7 +89,7 @@ def parse_roster(text: str) -> ParsedRoster:
     return ParsedRoster(roster, reader.issues)
 
 
-def _read_administrators(reader: _Reader) -> tuple[str, ...]:
+def _read_administrators(reader: _RosterReader) -> tuple[str, ...]:
     """`administrators:`, the people who keep the roster and the holiday file (reminded when a year is estimated)."""
     listed = reader.document.get("administrators") or []
     if not isinstance(listed, list) or not all(isinstance(each, str) for each in listed):
@@ -124,7 +100,7 @@ def _read_administrators(reader: _Reader) -> tuple[str, ...]:
     return tuple(person for person in listed if person in reader.people)
 
 
-def _read_people(reader: _Reader) -> None:
+def _read_people(reader: _RosterReader) -> None:
     for position, entry in reader.entries("people", PersonEntry):
         if entry.id in reader.people:
             reader.problem(["people", position], f"person {entry.id!r} is listed twice")
@@ -133,7 +109,7 @@ def _read_people(reader: _Reader) -> None:
         reader.people[entry.id] = Person.model_construct(id=entry.id, name=entry.name, phone=phone or str(entry.phone))
 
 
-def _read_units(reader: _Reader) -> list[UnitRoster]:
+def _read_units(reader: _RosterReader) -> list[UnitRoster]:
     units: dict[str, UnitRoster] = {}
     for position, entry in reader.entries("units", UnitEntry):
         if entry.id in units:
@@ -142,7 +118,7 @@ def _read_units(reader: _Reader) -> list[UnitRoster]:
     return list(units.values())
 
 
-def _unit_roster(reader: _Reader, path: list[Any], entry: UnitEntry) -> UnitRoster:
+def _unit_roster(reader: _RosterReader, path: list[Any], entry: UnitEntry) -> UnitRoster:
     def rotation(key: str, people: list[str | None] | None) -> Rotation | None:
         if people is None:
             return None
@@ -160,7 +136,7 @@ def _unit_roster(reader: _Reader, path: list[Any], entry: UnitEntry) -> UnitRost
     )
 
 
-def _unit(reader: _Reader, path: list[Any], entry: UnitEntry) -> Unit:
+def _unit(reader: _RosterReader, path: list[Any], entry: UnitEntry) -> Unit:
     duty_room = None
     if entry.duty_room is not None:
         phone = reader.phone([*path, "duty_room", "phone"], entry.duty_room.phone, entry.duty_room.name)
@@ -177,7 +153,7 @@ def _unit(reader: _Reader, path: list[Any], entry: UnitEntry) -> Unit:
     )
 
 
-def _recipients(reader: _Reader, path: list[Any], rooms: dict[Any, RecipientEntry]) -> list[Recipient]:
+def _recipients(reader: _RosterReader, path: list[Any], rooms: dict[Any, RecipientEntry]) -> list[Recipient]:
     recipients = []
     for role, room in rooms.items():
         for raw in room.phones:
@@ -187,7 +163,7 @@ def _recipients(reader: _Reader, path: list[Any], rooms: dict[Any, RecipientEntr
     return recipients
 
 
-def _override(reader: _Reader, position: int, entry: OverrideEntry) -> Override:
+def _override(reader: _RosterReader, position: int, entry: OverrideEntry) -> Override:
     path: list[Any] = ["overrides", position]
     return Override(
         unit_id=entry.unit,
@@ -203,7 +179,7 @@ def _override(reader: _Reader, position: int, entry: OverrideEntry) -> Override:
     )
 
 
-def _swap(reader: _Reader, position: int, entry: SwapEntry, units: list[UnitRoster]) -> Swap:
+def _swap(reader: _RosterReader, position: int, entry: SwapEntry, units: list[UnitRoster]) -> Swap:
     patterns = {each.unit.id: each.pattern for each in units}
     handover = patterns[entry.unit].handover if entry.unit in patterns else time(8, 30)
     return Swap(

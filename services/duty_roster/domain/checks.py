@@ -11,19 +11,9 @@ from datetime import datetime
 from services.duty_roster.domain.calendar import HolidaySource
 from services.duty_roster.domain.lookup import Assignment, RosterIndex
 from services.duty_roster.domain.model import LOCAL_TZ, Override, Role, Roster
+from services.runtime.yaml_lines import Issue
 
 __all__ = ["Issue", "check_override", "check_roster", "estimated_years"]
-
-
-@dataclass(frozen=True, order=True)
-class Issue:
-    """One problem; `line` is its line in the roster file when known."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,11 @@ plans:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-
-from schemas.values import Person, parse_phone
-from services.duty_roster.domain.checks import Issue
+from schemas.values import Person
 from services.rounds.adapters.plan_entries import PlanEntry, PlansDocument
 from services.rounds.domain import (
     NOTICE_CHECKLIST,
@@ -30,11 +25,9 @@ from services.rounds.domain import (
     RoundKind,
     Schedule,
 )
-from services.runtime.yaml_lines import LineMap, line_of, load_with_lines
+from services.runtime.yaml_lines import DocumentReader, Issue, LineMap, line_of, load_mapping
 
 __all__ = ["PlansFileError", "load_plans", "parse_plans"]
-
-E = TypeVar("E", bound=BaseModel)
 
 DEFAULT_WINDOW_MINUTES = {
     RoundKind.INSPECTION: 8 * 60,
@@ -58,34 +51,12 @@ class PlansFileError(ValueError):
         self.issues = list(issues)
 
 
-@dataclass
-class _Reader:
-    document: LineMap
-    issues: list[Issue] = field(default_factory=list)
-
-    def problem(self, path: Sequence[Any], message: str) -> None:
-        self.issues.append(Issue(line_of(self.document, path), message))
-
-    def validate(self, path: list[Any], item: Any, model: type[E]) -> E | None:
-        try:
-            return model.model_validate(item)
-        except ValidationError as error:
-            for detail in error.errors():
-                where = [*path, *detail["loc"]]
-                self.problem(where, f"{'.'.join(str(part) for part in where)}: {detail['msg']}")
-            return None
-
-
 def parse_plans(text: str, known_units: set[str] | None = None) -> tuple[PlanBook, list[Issue]]:
     """Read the whole file and report every problem with its line (sorted); the book holds the valid plans."""
-    try:
-        document = load_with_lines(text) or LineMap()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return PlanBook(), [Issue(mark.line + 1 if mark else 0, f"not valid YAML: {error}")]
-    if not isinstance(document, LineMap):
-        return PlanBook(), [Issue(1, "the plans file must be a mapping with areas: and plans:")]
-    reader = _Reader(document)
+    document = load_mapping(text, "the plans file must be a mapping with areas: and plans:", blank=LineMap())
+    if isinstance(document, Issue):
+        return PlanBook(), [document]
+    reader = DocumentReader(document)
     top = reader.validate([], document, PlansDocument)
     if top is None:
         return PlanBook(), sorted(reader.issues)
@@ -104,7 +75,7 @@ def load_plans(path: Path | None, known_units: set[str] | None = None) -> PlanBo
     return book
 
 
-def _read_plans(reader: _Reader, known_units: set[str] | None) -> list[Plan]:
+def _read_plans(reader: DocumentReader, known_units: set[str] | None) -> list[Plan]:
     plans: dict[str, Plan] = {}
     seen: set[str] = set()
     for position, item in enumerate(reader.document.get("plans") or []):
@@ -123,7 +94,7 @@ def _read_plans(reader: _Reader, known_units: set[str] | None) -> list[Plan]:
     return list(plans.values())
 
 
-def _plan(reader: _Reader, path: list[Any], entry: PlanEntry) -> Plan | None:
+def _plan(reader: DocumentReader, path: list[Any], entry: PlanEntry) -> Plan | None:
     before = len(reader.issues)
     schedule = _schedule(reader, path, entry)
     items = _items(reader, path, entry)
@@ -145,7 +116,7 @@ def _plan(reader: _Reader, path: list[Any], entry: PlanEntry) -> Plan | None:
     )
 
 
-def _schedule(reader: _Reader, path: list[Any], entry: PlanEntry) -> Schedule | None:
+def _schedule(reader: DocumentReader, path: list[Any], entry: PlanEntry) -> Schedule | None:
     given = [name for name in TIMINGS if getattr(entry, name) is not None]
     if len(given) > 1:
         reader.problem(path, f"plan {entry.id!r}: give one of {', '.join(TIMINGS)}, not {' and '.join(given)}")
@@ -174,7 +145,7 @@ def _schedule(reader: _Reader, path: list[Any], entry: PlanEntry) -> Schedule | 
     )
 
 
-def _items(reader: _Reader, path: list[Any], entry: PlanEntry) -> tuple[str, ...]:
+def _items(reader: DocumentReader, path: list[Any], entry: PlanEntry) -> tuple[str, ...]:
     needed = WHAT_IT_CHECKS.get(entry.kind)
     if needed is not None and not getattr(entry, needed):
         reader.problem(path, f"plan {entry.id!r}: a {entry.kind.value} needs {needed}: (a non-empty list)")
@@ -186,10 +157,8 @@ def _items(reader: _Reader, path: list[Any], entry: PlanEntry) -> tuple[str, ...
     return tuple(entry.checkpoints or ())
 
 
-def _assignee(reader: _Reader, path: list[Any], entry: Any) -> Person | None:
-    try:
-        phone = parse_phone(str(entry.phone))
-    except ValueError as error:
-        reader.problem([*path, "phone"], f"invalid number for {entry.name}: {error}")
+def _assignee(reader: DocumentReader, path: list[Any], entry: Any) -> Person | None:
+    phone = reader.phone([*path, "phone"], entry.phone, entry.name)
+    if phone is None:
         return None
     return Person(id=f"named.{phone.lstrip('+')}", name=entry.name, phone=phone)
