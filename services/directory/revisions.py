@@ -72,7 +72,8 @@ def _set_aside(table: str) -> sa.Table:
     """The old table renamed out of the way, its indexes dropped (PostgreSQL keeps index names on a rename)."""
     inspector = sa.inspect(op.get_bind())
     for index in inspector.get_indexes(table):
-        op.drop_index(index["name"], table_name=table)
+        if index["name"] is not None:
+            op.drop_index(index["name"], table_name=table)
     primary_key = inspector.get_pk_constraint(table).get("name")
     if op.get_bind().dialect.name == "postgresql" and primary_key:
         op.execute(f'ALTER INDEX "{primary_key}" RENAME TO "{table}_before_pkey"')
