@@ -1,5 +1,5 @@
 """What the services' revisions to the shared read model's tables have in common: their old `units` and `shifts`
-(each service had its own shape) become the tables `DirectoryTables` defines, keeping every row.
+(each service had its own shape) become the tables `DirectoryTables` defines, keeping every row, and back.
 
 Frozen with the revisions that call it (incident 0007, notifier 0004, rounds 0003, board 0003): a later change of
 `DirectoryTables` gets a revision of its own, not an edit here.
@@ -7,17 +7,18 @@ Frozen with the revisions that call it (incident 0007, notifier 0004, rounds 000
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-__all__ = ["move_to_shared_tables"]
+__all__ = ["PHONED_SHIFTS", "Shape", "move_back", "move_to_shared_tables"]
 
 
-def _units(name: str) -> list[Any]:
+def _unit_columns() -> list[sa.Column[Any]]:
     return [
-        name,
         sa.Column("unit_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -25,13 +26,11 @@ def _units(name: str) -> list[Any]:
         sa.Column("duty_room", sa.JSON(), nullable=True),
         sa.Column("duty_room_phone", sa.String(length=32), nullable=True),
         sa.Column("recipients", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("unit_id"),
     ]
 
 
-def _shifts(name: str) -> list[Any]:
+def _shift_columns() -> list[sa.Column[Any]]:
     return [
-        name,
         sa.Column("shift_id", sa.String(length=200), nullable=False),
         sa.Column("unit_id", sa.String(length=64), nullable=False),
         sa.Column("officer", sa.JSON(), nullable=False),
@@ -43,29 +42,73 @@ def _shifts(name: str) -> list[Any]:
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("shift_id"),
     ]
 
 
-INDEXED = {
-    "units": ["duty_room_phone"],
-    "shifts": ["unit_id", "officer_id", "leader_id", "officer_phone", "leader_phone", "ends_at"],
-}
+# The shifts of the incident and rounds services before: phones, no person ids.
+PHONED_SHIFTS = (
+    "shift_id",
+    "unit_id",
+    "officer",
+    "leader",
+    "officer_phone",
+    "leader_phone",
+    "starts_at",
+    "ends_at",
+    "ended_at",
+)
+
+COLUMNS: dict[str, Callable[[], list[sa.Column[Any]]]] = {"units": _unit_columns, "shifts": _shift_columns}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A service's units and shifts tables: their columns (None: all the shared ones), keys and indexed columns. A
+    shift keyed by its unit is one row per unit: the one on duty."""
+
+    units: tuple[str, ...] | None = None
+    shifts: tuple[str, ...] | None = None
+    keys: dict[str, str] = field(default_factory=lambda: {"units": "unit_id", "shifts": "shift_id"})
+    indexed: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "units": ("duty_room_phone",),
+            "shifts": ("unit_id", "officer_id", "leader_id", "officer_phone", "leader_phone", "ends_at"),
+        }
+    )
+
+    def table(self, name: str, noun: str) -> sa.Table:
+        wanted = getattr(self, noun)
+        columns = [column for column in COLUMNS[noun]() if wanted is None or column.name in wanted]
+        return sa.Table(name, sa.MetaData(), *columns, sa.PrimaryKeyConstraint(self.keys[noun]))
+
+
+SHARED = Shape()
 
 
 def move_to_shared_tables(prefix: str = "") -> None:
     """Rebuild `{prefix}units` and `{prefix}shifts` in the shared shape and copy their rows. A column the old table
     lacks is filled in: a unit's kind (a guess from its parent, until the roster republishes every unit on its
     next start), its recipients (none), people's ids and phones (from the people's JSON), a shift's end (none)."""
-    for noun, shape in (("units", _units), ("shifts", _shifts)):
-        table = f"{prefix}{noun}"
-        old = _set_aside(table)
-        op.create_table(*shape(table))
-        for column in INDEXED[noun]:
-            op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
-        _copy(old, _table(table, shape))
-        op.drop_table(old.name)
-    _fill_people(f"{prefix}units", f"{prefix}shifts")
+    for noun in ("units", "shifts"):
+        _rebuild(f"{prefix}{noun}", noun, SHARED)
+    _fill_people(SHARED.table(f"{prefix}units", "units"), SHARED.table(f"{prefix}shifts", "shifts"))
+
+
+def move_back(shape: Shape, prefix: str = "") -> None:
+    """Rebuild the tables in a service's older `shape`: columns it lacks are dropped, and where it kept one shift
+    per unit, only the shifts on duty stay."""
+    for noun in ("units", "shifts"):
+        _rebuild(f"{prefix}{noun}", noun, shape)
+
+
+def _rebuild(name: str, noun: str, shape: Shape) -> None:
+    old = _set_aside(name)
+    new = shape.table(name, noun)
+    new.create(op.get_bind())
+    for column in shape.indexed[noun]:
+        op.create_index(op.f(f"ix_{name}_{column}"), name, [column], unique=False)
+    _copy(old, new, only_on_duty=noun == "shifts" and shape.keys[noun] == "unit_id")
+    op.drop_table(old.name)
 
 
 def _set_aside(table: str) -> sa.Table:
@@ -81,38 +124,36 @@ def _set_aside(table: str) -> sa.Table:
     return sa.Table(f"{table}_before", sa.MetaData(), autoload_with=op.get_bind())
 
 
-def _table(name: str, shape: Any) -> sa.Table:
-    return sa.Table(*shape(name)[:1], sa.MetaData(), *shape(name)[1:])
-
-
-def _copy(old: sa.Table, new: sa.Table) -> None:
+def _copy(old: sa.Table, new: sa.Table, *, only_on_duty: bool) -> None:
     """INSERT … SELECT, so values keep the form the database stored them in; what is missing gets a stand-in."""
+    json_list = "'[]'::json" if op.get_bind().dialect.name == "postgresql" else "'[]'"
     fills: dict[str, Any] = {
         "kind": sa.case((old.c.parent_id.is_(None), "municipal_bureau"), else_="other")
         if "parent_id" in old.c
         else "other",
-        "recipients": sa.literal_column("'[]'::json" if op.get_bind().dialect.name == "postgresql" else "'[]'"),
-        "ended_at": sa.null(),
+        "recipients": sa.literal_column(json_list),
     }
-    names, values = [], []
-    for column in new.columns:
-        if column.name in old.c:
-            value: Any = old.c[column.name]
-        elif column.name in fills:
-            value = fills[column.name]
-        elif column.nullable:
-            value = sa.null()
-        else:
-            value = ""
-        names.append(column.name)
-        values.append(value if isinstance(value, sa.ColumnElement) else sa.literal(value))
-    op.get_bind().execute(sa.insert(new).from_select(names, sa.select(*values).select_from(old)))
+    values = [_value(column, old, fills) for column in new.columns]
+    query = sa.select(*values).select_from(old)
+    if only_on_duty and "ended_at" in old.c:
+        later = old.alias("later")
+        superseded = sa.exists().where(later.c.unit_id == old.c.unit_id, later.c.starts_at > old.c.starts_at)
+        query = query.where(old.c.ended_at.is_(None), ~superseded)
+    op.get_bind().execute(sa.insert(new).from_select([column.name for column in new.columns], query))
 
 
-def _fill_people(units_name: str, shifts_name: str) -> None:
+def _value(column: sa.Column[Any], old: sa.Table, fills: dict[str, Any]) -> Any:
+    if column.name in old.c:
+        return old.c[column.name]
+    if column.name in fills:
+        fill = fills[column.name]
+        return fill if isinstance(fill, sa.ColumnElement) else sa.literal(fill)
+    return sa.null() if column.nullable else sa.literal("")
+
+
+def _fill_people(units: sa.Table, shifts: sa.Table) -> None:
     """The indexed columns read from the people's JSON (a document without the field leaves what is there)."""
     bind = op.get_bind()
-    units, shifts = _table(units_name, _units), _table(shifts_name, _shifts)
     for row in bind.execute(sa.select(units.c.unit_id, units.c.duty_room)).all():
         phone = _field(row.duty_room, "phone")
         if phone:
@@ -120,10 +161,10 @@ def _fill_people(units_name: str, shifts_name: str) -> None:
     for row in bind.execute(sa.select(shifts)).all():
         people: dict[str, Any] = {}
         for role in ("officer", "leader"):
-            for field in ("id", "phone"):
-                value = _field(getattr(row, role), field)
+            for name in ("id", "phone"):
+                value = _field(getattr(row, role), name)
                 if value:
-                    people[f"{role}_{field}"] = value
+                    people[f"{role}_{name}"] = value
         if people:
             bind.execute(sa.update(shifts).where(shifts.c.shift_id == row.shift_id).values(**people))
 

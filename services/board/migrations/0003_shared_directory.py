@@ -6,7 +6,7 @@ shifts their people's ids and phones (indexed).
 
 from collections.abc import Sequence
 
-from services.directory.revisions import move_to_shared_tables
+from services.directory.revisions import Shape, move_back, move_to_shared_tables
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -19,4 +19,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the shared read model is rebuilt from duty.units and duty.shifts, not downgraded")
+    move_back(
+        Shape(
+            units=("unit_id", "name", "kind", "parent_id", "recipients"),
+            shifts=("shift_id", "unit_id", "officer", "leader", "starts_at", "ends_at", "ended_at"),
+            indexed={"units": (), "shifts": ("ends_at", "unit_id")},
+        ),
+        prefix="board_",
+    )

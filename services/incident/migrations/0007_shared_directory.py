@@ -6,7 +6,7 @@ duty room's phone (indexed).
 
 from collections.abc import Sequence
 
-from services.directory.revisions import move_to_shared_tables
+from services.directory.revisions import PHONED_SHIFTS, Shape, move_back, move_to_shared_tables
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -19,4 +19,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the shared read model is rebuilt from duty.units and duty.shifts, not downgraded")
+    move_back(
+        Shape(
+            units=("unit_id", "name", "kind", "parent_id", "duty_room", "recipients"),
+            shifts=PHONED_SHIFTS,
+            indexed={"units": (), "shifts": ("leader_phone", "officer_phone", "unit_id")},
+        )
+    )

@@ -7,7 +7,7 @@ on its start) and their duty room's phone (indexed).
 
 from collections.abc import Sequence
 
-from services.directory.revisions import move_to_shared_tables
+from services.directory.revisions import Shape, move_back, move_to_shared_tables
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -20,4 +20,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the shared read model is rebuilt from duty.units and duty.shifts, not downgraded")
+    move_back(
+        Shape(
+            units=("unit_id", "name", "parent_id", "duty_room", "recipients"),
+            shifts=("unit_id", "shift_id", "officer", "leader", "starts_at", "ends_at"),
+            keys={"units": "unit_id", "shifts": "unit_id"},
+            indexed={"units": (), "shifts": ()},
+        )
+    )
