@@ -20,13 +20,12 @@ from services.board.domain import (
     Delivery,
     IncidentCard,
     NextDuty,
-    Shift,
-    Unit,
 )
+from services.directory.ports import Directory
 
 __all__ = [
     "Broadcasts",
-    "Directory",
+    "CheckIns",
     "IncidentService",
     "Incidents",
     "NotifierService",
@@ -38,21 +37,8 @@ __all__ = [
 ]
 
 
-class Directory(Protocol):
-    """Units, shifts and check-ins from `duty.units`, `duty.shifts`, `duty.alerts` and `duty.checkins`."""
-
-    async def save_unit(self, unit: Unit) -> None:
-        """Insert or replace the unit."""
-
-    async def units(self) -> list[Unit]: ...
-
-    async def save_shift(self, shift: Shift) -> None:
-        """Insert or replace the shift (a restated shift replaces itself)."""
-
-    async def end_shift(self, shift_id: str, ended_at: datetime) -> None: ...
-
-    async def current_shifts(self, now: datetime) -> dict[str, Shift]:
-        """Per unit, its latest-started shift that covers `now` and has not ended."""
+class CheckIns(Protocol):
+    """The officers' check-ins of their shifts, from `duty.alerts` and `duty.checkins`."""
 
     async def note_check_in(self, check_in: CheckIn) -> None:
         """Merge what is known of a shift's check-in: each field given (not None) replaces the stored one."""
@@ -92,9 +78,11 @@ class Broadcasts(Protocol):
 
 @dataclass(frozen=True)
 class Ports:
-    """The read model, bound to one transaction."""
+    """The read model, bound to one transaction: units and shifts (the shared `services.directory`), the rest the
+    board's own."""
 
     directory: Directory
+    check_ins: CheckIns
     incidents: Incidents
     broadcasts: Broadcasts
 

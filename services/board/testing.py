@@ -15,16 +15,16 @@ from services.board.domain import (
     Delivery,
     IncidentCard,
     NextDuty,
-    Shift,
-    Unit,
 )
 from services.board.ports import Owners, Ports, Refused, Unreachable
+from services.directory.testing import MemoryDirectory
 
 __all__ = [
     "FakeIncidentService",
     "FakeNotifierService",
     "FakeRosterService",
     "MemoryBroadcasts",
+    "MemoryCheckIns",
     "MemoryDirectory",
     "MemoryIncidents",
     "fake_owners",
@@ -32,28 +32,9 @@ __all__ = [
 ]
 
 
-class MemoryDirectory:
+class MemoryCheckIns:
     def __init__(self) -> None:
-        self.unit_rows: dict[str, Unit] = {}
-        self.shifts: dict[str, Shift] = {}
         self.checks: dict[str, CheckIn] = {}
-
-    async def save_unit(self, unit: Unit) -> None:
-        self.unit_rows[unit.id] = unit
-
-    async def units(self) -> list[Unit]:
-        return list(self.unit_rows.values())
-
-    async def save_shift(self, shift: Shift) -> None:
-        self.shifts[shift.id] = shift
-
-    async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
-        if shift_id in self.shifts:
-            self.shifts[shift_id] = dataclasses.replace(self.shifts[shift_id], ended_at=ended_at)
-
-    async def current_shifts(self, now: datetime) -> dict[str, Shift]:
-        covering = sorted((s for s in self.shifts.values() if s.covers(now)), key=lambda shift: shift.starts_at)
-        return {shift.unit_id: shift for shift in covering}
 
     async def note_check_in(self, check_in: CheckIn) -> None:
         known = self.checks.get(check_in.shift_id, CheckIn(check_in.shift_id))
@@ -106,7 +87,12 @@ class MemoryBroadcasts:
 
 
 def memory_ports() -> Ports:
-    return Ports(directory=MemoryDirectory(), incidents=MemoryIncidents(), broadcasts=MemoryBroadcasts())
+    return Ports(
+        directory=MemoryDirectory(),
+        check_ins=MemoryCheckIns(),
+        incidents=MemoryIncidents(),
+        broadcasts=MemoryBroadcasts(),
+    )
 
 
 @dataclasses.dataclass

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Protocol
 
 from schemas.envelope import Message
-from schemas.values import Channel, IncidentType, Person, Recipient, ReportKind
+from schemas.values import Channel, IncidentType, Recipient, ReportKind
+from services.directory.ports import Directory
 from services.incident.domain import (
     Deadline,
     Delivery,
@@ -24,17 +25,14 @@ from services.incident.domain import (
     IncidentStatus,
     MissedCheckIn,
     Report,
-    Shift,
     Signature,
     SignRole,
     TimelineEntry,
-    Unit,
 )
 
 __all__ = [
     "CheckIns",
     "Deadlines",
-    "Directory",
     "Drafts",
     "Handovers",
     "Incidents",
@@ -43,30 +41,6 @@ __all__ = [
     "Reports",
     "Search",
 ]
-
-
-class Directory(Protocol):
-    """The read model of `duty.units` and `duty.shifts`: never the roster's own database."""
-
-    async def save_unit(self, unit: Unit) -> None:
-        """Insert or replace the unit's directory entry."""
-
-    async def unit(self, unit_id: str) -> Unit | None: ...
-
-    async def lock_unit(self, unit_id: str) -> Unit | None:
-        """The unit, locked until the transaction ends, so two intakes for one unit dedup one after the other."""
-
-    async def save_shift(self, shift: Shift) -> None:
-        """Insert or replace the shift (a restated shift replaces itself)."""
-
-    async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
-        """The shift is over even if its planned end is later (an early handover)."""
-
-    async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
-        """The latest-started shift of the unit that covers `now` and has not ended."""
-
-    async def person_by_phone(self, phone: str) -> Person | None:
-        """The officer or leader with this number on the latest shift naming it."""
 
 
 class Incidents(Protocol):

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from schemas.envelope import Message
+from services.directory.ports import Directory
 from services.rounds.domain import Hazard, Leave, Round, SpotCheck, WarningRecord
-from services.rounds.domain.directory import Shift, Unit
 
 __all__ = ["Directory", "Outgoing", "Ports", "Record", "Records"]
 
@@ -36,26 +36,6 @@ class Record(Protocol):
 
 
 T = TypeVar("T", bound=Record)
-
-
-class Directory(Protocol):
-    """The read model of `duty.units` and `duty.shifts`: never the roster's own database."""
-
-    async def save_unit(self, unit: Unit) -> None:
-        """Insert or replace the unit's entry."""
-
-    async def unit(self, unit_id: str) -> Unit | None: ...
-
-    async def save_shift(self, shift: Shift) -> None:
-        """Insert or replace the shift (a restated shift replaces itself)."""
-
-    async def end_shift(self, shift_id: str, ended_at: datetime) -> None: ...
-
-    async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
-        """The latest-started shift of the unit that covers `now` and has not ended."""
-
-    async def unit_of_phone(self, phone: str) -> str | None:
-        """The unit of the latest shift naming this number as officer or leader."""
 
 
 class Records(Protocol[T]):

@@ -8,46 +8,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from services.directory.testing import MemoryDirectory
 from services.incident.testing import ManualClock, MemoryOutgoing
-from services.rounds.domain.directory import Shift, Unit
 from services.rounds.ports import Ports, Record
 
 __all__ = ["ManualClock", "MemoryDirectory", "MemoryOutgoing", "MemoryRecords", "memory_ports"]
 
 T = TypeVar("T", bound=Record)
-
-
-class MemoryDirectory:
-    def __init__(self) -> None:
-        self.units: dict[str, Unit] = {}
-        self.shifts: dict[str, Shift] = {}
-        self.ended: set[str] = set()
-
-    async def save_unit(self, unit: Unit) -> None:
-        self.units[unit.id] = unit
-
-    async def unit(self, unit_id: str) -> Unit | None:
-        return self.units.get(unit_id)
-
-    async def save_shift(self, shift: Shift) -> None:
-        self.shifts[shift.id] = shift
-        self.ended.discard(shift.id)
-
-    async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
-        self.ended.add(shift_id)
-
-    async def current_shift(self, unit_id: str, now: datetime) -> Shift | None:
-        covering = [
-            shift
-            for shift in self.shifts.values()
-            if shift.unit_id == unit_id and shift.covers(now) and shift.id not in self.ended
-        ]
-        return max(covering, key=lambda shift: shift.starts_at, default=None)
-
-    async def unit_of_phone(self, phone: str) -> str | None:
-        naming = [shift for shift in self.shifts.values() if phone in (shift.officer.phone, shift.leader.phone)]
-        latest = max(naming, key=lambda shift: shift.starts_at, default=None)
-        return None if latest is None else latest.unit_id
 
 
 class MemoryRecords(Generic[T]):

@@ -3,86 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 
-from schemas.values import Person, Recipient, RecipientRole, ReportKind
+from schemas.values import RecipientRole, ReportKind
 from services.board.adapters.tables import Tables
-from services.board.domain import Acknowledgement, BroadcastCard, CheckIn, Delivery, IncidentCard, Shift, Unit
+from services.board.domain import Acknowledgement, BroadcastCard, CheckIn, Delivery, IncidentCard
+from services.directory.adapters import person_json, person_of
 from services.runtime.store import Session
 
-__all__ = ["SqlBroadcasts", "SqlDirectory", "SqlIncidents"]
+__all__ = ["SqlBroadcasts", "SqlCheckIns", "SqlIncidents"]
 
 
-def _person_json(person: Person | None) -> dict[str, Any] | None:
-    return None if person is None else person.model_dump(mode="json")
-
-
-def _person(document: dict[str, Any] | None) -> Person | None:
-    return None if document is None else Person.model_validate(document)
-
-
-class SqlDirectory:
-    """Implements `ports.Directory`."""
+class SqlCheckIns:
+    """Implements `ports.CheckIns`."""
 
     def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
         self._tables = tables
-
-    async def save_unit(self, unit: Unit) -> None:
-        units = self._tables.units
-        await self._session.execute(delete(units).where(units.c.unit_id == unit.id))
-        recipients = [recipient.model_dump(mode="json") for recipient in unit.recipients]
-        row = {"unit_id": unit.id, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id}
-        await self._session.execute(insert(units).values(**row, recipients=recipients))
-
-    async def units(self) -> list[Unit]:
-        rows = (await self._session.execute(select(self._tables.units))).all()
-        return [
-            Unit(
-                row.unit_id,
-                row.name,
-                row.kind,
-                row.parent_id,
-                tuple(Recipient.model_validate(each) for each in row.recipients),
-            )
-            for row in rows
-        ]
-
-    async def save_shift(self, shift: Shift) -> None:
-        shifts = self._tables.shifts
-        await self._session.execute(delete(shifts).where(shifts.c.shift_id == shift.id))
-        await self._session.execute(
-            insert(shifts).values(
-                shift_id=shift.id,
-                unit_id=shift.unit_id,
-                officer=_person_json(shift.officer),
-                leader=_person_json(shift.leader),
-                starts_at=shift.starts_at,
-                ends_at=shift.ends_at,
-                ended_at=shift.ended_at,
-            )
-        )
-
-    async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
-        shifts = self._tables.shifts
-        await self._session.execute(update(shifts).where(shifts.c.shift_id == shift_id).values(ended_at=ended_at))
-
-    async def current_shifts(self, now: datetime) -> dict[str, Shift]:
-        columns = self._tables.shifts.c
-        query = (
-            select(self._tables.shifts)
-            .where(columns.starts_at <= now, columns.ends_at > now, columns.ended_at.is_(None))
-            .order_by(columns.starts_at)
-        )
-        current: dict[str, Shift] = {}
-        for row in (await self._session.execute(query)).all():
-            officer, leader = _person(row.officer), _person(row.leader)
-            assert officer is not None and leader is not None
-            current[row.unit_id] = Shift(row.shift_id, row.unit_id, officer, leader, row.starts_at, row.ends_at)
-        return current
 
     async def note_check_in(self, check_in: CheckIn) -> None:
         table = self._tables.check_ins
@@ -111,7 +50,7 @@ class SqlIncidents:
 
     async def save(self, card: IncidentCard) -> None:
         incidents = self._tables.incidents
-        row = dict(vars(card), officer=_person_json(card.officer), leader=_person_json(card.leader))
+        row = dict(vars(card), officer=person_json(card.officer), leader=person_json(card.leader))
         row["incident_id"] = row.pop("id")
         await self._session.execute(delete(incidents).where(incidents.c.incident_id == card.id))
         await self._session.execute(insert(incidents).values(**row))
@@ -164,7 +103,7 @@ class SqlIncidents:
 def _card(row: Any) -> IncidentCard:
     fields = dict(row._mapping)
     fields["id"] = fields.pop("incident_id")
-    return IncidentCard(**dict(fields, officer=_person(row.officer), leader=_person(row.leader)))
+    return IncidentCard(**dict(fields, officer=person_of(row.officer), leader=person_of(row.leader)))
 
 
 class SqlBroadcasts:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from services.board.adapters.read_model import SqlBroadcasts, SqlDirectory, SqlIncidents
+from services.board.adapters.read_model import SqlBroadcasts, SqlCheckIns, SqlIncidents
 from services.board.adapters.tables import Tables
 from services.board.migrations import MIGRATIONS
 from services.board.ports import Ports
+from services.directory.adapters import SqlDirectory
 from services.runtime.inbox import Inbox
 from services.runtime.outbox import Outbox
 from services.runtime.store import Session, Store
@@ -29,7 +30,8 @@ class BoardDatabase:
 
     def ports(self, session: Session) -> Ports:
         return Ports(
-            directory=SqlDirectory(session, self.tables),
+            directory=SqlDirectory(session, self.tables.directory),
+            check_ins=SqlCheckIns(session, self.tables),
             incidents=SqlIncidents(session, self.tables),
             broadcasts=SqlBroadcasts(session, self.tables),
         )

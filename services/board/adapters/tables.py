@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from services.directory.tables import DirectoryTables
 from services.runtime.store import UtcDateTime
 
 __all__ = ["Tables"]
@@ -13,26 +14,7 @@ class Tables:
     """Adds the board's tables to `metadata` (the runtime's outbox and inbox live beside them)."""
 
     def __init__(self, metadata: MetaData) -> None:
-        self.units = Table(
-            "board_units",
-            metadata,
-            Column("unit_id", String(64), primary_key=True),
-            Column("name", String(200), nullable=False),
-            Column("kind", String(32), nullable=False),
-            Column("parent_id", String(64), nullable=True),
-            Column("recipients", JSON, nullable=False),
-        )
-        self.shifts = Table(
-            "board_shifts",
-            metadata,
-            Column("shift_id", String(200), primary_key=True),
-            Column("unit_id", String(64), nullable=False, index=True),
-            Column("officer", JSON, nullable=False),
-            Column("leader", JSON, nullable=False),
-            Column("starts_at", UtcDateTime, nullable=False),
-            Column("ends_at", UtcDateTime, nullable=False, index=True),
-            Column("ended_at", UtcDateTime, nullable=True),
-        )
+        self.directory = DirectoryTables(metadata, prefix="board_")
         self.check_ins = Table(
             "board_check_ins",
             metadata,

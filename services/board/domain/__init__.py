@@ -1,9 +1,10 @@
 """The board's pure domain: what each page shows, computed from the read model and `now`."""
 
 from services.board.domain.broadcasts import Acknowledgement, BroadcastCard, UnitAnswer, answers
-from services.board.domain.duty import CheckIn, CheckInState, DutyLine, NextDuty, Shift, Unit, visible_units
+from services.board.domain.duty import CheckIn, CheckInState, DutyLine, NextDuty, visible_units
 from services.board.domain.incidents import ClockState, Delivery, IncidentCard, RecipientClock, recipient_clocks
 from services.board.domain.ranking import AccountLine, Ranked, rank_units
+from services.directory.domain import Shift, Unit
 
 __all__ = [
     "AccountLine",

@@ -7,32 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from schemas.values import Person, Recipient
+from schemas.values import Person
+from services.directory.domain import Shift, Unit
 
-__all__ = ["CheckIn", "CheckInState", "DutyLine", "NextDuty", "Shift", "Unit", "visible_units"]
-
-
-@dataclass(frozen=True)
-class Unit:
-    id: str
-    name: str
-    kind: str
-    parent_id: str | None
-    recipients: tuple[Recipient, ...] = ()
-
-
-@dataclass(frozen=True)
-class Shift:
-    id: str
-    unit_id: str
-    officer: Person
-    leader: Person
-    starts_at: datetime
-    ends_at: datetime
-    ended_at: datetime | None = None
-
-    def covers(self, now: datetime) -> bool:
-        return self.ended_at is None and self.starts_at <= now < self.ends_at
+__all__ = ["CheckIn", "CheckInState", "DutyLine", "NextDuty", "visible_units"]
 
 
 class CheckInState(StrEnum):

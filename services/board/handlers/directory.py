@@ -13,8 +13,9 @@ from schemas.duty import (
     ShiftStarted,
     UnitUpdated,
 )
-from services.board.domain import CheckIn, Shift, Unit
+from services.board.domain import CheckIn
 from services.board.ports import Ports
+from services.directory import handlers as directory
 
 __all__ = [
     "on_check_in_missed",
@@ -27,21 +28,15 @@ __all__ = [
 
 
 async def on_unit_updated(message: UnitUpdated, ports: Ports, _now: datetime) -> None:
-    unit = Unit(message.unit_id, message.name, message.kind.value, message.parent_id, tuple(message.recipients))
-    await ports.directory.save_unit(unit)
-
-
-def _shift(message: ShiftStarted | ShiftEnded) -> Shift:
-    return Shift(message.shift_id, message.unit_id, message.officer, message.leader, message.starts_at, message.ends_at)
+    await directory.on_unit_updated(message, ports.directory)
 
 
 async def on_shift_started(message: ShiftStarted, ports: Ports, _now: datetime) -> None:
-    await ports.directory.save_shift(_shift(message))
+    await directory.on_shift_started(message, ports.directory)
 
 
 async def on_shift_ended(message: ShiftEnded, ports: Ports, now: datetime) -> None:
-    await ports.directory.save_shift(_shift(message))
-    await ports.directory.end_shift(message.shift_id, now)
+    await directory.on_shift_ended(message, ports.directory, now)
 
 
 # The duty page shows the officer's check-in: a leader's check-in of the same shift must not overwrite it.
@@ -49,14 +44,14 @@ async def on_shift_ended(message: ShiftEnded, ports: Ports, now: datetime) -> No
 
 async def on_check_in_requested(message: CheckInRequested, ports: Ports, _now: datetime) -> None:
     if message.role is DutyRole.OFFICER:
-        await ports.directory.note_check_in(CheckIn(message.shift_id, due_by=message.due_by))
+        await ports.check_ins.note_check_in(CheckIn(message.shift_id, due_by=message.due_by))
 
 
 async def on_check_in_received(message: CheckInReceived, ports: Ports, _now: datetime) -> None:
     if message.role is DutyRole.OFFICER:
-        await ports.directory.note_check_in(CheckIn(message.shift_id, received_at=message.received_at))
+        await ports.check_ins.note_check_in(CheckIn(message.shift_id, received_at=message.received_at))
 
 
 async def on_check_in_missed(message: CheckInMissed, ports: Ports, now: datetime) -> None:
     if message.role is DutyRole.OFFICER:
-        await ports.directory.note_check_in(CheckIn(message.shift_id, due_by=message.due_by, missed_at=now))
+        await ports.check_ins.note_check_in(CheckIn(message.shift_id, due_by=message.due_by, missed_at=now))

@@ -30,7 +30,7 @@ async def duty_lines(ports: Ports, allowed: frozenset[str] | None, now: datetime
     """Each visible unit with its shift now and its officer's check-in (the next shift is the roster's)."""
     units = await units_of(ports, allowed)
     shifts = await ports.directory.current_shifts(now)
-    check_ins = await ports.directory.check_ins([shift.id for shift in shifts.values()])
+    check_ins = await ports.check_ins.check_ins([shift.id for shift in shifts.values()])
     lines = []
     for unit in units:
         shift = shifts.get(unit.id)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from schemas.duty import DutyRole
-from services.incident.adapters.directory_store import person_json, person_of
+from services.directory.adapters import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import MissedCheckIn
 from services.runtime.store import Session, insert_into

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from schemas.report_form import ReportForm
-from services.incident.adapters.directory_store import person_json, person_of
+from services.directory.adapters import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Draft, Source
 from services.runtime.store import Session, insert_into

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, Table, Update, bindparam, or_, select, update
 
 from schemas.values import IncidentType, Origin, ReportKind, Severity
-from services.incident.adapters.directory_store import person_json, person_of
+from services.directory.adapters import person_json, person_of
 from services.incident.adapters.tables import Tables
 from services.incident.domain import Concealment, Incident, IncidentStatus, Source, TimelineEntry, TimelineKind
 from services.runtime.store import Session, first_row, insert_into, row_by_key

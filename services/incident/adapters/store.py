@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import MetaData
 
+from services.directory.adapters import SqlDirectory
 from services.incident.adapters.checkin_store import SqlCheckIns
-from services.incident.adapters.directory_store import SqlDirectory
 from services.incident.adapters.draft_store import SqlDrafts
 from services.incident.adapters.handover_store import SqlHandovers
 from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
@@ -38,7 +38,7 @@ class IncidentDatabase:
 
     def ports(self, session: Session) -> Ports:
         return Ports(
-            directory=SqlDirectory(session, self.tables),
+            directory=SqlDirectory(session, self.tables.directory),
             incidents=SqlIncidents(session, self.tables),
             deadlines=SqlDeadlines(session, self.tables),
             reports=SqlReports(session, self.tables),

@@ -3,18 +3,9 @@ guard it are made by the baseline revision (`services/incident/migrations/0001_b
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
+from services.directory.tables import DirectoryTables
 from services.runtime.store import UtcDateTime
 
 __all__ = ["Tables"]
@@ -24,8 +15,7 @@ class Tables:
     """Adds the service's tables to `metadata` (the runtime's outbox and inbox live beside them)."""
 
     def __init__(self, metadata: MetaData) -> None:
-        self.units = _units(metadata)
-        self.shifts = _shifts(metadata)
+        self.directory = DirectoryTables(metadata)
         self.incidents = _incidents(metadata)
         self.timeline = _timeline(metadata)
         self.deadlines = _deadlines(metadata)
@@ -34,35 +24,6 @@ class Tables:
         self.missed_check_ins = _missed_check_ins(metadata)
         self.handovers = _handovers(metadata)
         self.drafts = _drafts(metadata)
-
-
-def _units(metadata: MetaData) -> Table:
-    return Table(
-        "units",
-        metadata,
-        Column("unit_id", String(64), primary_key=True),
-        Column("name", String(200), nullable=False),
-        Column("kind", String(32), nullable=False),
-        Column("parent_id", String(64), nullable=True),
-        Column("duty_room", JSON, nullable=True),
-        Column("recipients", JSON, nullable=False),
-    )
-
-
-def _shifts(metadata: MetaData) -> Table:
-    return Table(
-        "shifts",
-        metadata,
-        Column("shift_id", String(200), primary_key=True),
-        Column("unit_id", String(64), nullable=False, index=True),
-        Column("officer", JSON, nullable=False),
-        Column("leader", JSON, nullable=False),
-        Column("officer_phone", String(32), nullable=False, index=True),
-        Column("leader_phone", String(32), nullable=False, index=True),
-        Column("starts_at", UtcDateTime, nullable=False),
-        Column("ends_at", UtcDateTime, nullable=False),
-        Column("ended_at", UtcDateTime, nullable=True),
-    )
 
 
 def _incidents(metadata: MetaData) -> Table:

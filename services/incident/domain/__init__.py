@@ -1,8 +1,9 @@
 """The incident service's pure rules: no I/O, `now` is always a parameter."""
 
+from services.directory.domain import Shift, Unit
 from services.incident.domain.accountability import AccountBy, MissedCheckIn, UnitAccount, account
 from services.incident.domain.deadlines import Deadline, DeadlineKind, Firing, ReportPolicy, what_fires
-from services.incident.domain.directory import Assignment, Shift, Unit, assign
+from services.incident.domain.directory import Assignment, assign
 from services.incident.domain.event_time import EventTime, TimeRefused, take_event_time
 from services.incident.domain.handover import (
     Handover,

@@ -10,7 +10,7 @@ from schemas.values import Channel, Person
 from services.incident.domain import DedupPolicy, Incident, ReportPolicy, SignOffPolicy, TimelineEntry
 from services.incident.ports import Ports
 
-__all__ = ["Rules", "UnknownIncident", "acknowledge", "load", "write"]
+__all__ = ["Rules", "UnknownIncident", "acknowledge", "load", "person_with_phone", "write"]
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,15 @@ async def write(ports: Ports, incident: Incident, now: datetime, *entries: Timel
     await ports.incidents.save(incident)
 
 
+async def person_with_phone(ports: Ports, phone: str) -> Person | None:
+    """The officer or leader with this number on the latest shift naming it."""
+    shift = await ports.directory.latest_shift_naming(phone)
+    return None if shift is None else shift.person_with_phone(phone)
+
+
 async def acknowledge(ports: Ports, incident: Incident, phone: str, channel: Channel, at: datetime) -> Person | None:
     """The incident is taken on by whoever has `phone` (once): IncidentAcknowledged; who it was, if known."""
-    person = await ports.directory.person_by_phone(phone)
+    person = await person_with_phone(ports, phone)
     incident.acknowledged_at = at
     acknowledged = IncidentAcknowledged(
         unit_id=incident.unit_id, incident_id=incident.id, by=person, phone=phone, channel=channel, acknowledged_at=at

@@ -27,7 +27,7 @@ from services.incident.domain import (
     parse_sms_report,
 )
 from services.incident.domain.report_form import form_from_sms
-from services.incident.handlers.common import Rules, acknowledge, load, write
+from services.incident.handlers.common import Rules, acknowledge, load, person_with_phone, write
 from services.incident.handlers.handover import acknowledge_handover
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.signoff import on_sign_off, submit_report
@@ -150,7 +150,7 @@ async def _filed_on(filing: SmsFiling, text: TextReceived, ports: Ports) -> Inci
 
 
 async def _sender(ports: Ports, text: TextReceived) -> str:
-    person = await ports.directory.person_by_phone(text.from_)
+    person = await person_with_phone(ports, text.from_)
     return person.name if person else text.from_
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
+from services.directory import handlers as directory
+from services.directory.adapters import SqlDirectory
+from services.directory.domain import Unit
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
-from services.runtime.store import Session, first_row, row_by_key
+from services.runtime.store import Session
 
 __all__ = ["Directory", "KnownSender", "UnitEntry"]
 
@@ -33,68 +36,45 @@ class UnitEntry:
     recipients: dict[str, Contact]
 
 
-def _person_json(person: Person | None) -> dict[str, Any] | None:
-    return None if person is None else {"id": person.id, "name": person.name, "phone": person.phone}
+def _contact(person: Person) -> Contact:
+    return Contact(name=person.name, phone=person.phone, person_id=person.id)
 
 
-def _contact(document: dict[str, Any] | None) -> Contact | None:
-    if document is None:
-        return None
-    return Contact(name=document["name"], phone=document["phone"], person_id=document.get("id"))
+def _entry(unit: Unit) -> UnitEntry:
+    recipients = {each.role.value: Contact(name=each.name, phone=each.phone) for each in unit.recipients}
+    duty_room = None if unit.duty_room is None else _contact(unit.duty_room)
+    return UnitEntry(unit.id, unit.name, unit.parent_id, duty_room, recipients)
 
 
 class Directory:
-    """The shifts and units read models, kept from `duty.shifts` and `duty.units`."""
+    """The shifts and units read model (the shared `services.directory`), kept from `duty.shifts` and `duty.units`
+    and read as the notifier needs it; and the recorded broadcasts.
+
+    Who is on duty is the roster's word: a unit's latest-started shift until the roster says it ended, whatever the
+    clock says (a late ShiftEnded leaves the shift's people reachable)."""
 
     def __init__(self, session: Session, tables: NotifierTables) -> None:
         self.session = session
         self.t = tables
+        self._model = SqlDirectory(session, tables.directory)
         self._units: dict[str, UnitEntry | None] = {}  # read in this transaction
 
     async def shift_started(self, shift: ShiftStarted) -> None:
-        await self.session.execute(delete(self.t.shifts).where(self.t.shifts.c.unit_id == shift.unit_id))
-        await self.session.execute(
-            insert(self.t.shifts).values(
-                unit_id=shift.unit_id,
-                shift_id=shift.shift_id,
-                officer=_person_json(shift.officer),
-                leader=_person_json(shift.leader),
-                starts_at=shift.starts_at,
-                ends_at=shift.ends_at,
-            )
-        )
+        await directory.on_shift_started(shift, self._model)
 
     async def shift_ended(self, shift: ShiftEnded) -> None:
-        shifts = self.t.shifts.c
-        await self.session.execute(
-            delete(self.t.shifts).where(shifts.unit_id == shift.unit_id, shifts.shift_id == shift.shift_id)
-        )
+        # Ended at its planned end: what the notifier reads is only whether it ended.
+        await directory.on_shift_ended(shift, self._model, shift.ends_at)
 
     async def unit_updated(self, unit: UnitUpdated) -> None:
         self._units.pop(unit.unit_id, None)
-        values = {
-            "name": unit.name,
-            "parent_id": unit.parent_id,
-            "duty_room": _person_json(unit.duty_room),
-            "recipients": [recipient.model_dump(mode="json") for recipient in unit.recipients],
-        }
-        result = await self.session.execute(
-            update(self.t.units).where(self.t.units.c.unit_id == unit.unit_id).values(**values)
-        )
-        if not result.rowcount:
-            await self.session.execute(insert(self.t.units).values(unit_id=unit.unit_id, **values))
+        await directory.on_unit_updated(unit, self._model)
 
     async def unit(self, unit_id: str) -> UnitEntry | None:
         if unit_id not in self._units:
-            self._units[unit_id] = await self._read_unit(unit_id)
+            found = await self._model.unit(unit_id)
+            self._units[unit_id] = None if found is None else _entry(found)
         return self._units[unit_id]
-
-    async def _read_unit(self, unit_id: str) -> UnitEntry | None:
-        row = await first_row(self.session, row_by_key(self.t.units, "unit_id"), {"key": unit_id})
-        if row is None:
-            return None
-        recipients = {item["role"]: Contact(name=item["name"], phone=item["phone"]) for item in row.recipients or []}
-        return UnitEntry(row.unit_id, row.name, row.parent_id, _contact(row.duty_room), recipients)
 
     async def unit_name(self, unit_id: str) -> str:
         entry = await self.unit(unit_id)
@@ -102,34 +82,29 @@ class Directory:
 
     async def top_unit_ids(self) -> list[str]:
         """The units with no parent: in a city's directory, its bureau."""
-        units = self.t.units.c
-        return list((await self.session.execute(select(units.unit_id).where(units.parent_id.is_(None)))).scalars())
+        return await self._model.top_unit_ids()
 
     async def on_duty(self, unit_ids: list[str] | None) -> dict[str, tuple[Contact, Contact]]:
         """(officer, leader) of each unit with a current shift, of `unit_ids` or of every unit."""
-        query = select(self.t.shifts)
-        if unit_ids is not None:
-            query = query.where(self.t.shifts.c.unit_id.in_(unit_ids))
-        rows = (await self.session.execute(query)).all()
-        return {row.unit_id: (_contact(row.officer), _contact(row.leader)) for row in rows}  # type: ignore[misc]
+        shifts = await self._model.on_duty(unit_ids)
+        return {unit_id: (_contact(shift.officer), _contact(shift.leader)) for unit_id, shift in shifts.items()}
 
     async def sender(self, phone: str) -> KnownSender | None:
         """Who on the roster (an officer or leader on a current shift, or a duty room) has this number."""
-        for row in (await self.session.execute(select(self.t.shifts))).all():
-            for person in (row.officer, row.leader):
-                if person["phone"] == phone:
-                    return KnownSender(person["id"], person["name"], row.unit_id)
-        for unit in (await self.session.execute(select(self.t.units))).all():
-            if unit.duty_room and unit.duty_room["phone"] == phone:
-                return KnownSender(unit.duty_room["id"], unit.duty_room["name"], unit.unit_id)
-        return None
+        shift = await self._model.on_duty_with_phone(phone)
+        person = None if shift is None else shift.person_with_phone(phone)
+        if shift is not None and person is not None:
+            return KnownSender(person.id, person.name, shift.unit_id)
+        unit = await self._model.duty_room_with_phone(phone)
+        if unit is None or unit.duty_room is None:
+            return None
+        return KnownSender(unit.duty_room.id, unit.duty_room.name, unit.id)
 
     async def person(self, person_id: str) -> Contact | None:
-        for row in (await self.session.execute(select(self.t.shifts))).all():
-            for person in (row.officer, row.leader):
-                if person["id"] == person_id:
-                    return _contact(person)
-        return None
+        """An officer or leader on a current shift."""
+        shift = await self._model.on_duty_with_person(person_id)
+        person = None if shift is None else shift.person_with_id(person_id)
+        return None if person is None else _contact(person)
 
     # broadcasts
 

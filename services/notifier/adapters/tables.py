@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
+from services.directory.tables import DirectoryTables
 from services.runtime.store import Session, UtcDateTime
 
 __all__ = ["NotifierTables", "Rows"]
@@ -99,25 +100,7 @@ class NotifierTables:
             Column("provider_ref", String(64), unique=True),
             _when("received_at", nullable=False),
         )
-        self.shifts = Table(
-            "shifts",
-            metadata,
-            Column("unit_id", String(64), primary_key=True),
-            Column("shift_id", String(200), nullable=False),
-            Column("officer", JSON, nullable=False),
-            Column("leader", JSON, nullable=False),
-            _when("starts_at", nullable=False),
-            _when("ends_at", nullable=False),
-        )
-        self.units = Table(
-            "units",
-            metadata,
-            Column("unit_id", String(64), primary_key=True),
-            Column("name", String(200), nullable=False),
-            Column("parent_id", String(64)),
-            Column("duty_room", JSON),
-            Column("recipients", JSON, nullable=False),
-        )
+        self.directory = DirectoryTables(metadata)
         self.answered = Table(
             "answered",
             metadata,

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import MetaData
 
+from services.directory.adapters import SqlDirectory
 from services.incident.adapters.outgoing import OutboxOutgoing
-from services.rounds.adapters.directory_store import SqlDirectory
 from services.rounds.adapters.records import SqlRecords
 from services.rounds.adapters.tables import RoundsTables
 from services.rounds.migrations import MIGRATIONS

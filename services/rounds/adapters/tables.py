@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from services.rounds.adapters.directory_store import DirectoryTables
+from services.directory.tables import DirectoryTables
 from services.rounds.adapters.records import RecordTable
 from services.rounds.domain import Hazard, Leave, Round, SpotCheck, WarningRecord
 

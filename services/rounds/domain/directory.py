@@ -1,34 +1,12 @@
-"""The read model of the roster (units, shifts) from `duty.units` and `duty.shifts`, and who answers for a unit."""
+"""Who answers for a unit, from the roster's read model (`services.directory`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from schemas.values import Person
 
-__all__ = ["OnDuty", "Shift", "Unit"]
-
-
-@dataclass(frozen=True)
-class Unit:
-    id: str
-    name: str
-    parent_id: str | None
-    duty_room: Person | None
-
-
-@dataclass(frozen=True)
-class Shift:
-    id: str
-    unit_id: str
-    officer: Person
-    leader: Person
-    starts_at: datetime
-    ends_at: datetime
-
-    def covers(self, now: datetime) -> bool:
-        return self.starts_at <= now < self.ends_at
+__all__ = ["OnDuty"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from schemas.notify import SendSms
+from services.directory.domain import duty_room_above
 from services.duty_roster.domain.calendar import HolidayCalendar
 from services.rounds.domain import LOCAL_TZ, CapSeverity, HazardPolicy, PlanBook
 from services.rounds.domain.directory import OnDuty
@@ -41,7 +42,7 @@ async def on_duty(ports: Ports, unit_id: str, now: datetime) -> OnDuty:
     shift = await ports.directory.current_shift(unit_id, now)
     unit = await ports.directory.unit(unit_id)
     parent = await ports.directory.unit(unit.parent_id) if unit is not None and unit.parent_id else None
-    duty_room = (parent.duty_room if parent else None) or (unit.duty_room if unit else None)
+    duty_room = duty_room_above(unit, parent)
     if shift is None:
         return OnDuty(None, None, duty_room)
     return OnDuty(shift.officer, shift.leader, duty_room)

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from schemas.notify import NotificationAcknowledged, RunSubject
 from schemas.rounds import SpotCheckRequested, SpotCheckUnanswered
+from services.directory.domain import Shift
 from services.rounds.domain import SpotCheck, SpotCheckState, spot_check_times
-from services.rounds.domain.directory import Shift
 from services.rounds.handlers.common import Rules, on_duty
 from services.rounds.ports import Ports
 
