@@ -23,9 +23,9 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from services.notifier.adapters.console import ConsoleProvider
-from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
 from services.notifier.domain import Contact
+from services.notifier.domain.runs import NewRun, NewTrack
 from services.notifier.settings import Settings
 
 INSERT_BATCH = 500

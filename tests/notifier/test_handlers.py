@@ -18,9 +18,9 @@ from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftStarted
 from schemas.incident import IncidentClosed
 from schemas.notify import DeliverReportV1, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
-from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
 from services.notifier.domain import Contact, UnknownReplyLimit, load_policy_book
+from services.notifier.domain.runs import NewRun, NewTrack
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
 from services.notifier.handlers.answers import on_key_press

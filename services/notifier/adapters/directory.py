@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -12,25 +11,10 @@ from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
+from services.notifier.domain.directory import KnownSender, UnitEntry
 from services.runtime.store import Session, first_row, row_by_key
 
-__all__ = ["Directory", "KnownSender", "UnitEntry"]
-
-
-@dataclass(frozen=True)
-class KnownSender:
-    person_id: str
-    name: str
-    unit_id: str
-
-
-@dataclass(frozen=True)
-class UnitEntry:
-    unit_id: str
-    name: str
-    parent_id: str | None
-    duty_room: Contact | None
-    recipients: dict[str, Contact]
+__all__ = ["Directory"]
 
 
 def _person_json(person: Person | None) -> dict[str, Any] | None:

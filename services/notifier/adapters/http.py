@@ -6,6 +6,7 @@ allowed for every unit (the municipal bureau's, an integrating system's).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -48,16 +49,16 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
     async def get_run(run_id: str, calling: Calling) -> dict[str, Any]:
         """A run with its tracks (per recipient), attempts and their outcomes."""
         async with open_work() as work:
-            run = await work.runs.run(run_id)
+            run = await work.runs.find_run(run_id)
             if run is None:
                 raise HTTPException(404, f"no run {run_id}")
             calling.require_visible(run.unit_id, f"run {run_id}")
             tracks = await work.runs.tracks_of(run_id)
             attempts = await work.runs.attempts_of(run_id)
         return {
-            **dict(run._mapping),
-            "tracks": [dict(track._mapping) for track in tracks],
-            "attempts": [dict(attempt._mapping) for attempt in attempts],
+            **dataclasses.asdict(run),
+            "tracks": [dataclasses.asdict(track) for track in tracks],
+            "attempts": [dataclasses.asdict(attempt) for attempt in attempts],
         }
 
     @router.post("/broadcasts", status_code=202)

@@ -5,51 +5,38 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, Update, bindparam, func, or_, select, update
 
 from services.notifier.adapters.answered_rows import AnsweredRows
-from services.notifier.adapters.attempt_rows import AttemptRows, NewAttempt
-from services.notifier.adapters.reply_rows import ReplyRows, fresh_code
+from services.notifier.adapters.attempt_rows import AttemptRows
+from services.notifier.adapters.reply_rows import ReplyRows
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain import Contact
+from services.notifier.domain.runs import OPEN, Acknowledgement, NewRun, Run, Track
 from services.runtime.store import first_row, insert_into, row_by_key
 
-__all__ = ["NewAttempt", "NewRun", "NewTrack", "RunRepository", "RunRows", "fresh_code"]
+__all__ = ["RunRepository", "RunRows", "as_run", "as_track"]
 
-OPEN = "open"
-
-
-@dataclass(frozen=True)
-class NewTrack:
-    """One line of a run: in `any` runs the only one; in `each` runs one per recipient."""
-
-    unit_id: str
-    label: str
-    contacts: dict[str, Contact]
+# A JSON column's document: SQLAlchemy's JSON type gives whatever the JSON held.
+Document = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class NewRun:
-    subject: str
-    subject_id: str
-    unit_id: str
-    policy: str
-    sms_text: str
-    voice_script: str
-    tracks: Sequence[NewTrack]
-    major: bool = False
-
-
-def contacts_to_json(contacts: dict[str, Contact]) -> dict[str, Any]:
+def contacts_to_json(contacts: dict[str, Contact]) -> Document:
     return {role: {"name": c.name, "phone": c.phone, "person_id": c.person_id} for role, c in contacts.items()}
 
 
-def contacts_from_json(document: dict[str, Any]) -> dict[str, Contact]:
-    return {role: Contact(**value) for role, value in document.items()}
+def as_run(row: Any) -> Run:
+    """A `runs` row (SQLAlchemy's or the SQLite fast path's, both tuples in column order) as a Run."""
+    return Run(*row)
+
+
+def as_track(row: Any) -> Track:
+    """A `tracks` row as a Track, its contacts document read into Contacts."""
+    track_id, run_id, unit_id, label, contacts, *rest = row
+    return Track(track_id, run_id, unit_id, label, {role: Contact(**value) for role, value in contacts.items()}, *rest)
 
 
 class RunRows(Rows):
@@ -86,48 +73,62 @@ class RunRows(Rows):
         await self.session.insert(insert_into(self.t.tracks), tracks)
         return run_id
 
-    async def run(self, run_id: str) -> Any:
-        return await first_row(self.session, row_by_key(self.t.runs, "id"), {"key": run_id})
+    async def find_run(self, run_id: str) -> Run | None:
+        row = await first_row(self.session, row_by_key(self.t.runs, "id"), {"key": run_id})
+        return None if row is None else as_run(row)
+
+    async def run(self, run_id: str) -> Run:
+        """A run something refers to (an attempt, a track, a code): LookupError if it is not there."""
+        run = await self.find_run(run_id)
+        if run is None:
+            raise LookupError(f"no run {run_id}")
+        return run
 
     async def count_open_runs(self) -> int:
         query = select(func.count()).select_from(self.t.runs).where(self.t.runs.c.state == OPEN)
         return int(await self.session.scalar(query) or 0)
 
-    async def runs_by_id(self, run_ids: Collection[str]) -> dict[str, Any]:
+    async def runs_by_id(self, run_ids: Collection[str]) -> dict[str, Run]:
         rows = await self.session.execute(_runs_by_id(self.t.runs), {"ids": list(run_ids)})
-        return {row.id: row for row in rows.all()}
+        return {row.id: as_run(row) for row in rows.all()}
 
-    async def open_runs_for(self, subject_ids: Sequence[str], subjects: Sequence[str]) -> list[Any]:
+    async def open_runs_for(self, subject_ids: Sequence[str], subjects: Sequence[str]) -> list[Run]:
         query = select(self.t.runs).where(
             self.t.runs.c.subject_id.in_(subject_ids), self.t.runs.c.subject.in_(subjects), self.t.runs.c.state == OPEN
         )
-        return list((await self.session.execute(query)).all())
+        return [as_run(row) for row in (await self.session.execute(query)).all()]
 
-    async def runs_for_subject(self, subject: str, subject_id: str) -> list[Any]:
+    async def runs_for_subject(self, subject: str, subject_id: str) -> list[Run]:
         runs = self.t.runs.c
         query = select(self.t.runs).where(runs.subject == subject, runs.subject_id == subject_id)
-        return list((await self.session.execute(query)).all())
+        return [as_run(row) for row in (await self.session.execute(query)).all()]
 
-    async def runs_for_incident(self, incident_id: str) -> list[Any]:
+    async def runs_for_incident(self, incident_id: str) -> list[Run]:
         runs = self.t.runs.c
         query = select(self.t.runs).where(or_(runs.subject_id == incident_id, runs.subject_id.like(incident_id + "/%")))
-        return list((await self.session.execute(query)).all())
+        return [as_run(row) for row in (await self.session.execute(query)).all()]
 
     async def end_run(self, run_id: str, state: str, now: datetime) -> None:
         await self.session.execute(
             update(self.t.runs).where(self.t.runs.c.id == run_id).values(state=state, ended_at=now)
         )
 
-    async def tracks_of(self, run_id: str) -> list[Any]:
+    async def tracks_of(self, run_id: str) -> list[Track]:
         query = select(self.t.tracks).where(self.t.tracks.c.run_id == run_id).order_by(self.t.tracks.c.id)
-        return list((await self.session.execute(query)).all())
+        return [as_track(row) for row in (await self.session.execute(query)).all()]
 
-    async def track(self, track_id: int) -> Any:
-        return (await self.session.execute(select(self.t.tracks).where(self.t.tracks.c.id == track_id))).one_or_none()
+    async def track(self, track_id: int) -> Track:
+        """A track something refers to (an attempt, a code): LookupError if it is not there."""
+        row = (await self.session.execute(select(self.t.tracks).where(self.t.tracks.c.id == track_id))).one_or_none()
+        if row is None:
+            raise LookupError(f"no track {track_id}")
+        return as_track(row)
 
-    async def claim_due_tracks(self, now: datetime, limit: int) -> list[Any]:
+    async def claim_due_tracks(self, now: datetime, limit: int) -> list[Track]:
         """Open tracks whose next step is due; another replica skips the rows this transaction holds."""
-        return list(await self.session.fetch(_due_tracks(self.t.tracks), {"now": now, "limit": limit}))
+        return [
+            as_track(row) for row in await self.session.fetch(_due_tracks(self.t.tracks), {"now": now, "limit": limit})
+        ]
 
     async def advance_tracks(self, advances: Sequence[tuple[int, int, datetime]]) -> None:
         """(track id, next step, due at) for many tracks in one statement."""
@@ -145,13 +146,13 @@ class RunRows(Rows):
             .values(due_at=now)
         )
 
-    async def end_track(self, track_id: int, state: str, ack: dict[str, Any] | None = None) -> bool:
+    async def end_track(self, track_id: int, state: str, ack: Acknowledgement | None = None) -> bool:
         """Close an open track; False when it was no longer open (somebody was first)."""
         tracks = self.t.tracks.c
         result = await self.session.execute(
             update(self.t.tracks)
             .where(tracks.id == track_id, tracks.state == OPEN)
-            .values(state=state, due_at=None, **(ack or {}))
+            .values(state=state, due_at=None, **(vars(ack) if ack else {}))
         )
         return bool(result.rowcount)
 

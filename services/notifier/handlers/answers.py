@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import structlog
 
@@ -11,9 +10,10 @@ from schemas.broadcast import BroadcastAcknowledged
 from schemas.duty import CheckInReceived
 from schemas.notify import NotificationAcknowledged, ReplyMeaning, ReplyReceived, RunSubject, TextReceived
 from schemas.values import Channel
-from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.domain import Acknowledge, Contact, Reply, UnknownReplyLimit, read_reply
 from services.notifier.domain.check_ins import check_in_of
+from services.notifier.domain.codes import InboundText
+from services.notifier.domain.runs import Acknowledgement, NewRun, NewTrack, Run, Track
 from services.notifier.domain.texts import ALREADY_TEXT, help_sms
 from services.notifier.handlers.work import Work
 
@@ -38,7 +38,7 @@ async def on_inbound_sms(work: Work, phone: str, text: str, ref: str | None, lim
     if sender is None:
         await on_unknown(work, phone, text, ref, limit)
         return
-    await work.runs.record_inbound(phone, text, "text", ref, work.now)
+    await work.runs.record_inbound(InboundText(phone, text, "text", ref, work.now))
     received = TextReceived(
         unit_id=sender.unit_id, from_=phone, person_id=sender.person_id, text=text, received_at=work.now
     )
@@ -52,7 +52,7 @@ async def on_reply(work: Work, phone: str, text: str, reply: Reply, ref: str | N
         return
     run = await work.runs.run(holder.run_id)
     meaning = ReplyMeaning.CHECK_IN if run.subject == RunSubject.CHECK_IN else ReplyMeaning.ACK
-    await work.runs.record_inbound(phone, text, meaning.value, ref, work.now)
+    await work.runs.record_inbound(InboundText(phone, text, meaning.value, ref, work.now))
     received = ReplyReceived(
         unit_id=run.unit_id, from_=phone, text=text, meaning=meaning, run_id=run.id, received_at=work.now
     )
@@ -64,7 +64,7 @@ async def on_reply(work: Work, phone: str, text: str, reply: Reply, ref: str | N
 async def on_unknown(work: Work, phone: str, text: str, ref: str | None, limit: UnknownReplyLimit) -> None:
     """A reply we cannot match: a short help answer, unless this number keeps sending them."""
     earlier = await work.runs.unknown_replies_since(phone, work.now - limit.per)
-    await work.runs.record_inbound(phone, text, ReplyMeaning.UNKNOWN.value, ref, work.now)
+    await work.runs.record_inbound(InboundText(phone, text, ReplyMeaning.UNKNOWN.value, ref, work.now))
     sender = await work.directory.sender(phone)
     unit_id = sender.unit_id if sender else UNKNOWN_UNIT
     received = ReplyReceived(
@@ -99,8 +99,8 @@ async def acknowledge(work: Work, track_id: int, phone: str, channel: Channel) -
     """Stop the track (and, in an `any` run, the whole run); publish who acknowledged and how."""
     track = await work.runs.track(track_id)
     run = await work.runs.run(track.run_id)
-    name = next((c["name"] for c in track.contacts.values() if c["phone"] == phone), None)
-    ack = {"acked_by": phone, "acked_name": name, "acked_channel": channel.value, "acked_at": work.now}
+    name = next((contact.name for contact in track.contacts.values() if contact.phone == phone), None)
+    ack = Acknowledgement(phone, name, channel.value, work.now)
     if not await work.runs.end_track(track_id, "acknowledged", ack):
         return False
     policy = work.policies.for_run(run.policy, run.unit_id)
@@ -121,7 +121,7 @@ async def acknowledge(work: Work, track_id: int, phone: str, channel: Channel) -
 
 
 async def publish_acknowledgement(
-    work: Work, run: Any, track: Any, phone: str, name: str | None, channel: Channel, run_stopped: bool
+    work: Work, run: Run, track: Track, phone: str, name: str | None, channel: Channel, run_stopped: bool
 ) -> None:
     acknowledged = NotificationAcknowledged(
         unit_id=run.unit_id,

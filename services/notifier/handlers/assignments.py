@@ -6,7 +6,6 @@ import structlog
 
 from schemas.incident import IncidentAssigned
 from schemas.notify import RunSubject
-from services.notifier.adapters.runs import contacts_from_json
 from services.notifier.handlers.starts import contact, only_filled
 from services.notifier.handlers.work import Work
 
@@ -28,7 +27,7 @@ async def on_incident_assigned(work: Work, event: IncidentAssigned) -> None:
         if run.subject not in ALERTS:
             continue
         for track in await work.runs.tracks_of(run.id):
-            contacts = contacts_from_json(track.contacts)
+            contacts = track.contacts
             moved = {role: incoming[role] for role in incoming if role in contacts}
             if moved:
                 await work.runs.set_contacts(track.id, {**contacts, **moved})

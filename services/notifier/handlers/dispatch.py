@@ -273,7 +273,7 @@ class Dispatcher:
             if provider is None:
                 continue
             try:
-                status = await provider.sms_status(attempt.provider_ref)
+                status = await provider.sms_status(attempt.provider_ref or "")
             except DeliveryError as error:
                 log.warning("could not poll a stuck SMS", attempt_id=attempt.id, error=str(error))
                 continue

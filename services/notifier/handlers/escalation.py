@@ -14,8 +14,9 @@ import structlog
 
 from schemas.notify import RunExhausted, RunSubject
 from services.notifier.adapters.metrics import STEP_ERRORS, STEP_LATENESS
-from services.notifier.adapters.runs import NewAttempt, contacts_from_json, fresh_code
 from services.notifier.domain import Acknowledge, Notification, Policy
+from services.notifier.domain.attempts import NewAttempt
+from services.notifier.domain.codes import ReplyCode, fresh_code
 from services.notifier.domain.filing import ANSWERABLE
 from services.notifier.handlers.filings import stop_answered
 from services.notifier.handlers.work import Work
@@ -44,7 +45,7 @@ async def fire_due_tracks(work: Work, limit: int) -> int:
     runs = await work.runs.runs_by_id({track.run_id for track in tracks})
     answered = await stop_answered_runs(work, runs)
     for track in tracks:
-        STEP_LATENESS.observe(max(0.0, (work.now - track.due_at).total_seconds()))
+        STEP_LATENESS.observe(max(0.0, (work.now - (track.due_at or work.now)).total_seconds()))
     firing = Firing()
     for track in (each for each in tracks if each.run_id not in answered):
         try:
@@ -76,7 +77,7 @@ def plan_track(work: Work, firing: Firing, run: Any, track: Any) -> None:
     if step >= policy.total_steps:
         firing.endings.append((run, track, policy))
         return
-    notifications = policy.notifications(step, contacts_from_json(track.contacts), major=run.major)
+    notifications = policy.notifications(step, track.contacts, major=run.major)
     due = policy.due_after(step, work.now) if notifications else work.now
     firing.notifications.extend((run, track.id, step, notification, policy) for notification in notifications)
     if not notifications:
@@ -125,11 +126,10 @@ async def reply_codes(work: Work, wanting: dict[tuple[str, str], tuple[Any, int]
     issued = await unused_codes(work, [pair for pair in wanting if pair not in code_of])
     await work.runs.add_codes(
         [
-            {"phone": phone, "code": code, "run_id": run_id, "track_id": wanting[phone, run_id][1],
-             "subject_id": wanting[phone, run_id][0].subject_id, "issued_at": work.now}
+            ReplyCode(phone, code, run_id, wanting[phone, run_id][1], wanting[phone, run_id][0].subject_id, work.now)
             for (phone, run_id), code in issued.items()
         ]
-    )  # fmt: skip
+    )
     return code_of | issued
 
 

@@ -8,8 +8,8 @@ import structlog
 
 from schemas.notify import AttemptDelivered, AttemptFailed
 from schemas.values import Channel
-from services.notifier.adapters.runs import NewAttempt
 from services.notifier.domain import CALL_FAILURES, is_newer_status, provider_status
+from services.notifier.domain.attempts import NewAttempt
 from services.notifier.domain.status import status_rank
 from services.notifier.handlers.work import Work
 
@@ -44,13 +44,13 @@ async def on_status(work: Work, attempt_id: str, status: str, sequence: int | No
     rank = status_rank(status, sequence)
     outcome = provider_status(status)
     if outcome == "delivered" and attempt.status != "delivered":
-        await work.runs.update_attempt(attempt_id, status_rank=rank, status="delivered", finished_at=work.now)
+        await work.runs.mark_delivered(attempt_id, rank, work.now)
         run = await work.runs.run(attempt.run_id)
         await work.publish(
             AttemptDelivered(**outcome_fields(run, attempt, None), delivered_at=work.now), run.subject_id
         )
         return
-    await work.runs.update_attempt(attempt_id, status_rank=rank)
+    await work.runs.record_status_rank(attempt_id, rank)
     if outcome == "failed" and attempt.status not in ("failed", "delivered"):
         await fail_attempt(work, attempt, error_code or status, f"provider status {status}", False, None)
         if attempt.channel == Channel.VOICE and status in CALL_FAILURES:
@@ -61,7 +61,7 @@ async def fail_attempt(
     work: Work, attempt: Any, code: str, message: str, permanent: bool, provider: str | None
 ) -> None:
     """Record the failure and report it. A failed SMS is tried as a call and the other way round, once."""
-    await work.runs.update_attempt(attempt.id, status="failed", error_code=code, error=message, finished_at=work.now)
+    await work.runs.mark_failed(attempt.id, code, message, work.now)
     run = await work.runs.run(attempt.run_id)
     failed = AttemptFailed(
         **outcome_fields(run, attempt, provider),

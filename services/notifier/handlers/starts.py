@@ -9,10 +9,10 @@ from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftEnded, 
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, RunSubject, SendSms
 from schemas.values import Person, Recipient
-from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.domain import Contact
 from services.notifier.domain.check_ins import check_in_subject
 from services.notifier.domain.numbers import ALTERNATE
+from services.notifier.domain.runs import NewRun, NewTrack
 from services.notifier.domain.texts import incident_texts, local_time, notice_texts
 from services.notifier.handlers.work import Work
 
