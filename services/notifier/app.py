@@ -41,11 +41,12 @@ from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
 from services.notifier.handlers import assignments, filings, rounds, starts
-from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings, Job, Webhooks, crash_point
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.handlers.work import Work
 from services.notifier.migrations import MIGRATIONS
 from services.notifier.ports import Provider
+from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings, Job, PassCheckpoint, no_checkpoint
+from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
@@ -80,9 +81,14 @@ class Notifier:
     """Everything the notifier is made of, wired; `api` is what `dutywatch service notifier` serves."""
 
     def __init__(
-        self, settings: Settings, clock: Clock = utc_now, providers: dict[str, Provider] | None = None
+        self,
+        settings: Settings,
+        clock: Clock = utc_now,
+        providers: dict[str, Provider] | None = None,
+        checkpoint: PassCheckpoint = no_checkpoint,
     ) -> None:
         self.settings = settings
+        self._checkpoint = checkpoint
         self.clock = clock
         self.metadata = MetaData()
         self.tables = NotifierTables(self.metadata)
@@ -101,8 +107,8 @@ class Notifier:
                 lease=timedelta(seconds=settings.dispatch_lease_s),
                 provider_attempts=settings.provider_attempts,
                 concurrency=settings.dispatch_concurrency,
-                crash_at=settings.crash_at,
             ),
+            checkpoint=checkpoint,
         )
 
     @functools.cached_property
@@ -149,7 +155,7 @@ class Notifier:
     async def _fire_and_send(self) -> None:
         fired, jobs = await self.fire_all_due()
         if fired:
-            crash_point("after_step_recorded", self.settings.crash_at)
+            self._checkpoint("after_step_recorded")
         if self.dispatcher.send(jobs):
             self.dispatcher.pump_soon.kick()
 

@@ -82,10 +82,6 @@ class Settings(ServiceSettings):
         description="Provider requests in flight at once; above an account's limit the provider answers 429 (retried).",
     )
     stuck_after_s: float = Field(default=120.0, gt=0, description="A message still `sent` after this is polled.")
-    crash_at: Literal["", "after_step_recorded", "after_provider_call"] = Field(
-        default="",
-        description="Fault injection for crash tests only: SIGKILL the process at this point. Never set in production.",
-    )
 
     @property
     def default_provider(self) -> ProviderName:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from services.notifier.app import Notifier
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms
-from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings
+from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import wrap

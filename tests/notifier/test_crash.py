@@ -1,10 +1,12 @@
-"""Crash tests: the notifier as a real process, SIGKILLed at a chosen point (fault-injection setting), restarted.
+"""Crash tests: the notifier as a real process, SIGKILLed at a chosen checkpoint, restarted.
 
 Each test has a broker of its own (the same Tansu binary; it starts in a tenth of a second), so that the new
 consumer group replays only this test's incident and the counts below are exact.
 
-`DUTYWATCH_NOTIFIER_CRASH_AT` names the point: `after_step_recorded` (the due step's attempts are committed,
-no provider heard of them yet) or `after_provider_call` (Twilio took the SMS, its outcome is not stored).
+The first start is `python -m testbed.crashing_notifier CHECKPOINT`, the notifier with a hook that kills it at
+CHECKPOINT: `after_step_recorded` (the due step's attempts are committed, no provider heard of them yet) or
+`after_provider_call` (Twilio took the SMS, its outcome is not stored). The restart is `dutywatch service
+notifier`, as in production.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ pytestmark = [
 ]
 
 DUTYWATCH = str(Path(sys.executable).parent / "dutywatch")
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -63,7 +66,13 @@ class NotifierProcess:
         self._env = env
         self.log = log
 
-    def start(self, **extra: str) -> subprocess.Popen[bytes]:
+    def start(self) -> subprocess.Popen[bytes]:
+        return self._spawn([DUTYWATCH, "service", "notifier"])
+
+    def start_killed_at(self, checkpoint: str) -> subprocess.Popen[bytes]:
+        return self._spawn([sys.executable, "-m", "testbed.crashing_notifier", checkpoint])
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen[bytes]:
         sock = free_socket()
         port = sock.getsockname()[1]
         sock.close()
@@ -72,10 +81,9 @@ class NotifierProcess:
             **self._env,
             "DUTYWATCH_NOTIFIER_HTTP_PORT": str(port),
             "DUTYWATCH_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            **extra,
         }
         with self.log.open("ab") as log:
-            return subprocess.Popen([DUTYWATCH, "service", "notifier"], env=env, stdout=log, stderr=log)
+            return subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=REPO)
 
 
 def notifier_env(tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, database_url: str) -> dict[str, str]:
@@ -125,11 +133,11 @@ async def until_every_answer_is_stored(database_url: str, officer: str) -> None:
 
 
 async def crash_then_restart(
-    tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, database_url: str, crash_at: str
+    tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, database_url: str, checkpoint: str
 ) -> tuple[str, NotifierProcess]:
-    """Start with the crash point set, publish an incident, see the process die there; return the officer."""
+    """Start a notifier that dies at `checkpoint`, publish an incident, see the process die; return the officer."""
     notifier = NotifierProcess(notifier_env(tmp_path, broker, twilio, database_url), tmp_path / "notifier.log")
-    process = notifier.start(DUTYWATCH_NOTIFIER_CRASH_AT=crash_at)
+    process = notifier.start_killed_at(checkpoint)
     officer = random_mobile()
     now = datetime.now(UTC)
     await publish(broker.bootstrap, wrap(incident_reported(unique_unit(), now, officer=officer), now))

@@ -24,9 +24,9 @@ from services.notifier.domain.runs import NewRun, NewTrack
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
 from services.notifier.handlers.answers import on_key_press
-from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings
 from services.notifier.handlers.outcomes import on_status
 from services.notifier.ports import PermanentDeliveryError, RetryableDeliveryError
+from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, ROOM_PHONE, incident_reported, unique_unit
 from tests.notifier.harness import DISTRICT_TOKEN, DISTRICT_UNITS, Harness, notifier_harness
 from tests.notifier.serving import random_mobile

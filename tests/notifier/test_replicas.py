@@ -11,8 +11,8 @@ import pytest
 
 from services.notifier.app import Notifier
 from services.notifier.handlers import starts
-from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings
 from services.notifier.handlers.escalation import fire_due_tracks
+from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import incident_reported, unique_unit

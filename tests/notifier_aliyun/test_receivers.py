@@ -18,7 +18,7 @@ from services.notifier.app import Notifier
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
-from services.notifier.handlers.dispatch import Dispatcher, DispatchSettings
+from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock, FakeProvider
 from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, incident_reported, unique_unit, wrap

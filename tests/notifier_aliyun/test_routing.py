@@ -9,7 +9,7 @@ import pytest
 from services.notifier.adapters.aliyun.provider import AliyunProvider
 from services.notifier.adapters.failover import Failover
 from services.notifier.adapters.providers import DOMESTIC_FAILOVER, build_providers, build_router
-from services.notifier.handlers.dispatch import Webhooks
+from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeProvider
 

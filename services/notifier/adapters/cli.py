@@ -11,8 +11,8 @@ from rich.console import Console
 from schemas.values import parse_phone
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
 from services.notifier.domain.texts import voice_twiml_script
-from services.notifier.handlers.dispatch import Webhooks
 from services.notifier.ports import DeliveryError, OutboundCall, OutboundSms, SendResult
+from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 
 __all__ = ["notify_app"]

@@ -19,8 +19,8 @@ from schemas.broadcast import BroadcastSent
 from schemas.envelope import Envelope
 from schemas.notify import RunSubject
 from schemas.values import UnitId
-from services.notifier.handlers.dispatch import OpenWork
 from services.notifier.handlers.work import PRODUCER, Work
+from services.notifier.sending.dispatcher import OpenWork
 from services.runtime.auth import Caller, caller
 
 __all__ = ["BroadcastRequest", "api_routes"]

@@ -11,8 +11,8 @@ from services.notifier.adapters.console import ConsoleProvider
 from services.notifier.adapters.failover import BreakerPolicy, Failover
 from services.notifier.adapters.router import Router
 from services.notifier.adapters.twilio import TwilioProvider
-from services.notifier.handlers.dispatch import Webhooks
 from services.notifier.ports import Provider
+from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.runtime.logs import renders_json
 

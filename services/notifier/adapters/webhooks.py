@@ -21,9 +21,9 @@ from schemas.values import parse_phone
 from services.notifier.domain import UnknownReplyLimit, provider_status, settles_attempt
 from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
-from services.notifier.handlers.dispatch import Webhooks
 from services.notifier.handlers.outcomes import on_status
 from services.notifier.handlers.work import InWork, Work
+from services.notifier.sending.webhook_urls import Webhooks
 
 __all__ = ["SignatureCheck", "webhook_routes"]
 

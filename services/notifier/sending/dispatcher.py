@@ -11,13 +11,11 @@ row dispatching; when the lease runs out another claims it and sends again, logg
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -39,25 +37,25 @@ from services.notifier.ports import (
     SmsStatus,
     VoiceCaller,
 )
+from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
-__all__ = ["DispatchSettings", "Dispatcher", "Job", "OpenWork", "Webhooks"]
+__all__ = ["Checkpoint", "DispatchSettings", "Dispatcher", "Job", "OpenWork", "PassCheckpoint", "no_checkpoint"]
 
 log = structlog.get_logger(__name__)
 
 OpenWork = Callable[[], AbstractAsyncContextManager[Work]]
 MAX_DISPATCHES = 2
 
+Checkpoint = Literal["after_step_recorded", "after_provider_call"]
+"""A point where a crash must lose nothing: a due step's attempts are committed and no provider has heard of
+them yet; a provider took a message whose outcome is not stored yet."""
+PassCheckpoint = Callable[[Checkpoint], None]
+"""Told each checkpoint as the notifier passes it: nothing in production; the crash tests kill the process."""
 
-@dataclass(frozen=True)
-class Webhooks:
-    """The URLs a provider calls back, built from the public URL the webhooks are reached at."""
 
-    public_url: str
-
-    def url(self, path: str, attempt_id: str | None = None) -> str:
-        query = f"?attempt={attempt_id}" if attempt_id else ""
-        return f"{self.public_url.rstrip('/')}/webhooks/twilio/{path}{query}"
+def no_checkpoint(point: Checkpoint) -> None:
+    """Production: passing a checkpoint does nothing."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,6 @@ class DispatchSettings:
     first_backoff_s: float = 0.2
     batch: int = 200
     concurrency: int = 50
-    crash_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,13 +77,6 @@ class Job:
     script: str
 
 
-def crash_point(name: str, configured: str) -> None:
-    """Fault injection for the crash tests: die here, as a SIGKILL would, when the setting names this point."""
-    if configured == name:
-        log.warning("fault injection: killing the process", crash_point=name)
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -97,6 +87,7 @@ class Dispatcher:
         webhooks: Webhooks,
         settings: DispatchSettings,
         rate_limit: RateLimit | None = None,
+        checkpoint: PassCheckpoint = no_checkpoint,
     ) -> None:
         self._open_work = open_work
         self._sms = sms
@@ -105,6 +96,7 @@ class Dispatcher:
         self._webhooks = webhooks
         self._settings = settings
         self._rate_limit = rate_limit or RateLimit()
+        self._checkpoint = checkpoint
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
         self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
@@ -219,7 +211,7 @@ class Dispatcher:
             result = await self._send(job)
         except DeliveryError as error:
             return error
-        crash_point("after_provider_call", self._settings.crash_at)
+        self._checkpoint("after_provider_call")
         return result
 
     async def _send(self, job: Job) -> SendResult:
