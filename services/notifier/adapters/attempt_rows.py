@@ -14,7 +14,7 @@ from services.notifier.adapters.tables import Rows
 from services.notifier.domain.attempts import Attempt, NewAttempt
 from services.runtime.store import first_row, insert_into, row_by_key
 
-__all__ = ["AttemptRows", "as_attempt"]
+__all__ = ["SqlAttempts"]
 
 
 def as_attempt(row: Any) -> Attempt:
@@ -22,8 +22,8 @@ def as_attempt(row: Any) -> Attempt:
     return Attempt(*row)
 
 
-class AttemptRows(Rows):
-    """One SMS or call to one person for one step; `dispatching` with a lease while a provider is called."""
+class SqlAttempts(Rows):
+    """Implements `ports.Attempts`: `dispatching` with a lease while a provider is called."""
 
     async def add_attempts(self, attempts: Sequence[NewAttempt], now: datetime) -> list[str]:
         """Insert many attempts in one statement; returns their ids in order."""

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from schemas.broadcast import BroadcastSent
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.notifier.adapters.tables import NotifierTables
@@ -114,27 +113,3 @@ class Directory:
                 if person["id"] == person_id:
                     return _contact(person)
         return None
-
-    # broadcasts
-
-    async def add_broadcast(self, broadcast: BroadcastSent) -> bool:
-        """Record a broadcast once; False when it is already on record."""
-        table = self.t.broadcasts
-        if (await self.session.execute(select(table.c.id).where(table.c.id == broadcast.broadcast_id))).first():
-            return False
-        await self.session.execute(
-            insert(table).values(
-                id=broadcast.broadcast_id,
-                unit_id=broadcast.unit_id,
-                title=broadcast.title,
-                text=broadcast.text,
-                sent_by=broadcast.sent_by,
-                target_unit_ids=broadcast.target_unit_ids,
-                sent_at=broadcast.sent_at,
-            )
-        )
-        return True
-
-    async def broadcast(self, broadcast_id: str) -> Any:
-        table = self.t.broadcasts
-        return (await self.session.execute(select(table).where(table.c.id == broadcast_id))).first()

@@ -8,15 +8,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select
 
-from schemas.notify import RunSubject
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain.codes import InboundText, ReplyCode
 from services.notifier.domain.runs import OPEN
 from services.runtime.store import insert_into
 
-__all__ = ["ReplyRows"]
+__all__ = ["SqlInboundTexts", "SqlReplyCodes"]
 
 
 def as_reply_code(row: Any) -> ReplyCode:
@@ -24,8 +23,8 @@ def as_reply_code(row: Any) -> ReplyCode:
     return ReplyCode(*row)
 
 
-class ReplyRows(Rows):
-    """What an inbound SMS can be matched against, and what came in."""
+class SqlReplyCodes(Rows):
+    """Implements `ports.ReplyCodes`."""
 
     async def codes_for(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The codes already issued to these (phone, run_id) pairs."""
@@ -70,6 +69,10 @@ class ReplyRows(Rows):
     async def free_codes(self, run_ids: Sequence[str]) -> None:
         await self.session.execute(delete(self.t.reply_codes).where(self.t.reply_codes.c.run_id.in_(run_ids)))
 
+
+class SqlInboundTexts(Rows):
+    """Implements `ports.InboundTexts`."""
+
     async def inbound_seen(self, ref: str) -> bool:
         """This provider message was handled before (the provider retried its webhook)."""
         query = select(self.t.inbound.c.id).where(self.t.inbound.c.provider_ref == ref)
@@ -84,16 +87,6 @@ class ReplyRows(Rows):
             inbound.phone == phone, inbound.meaning == "unknown", inbound.received_at > since
         )
         return [row.received_at for row in (await self.session.execute(query)).all()]
-
-    async def answers_to_unit_since(self, unit_id: str, since: datetime) -> int:
-        """How many answer SMS (help, already acknowledged) went to numbers of `unit_id` since `since`."""
-        runs = self.t.runs.c
-        query = (
-            select(func.count())
-            .select_from(self.t.runs)
-            .where(runs.subject == RunSubject.MESSAGE.value, runs.unit_id == unit_id, runs.created_at > since)
-        )
-        return int(await self.session.scalar(query) or 0)
 
 
 # Statements on the escalation path, built once: building one costs several times running it.

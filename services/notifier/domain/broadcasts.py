@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.broadcast import BroadcastSent
+
 __all__ = ["Broadcast"]
 
 
@@ -19,3 +21,10 @@ class Broadcast:
     sent_by: str
     target_unit_ids: list[str] | None
     sent_at: datetime
+
+    @classmethod
+    def sent(cls, event: BroadcastSent) -> Broadcast:
+        return cls(
+            event.broadcast_id, event.unit_id, event.title, event.text, event.sent_by, event.target_unit_ids,
+            event.sent_at,
+        )  # fmt: skip

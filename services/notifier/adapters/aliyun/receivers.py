@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -37,7 +38,7 @@ from services.notifier.adapters.webhooks import phone_or_raw
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import InWork, Work
+from services.notifier.ports import InWork, Ports
 
 __all__ = ["PREFIX", "TOKEN_HEADER", "PushTokenCheck", "aliyun_push_routes"]
 
@@ -115,43 +116,43 @@ def answer_known(known: list[bool]) -> Response:
 
 def _applying(
     effect: Callable[..., Awaitable[Any]], item: Any, args: tuple[Any, ...]
-) -> Callable[[Work], Awaitable[Any]]:
-    async def apply(work: Work) -> Any:
-        return await effect(work, item, *args)
+) -> Callable[[Ports, datetime], Awaitable[Any]]:
+    async def apply(ports: Ports, now: datetime) -> Any:
+        return await effect(ports, now, item, *args)
 
     return apply
 
 
-async def apply_receipt(work: Work, report: SmsReport) -> None:
+async def apply_receipt(ports: Ports, now: datetime, report: SmsReport) -> None:
     error_code = None if report.success else report.err_code
-    await on_status(work, report.out_id, sms_receipt_status(report.success), None, error_code)
+    await on_status(report.out_id, sms_receipt_status(report.success), None, error_code, ports, now)
 
 
-async def read_uplink(work: Work, up: SmsUp, limit: UnknownReplyLimit) -> None:
-    await on_inbound_sms(work, phone_or_raw(up.phone_number), up.content, up.ref, limit)
+async def read_uplink(ports: Ports, now: datetime, up: SmsUp, limit: UnknownReplyLimit) -> None:
+    await on_inbound_sms(phone_or_raw(up.phone_number), up.content, up.ref, limit, ports, now)
 
 
-async def apply_progress(work: Work, report: VoiceCallReport) -> bool:
-    attempt = await work.runs.attempt_by_ref(report.call_id)
+async def apply_progress(ports: Ports, now: datetime, report: VoiceCallReport) -> bool:
+    attempt = await ports.attempts.attempt_by_ref(report.call_id)
     if attempt is None:
         log.warning("Aliyun call progress for an unknown call", call_id=report.call_id, status=report.status_code)
         return False
     keys = keys_pressed(report.dtmf)
     if report.status_code == DTMF_STATUS and keys is not None:
-        await on_key_press(work, attempt.id, keys)
+        await on_key_press(attempt.id, keys, ports, now)
     elif report.status_code in CALL_PROGRESS:
-        await on_status(work, attempt.id, CALL_PROGRESS[report.status_code], None, None)
+        await on_status(attempt.id, CALL_PROGRESS[report.status_code], None, None, ports, now)
     return True
 
 
-async def apply_result(work: Work, report: VoiceReport) -> bool:
-    attempt = await work.runs.attempt_by_ref(report.call_id)
+async def apply_result(ports: Ports, now: datetime, report: VoiceReport) -> bool:
+    attempt = await ports.attempts.attempt_by_ref(report.call_id)
     if attempt is None:
         log.warning("Aliyun call result for an unknown call", call_id=report.call_id, status=report.status_code)
         return False
     keys = keys_pressed(report.dtmf)
     if keys is not None:
-        await on_key_press(work, attempt.id, keys)
+        await on_key_press(attempt.id, keys, ports, now)
     status = call_result_status(report.status_code)
-    await on_status(work, attempt.id, status, None, None if status == "completed" else report.status_code)
+    await on_status(attempt.id, status, None, None if status == "completed" else report.status_code, ports, now)
     return True
