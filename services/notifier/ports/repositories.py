@@ -1,145 +1,20 @@
-"""The notifier's ports: what it needs from an SMS provider and a voice provider, and the repositories its
-handlers work through.
-
-Why provider ports: Twilio cannot reach mainland numbers, so the same alert goes through different providers
-by number (see `adapters/router.py`). Adding a provider is one adapter implementing these protocols plus one
-configuration value; nothing else changes.
-
-The repositories are bound to one transaction: what a handler does through them commits together or not at
-all. They raise RetryableError when trying again later can help (the database is busy or gone); anything
-else (LookupError for a row another refers to) is a bug or a broken invariant and is permanent.
-"""
+"""The repositories of the notifier's own rows: runs and their tracks, attempts, reply codes, inbound texts,
+what filed reports answered, broadcasts. Bound to one transaction (see the package's docstring)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
-from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.envelope import Message
-from services.notifier.domain import Contact, PolicyBook
+from services.notifier.domain import Contact
 from services.notifier.domain.attempts import Attempt, NewAttempt
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.domain.codes import InboundText, ReplyCode
-from services.notifier.domain.directory import KnownSender, UnitEntry
 from services.notifier.domain.filing import Subject
 from services.notifier.domain.runs import Acknowledgement, NewRun, Run, Track
-from services.runtime.errors import PermanentError, RetryableError, UnsupportedError
 
-__all__ = [
-    "Answered",
-    "Attempts",
-    "Broadcasts",
-    "DeliveryError",
-    "Directory",
-    "EscalationMetrics",
-    "InWork",
-    "InboundTexts",
-    "OutboundCall",
-    "OutboundSms",
-    "Outgoing",
-    "PermanentDeliveryError",
-    "Ports",
-    "Provider",
-    "ReplyCodes",
-    "RetryableDeliveryError",
-    "Runs",
-    "SendResult",
-    "SmsSender",
-    "SmsStatus",
-    "Tracks",
-    "UnsupportedDeliveryError",
-    "VoiceCaller",
-]
-
-T = TypeVar("T")
-
-
-class DeliveryError(Exception):
-    """A provider refused or failed a request; `code` is the provider's (e.g. 21211) for the record."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class RetryableDeliveryError(DeliveryError, RetryableError):
-    """The provider's fault or the network's (429, 5xx, timeout): the same request may succeed later."""
-
-
-class PermanentDeliveryError(DeliveryError, PermanentError):
-    """Ours or the number's (invalid number, unsubscribed): the same request never succeeds. Try the other channel."""
-
-
-class UnsupportedDeliveryError(DeliveryError, UnsupportedError):
-    """This provider cannot carry the request at all (a channel or destination it lacks): route elsewhere."""
-
-
-@dataclass(frozen=True)
-class OutboundSms:
-    attempt_id: str
-    to: str
-    text: str
-    status_callback_url: str
-
-
-@dataclass(frozen=True)
-class OutboundCall:
-    attempt_id: str
-    to: str
-    script: str
-    twiml_url: str
-    status_callback_url: str
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The provider took the request: its reference, and `sent` (outcome to follow) or `delivered` already."""
-
-    provider: str
-    ref: str
-    status: str = "sent"
-
-
-class SmsSender(Protocol):
-    """Sends one SMS. Returns once the provider accepted it; the outcome arrives later by status callback
-    (or in the result, for a provider that knows at once).
-
-    Raises RetryableDeliveryError when trying again may help, PermanentDeliveryError when it never can (the
-    caller falls back to a call), UnsupportedDeliveryError when this provider cannot send there.
-    """
-
-    name: str
-
-    async def send_sms(self, sms: OutboundSms) -> SendResult: ...
-
-
-class SmsStatus(Protocol):
-    """Answers what became of a message it sent (for messages whose status callback never came)."""
-
-    async def sms_status(self, ref: str) -> str:
-        """The provider's current status of a message (queued, sent, delivered, undelivered, failed).
-
-        Raises RetryableDeliveryError when the provider cannot answer now.
-        """
-        ...
-
-
-class VoiceCaller(Protocol):
-    """Places one call that fetches its TwiML-like script from `twiml_url` and reports progress to
-    `status_callback_url`. Same error contract as SmsSender (a permanent error falls back to an SMS).
-    """
-
-    name: str
-
-    async def place_call(self, call: OutboundCall) -> SendResult: ...
-
-
-class Provider(SmsSender, SmsStatus, VoiceCaller, Protocol):
-    """A provider that carries both channels (Twilio, Aliyun, the console)."""
+__all__ = ["Answered", "Attempts", "Broadcasts", "InboundTexts", "ReplyCodes", "Runs", "Tracks"]
 
 
 class Runs(Protocol):
@@ -290,73 +165,3 @@ class Broadcasts(Protocol):
         """Record it once; False when it is already on record."""
 
     async def broadcast(self, broadcast_id: str) -> Broadcast | None: ...
-
-
-class Directory(Protocol):
-    """The read models of `duty.shifts` and `duty.units`: never the roster's own database."""
-
-    async def shift_started(self, shift: ShiftStarted) -> None: ...
-
-    async def shift_ended(self, shift: ShiftEnded) -> None: ...
-
-    async def unit_updated(self, unit: UnitUpdated) -> None: ...
-
-    async def unit(self, unit_id: str) -> UnitEntry | None: ...
-
-    async def unit_name(self, unit_id: str) -> str:
-        """The unit's name, or its id when the directory does not know it."""
-
-    async def top_unit_ids(self) -> list[str]:
-        """The units with no parent: in a city's directory, its bureau."""
-
-    async def on_duty(self, unit_ids: list[str] | None) -> dict[str, tuple[Contact, Contact]]:
-        """(officer, leader) of each unit with a current shift, of `unit_ids` or of every unit."""
-
-    async def sender(self, phone: str) -> KnownSender | None:
-        """Who on the roster (an officer or leader on a current shift, or a duty room) has this number."""
-
-    async def person(self, person_id: str) -> Contact | None: ...
-
-
-class Outgoing(Protocol):
-    """Messages leaving the service, through the outbox of the same transaction."""
-
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> str:
-        """Its envelope's event id."""
-
-    async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
-        """Like `publish` for many (payload, correlation id) pairs, at once."""
-
-
-class EscalationMetrics(Protocol):
-    """What the escalation sweep counts (Prometheus in production)."""
-
-    def step_fired(self, late_s: float) -> None:
-        """A due step fired `late_s` seconds after its due time."""
-
-    def step_failed(self, policy: str) -> None:
-        """A due step failed to fire and was set aside."""
-
-
-@dataclass(frozen=True)
-class Ports:
-    """Everything a handler may touch, bound to one transaction, and the policies it escalates by."""
-
-    runs: Runs
-    tracks: Tracks
-    attempts: Attempts
-    codes: ReplyCodes
-    inbound: InboundTexts
-    answered: Answered
-    broadcasts: Broadcasts
-    directory: Directory
-    outgoing: Outgoing
-    policies: PolicyBook
-    metrics: EscalationMetrics
-
-
-class InWork(Protocol):
-    """Runs an effect on the ports of a transaction, given the time, and gives back its result once that
-    transaction has committed (the webhooks' group commit: effects that arrive together share one)."""
-
-    async def __call__(self, effect: Callable[[Ports, datetime], Awaitable[T]]) -> T: ...
