@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any  # SQLAlchemy's statements are Select[Any], its rows untyped tuples of the columns
 
 from sqlalchemy import Select, Table, Update, bindparam, select, update
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any  # SQLAlchemy's statements are Select[Any], its rows untyped tuples of the columns
 
 from sqlalchemy import insert, select
 

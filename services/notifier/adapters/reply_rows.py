@@ -6,7 +6,7 @@ import dataclasses
 import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any  # SQLAlchemy's statements are Select[Any], its rows untyped tuples of the columns
 
 from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select
 

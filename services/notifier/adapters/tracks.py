@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any  # SQLAlchemy's statements, rows and JSON documents are untyped
 
 from sqlalchemy import Select, Table, Update, bindparam, func, select, update
 
@@ -15,8 +15,8 @@ from services.notifier.domain.runs import OPEN, Acknowledgement, Track
 
 __all__ = ["SqlTracks", "contacts_to_json"]
 
-# A JSON column's document: SQLAlchemy's JSON type gives whatever the JSON held.
 Document = dict[str, Any]
+"""A JSON column's document: SQLAlchemy's JSON type gives whatever the JSON held."""
 
 
 def contacts_to_json(contacts: dict[str, Contact]) -> Document:
