@@ -7,7 +7,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import FastAPI
 from sqlalchemy import MetaData
@@ -50,6 +50,7 @@ from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
+from services.runtime.consumer import Route
 from services.runtime.errors import ConfigurationError
 from services.runtime.group_commit import GroupCommit
 from services.runtime.http_guard import guard
@@ -60,14 +61,14 @@ from services.runtime.store import Session, Store
 
 __all__ = ["Notifier", "create_app", "load_policies"]
 
-T = TypeVar("T")
-
 NAME = "notifier"
 FIRE_BATCH = 500
 METRICS_EVERY_S = 15.0
 # Status callbacks come two or three per message, spread out; nobody waits on their answer but the provider,
 # which waits seconds. Gathering them for a moment makes one transaction of several.
 WEBHOOK_GATHER_S = 0.05
+M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 
 
 def load_policies(settings: Settings) -> PolicyBook:
@@ -203,10 +204,8 @@ class Notifier:
         """An answer may have queued a help SMS or a fallback: send it now rather than at the next tick."""
         self.fire_soon.kick()
 
-    def handle(
-        self, on: Callable[[Any, Ports, datetime], Awaitable[None]]
-    ) -> Callable[[Envelope[Any]], Awaitable[None]]:
-        async def consume(envelope: Envelope[Any]) -> None:
+    def handle(self, on: Callable[[M, Ports, datetime], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
+        async def consume(envelope: Envelope[M]) -> None:
             async def effect(session: Session) -> None:
                 await on(envelope.payload, self.ports(session), self.clock())
 
@@ -216,9 +215,9 @@ class Notifier:
         return consume
 
     def handle_command(
-        self, on: Callable[[Any, str, Ports, datetime], Awaitable[None]]
-    ) -> Callable[[Envelope[Any]], Awaitable[None]]:
-        async def consume(envelope: Envelope[Any]) -> None:
+        self, on: Callable[[M, str, Ports, datetime], Awaitable[None]]
+    ) -> Callable[[Envelope[M]], Awaitable[None]]:
+        async def consume(envelope: Envelope[M]) -> None:
             async def effect(session: Session) -> None:
                 await on(envelope.payload, str(envelope.event_id), self.ports(session), self.clock())
 
@@ -227,7 +226,7 @@ class Notifier:
 
         return consume
 
-    def routes(self) -> dict[str, dict[type[Message], Callable[[Envelope[Any]], Awaitable[None]]]]:
+    def routes(self) -> dict[str, Route]:
         return {
             "notify.requests": {
                 SendSms: self.handle_command(starts.on_send_sms),

@@ -11,7 +11,6 @@ import asyncio
 import json
 import uuid
 from pathlib import Path
-from typing import Any
 
 import structlog
 from rich.console import Console
@@ -75,7 +74,7 @@ class ConsoleProvider:
         )
         return SendResult(self.name, ref, "delivered")
 
-    async def _record(self, line: dict[str, Any]) -> None:
+    async def _record(self, line: dict[str, str]) -> None:
         text = json.dumps(line, ensure_ascii=False) + "\n"
         async with self._lock:
             await asyncio.to_thread(self._append, text)

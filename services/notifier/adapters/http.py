@@ -6,47 +6,31 @@ allowed for every unit (the municipal bureau's, an integrating system's).
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.broadcast import BroadcastSent
 from schemas.notify import RunSubject
-from schemas.values import UnitId
+from services.notifier.adapters.http_models import BroadcastAccepted, BroadcastOut, BroadcastRequest, RunOut
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.ports import Ports
 from services.notifier.sending.dispatcher import OpenPorts
 from services.runtime.auth import Caller, caller
 
-__all__ = ["BroadcastRequest", "api_routes"]
+__all__ = ["api_routes"]
 
 Calling = Annotated[Caller, Depends(caller)]
-
-
-class BroadcastRequest(BaseModel):
-    """A notice from the municipal bureau to the on-duty officers."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=40, description="Short title, e.g. 寒潮预警.")
-    text: str = Field(min_length=1, max_length=500, description="The notice.")
-    sent_by: str = Field(min_length=1, max_length=100, description="Who sends it.")
-    target_unit_ids: list[UnitId] | None = Field(default=None, description="Units to reach; none: every unit.")
-    unit_id: UnitId | None = Field(
-        default=None, description="The sending bureau; default: the setting, else the directory's top unit."
-    )
 
 
 def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter()
 
     @router.get("/runs/{run_id}")
-    async def get_run(run_id: str, calling: Calling) -> dict[str, Any]:
+    async def get_run(run_id: str, calling: Calling) -> RunOut:
         """A run with its tracks (per recipient), attempts and their outcomes."""
         async with open_work() as ports:
             run = await ports.runs.find_run(run_id)
@@ -55,14 +39,10 @@ def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable
             calling.require_visible(run.unit_id, f"run {run_id}")
             tracks = await ports.tracks.tracks_of(run_id)
             attempts = await ports.attempts.attempts_of(run_id)
-        return {
-            **dataclasses.asdict(run),
-            "tracks": [dataclasses.asdict(track) for track in tracks],
-            "attempts": [dataclasses.asdict(attempt) for attempt in attempts],
-        }
+        return RunOut.of(run, tracks, attempts)
 
     @router.post("/broadcasts", status_code=202)
-    async def post_broadcast(request: BroadcastRequest, calling: Calling) -> dict[str, str]:
+    async def post_broadcast(request: BroadcastRequest, calling: Calling) -> BroadcastAccepted:
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
         may_reach(calling, request.target_unit_ids)
         async with open_work() as ports:
@@ -79,10 +59,10 @@ def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable
             )
             await ports.broadcasts.add_broadcast(Broadcast.sent(event))
             event_id = await ports.outgoing.publish(event, event.broadcast_id)
-        return {"broadcast_id": event.broadcast_id, "event_id": event_id}
+        return BroadcastAccepted(broadcast_id=event.broadcast_id, event_id=event_id)
 
     @router.get("/broadcasts/{broadcast_id}")
-    async def get_broadcast(broadcast_id: str, calling: Calling) -> dict[str, Any]:
+    async def get_broadcast(broadcast_id: str, calling: Calling) -> BroadcastOut:
         """The notice and, per unit, whether its on-duty officer acknowledged."""
         async with open_work() as ports:
             broadcast = await ports.broadcasts.broadcast(broadcast_id)
@@ -90,17 +70,7 @@ def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable
                 raise HTTPException(404, f"no broadcast {broadcast_id}")
             runs = await ports.runs.runs_for_subject(RunSubject.BROADCAST, broadcast_id)
             tracks = [track for run in runs for track in await ports.tracks.tracks_of(run.id)]
-        units = [
-            {"unit_id": t.unit_id, "state": t.state, "acknowledged_by": t.acked_by, "acknowledged_at": t.acked_at}
-            for t in tracks
-        ]
-        acknowledged = sum(1 for unit in units if unit["state"] == "acknowledged")
-        return {
-            **dataclasses.asdict(broadcast),
-            "run_ids": [run.id for run in runs],
-            "units": units,
-            "counts": {"units": len(units), "acknowledged": acknowledged, "waiting": len(units) - acknowledged},
-        }
+        return BroadcastOut.of(broadcast, [run.id for run in runs], tracks)
 
     return router
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from schemas.envelope import Envelope, Message
 from services.runtime.outbox import Outbox
@@ -22,18 +23,18 @@ class OutboxOutgoing:
         self._outbox = outbox
         self._clock = clock
 
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> str:
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> UUID:
         (event_id,) = await self._put([(payload, correlation_id)])
         return event_id
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
         await self._put(payloads)
 
-    async def _put(self, payloads: Sequence[tuple[Message, str | None]]) -> list[str]:
+    async def _put(self, payloads: Sequence[tuple[Message, str | None]]) -> list[UUID]:
         now = self._clock()
         envelopes = [
             Envelope.wrap(payload, producer=PRODUCER, occurred_at=now, correlation_id=correlation_id)
             for payload, correlation_id in payloads
         ]
         await self._outbox.put(self._session, *envelopes)
-        return [str(envelope.event_id) for envelope in envelopes]
+        return [envelope.event_id for envelope in envelopes]

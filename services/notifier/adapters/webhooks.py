@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 import structlog
@@ -31,6 +31,7 @@ __all__ = ["SignatureCheck", "webhook_routes"]
 log = structlog.get_logger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 TWIML = "application/xml"
+R = TypeVar("R")
 
 
 class SignatureCheck:
@@ -71,7 +72,7 @@ def webhook_routes(
 ) -> APIRouter:
     router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 
-    async def in_work(effect: Callable[[Ports, datetime], Awaitable[Any]], may_queue_work: bool = True) -> Any:
+    async def in_work(effect: Callable[[Ports, datetime], Awaitable[R]], may_queue_work: bool = True) -> R:
         result = await run_in_work(effect)
         if may_queue_work:
             await after_commit()

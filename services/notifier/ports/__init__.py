@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
+from uuid import UUID
 
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.envelope import Message
@@ -98,7 +99,7 @@ class Directory(Protocol):
 class Outgoing(Protocol):
     """Messages leaving the service, through the outbox of the same transaction."""
 
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> str:
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> UUID:
         """Its envelope's event id."""
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
+from uuid import UUID
 
 from schemas.envelope import Message
 from services.notifier.domain import PolicyBook
@@ -75,9 +76,9 @@ class MemoryOutgoing:
 
     sent: list[tuple[Message, str | None]] = field(default_factory=list)
 
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> str:
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> UUID:
         self.sent.append((payload, correlation_id))
-        return str(uuid.uuid4())
+        return uuid.uuid4()
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
         self.sent.extend(payloads)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Protocol, TypeVar
 
 import aiohttp
 import phonenumbers
@@ -19,6 +19,13 @@ from services.notifier.ports import RetryableDeliveryError, UnsupportedDeliveryE
 __all__ = ["national", "sdk_call", "sdk_config"]
 
 CHINA_CODE = 86
+Body = TypeVar("Body")
+
+
+class SdkResponse(Protocol[Body]):
+    """What every SDK call answers: besides its status code and headers, the parsed body."""
+
+    body: Body
 
 
 def sdk_config(settings: AliyunSettings, endpoint: str) -> Config:
@@ -40,7 +47,7 @@ def national(phone: str) -> str:
     return str(number.national_number)
 
 
-async def sdk_call(call: Awaitable[Any]) -> Any:
+async def sdk_call(call: Awaitable[SdkResponse[Body]]) -> Body:
     """Await an SDK call and return its body; its exceptions become DeliveryErrors."""
     try:
         response = await call

@@ -12,10 +12,11 @@ reference is stored just after the provider answered) gets 503, so Aliyun pushes
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -47,6 +48,8 @@ PREFIX = "/webhooks/aliyun"
 TOKEN_HEADER = "X-Dutywatch-Token"
 RECEIVED = {"code": 0, "msg": "成功"}
 T = TypeVar("T")
+Item = TypeVar("Item")
+R = TypeVar("R")
 
 
 class PushTokenCheck:
@@ -77,9 +80,9 @@ def aliyun_push_routes(
 ) -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    async def apply_each(effect: Callable[..., Awaitable[Any]], items: list[Any], *args: Any) -> list[Any]:
+    async def apply_each(effect: Callable[[Ports, datetime, Item], Awaitable[R]], items: list[Item]) -> list[R]:
         """Each item as its own effect (one bad item spoils no other), then one sweep for what they queued."""
-        results = await asyncio.gather(*(run_in_work(_applying(effect, item, args)) for item in items))
+        results = await asyncio.gather(*(run_in_work(_applying(effect, item)) for item in items))
         await after_commit()
         return list(results)
 
@@ -92,7 +95,7 @@ def aliyun_push_routes(
     @router.post("/sms-up")
     async def sms_up(request: Request) -> Response:
         check.verify(request)
-        await apply_each(read_uplink, await read_batch(request, SMS_UPS), limit)
+        await apply_each(functools.partial(read_uplink, limit=limit), await read_batch(request, SMS_UPS))
         return JSONResponse(RECEIVED)
 
     @router.post("/voice-call-report")
@@ -115,10 +118,10 @@ def answer_known(known: list[bool]) -> Response:
 
 
 def _applying(
-    effect: Callable[..., Awaitable[Any]], item: Any, args: tuple[Any, ...]
-) -> Callable[[Ports, datetime], Awaitable[Any]]:
-    async def apply(ports: Ports, now: datetime) -> Any:
-        return await effect(ports, now, item, *args)
+    effect: Callable[[Ports, datetime, Item], Awaitable[R]], item: Item
+) -> Callable[[Ports, datetime], Awaitable[R]]:
+    async def apply(ports: Ports, now: datetime) -> R:
+        return await effect(ports, now, item)
 
     return apply
 

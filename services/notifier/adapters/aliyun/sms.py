@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 from alibabacloud_dysmsapi20170525 import models as sms_models
 from alibabacloud_dysmsapi20170525.client import Client as SmsClient
@@ -68,7 +67,7 @@ class AliyunSms:
         return sms_send_status(details[0].send_status if details else None)
 
 
-def _raise_unless_ok(body: Any) -> None:
+def _raise_unless_ok(body: sms_models.SendSmsResponseBody | sms_models.QuerySendDetailsResponseBody) -> None:
     """Aliyun answers most business errors with HTTP 200 and a Code other than OK."""
     if body.code != OK:
         raise classify(str(body.code), str(body.message))
