@@ -23,9 +23,9 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from services.notifier.adapters.console import ConsoleProvider
-from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
 from services.notifier.domain import Contact
+from services.notifier.domain.runs import NewRun, NewTrack
 from services.notifier.settings import Settings
 
 INSERT_BATCH = 500
@@ -42,12 +42,12 @@ class ShiftedClock:
 
 async def add_runs(notifier: Notifier, count: int, start: datetime, spread_s: float) -> None:
     for first in range(0, count, INSERT_BATCH):
-        async with notifier.open_work() as work:
+        async with notifier.open_work() as ports:
             for n in range(first, min(first + INSERT_BATCH, count)):
                 contact = Contact(f"officer {n}", f"+86139{n:08d}")
                 run = NewRun("incident", f"bench-{n}", f"unit-{n % 200}", "incident", "【较大】测试", "测试",
                              [NewTrack(f"unit-{n % 200}", "incident", {"officer": contact})])  # fmt: skip
-                await work.runs.add_run(run, start, first_due=start + timedelta(seconds=spread_s * n / count))
+                await ports.runs.add_run(run, start, first_due=start + timedelta(seconds=spread_s * n / count))
 
 
 async def lateness(notifier: Notifier) -> list[float]:
@@ -55,8 +55,8 @@ async def lateness(notifier: Notifier) -> list[float]:
     query = select(tables.attempts.c.sent_at, tables.runs.c.created_at, tables.runs.c.subject_id).join(
         tables.runs, tables.runs.c.id == tables.attempts.c.run_id
     )
-    async with notifier.open_work() as work:
-        rows = (await work.session.execute(query.where(tables.attempts.c.sent_at.is_not(None)))).all()
+    async with notifier.runtime.transaction() as session:
+        rows = (await session.execute(query.where(tables.attempts.c.sent_at.is_not(None)))).all()
     return [row.sent_at.timestamp() - due_of(row) for row in rows]
 
 
@@ -66,8 +66,8 @@ SWEEP_S: list[float] = []
 
 async def count_sent(notifier: Notifier) -> int:
     attempts = notifier.tables.attempts.c
-    async with notifier.open_work() as work:
-        return int((await work.session.execute(select(func.count()).where(attempts.sent_at.is_not(None)))).scalar_one())
+    async with notifier.runtime.transaction() as session:
+        return int((await session.execute(select(func.count()).where(attempts.sent_at.is_not(None)))).scalar_one())
 
 
 def due_of(row: object) -> float:

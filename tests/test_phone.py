@@ -35,8 +35,8 @@ def phone_for(notifier: Notifier, data_dir: Path) -> Phone:
 
 
 async def run_state(notifier: Notifier, incident_id: str) -> str:
-    async with notifier.open_work() as work:
-        (run,) = await work.runs.runs_for_subject("incident", incident_id)
+    async with notifier.open_work() as ports:
+        (run,) = await ports.runs.runs_for_subject("incident", incident_id)
     return str(run.state)
 
 

@@ -37,14 +37,14 @@ from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_p
 from services.notifier.adapters.http import api_routes
 from services.notifier.adapters.metrics import OPEN_RUNS
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
+from services.notifier.adapters.repositories import sql_ports
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
 from services.notifier.handlers import assignments, filings, rounds, starts
 from services.notifier.handlers.escalation import fire_due_tracks
-from services.notifier.handlers.work import Work
 from services.notifier.migrations import MIGRATIONS
-from services.notifier.ports import Provider
+from services.notifier.ports import Ports, Provider
 from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings, Job, PassCheckpoint, no_checkpoint
 from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
@@ -68,6 +68,7 @@ METRICS_EVERY_S = 15.0
 # which waits seconds. Gathering them for a moment makes one transaction of several.
 WEBHOOK_GATHER_S = 0.05
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 
 
 def load_policies(settings: Settings) -> PolicyBook:
@@ -101,6 +102,7 @@ class Notifier:
         self.router = build_router(settings, self.providers)
         self.dispatcher = Dispatcher(
             self.open_work,
+            self.clock,
             self.router,
             self.router,
             dict(self.providers),
@@ -139,14 +141,21 @@ class Notifier:
         await self.settle()  # a fire under way commits and hands over what it claimed before this returns
 
     @contextlib.asynccontextmanager
-    async def open_work(self) -> AsyncIterator[Work]:
+    async def open_work(self) -> AsyncIterator[Ports]:
+        """One transaction, and the ports bound to it."""
         async with self.runtime.transaction() as session:
-            yield Work.open(session, self.tables, self.outbox, self.policies, self.clock())
+            yield self.ports(session)
+
+    def ports(self, session: Session) -> Ports:
+        return sql_ports(session, self.tables, self.outbox, self.policies, self.clock)
 
     @functools.cached_property
-    def in_work(self) -> GroupCommit[Work]:
-        """Webhooks' effects: those that arrive within WEBHOOK_GATHER_S share one transaction."""
+    def _webhook_commits(self) -> GroupCommit[Ports]:
         return GroupCommit(self.open_work, gather_s=WEBHOOK_GATHER_S)
+
+    async def in_work(self, effect: Callable[[Ports, datetime], Awaitable[T]]) -> T:
+        """Webhooks' effects: those that arrive within WEBHOOK_GATHER_S share one transaction."""
+        return await self._webhook_commits(lambda ports: effect(ports, self.clock()))
 
     @functools.cached_property
     def fire_soon(self) -> Coalesced:
@@ -175,16 +184,17 @@ class Notifier:
         also claims what is ready to send (the attempts it wrote among them). How many fired; the claimed."""
         fired = 0
         while True:
-            async with self.open_work() as work:
-                batch = await fire_due_tracks(work, FIRE_BATCH)
-                jobs = await self.dispatcher.claim(work) if batch < FIRE_BATCH else []
+            async with self.open_work() as ports:
+                now = self.clock()
+                batch = await fire_due_tracks(ports, now, FIRE_BATCH)
+                jobs = await self.dispatcher.claim(ports, now) if batch < FIRE_BATCH else []
             fired += batch
             if batch < FIRE_BATCH:
                 return fired, jobs
 
     async def refresh_metrics(self, now: datetime) -> int:
-        async with self.open_work() as work:
-            OPEN_RUNS.set(await work.runs.count_open_runs())
+        async with self.open_work() as ports:
+            OPEN_RUNS.set(await ports.runs.count_open_runs())
         return 0
 
     async def poll_stuck(self, now: datetime) -> int:
@@ -194,21 +204,22 @@ class Notifier:
         """An answer may have queued a help SMS or a fallback: send it now rather than at the next tick."""
         self.fire_soon.kick()
 
-    def handle(self, on: Callable[[Work, M], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
+    def handle(self, on: Callable[[M, Ports, datetime], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
         async def consume(envelope: Envelope[M]) -> None:
             async def effect(session: Session) -> None:
-                await on(Work.open(session, self.tables, self.outbox, self.policies, self.clock()), envelope.payload)
+                await on(envelope.payload, self.ports(session), self.clock())
 
             await self.runtime.once(envelope, effect)
             self.runtime.after_commit(self.fire_soon.kick)
 
         return consume
 
-    def handle_command(self, on: Callable[[Work, M, str], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
+    def handle_command(
+        self, on: Callable[[M, str, Ports, datetime], Awaitable[None]]
+    ) -> Callable[[Envelope[M]], Awaitable[None]]:
         async def consume(envelope: Envelope[M]) -> None:
             async def effect(session: Session) -> None:
-                work = Work.open(session, self.tables, self.outbox, self.policies, self.clock())
-                await on(work, envelope.payload, str(envelope.event_id))
+                await on(envelope.payload, str(envelope.event_id), self.ports(session), self.clock())
 
             await self.runtime.once(envelope, effect)
             self.runtime.after_commit(self.fire_soon.kick)

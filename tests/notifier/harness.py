@@ -41,8 +41,8 @@ class Harness:
         await self.notifier.settle()
 
     async def reply(self, phone: str, text: str, limit: UnknownReplyLimit | None = None) -> None:
-        async with self.notifier.open_work() as work:
-            await on_inbound_sms(work, phone, text, None, limit or UnknownReplyLimit())
+        async with self.notifier.open_work() as ports:
+            await on_inbound_sms(phone, text, None, limit or UnknownReplyLimit(), ports, self.clock())
         await self.notifier.settle()
 
     async def outbox_event(self, type_: str) -> dict[str, Any]:
@@ -73,7 +73,13 @@ async def notifier_harness(tmp_path: Path, database_url: str) -> AsyncIterator[H
     settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3, api_tokens=API_TOKENS)
     notifier = Notifier(settings, clock, providers={"console": phone})
     notifier.dispatcher = Dispatcher(
-        notifier.open_work, phone, phone, {"console": phone}, notifier.webhooks, DispatchSettings(first_backoff_s=0)
+        notifier.open_work,
+        notifier.clock,
+        phone,
+        phone,
+        {"console": phone},
+        notifier.webhooks,
+        DispatchSettings(first_backoff_s=0),
     )
     await notifier.runtime.store.create_tables()
     yield Harness(notifier, clock, phone)

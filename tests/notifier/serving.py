@@ -90,8 +90,8 @@ class ServedNotifier:
         runs: list[Any] = []
 
         async def started() -> bool:
-            async with self.notifier.open_work() as work:
-                runs[:] = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
+            async with self.notifier.open_work() as ports:
+                runs[:] = await ports.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
             return bool(runs)
 
         await eventually(started, 30)

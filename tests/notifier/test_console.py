@@ -37,8 +37,8 @@ async def test_console_records_the_sms_and_accepts_a_reply_signed_with_the_gener
         unsigned = await http.post("/webhooks/twilio/sms", data=form)
         forged = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": constant})
         signed = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature})
-    async with notifier.open_work() as work:
-        (run,) = await work.runs.runs_for_subject("incident", event.incident_id)
+    async with notifier.open_work() as ports:
+        (run,) = await ports.runs.runs_for_subject("incident", event.incident_id)
     await notifier.runtime.store.close()
     await notifier.runtime.publisher.stop()
     assert (unsigned.status_code, forged.status_code, signed.status_code) == (403, 403, 200)

@@ -18,9 +18,9 @@ from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftStarted
 from schemas.incident import IncidentClosed
 from schemas.notify import DeliverReportV1, RunSubject
 from schemas.values import Person, Recipient, RecipientRole, ReportKind, Severity, UnitKind
-from services.notifier.adapters.runs import NewRun, NewTrack
 from services.notifier.app import Notifier
 from services.notifier.domain import Contact, UnknownReplyLimit, load_policy_book
+from services.notifier.domain.runs import NewRun, NewTrack
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
 from services.notifier.handlers.answers import on_key_press
@@ -106,9 +106,11 @@ async def test_a_run_whose_step_fails_is_set_aside_and_the_runs_due_with_it_fire
     labels = {"policy": "retired_kind"}
     errors_before = REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) or 0.0
     stranger = random_mobile()
-    async with harness.notifier.open_work() as work:
+    async with harness.notifier.open_work() as ports:
         track = NewTrack("old-unit", "officer", {"officer": Contact("王芳", stranger)})
-        await work.runs.add_run(NewRun("message", "old/1", "old-unit", "retired_kind", "旧", "旧", [track]), work.now)
+        await ports.runs.add_run(
+            NewRun("message", "old/1", "old-unit", "retired_kind", "旧", "旧", [track]), harness.clock()
+        )
     await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
     await harness.sweep()
     assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1 and harness.phone.sms_to(stranger) == []
@@ -132,8 +134,8 @@ def committing_slowly(open_work: Any) -> Any:
 
     @contextlib.asynccontextmanager
     async def slow_work() -> AsyncIterator[Any]:
-        async with open_work() as work:
-            yield work
+        async with open_work() as ports:
+            yield ports
             await asyncio.sleep(0.02)
 
     return slow_work
@@ -144,7 +146,7 @@ async def test_settle_waits_for_the_fallback_a_recording_under_way_writes(harnes
     still goes out before settle returns."""
     notifier = harness.notifier
     notifier.dispatcher = Dispatcher(
-        committing_slowly(notifier.open_work), harness.phone, harness.phone, {"console": harness.phone},
+        committing_slowly(notifier.open_work), notifier.clock, harness.phone, harness.phone, {"console": harness.phone},
         notifier.webhooks, DispatchSettings(first_backoff_s=0),
     )  # fmt: skip
     harness.phone.fail_with.append(PermanentDeliveryError("21211", "invalid number"))
@@ -168,8 +170,8 @@ async def test_a_stop_waits_for_the_sms_being_sent_and_records_it(harness: Harne
     restarted = Notifier(harness.notifier.settings, harness.clock, providers={"console": harness.phone})
     await restarted.settle()
     [sms] = harness.phone.sms
-    async with restarted.open_work() as work:
-        assert await work.runs.statuses_of([sms.attempt_id]) == {sms.attempt_id: "sent"}
+    async with restarted.open_work() as ports:
+        assert await ports.attempts.statuses_of([sms.attempt_id]) == {sms.attempt_id: "sent"}
     await restarted.runtime.store.close()
 
 
@@ -187,8 +189,8 @@ async def test_key_press_acknowledges(harness: Harness) -> None:
     await harness.sweep()
     await harness.sweep(minutes=5)
     call = harness.phone.calls[0]
-    async with harness.notifier.open_work() as work:
-        assert await on_key_press(work, call.attempt_id, "1")
+    async with harness.notifier.open_work() as ports:
+        assert await on_key_press(call.attempt_id, "1", ports, harness.clock())
     await harness.sweep(minutes=20)
     assert len(harness.phone.calls) == 1
     assert ROOM_PHONE not in {c.to for c in harness.phone.calls}
@@ -410,9 +412,9 @@ async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) 
     assert await harness.notifier.poll_stuck(harness.clock()) == 0
     harness.clock.advance(minutes=3)
     assert await harness.notifier.poll_stuck(harness.clock()) == 1
-    async with harness.notifier.open_work() as work:
-        await on_status(work, attempt_id, "sent", None, None)
-        attempt = await work.runs.attempt(attempt_id)
+    async with harness.notifier.open_work() as ports:
+        await on_status(attempt_id, "sent", None, None, ports, harness.clock())
+        attempt = await ports.attempts.attempt(attempt_id)
     assert attempt.status == "delivered"
     assert "notify.attempt_delivered" in await harness.outbox_types()
 
@@ -451,6 +453,6 @@ async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness
 async def start_run_of(harness: Harness, unit: str) -> str:
     event = incident_reported(unit, harness.clock())
     await harness.deliver(starts.on_incident_reported, event)
-    async with harness.notifier.open_work() as work:
-        runs = await work.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
+    async with harness.notifier.open_work() as ports:
+        runs = await ports.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
     return str(runs[0].id)

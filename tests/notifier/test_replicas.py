@@ -35,7 +35,7 @@ async def replicas(tmp_path: Path, postgres_url: str) -> AsyncIterator[list[Harn
         settings = Settings(data_dir=tmp_path / str(n), database_url=postgres_url, api_tokens=API_TOKENS)
         notifier = Notifier(settings, clock, providers={"console": phone})
         notifier.dispatcher = Dispatcher(
-            notifier.open_work, phone, phone, {"console": phone}, notifier.webhooks, SMALL_DISPATCH
+            notifier.open_work, notifier.clock, phone, phone, {"console": phone}, notifier.webhooks, SMALL_DISPATCH
         )
         harnesses.append(Harness(notifier, clock, phone))
     await harnesses[0].notifier.runtime.store.create_tables()
@@ -49,8 +49,10 @@ async def report_incidents(harness: Harness) -> list[str]:
     """INCIDENTS incidents, each with an officer of its own; their phones."""
     officers = [random_mobile() for _ in range(INCIDENTS)]
     for officer in officers:
-        async with harness.notifier.open_work() as work:
-            await starts.on_incident_reported(work, incident_reported(unique_unit(), harness.clock(), officer=officer))
+        async with harness.notifier.open_work() as ports:
+            await starts.on_incident_reported(
+                incident_reported(unique_unit(), harness.clock(), officer=officer), ports, harness.clock()
+            )
     return officers
 
 
@@ -88,9 +90,9 @@ async def test_what_a_dead_replica_claimed_is_sent_once_by_the_other_after_its_l
     once, and each of those once when the lease has run out, not before."""
     dying, survivor = replicas
     officers = await report_incidents(dying)
-    async with dying.notifier.open_work() as work:
-        assert await fire_due_tracks(work, 100) == INCIDENTS
-        claimed = len(await dying.notifier.dispatcher.claim(work))
+    async with dying.notifier.open_work() as ports:
+        assert await fire_due_tracks(ports, dying.clock(), 100) == INCIDENTS
+        claimed = len(await dying.notifier.dispatcher.claim(ports, dying.clock()))
     survivor.clock.advance(seconds=29)
     await sweep_until_quiet([survivor])
     sms, _ = sent(replicas)

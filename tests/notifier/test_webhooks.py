@@ -39,8 +39,8 @@ class Alerted:
         return await self.http.post(url.removeprefix(PUBLIC_URL), data=form, headers={"X-Twilio-Signature": signature})
 
     async def run_state(self) -> str:
-        async with self.notifier.open_work() as work:
-            (run,) = await work.runs.runs_for_subject("incident", self.incident_id)
+        async with self.notifier.open_work() as ports:
+            (run,) = await ports.runs.runs_for_subject("incident", self.incident_id)
         return str(run.state)
 
 

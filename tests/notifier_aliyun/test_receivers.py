@@ -38,8 +38,8 @@ class Harness:
         event = incident_reported(unique_unit(), self.clock())
         await self.notifier.handle(starts.on_incident_reported)(wrap(event, self.clock()))
         await self.sweep()
-        async with self.notifier.open_work() as work:
-            [run] = await work.runs.runs_for_subject("incident", event.incident_id)
+        async with self.notifier.open_work() as ports:
+            [run] = await ports.runs.runs_for_subject("incident", event.incident_id)
         return str(run.id)
 
     async def to_call_step(self) -> Any:
@@ -58,8 +58,12 @@ class Harness:
         return response
 
     async def run(self, run_id: str) -> tuple[Any, list[Any], list[Any]]:
-        async with self.notifier.open_work() as work:
-            return (await work.runs.run(run_id), await work.runs.tracks_of(run_id), await work.runs.attempts_of(run_id))
+        async with self.notifier.open_work() as ports:
+            return (
+                await ports.runs.run(run_id),
+                await ports.tracks.tracks_of(run_id),
+                await ports.attempts.attempts_of(run_id),
+            )
 
 
 @pytest.fixture
@@ -68,7 +72,13 @@ async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     settings = Settings(data_dir=tmp_path, database_url=database_url)
     notifier = Notifier(settings, clock, providers={"console": aliyun})
     notifier.dispatcher = Dispatcher(
-        notifier.open_work, aliyun, aliyun, {"aliyun": aliyun}, notifier.webhooks, DispatchSettings(first_backoff_s=0)
+        notifier.open_work,
+        notifier.clock,
+        aliyun,
+        aliyun,
+        {"aliyun": aliyun},
+        notifier.webhooks,
+        DispatchSettings(first_backoff_s=0),
     )
     await notifier.runtime.store.create_tables()
     api = FastAPI()

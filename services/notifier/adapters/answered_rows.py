@@ -9,14 +9,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from services.notifier.adapters.tables import Rows
+from services.notifier.domain.filing import Subject
 from services.runtime.store import insert_into
 
-__all__ = ["AnsweredRows"]
-
-Subject = tuple[str, str]  # (run subject, subject id)
+__all__ = ["SqlAnswered"]
 
 
-class AnsweredRows(Rows):
+class SqlAnswered(Rows):
+    """Implements `ports.Answered`."""
+
     async def record_answered(self, subjects: Collection[Subject], reason: str, now: datetime) -> None:
         """Remember that these subjects are answered (a second filing of the same changes nothing)."""
         new = set(subjects) - await self.answered_among(subjects)

@@ -5,34 +5,25 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any  # SQLAlchemy's statements are Select[Any], its rows untyped tuples of the columns
 
 from sqlalchemy import Select, Table, Update, bindparam, select, update
 
 from services.notifier.adapters.tables import Rows
+from services.notifier.domain.attempts import Attempt, NewAttempt
 from services.runtime.store import first_row, insert_into, row_by_key
 
-__all__ = ["AttemptRows", "NewAttempt"]
+__all__ = ["SqlAttempts"]
 
 
-@dataclass(frozen=True)
-class NewAttempt:
-    run_id: str
-    track_id: int
-    step: int
-    role: str
-    name: str
-    to: str
-    channel: str
-    reply_code: str | None
-    first_of_run: bool
-    fallback_of: str | None = None
+def as_attempt(row: Any) -> Attempt:
+    """An `attempts` row (SQLAlchemy's or the SQLite fast path's, both tuples in column order) as an Attempt."""
+    return Attempt(*row)
 
 
-class AttemptRows(Rows):
-    """One SMS or call to one person for one step; `dispatching` with a lease while a provider is called."""
+class SqlAttempts(Rows):
+    """Implements `ports.Attempts`: `dispatching` with a lease while a provider is called."""
 
     async def add_attempts(self, attempts: Sequence[NewAttempt], now: datetime) -> list[str]:
         """Insert many attempts in one statement; returns their ids in order."""
@@ -66,20 +57,24 @@ class AttemptRows(Rows):
         rows = await self.session.execute(_attempted_pairs(self.t.attempts), {"ids": list(run_ids)})
         return {(row.run_id, row.to) for row in rows.all()}
 
-    async def attempt(self, attempt_id: str) -> Any:
-        return await first_row(self.session, row_by_key(self.t.attempts, "id"), {"key": attempt_id})
+    async def attempt(self, attempt_id: str) -> Attempt | None:
+        row = await first_row(self.session, row_by_key(self.t.attempts, "id"), {"key": attempt_id})
+        return None if row is None else as_attempt(row)
 
-    async def attempts_of(self, run_id: str) -> list[Any]:
+    async def attempts_of(self, run_id: str) -> list[Attempt]:
         query = select(self.t.attempts).where(self.t.attempts.c.run_id == run_id).order_by(self.t.attempts.c.created_at)
-        return list((await self.session.execute(query)).all())
+        return [as_attempt(row) for row in (await self.session.execute(query)).all()]
 
-    async def claim_pending_attempts(self, now: datetime, limit: int, lease: timedelta) -> list[Any]:
-        """Attempts to hand to a provider: new ones, and ones whose dispatcher died mid-call (lease ran out)."""
+    async def claim_pending_attempts(self, now: datetime, limit: int, lease: timedelta) -> list[Attempt]:
+        """Attempts to hand to a provider: new ones, and ones whose dispatcher died mid-call (lease ran out).
+        Each as it was before this claim (its status says whether an earlier dispatcher had it)."""
         claimable, claim = _claimable(self.t.attempts), _claim(self.t.attempts)
-        rows = list((await self.session.execute(claimable, {"now": now, "limit": limit})).all())
-        if rows:
-            await self.session.execute(claim, {"ids": [row.id for row in rows], "until": now + lease})
-        return rows
+        attempts = [
+            as_attempt(row) for row in (await self.session.execute(claimable, {"now": now, "limit": limit})).all()
+        ]
+        if attempts:
+            await self.session.execute(claim, {"ids": [attempt.id for attempt in attempts], "until": now + lease})
+        return attempts
 
     async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]:
         rows = await self.session.execute(_statuses(self.t.attempts), {"ids": list(attempt_ids)})
@@ -104,8 +99,17 @@ class AttemptRows(Rows):
         )
         return [row.sent_at for row in (await self.session.execute(query)).all()]
 
-    async def update_attempt(self, attempt_id: str, **values: Any) -> None:
-        await self.session.execute(_update_attempt(self.t.attempts), {"attempt_id": attempt_id, **values})
+    async def record_status_rank(self, attempt_id: str, rank: int) -> None:
+        """The rank of the latest status applied: an older one arriving later is ignored."""
+        await self.session.execute(_update_attempt(self.t.attempts), {"attempt_id": attempt_id, "status_rank": rank})
+
+    async def mark_delivered(self, attempt_id: str, rank: int, at: datetime) -> None:
+        values = {"attempt_id": attempt_id, "status_rank": rank, "status": "delivered", "finished_at": at}
+        await self.session.execute(_update_attempt(self.t.attempts), values)
+
+    async def mark_failed(self, attempt_id: str, code: str, message: str, at: datetime) -> None:
+        values = {"attempt_id": attempt_id, "status": "failed", "error_code": code, "error": message, "finished_at": at}
+        await self.session.execute(_update_attempt(self.t.attempts), values)
 
     async def cancel_pending_attempts(self, track_ids: Sequence[int], now: datetime) -> None:
         attempts = self.t.attempts.c
@@ -115,19 +119,20 @@ class AttemptRows(Rows):
             .values(status="canceled", finished_at=now)
         )
 
-    async def attempt_by_ref(self, ref: str) -> Any:
+    async def attempt_by_ref(self, ref: str) -> Attempt | None:
         """The attempt a provider knows by `ref` (its message or call id)."""
         query = select(self.t.attempts).where(self.t.attempts.c.provider_ref == ref)
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else as_attempt(row)
 
-    async def stuck_sms(self, before: datetime, limit: int) -> list[Any]:
+    async def stuck_sms(self, before: datetime, limit: int) -> list[Attempt]:
         attempts = self.t.attempts.c
         query = (
             select(self.t.attempts)
             .where(attempts.channel == "sms", attempts.status == "sent", attempts.sent_at < before)
             .limit(limit)
         )
-        return list((await self.session.execute(query)).all())
+        return [as_attempt(row) for row in (await self.session.execute(query)).all()]
 
 
 # Statements on the dispatch and webhook paths, built once: building one costs several times running it.

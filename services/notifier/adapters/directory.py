@@ -1,13 +1,7 @@
-"""Read models from the roster (who is on duty per unit, the unit directory), and recorded broadcasts."""
+"""The roster read model as the notifier asks it: who is on duty per unit, who has a number, the unit directory."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import insert, select
-
-from schemas.broadcast import BroadcastSent
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.directory import handlers as directory
@@ -15,25 +9,10 @@ from services.directory.adapters import SqlDirectory
 from services.directory.domain import Unit
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
+from services.notifier.domain.directory import KnownSender, UnitEntry
 from services.runtime.store import Session
 
-__all__ = ["Directory", "KnownSender", "UnitEntry"]
-
-
-@dataclass(frozen=True)
-class KnownSender:
-    person_id: str
-    name: str
-    unit_id: str
-
-
-@dataclass(frozen=True)
-class UnitEntry:
-    unit_id: str
-    name: str
-    parent_id: str | None
-    duty_room: Contact | None
-    recipients: dict[str, Contact]
+__all__ = ["Directory"]
 
 
 def _contact(person: Person) -> Contact:
@@ -48,7 +27,7 @@ def _entry(unit: Unit) -> UnitEntry:
 
 class Directory:
     """The shifts and units read model (the shared `services.directory`), kept from `duty.shifts` and `duty.units`
-    and read as the notifier needs it; and the recorded broadcasts.
+    and read as the notifier needs it.
 
     Who is on duty is the roster's word: a unit's latest-started shift until the roster says it ended, whatever the
     clock says (a late ShiftEnded leaves the shift's people reachable)."""
@@ -105,27 +84,3 @@ class Directory:
         shift = await self._model.on_duty_with_person(person_id)
         person = None if shift is None else shift.person_with_id(person_id)
         return None if person is None else _contact(person)
-
-    # broadcasts
-
-    async def add_broadcast(self, broadcast: BroadcastSent) -> bool:
-        """Record a broadcast once; False when it is already on record."""
-        table = self.t.broadcasts
-        if (await self.session.execute(select(table.c.id).where(table.c.id == broadcast.broadcast_id))).first():
-            return False
-        await self.session.execute(
-            insert(table).values(
-                id=broadcast.broadcast_id,
-                unit_id=broadcast.unit_id,
-                title=broadcast.title,
-                text=broadcast.text,
-                sent_by=broadcast.sent_by,
-                target_unit_ids=broadcast.target_unit_ids,
-                sent_at=broadcast.sent_at,
-            )
-        )
-        return True
-
-    async def broadcast(self, broadcast_id: str) -> Any:
-        table = self.t.broadcasts
-        return (await self.session.execute(select(table).where(table.c.id == broadcast_id))).first()

@@ -14,11 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from schemas.broadcast import BroadcastSent
-from schemas.envelope import Envelope
 from schemas.notify import RunSubject
 from services.notifier.adapters.http_models import BroadcastAccepted, BroadcastOut, BroadcastRequest, RunOut
-from services.notifier.handlers.work import PRODUCER, Work
-from services.notifier.sending.dispatcher import OpenWork
+from services.notifier.domain.broadcasts import Broadcast
+from services.notifier.ports import Ports
+from services.notifier.sending.dispatcher import OpenPorts
 from services.runtime.auth import Caller, caller
 
 __all__ = ["api_routes"]
@@ -26,27 +26,27 @@ __all__ = ["api_routes"]
 Calling = Annotated[Caller, Depends(caller)]
 
 
-def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
+def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter()
 
     @router.get("/runs/{run_id}")
     async def get_run(run_id: str, calling: Calling) -> RunOut:
         """A run with its tracks (per recipient), attempts and their outcomes."""
-        async with open_work() as work:
-            run = await work.runs.run(run_id)
+        async with open_work() as ports:
+            run = await ports.runs.find_run(run_id)
             if run is None:
                 raise HTTPException(404, f"no run {run_id}")
             calling.require_visible(run.unit_id, f"run {run_id}")
-            tracks = await work.runs.tracks_of(run_id)
-            attempts = await work.runs.attempts_of(run_id)
+            tracks = await ports.tracks.tracks_of(run_id)
+            attempts = await ports.attempts.attempts_of(run_id)
         return RunOut.of(run, tracks, attempts)
 
     @router.post("/broadcasts", status_code=202)
     async def post_broadcast(request: BroadcastRequest, calling: Calling) -> BroadcastAccepted:
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
         may_reach(calling, request.target_unit_ids)
-        async with open_work() as work:
-            sender = request.unit_id or bureau_unit_id or await bureau_of(work)
+        async with open_work() as ports:
+            sender = request.unit_id or bureau_unit_id or await bureau_of(ports)
             calling.require(sender)
             event = BroadcastSent(
                 unit_id=sender,
@@ -57,22 +57,19 @@ def api_routes(open_work: OpenWork, bureau_unit_id: str | None, clock: Callable[
                 target_unit_ids=request.target_unit_ids,
                 sent_at=clock(),
             )
-            envelope = Envelope.wrap(
-                event, producer=PRODUCER, occurred_at=event.sent_at, correlation_id=event.broadcast_id
-            )
-            await work.directory.add_broadcast(event)
-            await work.outbox.put(work.session, envelope)
-        return BroadcastAccepted(broadcast_id=event.broadcast_id, event_id=envelope.event_id)
+            await ports.broadcasts.add_broadcast(Broadcast.sent(event))
+            event_id = await ports.outgoing.publish(event, event.broadcast_id)
+        return BroadcastAccepted(broadcast_id=event.broadcast_id, event_id=event_id)
 
     @router.get("/broadcasts/{broadcast_id}")
     async def get_broadcast(broadcast_id: str, calling: Calling) -> BroadcastOut:
         """The notice and, per unit, whether its on-duty officer acknowledged."""
-        async with open_work() as work:
-            broadcast = await work.directory.broadcast(broadcast_id)
+        async with open_work() as ports:
+            broadcast = await ports.broadcasts.broadcast(broadcast_id)
             if broadcast is None or not may_see(calling, broadcast.target_unit_ids):
                 raise HTTPException(404, f"no broadcast {broadcast_id}")
-            runs = await work.runs.runs_for_subject(RunSubject.BROADCAST, broadcast_id)
-            tracks = [track for run in runs for track in await work.runs.tracks_of(run.id)]
+            runs = await ports.runs.runs_for_subject(RunSubject.BROADCAST, broadcast_id)
+            tracks = [track for run in runs for track in await ports.tracks.tracks_of(run.id)]
         return BroadcastOut.of(broadcast, [run.id for run in runs], tracks)
 
     return router
@@ -94,9 +91,9 @@ def may_see(calling: Caller, unit_ids: list[str] | None) -> bool:
     return all(calling.may_act_for(unit_id) for unit_id in unit_ids)
 
 
-async def bureau_of(work: Work) -> str:
+async def bureau_of(ports: Ports) -> str:
     """The sending bureau when neither the request nor the settings name one: the directory's one top unit."""
-    tops = await work.directory.top_unit_ids()
+    tops = await ports.directory.top_unit_ids()
     if len(tops) == 1:
         return tops[0]
     known = (

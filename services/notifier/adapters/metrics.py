@@ -9,7 +9,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from services.notifier.ports import DeliveryError
 
-__all__ = ["OPEN_RUNS", "STEP_ERRORS", "STEP_LATENESS", "counted_request"]
+__all__ = ["OPEN_RUNS", "PrometheusEscalationMetrics", "counted_request"]
 
 PROVIDER_REQUESTS = Counter(
     "dutywatch_provider_requests_total", "Requests to SMS and voice providers.", ["provider", "channel"]
@@ -41,3 +41,13 @@ def counted_request(provider: str, channel: str) -> Iterator[None]:
     except DeliveryError as error:
         PROVIDER_ERRORS.labels(provider, channel, error.code).inc()
         raise
+
+
+class PrometheusEscalationMetrics:
+    """Implements `ports.EscalationMetrics` on the process's Prometheus registry."""
+
+    def step_fired(self, late_s: float) -> None:
+        STEP_LATENESS.observe(late_s)
+
+    def step_failed(self, policy: str) -> None:
+        STEP_ERRORS.labels(policy).inc()

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import secrets
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any  # SQLAlchemy's statements are Select[Any], its rows untyped tuples of the columns
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select
 
-from schemas.notify import RunSubject
 from services.notifier.adapters.tables import Rows
+from services.notifier.domain.codes import InboundText, ReplyCode
+from services.notifier.domain.runs import OPEN
 from services.runtime.store import insert_into
 
-__all__ = ["ReplyRows", "fresh_code"]
-
-OPEN = "open"
+__all__ = ["SqlInboundTexts", "SqlReplyCodes"]
 
 
-class ReplyRows(Rows):
-    """What an inbound SMS can be matched against, and what came in."""
+def as_reply_code(row: Any) -> ReplyCode:
+    """A `reply_codes` row, a tuple in column order, as a ReplyCode."""
+    return ReplyCode(*row)
+
+
+class SqlReplyCodes(Rows):
+    """Implements `ports.ReplyCodes`."""
 
     async def codes_for(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The codes already issued to these (phone, run_id) pairs."""
@@ -40,16 +44,16 @@ class ReplyRows(Rows):
         codes = self.t.reply_codes.c
         return set((await self.session.execute(select(codes.code).where(codes.phone == phone))).scalars())
 
-    async def add_codes(self, rows: Sequence[dict[str, Any]]) -> None:
-        await self.session.insert(insert_into(self.t.reply_codes), rows)
+    async def add_codes(self, codes: Sequence[ReplyCode]) -> None:
+        await self.session.insert(insert_into(self.t.reply_codes), [dataclasses.asdict(code) for code in codes])
 
-    async def code_holder(self, phone: str, code: str) -> Any:
+    async def code_holder(self, phone: str, code: str) -> ReplyCode | None:
         codes = self.t.reply_codes.c
-        return (
-            await self.session.execute(select(self.t.reply_codes).where(codes.phone == phone, codes.code == code))
-        ).first()
+        query = select(self.t.reply_codes).where(codes.phone == phone, codes.code == code)
+        row = (await self.session.execute(query)).first()
+        return None if row is None else as_reply_code(row)
 
-    async def latest_open_alert(self, phone: str) -> Any:
+    async def latest_open_alert(self, phone: str) -> ReplyCode | None:
         """The newest code issued to this number whose track still waits for an acknowledgement."""
         codes, tracks = self.t.reply_codes.c, self.t.tracks.c
         query = (
@@ -59,20 +63,23 @@ class ReplyRows(Rows):
             .order_by(codes.issued_at.desc())
             .limit(1)
         )
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else as_reply_code(row)
 
     async def free_codes(self, run_ids: Sequence[str]) -> None:
         await self.session.execute(delete(self.t.reply_codes).where(self.t.reply_codes.c.run_id.in_(run_ids)))
+
+
+class SqlInboundTexts(Rows):
+    """Implements `ports.InboundTexts`."""
 
     async def inbound_seen(self, ref: str) -> bool:
         """This provider message was handled before (the provider retried its webhook)."""
         query = select(self.t.inbound.c.id).where(self.t.inbound.c.provider_ref == ref)
         return (await self.session.execute(query)).first() is not None
 
-    async def record_inbound(self, phone: str, text: str, meaning: str, ref: str | None, now: datetime) -> None:
-        await self.session.execute(
-            insert(self.t.inbound).values(phone=phone, text=text, meaning=meaning, provider_ref=ref, received_at=now)
-        )
+    async def record_inbound(self, text: InboundText) -> None:
+        await self.session.execute(insert(self.t.inbound).values(**vars(text)))
 
     async def unknown_replies_since(self, phone: str, since: datetime) -> list[datetime]:
         inbound = self.t.inbound.c
@@ -80,25 +87,6 @@ class ReplyRows(Rows):
             inbound.phone == phone, inbound.meaning == "unknown", inbound.received_at > since
         )
         return [row.received_at for row in (await self.session.execute(query)).all()]
-
-    async def answers_to_unit_since(self, unit_id: str, since: datetime) -> int:
-        """How many answer SMS (help, already acknowledged) went to numbers of `unit_id` since `since`."""
-        runs = self.t.runs.c
-        query = (
-            select(func.count())
-            .select_from(self.t.runs)
-            .where(runs.subject == RunSubject.MESSAGE.value, runs.unit_id == unit_id, runs.created_at > since)
-        )
-        return int(await self.session.scalar(query) or 0)
-
-
-def fresh_code(taken: set[str]) -> str:
-    """A 4-digit code not in `taken` (the codes this number holds now)."""
-    for _ in range(100):
-        code = f"{secrets.randbelow(9000) + 1000}"
-        if code not in taken:
-            return code
-    return next(f"{number}" for number in range(1000, 10000) if f"{number}" not in taken)
 
 
 # Statements on the escalation path, built once: building one costs several times running it.

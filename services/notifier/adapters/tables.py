@@ -3,7 +3,7 @@ answered, read models."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any  # SQLAlchemy's Column is generic in a type our columns do not pin
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 

@@ -9,6 +9,7 @@ the embedded mode generates for `dutywatch phone` (settings.py); there is no bui
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
@@ -22,9 +23,8 @@ from services.notifier.domain import UnknownReplyLimit, provider_status, settles
 from services.notifier.domain.texts import LANGUAGE, NO_KEY_TEXT, THANKS_TEXT, voice_twiml_script
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import Work
+from services.notifier.ports import InWork, Ports
 from services.notifier.sending.webhook_urls import Webhooks
-from services.runtime.group_commit import GroupCommit
 
 __all__ = ["SignatureCheck", "webhook_routes"]
 
@@ -64,7 +64,7 @@ def phone_or_raw(text: str) -> str:
 
 
 def webhook_routes(
-    run_in_work: GroupCommit[Work],
+    run_in_work: InWork,
     check: SignatureCheck,
     urls: Webhooks,
     limit: UnknownReplyLimit,
@@ -72,7 +72,7 @@ def webhook_routes(
 ) -> APIRouter:
     router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 
-    async def in_work(effect: Callable[[Work], Awaitable[R]], may_queue_work: bool = True) -> R:
+    async def in_work(effect: Callable[[Ports, datetime], Awaitable[R]], may_queue_work: bool = True) -> R:
         result = await run_in_work(effect)
         if may_queue_work:
             await after_commit()
@@ -82,7 +82,7 @@ def webhook_routes(
     async def inbound_sms(request: Request) -> Response:
         form = await check.verified_form(request)
         phone, body, ref = phone_or_raw(form.get("From", "")), form.get("Body", ""), form.get("MessageSid")
-        await in_work(lambda work: on_inbound_sms(work, phone, body, ref, limit))
+        await in_work(lambda ports, now: on_inbound_sms(phone, body, ref, limit, ports, now))
         return twiml()
 
     @router.post("/sms/status")
@@ -92,14 +92,15 @@ def webhook_routes(
         if not settles_attempt(status):
             return Response(status_code=204)
         await in_work(
-            lambda work: on_status(work, attempt, status, None, form.get("ErrorCode")), _may_queue_work(status)
+            lambda ports, now: on_status(attempt, status, None, form.get("ErrorCode"), ports, now),
+            _may_queue_work(status),
         )
         return Response(status_code=204)
 
     @router.post("/voice")
     async def voice(request: Request, attempt: str) -> Response:
         await check.verified_form(request)
-        script = await in_work(lambda work: voice_script(work, attempt))
+        script = await in_work(lambda ports, _now: voice_script(ports, attempt))
         response = VoiceResponse()
         if script is None:
             response.hangup()
@@ -114,7 +115,7 @@ def webhook_routes(
     async def gather(request: Request, attempt: str) -> Response:
         form = await check.verified_form(request)
         digits = form.get("Digits", "")
-        acknowledged = await in_work(lambda work: on_key_press(work, attempt, digits))
+        acknowledged = await in_work(lambda ports, now: on_key_press(attempt, digits, ports, now))
         response = VoiceResponse()
         if acknowledged or digits.strip() == "1":
             response.say(THANKS_TEXT, language=LANGUAGE)
@@ -131,7 +132,8 @@ def webhook_routes(
         if not settles_attempt(status):
             return Response(status_code=204)
         await in_work(
-            lambda work: on_status(work, attempt, status, sequence, form.get("ErrorCode")), _may_queue_work(status)
+            lambda ports, now: on_status(attempt, status, sequence, form.get("ErrorCode"), ports, now),
+            _may_queue_work(status),
         )
         return Response(status_code=204)
 
@@ -144,9 +146,9 @@ def _may_queue_work(status: str) -> bool:
     return provider_status(status) == "failed"
 
 
-async def voice_script(work: Work, attempt_id: str) -> str | None:
-    attempt = await work.runs.attempt(attempt_id)
+async def voice_script(ports: Ports, attempt_id: str) -> str | None:
+    attempt = await ports.attempts.attempt(attempt_id)
     if attempt is None:
         return None
-    run = await work.runs.run(attempt.run_id)
+    run = await ports.runs.run(attempt.run_id)
     return voice_twiml_script(run.voice_script)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from schemas.notify import RunSubject
 from schemas.values import ReportKind
 
-__all__ = ["ANSWERABLE", "answered_for_good", "runs_answered_by"]
+__all__ = ["ANSWERABLE", "Subject", "answered_for_good", "runs_answered_by"]
+
+Subject = tuple[str, str]
+"""(run subject, subject id): what a run is about, and what a filed report may answer for good."""
 
 REMINDERS = (RunSubject.REPORT_DUE, RunSubject.REPORT_OVERDUE)
 ANSWERABLE = frozenset({RunSubject.INCIDENT, *REMINDERS})

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any  # a YAML document as PyYAML loads it: any nesting of dicts, lists and scalars
 
 import yaml
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import structlog
 
 from schemas.incident import IncidentAssigned
 from schemas.notify import RunSubject
-from services.notifier.adapters.runs import contacts_from_json
 from services.notifier.handlers.starts import contact, only_filled
-from services.notifier.handlers.work import Work
+from services.notifier.ports import Ports
 
 __all__ = ["on_incident_assigned"]
 
@@ -18,18 +19,18 @@ log = structlog.get_logger(__name__)
 ALERTS = (RunSubject.INCIDENT, RunSubject.REPORT_DUE, RunSubject.REPORT_OVERDUE)
 
 
-async def on_incident_assigned(work: Work, event: IncidentAssigned) -> None:
+async def on_incident_assigned(event: IncidentAssigned, ports: Ports, now: datetime) -> None:
     """The outgoing officer and leader are no longer alerted about it; the incoming ones are, in their place."""
     incoming = only_filled({"officer": contact(event.officer), "leader": contact(event.leader)})
     if not incoming:
         return
-    runs = [run for run in await work.runs.runs_for_incident(event.incident_id) if run.state == "open"]
+    runs = [run for run in await ports.runs.runs_for_incident(event.incident_id) if run.state == "open"]
     for run in runs:
         if run.subject not in ALERTS:
             continue
-        for track in await work.runs.tracks_of(run.id):
-            contacts = contacts_from_json(track.contacts)
+        for track in await ports.tracks.tracks_of(run.id):
+            contacts = track.contacts
             moved = {role: incoming[role] for role in incoming if role in contacts}
             if moved:
-                await work.runs.set_contacts(track.id, {**contacts, **moved})
+                await ports.tracks.set_contacts(track.id, {**contacts, **moved})
                 log.info("alert moved to the incoming shift", run_id=run.id, reason=event.reason)

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
 from schemas.notify import RunExhausted, RunSubject
-from services.notifier.adapters.metrics import STEP_ERRORS, STEP_LATENESS
-from services.notifier.adapters.runs import NewAttempt, contacts_from_json, fresh_code
 from services.notifier.domain import Acknowledge, Notification, Policy
+from services.notifier.domain.attempts import NewAttempt
+from services.notifier.domain.codes import ReplyCode, fresh_code
 from services.notifier.domain.filing import ANSWERABLE
+from services.notifier.domain.runs import Run, Track
 from services.notifier.handlers.filings import stop_answered
-from services.notifier.handlers.work import Work
+from services.notifier.ports import Ports
 
 __all__ = ["fire_due_tracks"]
 
@@ -31,70 +31,70 @@ SET_ASIDE = timedelta(minutes=5)  # a step that failed is tried again after this
 class Firing:
     """What one batch of due tracks sends, and how each track moves on."""
 
-    notifications: list[tuple[Any, int, int, Notification, Policy]] = field(default_factory=list)
+    notifications: list[tuple[Run, int, int, Notification, Policy]] = field(default_factory=list)
     advances: list[tuple[int, int, datetime]] = field(default_factory=list)
-    endings: list[tuple[Any, Any, Policy]] = field(default_factory=list)
+    endings: list[tuple[Run, Track, Policy]] = field(default_factory=list)
 
 
-async def fire_due_tracks(work: Work, limit: int) -> int:
+async def fire_due_tracks(ports: Ports, now: datetime, limit: int) -> int:
     """Fire every due track (up to `limit`): its next step's attempts, or its end. Returns how many fired."""
-    tracks = await work.runs.claim_due_tracks(work.now, limit)
+    tracks = await ports.tracks.claim_due_tracks(now, limit)
     if not tracks:
         return 0
-    runs = await work.runs.runs_by_id({track.run_id for track in tracks})
-    answered = await stop_answered_runs(work, runs)
+    runs = await ports.runs.runs_by_id({track.run_id for track in tracks})
+    answered = await stop_answered_runs(ports, now, runs)
     for track in tracks:
-        STEP_LATENESS.observe(max(0.0, (work.now - track.due_at).total_seconds()))
+        ports.metrics.step_fired(max(0.0, (now - (track.due_at or now)).total_seconds()))
     firing = Firing()
     for track in (each for each in tracks if each.run_id not in answered):
         try:
-            plan_track(work, firing, runs[track.run_id], track)
+            plan_track(ports, now, firing, runs[track.run_id], track)
         except Exception as error:  # one broken run must not hold up the runs due with it
-            set_aside(work, firing, runs[track.run_id], track, error)
-    await add_attempts(work, firing.notifications)
-    await work.runs.advance_tracks(firing.advances)
+            set_aside(ports, now, firing, runs[track.run_id], track, error)
+    await add_attempts(ports, now, firing.notifications)
+    await ports.tracks.advance_tracks(firing.advances)
     for run, track, policy in firing.endings:
-        await end_track(work, run, track, policy)
+        await end_track(ports, now, run, track, policy)
     return len(tracks)
 
 
-async def stop_answered_runs(work: Work, runs: dict[str, Any]) -> set[str]:
+async def stop_answered_runs(ports: Ports, now: datetime, runs: dict[str, Run]) -> set[str]:
     """The due runs a filed report has answered (recorded when its filing was consumed), stopped here, in the
     firing transaction, instead of firing."""
     asked = {(run.subject, run.subject_id) for run in runs.values() if run.subject in ANSWERABLE}
-    answered = await work.runs.answered_among(asked)
+    answered = await ports.answered.answered_among(asked)
     stopped = {run.id for run in runs.values() if (run.subject, run.subject_id) in answered}
     for run_id in stopped:
-        await stop_answered(work, runs[run_id], "its report was filed before this step fell due")
+        await stop_answered(ports, now, runs[run_id], "its report was filed before this step fell due")
     return stopped
 
 
-def plan_track(work: Work, firing: Firing, run: Any, track: Any) -> None:
+def plan_track(ports: Ports, now: datetime, firing: Firing, run: Run, track: Track) -> None:
     """What the track's due step sends and when it moves on; nothing is added to `firing` if this raises."""
-    policy = work.policies.for_run(run.policy, run.unit_id)
+    policy = ports.policies.for_run(run.policy, run.unit_id)
     step = track.next_step
     if step >= policy.total_steps:
         firing.endings.append((run, track, policy))
         return
-    notifications = policy.notifications(step, contacts_from_json(track.contacts), major=run.major)
-    due = policy.due_after(step, work.now) if notifications else work.now
+    notifications = policy.notifications(step, track.contacts, major=run.major)
+    due = policy.due_after(step, now) if notifications else now
     firing.notifications.extend((run, track.id, step, notification, policy) for notification in notifications)
     if not notifications:
         log.warning("step reaches nobody; the next one fires now", run_id=run.id, step=step, subject=run.subject)
     firing.advances.append((track.id, step + 1, due))
 
 
-def set_aside(work: Work, firing: Firing, run: Any, track: Any, error: Exception) -> None:
+def set_aside(ports: Ports, now: datetime, firing: Firing, run: Run, track: Track, error: Exception) -> None:
     """The track's step failed: it waits SET_ASIDE before it is tried again, counted and logged."""
-    STEP_ERRORS.labels(run.policy).inc()
+    ports.metrics.step_failed(run.policy)
     log.error(
         "escalation step failed; set aside, the other due runs fire",
         run_id=run.id, policy=run.policy, step=track.next_step, error=repr(error), retry_in_s=SET_ASIDE.total_seconds(),
     )  # fmt: skip
-    firing.advances.append((track.id, track.next_step, work.now + SET_ASIDE))
+    firing.advances.append((track.id, track.next_step, now + SET_ASIDE))
 
 
-async def add_attempts(work: Work, planned: list[tuple[Any, int, int, Notification, Policy]]) -> None:
+async def add_attempts(ports: Ports, now: datetime, planned: list[tuple[Run, int, int, Notification, Policy]]) -> None:
     """One attempt per notification, each with the recipient's reply code for its run (issued once)."""
     if not planned:
         return
@@ -103,8 +103,8 @@ async def add_attempts(work: Work, planned: list[tuple[Any, int, int, Notificati
         for run, track_id, _, notification, policy in planned
         if policy.acknowledge is not Acknowledge.NONE
     }
-    code_of = await reply_codes(work, wanting)
-    attempted = await work.runs.attempted_pairs({run.id for run, *_ in planned})
+    code_of = await reply_codes(ports, now, wanting)
+    attempted = await ports.attempts.attempted_pairs({run.id for run, *_ in planned})
     attempts = []
     for run, track_id, step, notification, _ in planned:
         phone = notification.contact.phone
@@ -114,26 +114,27 @@ async def add_attempts(work: Work, planned: list[tuple[Any, int, int, Notificati
             NewAttempt(run.id, track_id, step, notification.role, notification.contact.name, phone,
                        notification.channel.value, code_of.get((phone, run.id)), first)
         )  # fmt: skip
-    await work.runs.add_attempts(attempts, work.now)
+    await ports.attempts.add_attempts(attempts, now)
 
 
-async def reply_codes(work: Work, wanting: dict[tuple[str, str], tuple[Any, int]]) -> dict[tuple[str, str], str]:
+async def reply_codes(
+    ports: Ports, now: datetime, wanting: dict[tuple[str, str], tuple[Run, int]]
+) -> dict[tuple[str, str], str]:
     """The reply code of each (phone, run_id): the one issued before, or a new one no run holds on that number."""
     if not wanting:
         return {}
-    code_of = await work.runs.codes_for(wanting)
-    issued = await unused_codes(work, [pair for pair in wanting if pair not in code_of])
-    await work.runs.add_codes(
+    code_of = await ports.codes.codes_for(wanting)
+    issued = await unused_codes(ports, now, [pair for pair in wanting if pair not in code_of])
+    await ports.codes.add_codes(
         [
-            {"phone": phone, "code": code, "run_id": run_id, "track_id": wanting[phone, run_id][1],
-             "subject_id": wanting[phone, run_id][0].subject_id, "issued_at": work.now}
+            ReplyCode(phone, code, run_id, wanting[phone, run_id][1], wanting[phone, run_id][0].subject_id, now)
             for (phone, run_id), code in issued.items()
         ]
-    )  # fmt: skip
+    )
     return code_of | issued
 
 
-async def unused_codes(work: Work, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+async def unused_codes(ports: Ports, now: datetime, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """A code for each (phone, run_id), free on its number: drawn at random and checked, a few draws at most.
 
     Checking only the drawn codes keeps this cheap however many codes a number holds; a number that holds
@@ -145,10 +146,10 @@ async def unused_codes(work: Work, pairs: list[tuple[str, str]]) -> dict[tuple[s
         if not pending:
             return chosen
         drawn = _draw_codes(pending, chosen)
-        taken = await work.runs.held_codes({(phone, code) for (phone, _), code in drawn.items()})
+        taken = await ports.codes.held_codes({(phone, code) for (phone, _), code in drawn.items()})
         chosen |= {pair: code for pair, code in drawn.items() if (pair[0], code) not in taken}
     for phone, run_id in [pair for pair in pairs if pair not in chosen]:
-        held = await work.runs.codes_held_by(phone)
+        held = await ports.codes.codes_held_by(phone)
         chosen[phone, run_id] = fresh_code(held | {code for (other, _), code in chosen.items() if other == phone})
     return chosen
 
@@ -164,24 +165,24 @@ def _draw_codes(pending: list[tuple[str, str]], chosen: dict[tuple[str, str], st
     return drawn
 
 
-async def end_track(work: Work, run: Any, track: Any, policy: Policy) -> None:
+async def end_track(ports: Ports, now: datetime, run: Run, track: Track, policy: Policy) -> None:
     """The last step's wait passed: the track is exhausted; the run too once no track is open."""
     answered = policy.acknowledge is Acknowledge.NONE
-    await work.runs.end_track(track.id, "done" if answered else "exhausted")
-    if await work.runs.open_track_count(run.id):
+    await ports.tracks.end_track(track.id, "done" if answered else "exhausted")
+    if await ports.tracks.open_track_count(run.id):
         return
     if answered:
-        await work.runs.end_run(run.id, "done", work.now)
+        await ports.runs.end_run(run.id, "done", now)
         return
-    tracks = await work.runs.tracks_of(run.id)
-    await work.runs.end_run(run.id, "exhausted", work.now)
+    tracks = await ports.tracks.tracks_of(run.id)
+    await ports.runs.end_run(run.id, "exhausted", now)
     if run.subject != RunSubject.INCIDENT:
-        await work.runs.free_codes([run.id])
+        await ports.codes.free_codes([run.id])
     exhausted_tracks = {t.id for t in tracks if t.state == "exhausted"}
-    waiting = sorted({a.to for a in await work.runs.attempts_of(run.id) if a.track_id in exhausted_tracks})
+    waiting = sorted({a.to for a in await ports.attempts.attempts_of(run.id) if a.track_id in exhausted_tracks})
     log.warning("run exhausted: nobody acknowledged", run_id=run.id, subject=run.subject, subject_id=run.subject_id)
     exhausted = RunExhausted(
         unit_id=run.unit_id, run_id=run.id, subject=run.subject, subject_id=run.subject_id,
-        steps=policy.total_steps, unacknowledged=waiting, exhausted_at=work.now,
+        steps=policy.total_steps, unacknowledged=waiting, exhausted_at=now,
     )  # fmt: skip
-    await work.publish(exhausted, correlation_id=run.subject_id)
+    await ports.outgoing.publish(exhausted, correlation_id=run.subject_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -23,14 +23,16 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from schemas.notify import AttemptDelivered, AttemptSent
 from schemas.values import Channel
 from services.notifier.domain import RateLimit
+from services.notifier.domain.attempts import Attempt
+from services.notifier.domain.runs import Run
 from services.notifier.domain.texts import alert_sms, voice_twiml_script
 from services.notifier.handlers.outcomes import fail_attempt, on_status, outcome_fields
-from services.notifier.handlers.work import Work
 from services.notifier.ports import (
     DeliveryError,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
+    Ports,
     RetryableDeliveryError,
     SendResult,
     SmsSender,
@@ -40,11 +42,12 @@ from services.notifier.ports import (
 from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
-__all__ = ["Checkpoint", "DispatchSettings", "Dispatcher", "Job", "OpenWork", "PassCheckpoint", "no_checkpoint"]
+__all__ = ["Checkpoint", "DispatchSettings", "Dispatcher", "Job", "OpenPorts", "PassCheckpoint", "no_checkpoint"]
 
 log = structlog.get_logger(__name__)
 
-OpenWork = Callable[[], AbstractAsyncContextManager[Work]]
+OpenPorts = Callable[[], AbstractAsyncContextManager[Ports]]
+"""Opens a transaction and hands over its ports."""
 MAX_DISPATCHES = 2
 
 Checkpoint = Literal["after_step_recorded", "after_provider_call"]
@@ -71,8 +74,8 @@ class DispatchSettings:
 class Job:
     """An attempt claimed for dispatch, with what it says."""
 
-    attempt: Any
-    run: Any
+    attempt: Attempt
+    run: Run
     text: str
     script: str
 
@@ -80,7 +83,8 @@ class Job:
 class Dispatcher:
     def __init__(
         self,
-        open_work: OpenWork,
+        open_ports: OpenPorts,
+        clock: Callable[[], datetime],
         sms: SmsSender,
         voice: VoiceCaller,
         providers: dict[str, SmsStatus],
@@ -89,7 +93,8 @@ class Dispatcher:
         rate_limit: RateLimit | None = None,
         checkpoint: PassCheckpoint = no_checkpoint,
     ) -> None:
-        self._open_work = open_work
+        self._open_ports = open_ports
+        self._clock = clock
         self._sms = sms
         self._voice = voice
         self._providers = providers
@@ -109,8 +114,9 @@ class Dispatcher:
         if self._finished:
             self._record_soon.kick()
         while self._free_slots() > 0:
-            async with self._open_work() as work:
-                jobs = await self.claim(work)
+            async with self._open_ports() as ports:
+                now = self._clock()
+                jobs = await self.claim(ports, now)
             if not self.send(jobs):
                 return
 
@@ -140,8 +146,9 @@ class Dispatcher:
         finished, self._finished = self._finished, []
         if finished:
             try:
-                async with self._open_work() as work:
-                    await self._record(work, finished)
+                async with self._open_ports() as ports:
+                    now = self._clock()
+                    await self._record(ports, now, finished)
             except BaseException:
                 self._finished[:0] = finished
                 raise
@@ -167,35 +174,35 @@ class Dispatcher:
         """From now on claim nothing (shutdown): what is not claimed stays pending for the next dispatcher."""
         self._claiming = False
 
-    async def claim(self, work: Work) -> list[Job]:
-        """Claim attempts for the free sending slots in `work`'s transaction: the caller's own, so that the
+    async def claim(self, ports: Ports, now: datetime) -> list[Job]:
+        """Claim attempts for the free sending slots in the transaction of `ports`: the caller's own, so that the
         transaction that wrote them can claim them too. Hand the jobs to `send` once it has committed."""
         limit = self._free_slots()
         if limit <= 0:
             self._claimed_all_asked = True
             return []
-        rows = await work.runs.claim_pending_attempts(work.now, limit, self._settings.lease)
+        rows = await ports.attempts.claim_pending_attempts(now, limit, self._settings.lease)
         self._claimed_all_asked = len(rows) == limit
-        runs = await work.runs.runs_by_id({row.run_id for row in rows})
+        runs = await ports.runs.runs_by_id({row.run_id for row in rows})
         jobs = []
         for row in rows:
-            if await self._held_back(work, row):
+            if await self._held_back(ports, now, row):
                 continue
             run = runs[row.run_id]
             text, script = alert_sms(run.sms_text, row.reply_code), voice_twiml_script(run.voice_script)
             jobs.append(Job(row, run, text, script))
         return jobs
 
-    async def _held_back(self, work: Work, row: Any) -> bool:
+    async def _held_back(self, ports: Ports, now: datetime, row: Attempt) -> bool:
         """Per-recipient SMS rate limit; never for the first message of a run."""
         if row.channel != Channel.SMS or row.first_of_run or row.status == "dispatching":
             return False
-        sent = await work.runs.sms_sent_to(row.to, work.now - timedelta(hours=2))
-        allowed = self._rate_limit.next_allowed(sent, work.now, first_of_run=False)
-        if allowed <= work.now:
+        sent = await ports.attempts.sms_sent_to(row.to, now - timedelta(hours=2))
+        allowed = self._rate_limit.next_allowed(sent, now, first_of_run=False)
+        if allowed <= now:
             return False
         log.info("SMS held back by the rate limit", attempt_id=row.id, until=allowed.isoformat())
-        await work.runs.postpone_attempt(row.id, allowed)
+        await ports.attempts.postpone_attempt(row.id, allowed)
         return True
 
     async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
@@ -234,8 +241,10 @@ class Dispatcher:
                 return await self._voice.place_call(call)
         raise AssertionError("unreachable: tenacity reraises")
 
-    async def _record(self, work: Work, outcomes: list[tuple[Job, SendResult | DeliveryError]]) -> None:
-        statuses = await work.runs.statuses_of([job.attempt.id for job, _ in outcomes])
+    async def _record(
+        self, ports: Ports, now: datetime, outcomes: list[tuple[Job, SendResult | DeliveryError]]
+    ) -> None:
+        statuses = await ports.attempts.statuses_of([job.attempt.id for job, _ in outcomes])
         sent_rows: list[tuple[str, str, str, str, datetime]] = []
         events: list[AttemptSent | AttemptDelivered] = []
         for job, outcome in outcomes:
@@ -243,32 +252,34 @@ class Dispatcher:
             if isinstance(outcome, DeliveryError):
                 permanent = isinstance(outcome, PermanentDeliveryError)
                 log.warning("attempt failed", attempt_id=attempt.id, code=outcome.code, permanent=permanent)
-                await fail_attempt(work, attempt, outcome.code, outcome.message, permanent, provider=None)
+                await fail_attempt(ports, now, attempt, outcome.code, outcome.message, permanent, provider=None)
                 continue
             # A status callback may have overtaken us: its outcome stands, we add what only we know.
             still_ours = statuses.get(attempt.id) in ("dispatching", "pending")
             status = ("delivered" if outcome.status == "delivered" else "sent") if still_ours else statuses[attempt.id]
-            sent_rows.append((attempt.id, status, outcome.provider, outcome.ref, work.now))
+            sent_rows.append((attempt.id, status, outcome.provider, outcome.ref, now))
             fields = outcome_fields(job.run, attempt, outcome.provider)
-            events.append(AttemptSent(**fields, provider_ref=outcome.ref, sent_at=work.now))
+            events.append(AttemptSent(**fields, provider_ref=outcome.ref, sent_at=now))
             if still_ours and status == "delivered":
-                events.append(AttemptDelivered(**fields, delivered_at=work.now))
-        await work.runs.mark_sent(sent_rows)
-        await work.publish_many([(event, event.subject_id) for event in events])
+                events.append(AttemptDelivered(**fields, delivered_at=now))
+        await ports.attempts.mark_sent(sent_rows)
+        await ports.outgoing.publish_many([(event, event.subject_id) for event in events])
 
     async def poll_stuck(self, older_than: timedelta) -> int:
         """Messages still `sent` after a while: ask their provider, as if its status callback had come."""
-        async with self._open_work() as work:
-            stuck = await work.runs.stuck_sms(work.now - older_than, self._settings.batch)
+        async with self._open_ports() as ports:
+            now = self._clock()
+            stuck = await ports.attempts.stuck_sms(now - older_than, self._settings.batch)
         for attempt in stuck:
             provider = self._providers.get(attempt.provider or "")
             if provider is None:
                 continue
             try:
-                status = await provider.sms_status(attempt.provider_ref)
+                status = await provider.sms_status(attempt.provider_ref or "")
             except DeliveryError as error:
                 log.warning("could not poll a stuck SMS", attempt_id=attempt.id, error=str(error))
                 continue
-            async with self._open_work() as work:
-                await on_status(work, attempt.id, status, None, None)
+            async with self._open_ports() as ports:
+                now = self._clock()
+                await on_status(attempt.id, status, None, None, ports, now)
         return len(stuck)

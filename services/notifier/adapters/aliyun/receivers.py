@@ -15,6 +15,7 @@ import asyncio
 import functools
 import hmac
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 import structlog
@@ -38,8 +39,7 @@ from services.notifier.adapters.webhooks import phone_or_raw
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.outcomes import on_status
-from services.notifier.handlers.work import Work
-from services.runtime.group_commit import GroupCommit
+from services.notifier.ports import InWork, Ports
 
 __all__ = ["PREFIX", "TOKEN_HEADER", "PushTokenCheck", "aliyun_push_routes"]
 
@@ -73,14 +73,14 @@ async def read_batch(request: Request, adapter: TypeAdapter[list[T]]) -> list[T]
 
 
 def aliyun_push_routes(
-    run_in_work: GroupCommit[Work],
+    run_in_work: InWork,
     check: PushTokenCheck,
     limit: UnknownReplyLimit,
     after_commit: Callable[[], Awaitable[None]],
 ) -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    async def apply_each(effect: Callable[[Work, Item], Awaitable[R]], items: list[Item]) -> list[R]:
+    async def apply_each(effect: Callable[[Ports, datetime, Item], Awaitable[R]], items: list[Item]) -> list[R]:
         """Each item as its own effect (one bad item spoils no other), then one sweep for what they queued."""
         results = await asyncio.gather(*(run_in_work(_applying(effect, item)) for item in items))
         await after_commit()
@@ -117,43 +117,45 @@ def answer_known(known: list[bool]) -> Response:
     return JSONResponse({"code": 1, "msg": "unknown call; push again later"}, status_code=503)
 
 
-def _applying(effect: Callable[[Work, Item], Awaitable[R]], item: Item) -> Callable[[Work], Awaitable[R]]:
-    async def apply(work: Work) -> R:
-        return await effect(work, item)
+def _applying(
+    effect: Callable[[Ports, datetime, Item], Awaitable[R]], item: Item
+) -> Callable[[Ports, datetime], Awaitable[R]]:
+    async def apply(ports: Ports, now: datetime) -> R:
+        return await effect(ports, now, item)
 
     return apply
 
 
-async def apply_receipt(work: Work, report: SmsReport) -> None:
+async def apply_receipt(ports: Ports, now: datetime, report: SmsReport) -> None:
     error_code = None if report.success else report.err_code
-    await on_status(work, report.out_id, sms_receipt_status(report.success), None, error_code)
+    await on_status(report.out_id, sms_receipt_status(report.success), None, error_code, ports, now)
 
 
-async def read_uplink(work: Work, up: SmsUp, limit: UnknownReplyLimit) -> None:
-    await on_inbound_sms(work, phone_or_raw(up.phone_number), up.content, up.ref, limit)
+async def read_uplink(ports: Ports, now: datetime, up: SmsUp, limit: UnknownReplyLimit) -> None:
+    await on_inbound_sms(phone_or_raw(up.phone_number), up.content, up.ref, limit, ports, now)
 
 
-async def apply_progress(work: Work, report: VoiceCallReport) -> bool:
-    attempt = await work.runs.attempt_by_ref(report.call_id)
+async def apply_progress(ports: Ports, now: datetime, report: VoiceCallReport) -> bool:
+    attempt = await ports.attempts.attempt_by_ref(report.call_id)
     if attempt is None:
         log.warning("Aliyun call progress for an unknown call", call_id=report.call_id, status=report.status_code)
         return False
     keys = keys_pressed(report.dtmf)
     if report.status_code == DTMF_STATUS and keys is not None:
-        await on_key_press(work, attempt.id, keys)
+        await on_key_press(attempt.id, keys, ports, now)
     elif report.status_code in CALL_PROGRESS:
-        await on_status(work, attempt.id, CALL_PROGRESS[report.status_code], None, None)
+        await on_status(attempt.id, CALL_PROGRESS[report.status_code], None, None, ports, now)
     return True
 
 
-async def apply_result(work: Work, report: VoiceReport) -> bool:
-    attempt = await work.runs.attempt_by_ref(report.call_id)
+async def apply_result(ports: Ports, now: datetime, report: VoiceReport) -> bool:
+    attempt = await ports.attempts.attempt_by_ref(report.call_id)
     if attempt is None:
         log.warning("Aliyun call result for an unknown call", call_id=report.call_id, status=report.status_code)
         return False
     keys = keys_pressed(report.dtmf)
     if keys is not None:
-        await on_key_press(work, attempt.id, keys)
+        await on_key_press(attempt.id, keys, ports, now)
     status = call_result_status(report.status_code)
-    await on_status(work, attempt.id, status, None, None if status == "completed" else report.status_code)
+    await on_status(attempt.id, status, None, None if status == "completed" else report.status_code, ports, now)
     return True

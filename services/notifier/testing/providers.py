@@ -1,4 +1,4 @@
-"""In-memory fakes of the notifier's ports, and a clock tests can move."""
+"""A provider that records what it is asked to send, and a clock tests can move."""
 
 from __future__ import annotations
 

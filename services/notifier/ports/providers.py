@@ -1,8 +1,8 @@
-"""The notifier's ports: what it needs from an SMS provider and a voice provider.
+"""What the notifier needs from an SMS provider and a voice provider.
 
-Why ports: Twilio cannot reach mainland numbers, so the same alert goes through different providers by
-number (see `adapters/router.py`). Adding a provider is one adapter implementing these protocols plus one
-configuration value; nothing else changes.
+Why: Twilio cannot reach mainland numbers, so the same alert goes through different providers by number (see
+`adapters/router.py`). Adding a provider is one adapter implementing these protocols plus one configuration
+value; nothing else changes.
 """
 
 from __future__ import annotations

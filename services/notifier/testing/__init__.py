@@ -1,0 +1,32 @@
+"""Test doubles of the notifier's ports: in-memory repositories, a recording provider, a clock tests can move.
+Tests use these, not mocks."""
+
+from services.notifier.testing.attempts import MemoryAttempts
+from services.notifier.testing.directory import MemoryDirectory
+from services.notifier.testing.ports import (
+    MemoryAnswered,
+    MemoryBroadcasts,
+    MemoryInboundTexts,
+    MemoryMetrics,
+    MemoryOutgoing,
+    memory_ports,
+)
+from services.notifier.testing.providers import FakeClock, FakeProvider
+from services.notifier.testing.runs import MemoryReplyCodes, MemoryRows, MemoryRuns, MemoryTracks
+
+__all__ = [
+    "FakeClock",
+    "FakeProvider",
+    "MemoryAnswered",
+    "MemoryAttempts",
+    "MemoryBroadcasts",
+    "MemoryDirectory",
+    "MemoryInboundTexts",
+    "MemoryMetrics",
+    "MemoryOutgoing",
+    "MemoryReplyCodes",
+    "MemoryRows",
+    "MemoryRuns",
+    "MemoryTracks",
+    "memory_ports",
+]

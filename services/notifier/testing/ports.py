@@ -1,0 +1,116 @@
+"""In-memory fakes of the notifier's other ports, and `memory_ports` to hand a handler all of them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from schemas.envelope import Message
+from services.notifier.domain import PolicyBook
+from services.notifier.domain.broadcasts import Broadcast
+from services.notifier.domain.codes import InboundText
+from services.notifier.domain.filing import Subject
+from services.notifier.ports import Ports
+from services.notifier.testing.attempts import MemoryAttempts
+from services.notifier.testing.directory import MemoryDirectory
+from services.notifier.testing.runs import MemoryReplyCodes, MemoryRows, MemoryRuns, MemoryTracks
+
+__all__ = [
+    "MemoryAnswered",
+    "MemoryBroadcasts",
+    "MemoryInboundTexts",
+    "MemoryMetrics",
+    "MemoryOutgoing",
+    "memory_ports",
+]
+
+M = TypeVar("M", bound=Message)
+
+
+class MemoryInboundTexts:
+    def __init__(self) -> None:
+        self.texts: list[InboundText] = []
+
+    async def inbound_seen(self, ref: str) -> bool:
+        return any(text.provider_ref == ref for text in self.texts)
+
+    async def record_inbound(self, text: InboundText) -> None:
+        self.texts.append(text)
+
+    async def unknown_replies_since(self, phone: str, since: datetime) -> list[datetime]:
+        return [
+            t.received_at for t in self.texts if t.phone == phone and t.meaning == "unknown" and t.received_at > since
+        ]
+
+
+class MemoryAnswered:
+    def __init__(self) -> None:
+        self.answered: dict[Subject, str] = {}
+
+    async def record_answered(self, subjects: Collection[Subject], reason: str, now: datetime) -> None:
+        for subject in subjects:
+            self.answered.setdefault(subject, reason)
+
+    async def answered_among(self, subjects: Collection[Subject]) -> set[Subject]:
+        return set(subjects) & set(self.answered)
+
+
+class MemoryBroadcasts:
+    def __init__(self) -> None:
+        self.broadcasts: dict[str, Broadcast] = {}
+
+    async def add_broadcast(self, broadcast: Broadcast) -> bool:
+        return self.broadcasts.setdefault(broadcast.id, broadcast) is broadcast
+
+    async def broadcast(self, broadcast_id: str) -> Broadcast | None:
+        return self.broadcasts.get(broadcast_id)
+
+
+@dataclass
+class MemoryOutgoing:
+    """Records what would have gone into the outbox."""
+
+    sent: list[tuple[Message, str | None]] = field(default_factory=list)
+
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> UUID:
+        self.sent.append((payload, correlation_id))
+        return uuid.uuid4()
+
+    async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
+        self.sent.extend(payloads)
+
+    def of_type(self, cls: type[M]) -> list[M]:
+        return [payload for payload, _ in self.sent if isinstance(payload, cls)]
+
+
+@dataclass
+class MemoryMetrics:
+    lateness_s: list[float] = field(default_factory=list)
+    failed_policies: list[str] = field(default_factory=list)
+
+    def step_fired(self, late_s: float) -> None:
+        self.lateness_s.append(late_s)
+
+    def step_failed(self, policy: str) -> None:
+        self.failed_policies.append(policy)
+
+
+def memory_ports(policies: PolicyBook) -> Ports:
+    rows = MemoryRows()
+    return Ports(
+        runs=MemoryRuns(rows),
+        tracks=MemoryTracks(rows),
+        attempts=MemoryAttempts(rows),
+        codes=MemoryReplyCodes(rows),
+        inbound=MemoryInboundTexts(),
+        answered=MemoryAnswered(),
+        broadcasts=MemoryBroadcasts(),
+        directory=MemoryDirectory(),
+        outgoing=MemoryOutgoing(),
+        policies=policies,
+        metrics=MemoryMetrics(),
+    )
