@@ -3,10 +3,8 @@ documents, and how a time or a file is given back."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request, Response
 
@@ -14,24 +12,18 @@ from services.incident.domain import IntakeRefused
 from services.incident.handlers import Rules
 from services.incident.ports import Ports
 from services.runtime.auth import Caller, caller
+from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["ERRORS", "Authorized", "Backend", "Service", "as_utc", "attachment"]
 
-T = TypeVar("T")
-
 
 class Backend(Protocol):
-    """What the routes need from the app: the clock, the rules and a transaction's ports."""
+    """What the routes need from the app: the clock, the rules and the unit of work (a transaction's ports)."""
 
     rules: Rules
+    work: UnitOfWork[Ports]
 
     def now(self) -> datetime: ...
-
-    def work(self) -> AbstractAsyncContextManager[Ports]: ...
-
-    async def in_work(self, effect: Callable[[Ports], Awaitable[T]]) -> T:
-        """`effect` in a transaction it may share with other requests; its result once committed."""
-        ...
 
 
 async def _backend(request: Request) -> Backend:

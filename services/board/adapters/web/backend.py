@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Annotated, Protocol
 
@@ -11,19 +10,19 @@ from itsdangerous import URLSafeSerializer
 
 from services.board.adapters.web.session import Viewer, check_csrf, viewer
 from services.board.ports import Owners, Ports, Refused, Unreachable
+from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["Backend", "Board", "Csrf", "Seen", "refusal"]
 
 
 class Backend(Protocol):
-    """The clock, a read transaction's ports, the owning services, and the signer of calendar links."""
+    """The clock, the unit of work (a transaction's ports), the owning services, and the signer of calendar links."""
 
     owners: Owners
     links: URLSafeSerializer
+    work: UnitOfWork[Ports]
 
     def now(self) -> datetime: ...
-
-    def read(self) -> AbstractAsyncContextManager[Ports]: ...
 
     def feed_token(self) -> str:
         """The token calendar feeds read the roster with: nobody is logged in when a phone fetches one."""

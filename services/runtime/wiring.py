@@ -1,0 +1,97 @@
+"""What every service's `app.py` wires the same way: its database, its unit of work, and the runtime, built in
+the loop that serves and started and stopped with the HTTP server (health routes included)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from fastapi import FastAPI
+
+from services.runtime.consumer import Route
+from services.runtime.database import Database
+from services.runtime.migrations import Migrations
+from services.runtime.outgoing import Outgoing
+from services.runtime.service import ServiceRuntime, Sweep
+from services.runtime.session import Session
+from services.runtime.settings import KafkaSettings
+from services.runtime.unit_of_work import UnitOfWork
+
+__all__ = ["Plan", "ServiceWiring"]
+
+T = TypeVar("T")
+P = TypeVar("P")
+Step = Callable[[], Awaitable[None]]
+
+
+class Configured(Protocol):
+    """What the wiring reads of a service's settings (each `settings.py` has these)."""
+
+    service_name: str
+    kafka: KafkaSettings
+
+    def store_url(self, service: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a service's runtime runs: the routing table of its consumers, its sweeps, its start and stop steps."""
+
+    routes: Mapping[str, Route] = field(default_factory=dict)
+    sweeps: Sequence[Sweep] = ()
+    on_start: Sequence[Step] = ()
+    on_stop: Sequence[Step] = ()
+
+
+class ServiceWiring(Generic[T, P]):
+    """`ports(tables, session, outgoing)` builds the service's ports bundle over one transaction; `plan` is asked
+    for the routes and sweeps when the runtime is built."""
+
+    def __init__(
+        self,
+        settings: Configured,
+        migrations: Migrations[T],
+        ports: Callable[[T, Session, Outgoing], P],
+        clock: Callable[[], datetime],
+        plan: Callable[[], Plan],
+    ) -> None:
+        self.settings = settings
+        self.database = Database(settings.store_url(migrations.service), migrations)
+        self.work = UnitOfWork(
+            name=settings.service_name,
+            store=self.database.store,
+            outbox=self.database.outbox,
+            inbox=self.database.inbox,
+            ports=functools.partial(ports, self.database.tables),
+            clock=clock,
+        )
+        self._plan = plan
+        self._runtime: ServiceRuntime | None = None
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        # Built on first use, inside the event loop that serves: aiokafka binds its producer to the loop it was
+        # created in, and `dutywatch service` builds the app before uvicorn starts its loop.
+        if self._runtime is None:
+            plan = self._plan()
+            self._runtime = ServiceRuntime(
+                work=self.work,
+                kafka=self.settings.kafka,
+                routes=plan.routes,
+                sweeps=plan.sweeps,
+                on_start=plan.on_start,
+                on_stop=plan.on_stop,
+                clock=self.work.clock,
+            )
+        return self._runtime
+
+    @asynccontextmanager
+    async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
+        """Start the runtime with the HTTP server (the health routes appear with it) and stop it after."""
+        self.runtime.mount_health(api)
+        async with self.runtime.lifespan()(api):
+            yield
