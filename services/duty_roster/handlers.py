@@ -32,8 +32,8 @@ from services.duty_roster.domain.announce import (
 from services.duty_roster.ports import (
     CheckIn,
     CheckIns,
-    EventSink,
     HolidayReminders,
+    Outgoing,
     OverrideLog,
     PublishedDuty,
     RosterVersions,
@@ -63,7 +63,7 @@ class CheckInTiming:
     grace: timedelta = timedelta(minutes=15)
 
 
-async def on_startup(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink) -> int:
+async def on_startup(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: Outgoing) -> int:
     """Tell the others the whole directory and every current shift, so their read models converge after a restart.
 
     A handover that passed while the service was down goes out once, as a handover.
@@ -71,7 +71,7 @@ async def on_startup(now: datetime, index: RosterIndex, ledger: ShiftLedger, eve
     return await _sync(now, index, ledger, events, tell_all=True)
 
 
-async def on_tick(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink) -> int:
+async def on_tick(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: Outgoing) -> int:
     """Publish each handover that is due, and restate a shift whose people changed (an override began or ended)."""
     return await _sync(now, index, ledger, events, tell_all=False)
 
@@ -88,7 +88,7 @@ async def on_roster_file(
     index: RosterIndex,
     versions: RosterVersions,
     ledger: ShiftLedger,
-    events: EventSink,
+    events: Outgoing,
 ) -> tuple[ImportOutcome, int]:
     """Store a checked roster file as the roster in force and restate what it changed; the same file is a no-op."""
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -106,7 +106,7 @@ async def on_override_entered(
     versions: RosterVersions,
     overrides: OverrideLog,
     ledger: ShiftLedger,
-    events: EventSink,
+    events: Outgoing,
 ) -> list[Issue]:
     """Record an override (leave, sickness) if the roster with it still checks clean, and restate a current shift it
     touches; otherwise record nothing and return the problems.
@@ -128,7 +128,7 @@ async def on_override_entered(
     return []
 
 
-async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink, *, tell_all: bool) -> int:
+async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: Outgoing, *, tell_all: bool) -> int:
     published = await ledger.published()
     sent = 0
     for unit_id, roster in index.units.items():
@@ -136,7 +136,7 @@ async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: 
         directory = unit_updated(roster.unit)
         digest = unit_digest(directory)
         if tell_all or digest != before.unit_digest:
-            await events.publish(directory, now=now)
+            await events.publish(directory)
             sent += 1
         shift, count = await _sync_shift(now, index, unit_id, before.shift, ledger, events, tell_all=tell_all)
         if digest != before.unit_digest or shift != before.shift:
@@ -151,7 +151,7 @@ async def _sync_shift(
     unit_id: str,
     previous: ShiftStarted | None,
     ledger: ShiftLedger,
-    events: EventSink,
+    events: Outgoing,
     *,
     tell_all: bool,
 ) -> tuple[ShiftStarted | None, int]:
@@ -164,17 +164,17 @@ async def _sync_shift(
         if not await ledger.first_handover(current.shift_id, unit_id, now):
             return current, 0
         handed_over = current.model_copy(update={"restated": False})
-        await events.publish(shift_ended(previous), now=now, correlation_id=previous.shift_id)
-        await events.publish(handed_over, now=now, correlation_id=current.shift_id)
+        await events.publish(shift_ended(previous), correlation_id=previous.shift_id)
+        await events.publish(handed_over, correlation_id=current.shift_id)
         return handed_over, 2
     if change is DutyChange.RESTATE or tell_all:
-        await events.publish(current, now=now, correlation_id=current.shift_id)
+        await events.publish(current, correlation_id=current.shift_id)
         return current, 1
     return previous, 0
 
 
 async def on_check_in_window(
-    now: datetime, index: RosterIndex, timing: CheckInTiming, check_ins: CheckIns, events: EventSink
+    now: datetime, index: RosterIndex, timing: CheckInTiming, check_ins: CheckIns, events: Outgoing
 ) -> int:
     """Ask each incoming officer and leader to check in, from `lead` before the shift until its grace period ends."""
     opened = 0
@@ -183,7 +183,6 @@ async def on_check_in_window(
             shift = index.shift_at(check_in.unit_id, check_in.starts_at)
             await events.publish(
                 check_in_requested(shift, check_in.role, check_in.person, timing.grace),
-                now=now,
                 correlation_id=check_in.shift_id,
             )
             opened += 1
@@ -206,7 +205,7 @@ def _check_ins_open_at(now: datetime, index: RosterIndex, timing: CheckInTiming)
                     )
 
 
-async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIns, events: EventSink) -> int:
+async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIns, events: Outgoing) -> int:
     """Each check-in whose grace period ended unanswered alerts the city's duty room (and, for an officer's, the
     leader), once."""
     due = await check_ins.claim_due(now, limit=200)
@@ -214,7 +213,7 @@ async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIn
         missed = check_in_missed(
             index, check_in.unit_id, check_in.shift_id, check_in.role, check_in.person, check_in.due_by
         )
-        await events.publish(missed, now=now, correlation_id=check_in.shift_id)
+        await events.publish(missed, correlation_id=check_in.shift_id)
         await check_ins.mark_missed(check_in.shift_id, check_in.role, now)
         log.warning("check-in missed", unit_id=check_in.unit_id, shift_id=check_in.shift_id, role=check_in.role.value)
     return len(due)
@@ -254,7 +253,7 @@ def _judge(check_in: CheckIn | None, event: CheckInReceived) -> CheckInOutcome:
 
 
 async def on_holidays_reminder_due(
-    now: datetime, index: RosterIndex, reminders: HolidayReminders, events: EventSink
+    now: datetime, index: RosterIndex, reminders: HolidayReminders, events: Outgoing
 ) -> int:
     """Once a week while this year's (or, from 1 November, next year's) holidays are estimated: ask the city's duty
     room and the roster's administrators by SMS to enter the State Council's schedule."""
@@ -263,7 +262,7 @@ async def on_holidays_reminder_due(
         if not await reminders.first_this_week(year, now):
             continue
         for sms in holidays_reminders(index, year):
-            await events.publish(sms, now=now)
+            await events.publish(sms)
             sent += 1
         log.warning("holidays estimated: reminder sent", year=year, recipients=sent)
     return sent

@@ -13,8 +13,8 @@ from services.duty_roster.domain import Override
 from services.duty_roster.ports import (
     CheckIn,
     CheckIns,
-    EventSink,
     HolidayReminders,
+    Outgoing,
     OverrideLog,
     PublishedDuty,
     RosterVersion,
@@ -38,18 +38,17 @@ M = TypeVar("M", bound=Message)
 @dataclass(frozen=True)
 class Published:
     payload: Message
-    at: datetime
     correlation_id: str | None
 
 
 @dataclass
-class MemoryEvents(EventSink):
+class MemoryEvents(Outgoing):
     """Records what would have gone to the outbox."""
 
     sent: list[Published] = field(default_factory=list)
 
-    async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None:
-        self.sent.append(Published(payload, now, correlation_id))
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> None:
+        self.sent.append(Published(payload, correlation_id))
 
     def of(self, kind: type[M]) -> list[M]:
         return [each.payload for each in self.sent if isinstance(each.payload, kind)]

@@ -49,7 +49,7 @@ class Plan:
 
 class ServiceWiring(Generic[T, P]):
     """`ports(tables, session, outgoing)` builds the service's ports bundle over one transaction; `plan` is asked
-    for the routes and sweeps when the runtime is built."""
+    for the routes and sweeps when the runtime is built (none: the command line's, which never builds it)."""
 
     def __init__(
         self,
@@ -57,7 +57,7 @@ class ServiceWiring(Generic[T, P]):
         migrations: Migrations[T],
         ports: Callable[[T, Session, Outgoing], P],
         clock: Callable[[], datetime],
-        plan: Callable[[], Plan],
+        plan: Callable[[], Plan] = Plan,
     ) -> None:
         self.settings = settings
         self.database = Database(settings.store_url(migrations.service), migrations)
