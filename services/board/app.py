@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,34 +26,27 @@ from schemas.incident import (
 from services.board import handlers
 from services.board.adapters.owners import TIMEOUT_S, http_owners
 from services.board.adapters.store import board_ports
+from services.board.adapters.tables import Tables
 from services.board.adapters.web.mount import mount
 from services.board.migrations import MIGRATIONS
-from services.board.ports import Owners
+from services.board.ports import Owners, Ports
 from services.board.settings import Settings
 from services.runtime.auth import ADMIN_TOKEN_FILE, admin_token_file, token_book
 from services.runtime.consumer import Route
-from services.runtime.service import ServiceRuntime
+from services.runtime.service import Clock, utc_now
 from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["BoardBackend", "create_app"]
 
-Clock = Callable[[], datetime]
 SECRET_FILE = "board-secret.txt"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class BoardBackend:
+class BoardBackend(ServiceWiring[Tables, Ports]):
     """The composition root: what the pages and the consumers share."""
 
     def __init__(self, settings: Settings, clock: Clock, owners: Owners | None = None) -> None:
+        super().__init__(settings, MIGRATIONS, board_ports, clock)
         self.settings = settings
-        self.clock = clock
-        self.wiring = ServiceWiring(settings, MIGRATIONS, board_ports, clock, self._plan)
-        self.database = self.wiring.database
-        self.work = self.wiring.work
         self._client: httpx.AsyncClient | None = None
         self._owners = owners
         self.links = URLSafeSerializer(session_secret(settings), salt="calendar-feed")
@@ -68,26 +60,19 @@ class BoardBackend:
             self._owners = http_owners(self._client, settings.incident_url, settings.notifier_url, settings.roster_url)
         return self._owners
 
-    @property
-    def runtime(self) -> ServiceRuntime:
-        return self.wiring.runtime
-
     @asynccontextmanager
     async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
-        async with self.wiring.lifespan(api):
+        async with super().lifespan(api):
             yield
         if self._client is not None:
             await self._client.aclose()
-
-    def now(self) -> datetime:
-        return self.clock()
 
     def feed_token(self) -> str:
         return self.settings.feed_token.get_secret_value() or admin_token_file(
             self.settings.data_dir / ADMIN_TOKEN_FILE
         )
 
-    def _plan(self) -> Plan:
+    def plan(self) -> Plan:
         return Plan(routes=self._routes())
 
     def _routes(self) -> dict[str, Route]:
@@ -132,7 +117,7 @@ def session_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def create_app(settings: Settings, clock: Clock = _utc_now, owners: Owners | None = None) -> FastAPI:
+def create_app(settings: Settings, clock: Clock = utc_now, owners: Owners | None = None) -> FastAPI:
     backend = BoardBackend(settings, clock, owners)
     api = FastAPI(
         title="dutywatch duty-room board",

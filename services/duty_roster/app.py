@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -25,7 +25,7 @@ from services.duty_roster.ports import DutyLog, Ports
 from services.duty_roster.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.http_guard import guard
-from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
+from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.unit_of_work import UnitOfWork
 from services.runtime.wiring import Plan, ServiceWiring
 
@@ -35,21 +35,20 @@ HOLIDAYS_REMINDER_SWEEP_S = 600.0
 """The weekly reminder is claimed per ISO week; looking every ten minutes is plenty."""
 
 
-class RosterService:
+class RosterService(ServiceWiring[RosterTables, Ports]):
     """The service's parts: its wiring (database, unit of work, runtime built on first use at start-up, when the
     health routes appear), the roster in force, and its HTTP API."""
 
     def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
-        self.settings, self.clock = settings, clock
-        self.wiring = roster_wiring(settings, clock, self._plan)
-        self.db, self.work = self.wiring.database, self.wiring.work
+        super().__init__(settings, MIGRATIONS, roster_ports, clock)
+        self.settings = settings
         self.roster = RosterInForce(self.work, load_calendar(settings.holidays_file))
         self.timing = handlers.CheckInTiming(lead=settings.check_in_lead, grace=settings.check_in_grace)
         self.api = FastAPI(
             title="dutywatch duty roster",
             version="1",
             description="Who is on-duty officer (值班员) and duty leader (带班领导) of every unit, at every moment.",
-            lifespan=self.wiring.lifespan,
+            lifespan=self.lifespan,
             max_body_size=settings.max_body_bytes,
         )
         guard(self.api)
@@ -57,11 +56,7 @@ class RosterService:
         self.api.include_router(roster_router(lambda: self.roster.index, clock, self.enter_override))
         self.api.include_router(duty_log_router(lambda: self.roster.index, clock, self._duty_log))
 
-    @property
-    def runtime(self) -> ServiceRuntime:
-        return self.wiring.runtime
-
-    def _plan(self) -> Plan:
+    def plan(self) -> Plan:
         every = self.settings.sweep_seconds
         return Plan(
             routes={"duty.checkins": {CheckInReceived: self.work.consume(_on_check_in_received)}},
@@ -117,11 +112,9 @@ async def _on_check_in_received(event: CheckInReceived, ports: Ports, _now: date
     await handlers.on_check_in_received(event, ports.check_ins)
 
 
-def roster_wiring(
-    settings: Settings, clock: Clock, plan: Callable[[], Plan] = Plan
-) -> ServiceWiring[RosterTables, Ports]:
-    """The roster's database and unit of work; the command line uses them without a runtime."""
-    return ServiceWiring(settings, MIGRATIONS, roster_ports, clock, plan)
+def roster_wiring(settings: Settings, clock: Clock) -> ServiceWiring[RosterTables, Ports]:
+    """The roster's database and unit of work, for the command line (it builds no runtime)."""
+    return ServiceWiring(settings, MIGRATIONS, roster_ports, clock)
 
 
 def build(settings: Settings, clock: Clock = utc_now) -> RosterService:

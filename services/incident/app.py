@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -22,6 +21,7 @@ from services.incident import handlers
 from services.incident.adapters import http
 from services.incident.adapters.metrics import refresh_gauges
 from services.incident.adapters.store import incident_ports
+from services.incident.adapters.tables import Tables
 from services.incident.domain import IntakeRefused, Source
 from services.incident.domain.concealment import origin_on_intake
 from services.incident.handlers import Rules
@@ -32,37 +32,21 @@ from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
 from services.runtime.http_guard import guard
-from services.runtime.service import ServiceRuntime, Sweep
+from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["IncidentBackend", "create_app"]
 
-Clock = Callable[[], datetime]
 METRICS_EVERY_S = 15.0
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class IncidentBackend:
+class IncidentBackend(ServiceWiring[Tables, Ports]):
     """The composition root: what HTTP routes, consumers and the sweep share."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
-        self.rules: Rules = settings.rules()
-        self.clock = clock
+        super().__init__(settings, MIGRATIONS, incident_ports, clock)
         self.settings = settings
-        self.wiring = ServiceWiring(settings, MIGRATIONS, incident_ports, clock, self._plan)
-        self.database = self.wiring.database
-        self.work = self.wiring.work
-        self.lifespan = self.wiring.lifespan
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        return self.wiring.runtime
-
-    def now(self) -> datetime:
-        return self.clock()
+        self.rules: Rules = settings.rules()
 
     async def fire_due(self, now: datetime) -> int:
         async with self.work() as ports:
@@ -73,7 +57,7 @@ class IncidentBackend:
             await refresh_gauges(session, self.database.tables)
         return 0
 
-    def _plan(self) -> Plan:
+    def plan(self) -> Plan:
         sweeps = [
             Sweep("report-deadlines", self.fire_due, self.settings.sweep_every_s),
             Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
@@ -117,7 +101,7 @@ class IncidentBackend:
         await handlers.on_unit_updated(updated, ports)
 
 
-def create_app(settings: Settings, clock: Clock = _utc_now) -> FastAPI:
+def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     backend = IncidentBackend(settings, clock)
     api = FastAPI(
         title="dutywatch incident service",

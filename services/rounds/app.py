@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -15,6 +14,7 @@ from services.rounds import handlers
 from services.rounds.adapters import http
 from services.rounds.adapters.metrics import refresh_gauges
 from services.rounds.adapters.store import rounds_ports
+from services.rounds.adapters.tables import RoundsTables
 from services.rounds.domain import CapInvalid
 from services.rounds.handlers import RoundRefused, RoundReport, Rules, UnknownRecord
 from services.rounds.migrations import MIGRATIONS
@@ -23,12 +23,11 @@ from services.rounds.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
-from services.runtime.service import ServiceRuntime, Sweep
+from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["RoundsBackend", "create_app"]
 
-Clock = Callable[[], datetime]
 METRICS_EVERY_S = 15.0
 TIMERS = (
     handlers.fire_overdue_hazards,
@@ -38,28 +37,13 @@ TIMERS = (
 )
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class RoundsBackend:
+class RoundsBackend(ServiceWiring[RoundsTables, Ports]):
     """The composition root: what HTTP routes, consumers and the sweeps share."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
-        self.rules: Rules = settings.rules()
-        self.clock = clock
+        super().__init__(settings, MIGRATIONS, rounds_ports, clock)
         self.settings = settings
-        self.wiring = ServiceWiring(settings, MIGRATIONS, rounds_ports, clock, self._plan)
-        self.database = self.wiring.database
-        self.work = self.wiring.work
-        self.lifespan = self.wiring.lifespan
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        return self.wiring.runtime
-
-    def now(self) -> datetime:
-        return self.clock()
+        self.rules: Rules = settings.rules()
 
     async def plan_ahead(self, now: datetime) -> int:
         async with self.work() as ports:
@@ -79,7 +63,7 @@ class RoundsBackend:
             await refresh_gauges(session, self.database.tables.rounds.table, self.database.tables.hazards.table)
         return 0
 
-    def _plan(self) -> Plan:
+    def plan(self) -> Plan:
         sweeps = [
             Sweep("rounds-plan", self.plan_ahead, self.settings.plan_every_s),
             Sweep("rounds-timers", self.fire_due, self.settings.sweep_every_s),
@@ -149,7 +133,7 @@ class RoundsBackend:
         await handlers.on_shift_started(started, ports, self.rules, now)
 
 
-def create_app(settings: Settings, clock: Clock = _utc_now) -> FastAPI:
+def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     backend = RoundsBackend(settings, clock)
     api = FastAPI(
         title="dutywatch rounds service",

@@ -48,8 +48,9 @@ class Plan:
 
 
 class ServiceWiring(Generic[T, P]):
-    """`ports(tables, session, outgoing)` builds the service's ports bundle over one transaction; `plan` is asked
-    for the routes and sweeps when the runtime is built (none: the command line's, which never builds it)."""
+    """`ports(tables, session, outgoing)` builds the service's ports bundle over one transaction. Each service's
+    backend (its `app.py`) subclasses this and says in `plan` what its runtime runs; the command line uses it
+    as it is, without a runtime."""
 
     def __init__(
         self,
@@ -57,9 +58,8 @@ class ServiceWiring(Generic[T, P]):
         migrations: Migrations[T],
         ports: Callable[[T, Session, Outgoing], P],
         clock: Callable[[], datetime],
-        plan: Callable[[], Plan] = Plan,
     ) -> None:
-        self.settings = settings
+        self.clock = clock
         self.database = Database(settings.store_url(migrations.service), migrations)
         self.work = UnitOfWork(
             name=settings.service_name,
@@ -69,23 +69,30 @@ class ServiceWiring(Generic[T, P]):
             ports=functools.partial(ports, self.database.tables),
             clock=clock,
         )
-        self._plan = plan
+        self._kafka = settings.kafka
         self._runtime: ServiceRuntime | None = None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def plan(self) -> Plan:
+        """What the runtime runs: the service's routing table, sweeps, start and stop steps."""
+        return Plan()
 
     @property
     def runtime(self) -> ServiceRuntime:
         # Built on first use, inside the event loop that serves: aiokafka binds its producer to the loop it was
         # created in, and `dutywatch service` builds the app before uvicorn starts its loop.
         if self._runtime is None:
-            plan = self._plan()
+            plan = self.plan()
             self._runtime = ServiceRuntime(
                 work=self.work,
-                kafka=self.settings.kafka,
+                kafka=self._kafka,
                 routes=plan.routes,
                 sweeps=plan.sweeps,
                 on_start=plan.on_start,
                 on_stop=plan.on_stop,
-                clock=self.work.clock,
+                clock=self.clock,
             )
         return self._runtime
 

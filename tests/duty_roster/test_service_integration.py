@@ -127,8 +127,8 @@ async def until_checked_in(service: RosterService, shift_id: str, role: DutyRole
     """Wait until the service consumed the reply (its consumer group joins in about 5 s)."""
 
     async def recorded() -> bool:
-        async with service.db.store.transaction() as session:
-            check_in = await SqlCheckIns(session, service.db.tables).get(shift_id, role)
+        async with service.database.store.transaction() as session:
+            check_in = await SqlCheckIns(session, service.database.tables).get(shift_id, role)
         return check_in is not None and check_in.received_at is not None
 
     await eventually(recorded, timeout_s, what=f"the {role} check-in of {shift_id} recorded")
