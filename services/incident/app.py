@@ -37,8 +37,6 @@ from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["IncidentBackend", "create_app"]
 
-METRICS_EVERY_S = 15.0
-
 
 class IncidentBackend(ServiceWiring[Tables, Ports]):
     """The composition root: what HTTP routes, consumers and the sweep share."""
@@ -52,15 +50,10 @@ class IncidentBackend(ServiceWiring[Tables, Ports]):
         async with self.work() as ports:
             return await handlers.fire_due_deadlines(ports, now, limit=500, rules=self.rules)
 
-    async def refresh_metrics(self, now: datetime) -> int:
-        async with self.work.session() as session:
-            await refresh_gauges(session, self.database.tables)
-        return 0
-
     def plan(self) -> Plan:
         sweeps = [
             Sweep("report-deadlines", self.fire_due, self.settings.sweep_every_s),
-            Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
+            self.gauges(refresh_gauges),
         ]
         return Plan(routes=self._routes(), sweeps=sweeps)
 

@@ -28,7 +28,6 @@ from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["RoundsBackend", "create_app"]
 
-METRICS_EVERY_S = 15.0
 TIMERS = (
     handlers.fire_overdue_hazards,
     handlers.fire_missing_residents,
@@ -58,16 +57,11 @@ class RoundsBackend(ServiceWiring[RoundsTables, Ports]):
                 fired += await fire(ports, now)
         return fired
 
-    async def refresh_metrics(self, now: datetime) -> int:
-        async with self.work.session() as session:
-            await refresh_gauges(session, self.database.tables.rounds.table, self.database.tables.hazards.table)
-        return 0
-
     def plan(self) -> Plan:
         sweeps = [
             Sweep("rounds-plan", self.plan_ahead, self.settings.plan_every_s),
             Sweep("rounds-timers", self.fire_due, self.settings.sweep_every_s),
-            Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
+            self.gauges(refresh_gauges),
         ]
         return Plan(routes=self._routes(), sweeps=sweeps)
 

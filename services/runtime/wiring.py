@@ -24,6 +24,7 @@ from services.runtime.unit_of_work import UnitOfWork
 __all__ = ["Plan", "ServiceWiring"]
 
 T = TypeVar("T")
+METRICS_EVERY_S = 15.0
 P = TypeVar("P")
 Step = Callable[[], Awaitable[None]]
 
@@ -78,6 +79,16 @@ class ServiceWiring(Generic[T, P]):
     def plan(self) -> Plan:
         """What the runtime runs: the service's routing table, sweeps, start and stop steps."""
         return Plan()
+
+    def gauges(self, refresh: Callable[[Session, T], Awaitable[None]]) -> Sweep:
+        """The sweep that sets the service's Prometheus gauges from its tables every METRICS_EVERY_S."""
+
+        async def refresh_now(_now: datetime) -> int:
+            async with self.work.session() as session:
+                await refresh(session, self.database.tables)
+            return 0
+
+        return Sweep("metrics", refresh_now, METRICS_EVERY_S)
 
     @property
     def runtime(self) -> ServiceRuntime:

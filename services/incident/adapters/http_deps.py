@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Response
 
 from services.incident.domain import IntakeRefused
 from services.incident.handlers import Rules
 from services.incident.ports import Ports
-from services.runtime.auth import Caller, caller
+from services.runtime.auth import AUTH_ERRORS, Authorized, app_backend
 from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["ERRORS", "Authorized", "Backend", "Service", "as_utc", "attachment"]
@@ -26,16 +26,9 @@ class Backend(Protocol):
     def now(self) -> datetime: ...
 
 
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Authorized = Annotated[Caller, Depends(caller)]
-Service = Annotated[Backend, Depends(_backend)]
+Service = Annotated[Backend, Depends(app_backend)]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No bearer token, or one that is not known."},
-    403: {"description": "The token may not act for this unit."},
+    **AUTH_ERRORS,
     404: {"description": "No incident has this id."},
     409: {"description": "The report or closing does not fit the incident's state (the detail says what to do)."},
     422: {

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from itsdangerous import URLSafeSerializer
 
 from services.board.adapters.web.session import Viewer, check_csrf, viewer
 from services.board.ports import Owners, Ports, Refused, Unreachable
+from services.runtime.auth import app_backend
 from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["Backend", "Board", "Csrf", "Seen", "refusal"]
@@ -29,12 +30,7 @@ class Backend(Protocol):
         ...
 
 
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Board = Annotated[Backend, Depends(_backend)]
+Board = Annotated[Backend, Depends(app_backend)]
 Seen = Annotated[Viewer, Depends(viewer)]
 Csrf = Annotated[None, Depends(check_csrf)]
 
