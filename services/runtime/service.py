@@ -1,6 +1,7 @@
 """One running service: its store, outbox relay, consumer group, timer sweeps and HTTP surface.
 
-Each service's `app.py` builds one of these with its own tables, routes and sweeps.
+`ServiceWiring` (`wiring.py`) builds one of these for each service, around its unit of work, with the routes
+and sweeps of the service's `plan()`.
 """
 
 from __future__ import annotations
