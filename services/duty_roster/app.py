@@ -59,7 +59,7 @@ class RosterService(ServiceWiring[RosterTables, Ports]):
     def plan(self) -> Plan:
         every = self.settings.sweep_seconds
         return Plan(
-            routes={"duty.checkins": {CheckInReceived: self.work.consume(_on_check_in_received)}},
+            routes={"duty.checkins": {CheckInReceived: self.work.consume(handlers.on_check_in_received)}},
             sweeps=[
                 Sweep("handovers", self.fire_handovers, every),
                 Sweep("check-in-requests", self.fire_check_in_requests, every),
@@ -77,28 +77,28 @@ class RosterService(ServiceWiring[RosterTables, Ports]):
     async def announce(self, now: datetime) -> None:
         index = await self.roster.refresh()
         async with self.work() as ports:
-            await handlers.on_startup(now, index, ports.ledger, ports.events)
+            await handlers.on_startup(index, ports, now)
 
     async def fire_handovers(self, now: datetime) -> int:
         index = await self.roster.refresh()
         async with self.work() as ports:
-            return await handlers.on_tick(now, index, ports.ledger, ports.events)
+            return await handlers.on_tick(index, ports, now)
 
     async def fire_check_in_requests(self, now: datetime) -> int:
         index = await self.roster.refresh()
         async with self.work() as ports:
-            return await handlers.on_check_in_window(now, index, self.timing, ports.check_ins, ports.events)
+            return await handlers.on_check_in_window(index, self.timing, ports, now)
 
     async def fire_missed_check_ins(self, now: datetime) -> int:
         index = await self.roster.refresh()
         async with self.work() as ports:
-            return await handlers.on_check_ins_due(now, index, ports.check_ins, ports.events)
+            return await handlers.on_check_ins_due(index, ports, now)
 
     async def fire_holidays_reminders(self, now: datetime) -> int:
         index = await self.roster.refresh()
         HOLIDAYS_ESTIMATED_YEAR.set(min(estimated_years_ahead(index, now), default=0))
         async with self.work() as ports:
-            return await handlers.on_holidays_reminder_due(now, index, ports.reminders, ports.events)
+            return await handlers.on_holidays_reminder_due(index, ports, now)
 
     async def enter_override(self, override: Override) -> list[Issue]:
         await self.roster.refresh()
@@ -106,10 +106,6 @@ class RosterService(ServiceWiring[RosterTables, Ports]):
         if not issues:
             await self.roster.refresh()
         return issues
-
-
-async def _on_check_in_received(event: CheckInReceived, ports: Ports, _now: datetime) -> None:
-    await handlers.on_check_in_received(event, ports.check_ins)
 
 
 def roster_wiring(settings: Settings, clock: Clock) -> ServiceWiring[RosterTables, Ports]:
@@ -139,9 +135,7 @@ async def import_roster(
             index, issues = read_roster(text, calendar, await ports.overrides.all())
             if index is None or issues:
                 return issues, None, 0
-            outcome, published = await handlers.on_roster_file(
-                text, source, now, index, ports.versions, ports.ledger, ports.events
-            )
+            outcome, published = await handlers.on_roster_file(text, source, index, ports, now)
     finally:
         await wiring.database.store.close()
     return [], outcome, published
@@ -163,12 +157,4 @@ async def _record_override(
     work: UnitOfWork[Ports], roster: RosterInForce, override: Override, now: datetime
 ) -> list[Issue]:
     async with work() as ports:
-        return await handlers.on_override_entered(
-            override,
-            now,
-            (roster.version, roster.file_index),
-            ports.versions,
-            ports.overrides,
-            ports.ledger,
-            ports.events,
-        )
+        return await handlers.on_override_entered(override, (roster.version, roster.file_index), ports, now)

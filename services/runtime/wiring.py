@@ -51,7 +51,8 @@ class Plan:
 class ServiceWiring(Generic[T, P]):
     """`ports(tables, session, outgoing)` builds the service's ports bundle over one transaction. Each service's
     backend (its `app.py`) subclasses this and says in `plan` what its runtime runs; the command line uses it
-    as it is, without a runtime."""
+    as it is, without a runtime. `gather_s`: how long `work.together` waits for more requests to join a
+    transaction (`group_commit.py`)."""
 
     def __init__(
         self,
@@ -59,6 +60,8 @@ class ServiceWiring(Generic[T, P]):
         migrations: Migrations[T],
         ports: Callable[[T, Session, Outgoing], P],
         clock: Callable[[], datetime],
+        *,
+        gather_s: float = 0.0,
     ) -> None:
         self.clock = clock
         self.database = Database(settings.store_url(migrations.service), migrations)
@@ -69,6 +72,7 @@ class ServiceWiring(Generic[T, P]):
             inbox=self.database.inbox,
             ports=functools.partial(ports, self.database.tables),
             clock=clock,
+            gather_s=gather_s,
         )
         self._kafka = settings.kafka
         self._runtime: ServiceRuntime | None = None
