@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from schemas.duty import CheckInReceived
+from schemas.envelope import Envelope
 from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome, RetryPolicy
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.outgoing import Outgoing
@@ -90,6 +91,21 @@ async def test_a_consumed_message_has_its_effect_once_with_what_it_publishes(wor
         assert await ports.effects() == ["county@1"]
         (row,) = (await ports.session.execute(select(work.outbox.table.c.value))).all()
     assert b'"producer":"test"' in row.value and NOW.isoformat().encode()[:19] in row.value
+
+
+async def test_a_handler_that_needs_the_envelope_gets_it_once(work: UnitOfWork[Ports]) -> None:
+    """`consume_envelope` hands the handler the envelope (its event id names what a command starts), once."""
+    seen: list[str] = []
+
+    async def on_envelope(envelope: Envelope[CheckInReceived], ports: Ports, _now: datetime) -> None:
+        seen.append(str(envelope.event_id))
+        await ports.record(envelope.payload)
+
+    handle = work.consume_envelope(on_envelope)
+    envelope = check_in("command", 1)
+    await handle(envelope)
+    await handle(envelope)
+    assert seen == [str(envelope.event_id)]
 
 
 async def test_a_batch_shares_one_transaction_and_a_failing_message_undoes_it(work: UnitOfWork[Ports]) -> None:
