@@ -34,6 +34,11 @@ from tests.duty_roster.builders import CITY_ROOM, index, local, override, unit_r
 TIMING = CheckInTiming(lead=timedelta(minutes=30), grace=timedelta(minutes=15))
 
 
+async def answered(event: CheckInReceived, check_ins: MemoryCheckIns) -> CheckInOutcome:
+    """The check-in reply handler over `check_ins`."""
+    return await handlers.on_check_in_received(event, memory_ports(check_ins=check_ins), event.received_at)
+
+
 def two_units() -> RosterIndex:
     return index(
         unit_roster("city", ["a", "b"], ["x", "y"], start=date(2026, 12, 1), kind=UnitKind.MUNICIPAL_BUREAU),
@@ -192,10 +197,7 @@ async def test_a_check_in_in_time_closes_it_and_nothing_is_missed() -> None:
         phone=officer.phone,
         received_at=local("2026-12-02 08:40"),
     )
-    assert (
-        await handlers.on_check_in_received(reply, memory_ports(check_ins=check_ins), reply.received_at)
-        is CheckInOutcome.CLOSED
-    )
+    assert await answered(reply, check_ins) is CheckInOutcome.CLOSED
     await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 09:00"))
     missed = sorted((each.unit_id, each.role) for each in events.of(CheckInMissed))
     assert missed == [("city", "leader"), ("city", "officer"), ("county", "leader")]
@@ -212,18 +214,9 @@ async def test_a_leaders_check_in_in_time_closes_only_the_leaders() -> None:
         unit_id="county", shift_id=shift_id, role=DutyRole.LEADER, phone=leader.phone, received_at=at
     )
     as_officer = as_leader.model_copy(update={"role": DutyRole.OFFICER})
-    assert (
-        await handlers.on_check_in_received(as_officer, memory_ports(check_ins=check_ins), as_officer.received_at)
-        is CheckInOutcome.OTHER_NUMBER
-    )
-    assert (
-        await handlers.on_check_in_received(as_leader, memory_ports(check_ins=check_ins), as_leader.received_at)
-        is CheckInOutcome.CLOSED
-    )
-    assert (
-        await handlers.on_check_in_received(as_leader, memory_ports(check_ins=check_ins), as_leader.received_at)
-        is CheckInOutcome.ALREADY_CLOSED
-    )
+    assert await answered(as_officer, check_ins) is CheckInOutcome.OTHER_NUMBER
+    assert await answered(as_leader, check_ins) is CheckInOutcome.CLOSED
+    assert await answered(as_leader, check_ins) is CheckInOutcome.ALREADY_CLOSED
     await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 09:00"))
     county = [each.role for each in events.of(CheckInMissed) if each.unit_id == "county"]
     assert county == [DutyRole.OFFICER]
@@ -242,18 +235,9 @@ async def test_a_reply_from_another_number_or_too_late_leaves_the_check_in_open(
     )
     late = other.model_copy(update={"phone": roster.person("d").phone, "received_at": local("2026-12-02 08:46")})
     unknown = other.model_copy(update={"shift_id": "county@x", "received_at": datetime.now(UTC)})
-    assert (
-        await handlers.on_check_in_received(other, memory_ports(check_ins=check_ins), other.received_at)
-        is CheckInOutcome.OTHER_NUMBER
-    )
-    assert (
-        await handlers.on_check_in_received(late, memory_ports(check_ins=check_ins), late.received_at)
-        is CheckInOutcome.TOO_LATE
-    )
-    assert (
-        await handlers.on_check_in_received(unknown, memory_ports(check_ins=check_ins), unknown.received_at)
-        is CheckInOutcome.UNKNOWN_SHIFT
-    )
+    assert await answered(other, check_ins) is CheckInOutcome.OTHER_NUMBER
+    assert await answered(late, check_ins) is CheckInOutcome.TOO_LATE
+    assert await answered(unknown, check_ins) is CheckInOutcome.UNKNOWN_SHIFT
     assert (await check_ins.get(shift_id, DutyRole.OFFICER)).received_at is None  # type: ignore[union-attr]
 
 
