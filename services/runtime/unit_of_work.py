@@ -70,7 +70,7 @@ class UnitOfWork(Generic[P]):
         self.outbox = outbox
         self.inbox = inbox
         self.clock = clock
-        self._ports = ports
+        self._make_ports = ports
         self._committed: Callable[[], None] = _nothing
         self._batch: ContextVar[_Batch | None] = ContextVar(f"{name}-batch", default=None)
         self._group = GroupCommit(self.__call__, gather_s)
@@ -85,7 +85,7 @@ class UnitOfWork(Generic[P]):
         at once (a transaction that only read wakes nobody)."""
         async with self.store.transaction() as session:
             outgoing = Outgoing(session, self.outbox, self.name, self.clock)
-            yield self._ports(session, outgoing)
+            yield self._make_ports(session, outgoing)
         if outgoing.published:
             self._committed()
 
@@ -97,8 +97,8 @@ class UnitOfWork(Generic[P]):
             yield session
         self._committed()
 
-    def ports(self, session: Session) -> P:
-        return self._ports(session, Outgoing(session, self.outbox, self.name, self.clock))
+    def _ports_over(self, session: Session) -> P:
+        return self._make_ports(session, Outgoing(session, self.outbox, self.name, self.clock))
 
     async def together(self, effect: Callable[[P], Awaitable[T]]) -> T:
         """`effect` in a transaction it may share with other requests; its result once committed."""
@@ -139,7 +139,7 @@ class UnitOfWork(Generic[P]):
         if not await self.inbox.first_time(session, self.name, envelope.event_id, self.clock()):
             log.info("duplicate delivery dropped", event_id=str(envelope.event_id), type=envelope.type)
             return None
-        return await effect(self.ports(session))
+        return await effect(self._ports_over(session))
 
     def consume(
         self, handler: Callable[[M, P, datetime], Awaitable[Any]], *, then: Callable[[], None] | None = None
