@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -15,7 +13,6 @@ from itsdangerous import URLSafeSerializer
 
 from schemas.broadcast import BroadcastAcknowledged, BroadcastSent
 from schemas.duty import CheckInMissed, CheckInReceived, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.envelope import Envelope
 from schemas.incident import (
     IncidentAcknowledged,
     IncidentAssigned,
@@ -28,37 +25,31 @@ from schemas.incident import (
 )
 from services.board import handlers
 from services.board.adapters.owners import TIMEOUT_S, http_owners
-from services.board.adapters.store import BoardDatabase
+from services.board.adapters.store import board_ports
+from services.board.adapters.tables import Tables
 from services.board.adapters.web.mount import mount
+from services.board.migrations import MIGRATIONS
 from services.board.ports import Owners, Ports
 from services.board.settings import Settings
 from services.runtime.auth import ADMIN_TOKEN_FILE, admin_token_file, token_book
 from services.runtime.consumer import Route
-from services.runtime.service import ServiceRuntime
-from services.runtime.store import Session
+from services.runtime.service import Clock, utc_now
+from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["BoardBackend", "create_app"]
 
-Clock = Callable[[], datetime]
-Effect = Callable[[Any, Ports, datetime], Awaitable[None]]
 SECRET_FILE = "board-secret.txt"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class BoardBackend:
+class BoardBackend(ServiceWiring[Tables, Ports]):
     """The composition root: what the pages and the consumers share."""
 
     def __init__(self, settings: Settings, clock: Clock, owners: Owners | None = None) -> None:
+        super().__init__(settings, MIGRATIONS, board_ports, clock)
         self.settings = settings
-        self.clock = clock
-        self.database = BoardDatabase(settings.store_url("board"))
         self._client: httpx.AsyncClient | None = None
         self._owners = owners
         self.links = URLSafeSerializer(session_secret(settings), salt="calendar-feed")
-        self._runtime: ServiceRuntime | None = None
 
     @property
     def owners(self) -> Owners:
@@ -69,77 +60,49 @@ class BoardBackend:
             self._owners = http_owners(self._client, settings.incident_url, settings.notifier_url, settings.roster_url)
         return self._owners
 
-    @property
-    def runtime(self) -> ServiceRuntime:
-        if self._runtime is None:
-            self._runtime = ServiceRuntime(
-                name=self.settings.service_name,
-                store=self.database.store,
-                outbox=self.database.outbox,
-                inbox=self.database.inbox,
-                kafka=self.settings.kafka,
-                routes=self._routes(),
-                clock=self.clock,
-            )
-        return self._runtime
-
     @asynccontextmanager
     async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
-        self.runtime.mount_health(api)
-        async with self.runtime.lifespan()(api):
+        async with super().lifespan(api):
             yield
         if self._client is not None:
             await self._client.aclose()
-
-    def now(self) -> datetime:
-        return self.clock()
 
     def feed_token(self) -> str:
         return self.settings.feed_token.get_secret_value() or admin_token_file(
             self.settings.data_dir / ADMIN_TOKEN_FILE
         )
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Ports]:
-        async with self.database.store.transaction() as session:
-            yield self.database.ports(session)
+    def plan(self) -> Plan:
+        return Plan(routes=self._routes())
 
     def _routes(self) -> dict[str, Route]:
+        """Where each consumed event goes: its handler runs once per event id, in one transaction
+        (`UnitOfWork.consume`)."""
+        consume = self.work.consume
         return {
-            "duty.units": {UnitUpdated: self._consume(handlers.on_unit_updated)},
+            "duty.units": {UnitUpdated: consume(handlers.on_unit_updated)},
             "duty.shifts": {
-                ShiftStarted: self._consume(handlers.on_shift_started),
-                ShiftEnded: self._consume(handlers.on_shift_ended),
+                ShiftStarted: consume(handlers.on_shift_started),
+                ShiftEnded: consume(handlers.on_shift_ended),
             },
             "duty.alerts": {
-                CheckInRequested: self._consume(handlers.on_check_in_requested),
-                CheckInMissed: self._consume(handlers.on_check_in_missed),
+                CheckInRequested: consume(handlers.on_check_in_requested),
+                CheckInMissed: consume(handlers.on_check_in_missed),
             },
-            "duty.checkins": {CheckInReceived: self._consume(handlers.on_check_in_received)},
+            "duty.checkins": {CheckInReceived: consume(handlers.on_check_in_received)},
             "incident.events": {
-                IncidentReported: self._consume(handlers.on_incident_reported),
-                IncidentAssigned: self._consume(handlers.on_incident_assigned),
-                IncidentAcknowledged: self._consume(handlers.on_incident_acknowledged),
-                ReportFiled: self._consume(handlers.on_report_filed),
-                ReportDelivered: self._consume(handlers.on_report_delivered),
-                ReportOverdue: self._consume(handlers.on_report_overdue),
-                IncidentEscalated: self._consume(handlers.on_incident_escalated),
-                IncidentClosed: self._consume(handlers.on_incident_closed),
+                IncidentReported: consume(handlers.on_incident_reported),
+                IncidentAssigned: consume(handlers.on_incident_assigned),
+                IncidentAcknowledged: consume(handlers.on_incident_acknowledged),
+                ReportFiled: consume(handlers.on_report_filed),
+                ReportDelivered: consume(handlers.on_report_delivered),
+                ReportOverdue: consume(handlers.on_report_overdue),
+                IncidentEscalated: consume(handlers.on_incident_escalated),
+                IncidentClosed: consume(handlers.on_incident_closed),
             },
-            "notify.requests": {BroadcastSent: self._consume(handlers.on_broadcast_sent)},
-            "notify.events": {BroadcastAcknowledged: self._consume(handlers.on_broadcast_acknowledged)},
+            "notify.requests": {BroadcastSent: consume(handlers.on_broadcast_sent)},
+            "notify.events": {BroadcastAcknowledged: consume(handlers.on_broadcast_acknowledged)},
         }
-
-    def _consume(self, effect: Effect) -> Callable[[Envelope[Any]], Awaitable[None]]:
-        """Each consumed event has its effect once (inbox), in one transaction."""
-
-        async def handle(envelope: Envelope[Any]) -> None:
-            async def in_transaction(session: Session) -> None:
-                await effect(envelope.payload, self.database.ports(session), self.clock())
-
-            await self.runtime.once(envelope, in_transaction)
-
-        return handle
 
 
 def session_secret(settings: Settings) -> str:
@@ -154,7 +117,7 @@ def session_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def create_app(settings: Settings, clock: Clock = _utc_now, owners: Owners | None = None) -> FastAPI:
+def create_app(settings: Settings, clock: Clock = utc_now, owners: Owners | None = None) -> FastAPI:
     backend = BoardBackend(settings, clock, owners)
     api = FastAPI(
         title="dutywatch duty-room board",

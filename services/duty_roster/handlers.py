@@ -1,4 +1,6 @@
-"""One function per thing that happens to the roster: start-up, an import, a tick of the clock, a check-in reply."""
+"""One function per thing that happens to the roster: start-up, an import, a tick of the clock, a check-in reply.
+
+Each takes the roster in force where it needs it, the ports of its transaction, and `now`."""
 
 from __future__ import annotations
 
@@ -29,16 +31,7 @@ from services.duty_roster.domain.announce import (
     unit_digest,
     unit_updated,
 )
-from services.duty_roster.ports import (
-    CheckIn,
-    CheckIns,
-    EventSink,
-    HolidayReminders,
-    OverrideLog,
-    PublishedDuty,
-    RosterVersions,
-    ShiftLedger,
-)
+from services.duty_roster.ports import CheckIn, Outgoing, Ports, PublishedDuty, ShiftLedger
 
 __all__ = [
     "CheckInOutcome",
@@ -63,17 +56,17 @@ class CheckInTiming:
     grace: timedelta = timedelta(minutes=15)
 
 
-async def on_startup(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink) -> int:
+async def on_startup(index: RosterIndex, ports: Ports, now: datetime) -> int:
     """Tell the others the whole directory and every current shift, so their read models converge after a restart.
 
     A handover that passed while the service was down goes out once, as a handover.
     """
-    return await _sync(now, index, ledger, events, tell_all=True)
+    return await _sync(now, index, ports.ledger, ports.events, tell_all=True)
 
 
-async def on_tick(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink) -> int:
+async def on_tick(index: RosterIndex, ports: Ports, now: datetime) -> int:
     """Publish each handover that is due, and restate a shift whose people changed (an override began or ended)."""
-    return await _sync(now, index, ledger, events, tell_all=False)
+    return await _sync(now, index, ports.ledger, ports.events, tell_all=False)
 
 
 class ImportOutcome(StrEnum):
@@ -82,53 +75,41 @@ class ImportOutcome(StrEnum):
 
 
 async def on_roster_file(
-    text: str,
-    source: str,
-    now: datetime,
-    index: RosterIndex,
-    versions: RosterVersions,
-    ledger: ShiftLedger,
-    events: EventSink,
+    text: str, source: str, index: RosterIndex, ports: Ports, now: datetime
 ) -> tuple[ImportOutcome, int]:
     """Store a checked roster file as the roster in force and restate what it changed; the same file is a no-op."""
     digest = hashlib.sha256(text.encode()).hexdigest()
-    latest = await versions.latest()
+    latest = await ports.versions.latest()
     if latest is not None and latest.digest == digest:
         return ImportOutcome.UNCHANGED, 0
-    await versions.add(text, digest, source, now)
-    return ImportOutcome.IMPORTED, await _sync(now, index, ledger, events, tell_all=False)
+    await ports.versions.add(text, digest, source, now)
+    return ImportOutcome.IMPORTED, await _sync(now, index, ports.ledger, ports.events, tell_all=False)
 
 
 async def on_override_entered(
-    override: Override,
-    now: datetime,
-    file_index: tuple[int | None, RosterIndex],
-    versions: RosterVersions,
-    overrides: OverrideLog,
-    ledger: ShiftLedger,
-    events: EventSink,
+    override: Override, file_index: tuple[int | None, RosterIndex], ports: Ports, now: datetime
 ) -> list[Issue]:
     """Record an override (leave, sickness) if the roster with it still checks clean, and restate a current shift it
     touches; otherwise record nothing and return the problems.
 
     `file_index` is the imported file (its version id and index) without any override entered since."""
-    await versions.lock()
+    await ports.versions.lock()
     version, index = file_index
-    latest = await versions.latest_id()
+    latest = await ports.versions.latest_id()
     if latest is None:
         return [Issue(0, "no roster imported yet; run `dutywatch roster import FILE` first")]
     if latest != version:
         return [Issue(0, "the roster was imported again meanwhile; enter the override again")]
-    proposed = index.with_overrides([*await overrides.all(), override])
+    proposed = index.with_overrides([*await ports.overrides.all(), override])
     issues = check_override(proposed, override)
     if issues:
         return issues
-    await overrides.add(override)
-    await _sync(now, proposed, ledger, events, tell_all=False)
+    await ports.overrides.add(override)
+    await _sync(now, proposed, ports.ledger, ports.events, tell_all=False)
     return []
 
 
-async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: EventSink, *, tell_all: bool) -> int:
+async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: Outgoing, *, tell_all: bool) -> int:
     published = await ledger.published()
     sent = 0
     for unit_id, roster in index.units.items():
@@ -136,7 +117,7 @@ async def _sync(now: datetime, index: RosterIndex, ledger: ShiftLedger, events: 
         directory = unit_updated(roster.unit)
         digest = unit_digest(directory)
         if tell_all or digest != before.unit_digest:
-            await events.publish(directory, now=now)
+            await events.publish(directory)
             sent += 1
         shift, count = await _sync_shift(now, index, unit_id, before.shift, ledger, events, tell_all=tell_all)
         if digest != before.unit_digest or shift != before.shift:
@@ -151,7 +132,7 @@ async def _sync_shift(
     unit_id: str,
     previous: ShiftStarted | None,
     ledger: ShiftLedger,
-    events: EventSink,
+    events: Outgoing,
     *,
     tell_all: bool,
 ) -> tuple[ShiftStarted | None, int]:
@@ -164,26 +145,23 @@ async def _sync_shift(
         if not await ledger.first_handover(current.shift_id, unit_id, now):
             return current, 0
         handed_over = current.model_copy(update={"restated": False})
-        await events.publish(shift_ended(previous), now=now, correlation_id=previous.shift_id)
-        await events.publish(handed_over, now=now, correlation_id=current.shift_id)
+        await events.publish(shift_ended(previous), correlation_id=previous.shift_id)
+        await events.publish(handed_over, correlation_id=current.shift_id)
         return handed_over, 2
     if change is DutyChange.RESTATE or tell_all:
-        await events.publish(current, now=now, correlation_id=current.shift_id)
+        await events.publish(current, correlation_id=current.shift_id)
         return current, 1
     return previous, 0
 
 
-async def on_check_in_window(
-    now: datetime, index: RosterIndex, timing: CheckInTiming, check_ins: CheckIns, events: EventSink
-) -> int:
+async def on_check_in_window(index: RosterIndex, timing: CheckInTiming, ports: Ports, now: datetime) -> int:
     """Ask each incoming officer and leader to check in, from `lead` before the shift until its grace period ends."""
     opened = 0
     for check_in in _check_ins_open_at(now, index, timing):
-        if await check_ins.open(check_in, now):
+        if await ports.check_ins.open(check_in, now):
             shift = index.shift_at(check_in.unit_id, check_in.starts_at)
-            await events.publish(
+            await ports.events.publish(
                 check_in_requested(shift, check_in.role, check_in.person, timing.grace),
-                now=now,
                 correlation_id=check_in.shift_id,
             )
             opened += 1
@@ -206,15 +184,16 @@ def _check_ins_open_at(now: datetime, index: RosterIndex, timing: CheckInTiming)
                     )
 
 
-async def on_check_ins_due(now: datetime, index: RosterIndex, check_ins: CheckIns, events: EventSink) -> int:
+async def on_check_ins_due(index: RosterIndex, ports: Ports, now: datetime) -> int:
     """Each check-in whose grace period ended unanswered alerts the city's duty room (and, for an officer's, the
     leader), once."""
+    check_ins, events = ports.check_ins, ports.events
     due = await check_ins.claim_due(now, limit=200)
     for check_in in due:
         missed = check_in_missed(
             index, check_in.unit_id, check_in.shift_id, check_in.role, check_in.person, check_in.due_by
         )
-        await events.publish(missed, now=now, correlation_id=check_in.shift_id)
+        await events.publish(missed, correlation_id=check_in.shift_id)
         await check_ins.mark_missed(check_in.shift_id, check_in.role, now)
         log.warning("check-in missed", unit_id=check_in.unit_id, shift_id=check_in.shift_id, role=check_in.role.value)
     return len(due)
@@ -228,12 +207,12 @@ class CheckInOutcome(StrEnum):
     OTHER_NUMBER = "other_number"
 
 
-async def on_check_in_received(event: CheckInReceived, check_ins: CheckIns) -> CheckInOutcome:
+async def on_check_in_received(event: CheckInReceived, ports: Ports, _now: datetime) -> CheckInOutcome:
     """A reply from the number of the person asked (officer or leader) within the grace period closes that role's
     check-in; anything else leaves it open."""
-    check_in = await check_ins.get(event.shift_id, event.role)
+    check_in = await ports.check_ins.get(event.shift_id, event.role)
     outcome = _judge(check_in, event)
-    if outcome is CheckInOutcome.CLOSED and not await check_ins.mark_received(
+    if outcome is CheckInOutcome.CLOSED and not await ports.check_ins.mark_received(
         event.shift_id, event.role, event.received_at
     ):
         outcome = CheckInOutcome.ALREADY_CLOSED
@@ -253,17 +232,15 @@ def _judge(check_in: CheckIn | None, event: CheckInReceived) -> CheckInOutcome:
     return CheckInOutcome.CLOSED
 
 
-async def on_holidays_reminder_due(
-    now: datetime, index: RosterIndex, reminders: HolidayReminders, events: EventSink
-) -> int:
+async def on_holidays_reminder_due(index: RosterIndex, ports: Ports, now: datetime) -> int:
     """Once a week while this year's (or, from 1 November, next year's) holidays are estimated: ask the city's duty
     room and the roster's administrators by SMS to enter the State Council's schedule."""
     sent = 0
     for year in estimated_years_ahead(index, now):
-        if not await reminders.first_this_week(year, now):
+        if not await ports.reminders.first_this_week(year, now):
             continue
         for sms in holidays_reminders(index, year):
-            await events.publish(sms, now=now)
+            await ports.events.publish(sms)
             sent += 1
         log.warning("holidays estimated: reminder sent", year=year, recipients=sent)
     return sent

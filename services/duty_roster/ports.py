@@ -20,10 +20,11 @@ __all__ = [
     "CheckIn",
     "CheckIns",
     "DutyLog",
-    "EventSink",
     "HolidayReminders",
     "LogEntry",
+    "Outgoing",
     "OverrideLog",
+    "Ports",
     "PublishedDuty",
     "RosterVersion",
     "RosterVersions",
@@ -132,10 +133,10 @@ class HolidayReminders(Protocol):
         ...
 
 
-class EventSink(Protocol):
+class Outgoing(Protocol):
     """Publishes through the outbox in the caller's transaction: the event leaves only if the change commits."""
 
-    async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None: ...
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -157,3 +158,16 @@ class DutyLog(Protocol):
     async def between(self, unit_id: str, start: datetime, end: datetime) -> list[LogEntry]:
         """The unit's entries written in [start, end), oldest first."""
         ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything a handler may touch, bound to one transaction (the runtime's unit of work builds it)."""
+
+    versions: RosterVersions
+    overrides: OverrideLog
+    ledger: ShiftLedger
+    check_ins: CheckIns
+    reminders: HolidayReminders
+    duty_log: DutyLog
+    events: Outgoing

@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.duty_roster.adapters.holidays_file import DEFAULT_HOLIDAYS_FILE
-from services.runtime.settings import ApiTokens, ServiceSettings
+from services.runtime.settings import ApiTokens, ServiceSettings, service_name_field
 
 __all__ = ["SERVICE", "Settings"]
 
@@ -19,7 +19,7 @@ SERVICE = "duty_roster"
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DUTYWATCH_ROSTER_", env_nested_delimiter="__", extra="ignore")
 
-    name: str = Field(default=SERVICE, description="Consumer group, inbox name and envelope producer.")
+    service_name: str = service_name_field(SERVICE)
     http_port: int = Field(default=8101, description="Port the HTTP API listens on.")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

@@ -13,9 +13,12 @@ from services.duty_roster.domain import Override
 from services.duty_roster.ports import (
     CheckIn,
     CheckIns,
-    EventSink,
+    DutyLog,
     HolidayReminders,
+    LogEntry,
+    Outgoing,
     OverrideLog,
+    Ports,
     PublishedDuty,
     RosterVersion,
     RosterVersions,
@@ -24,12 +27,14 @@ from services.duty_roster.ports import (
 
 __all__ = [
     "MemoryCheckIns",
+    "MemoryDutyLog",
     "MemoryEvents",
     "MemoryHolidayReminders",
     "MemoryLedger",
     "MemoryOverrideLog",
     "MemoryVersions",
     "Published",
+    "memory_ports",
 ]
 
 M = TypeVar("M", bound=Message)
@@ -38,18 +43,17 @@ M = TypeVar("M", bound=Message)
 @dataclass(frozen=True)
 class Published:
     payload: Message
-    at: datetime
     correlation_id: str | None
 
 
 @dataclass
-class MemoryEvents(EventSink):
+class MemoryEvents(Outgoing):
     """Records what would have gone to the outbox."""
 
     sent: list[Published] = field(default_factory=list)
 
-    async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None:
-        self.sent.append(Published(payload, now, correlation_id))
+    async def publish(self, payload: Message, correlation_id: str | None = None) -> None:
+        self.sent.append(Published(payload, correlation_id))
 
     def of(self, kind: type[M]) -> list[M]:
         return [each.payload for each in self.sent if isinstance(each.payload, kind)]
@@ -146,3 +150,35 @@ class MemoryHolidayReminders(HolidayReminders):
             return False
         self.weeks.add(key)
         return True
+
+
+@dataclass
+class MemoryDutyLog(DutyLog):
+    entries: list[LogEntry] = field(default_factory=list)
+
+    async def add(self, entry: LogEntry) -> None:
+        self.entries.append(entry)
+
+    async def between(self, unit_id: str, start: datetime, end: datetime) -> list[LogEntry]:
+        return [each for each in self.entries if each.unit_id == unit_id and start <= each.written_at < end]
+
+
+def memory_ports(
+    *,
+    versions: RosterVersions | None = None,
+    overrides: OverrideLog | None = None,
+    ledger: ShiftLedger | None = None,
+    check_ins: CheckIns | None = None,
+    reminders: HolidayReminders | None = None,
+    events: Outgoing | None = None,
+) -> Ports:
+    """A handler's ports over the given fakes, and fresh ones for the rest."""
+    return Ports(
+        versions=versions or MemoryVersions(),
+        overrides=overrides or MemoryOverrideLog(),
+        ledger=ledger or MemoryLedger(),
+        check_ins=check_ins or MemoryCheckIns(),
+        reminders=reminders or MemoryHolidayReminders(),
+        duty_log=MemoryDutyLog(),
+        events=events or MemoryEvents(),
+    )

@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from schemas.values import Severity
 from services.incident.domain import DedupPolicy, ReportPolicy, SignOffPolicy
 from services.incident.handlers import Rules
-from services.runtime.settings import ApiTokens, ServiceSettings
+from services.runtime.settings import ApiTokens, ServiceSettings, service_name_field
 
 __all__ = ["Settings"]
 
@@ -19,9 +19,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DUTYWATCH_INCIDENT_", env_nested_delimiter="__", extra="ignore")
 
     http_port: int = Field(default=8102, description="Port the HTTP API listens on.")
-    service_name: str = Field(
-        default="incident", min_length=1, description="Consumer group, inbox consumer and producer name."
-    )
+    service_name: str = service_name_field("incident")
     api_tokens: ApiTokens = Field(
         default_factory=dict,
         description='JSON: name → {"token": …, "units": [unit ids it may report for]}; ["*"] for a system allowed '

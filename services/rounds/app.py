@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from fastapi import FastAPI
 
 from schemas.broadcast import BroadcastAcknowledged
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.envelope import Envelope
 from schemas.notify import NotificationAcknowledged, TextReceived
 from schemas.rounds import ReceiveWarning, RecordLeave, RecordReturn, ReportRound
 from services.rounds import handlers
 from services.rounds.adapters import http
 from services.rounds.adapters.metrics import refresh_gauges
-from services.rounds.adapters.store import RoundsDatabase
+from services.rounds.adapters.store import rounds_ports
+from services.rounds.adapters.tables import RoundsTables
 from services.rounds.domain import CapInvalid
 from services.rounds.handlers import RoundRefused, RoundReport, Rules, UnknownRecord
+from services.rounds.migrations import MIGRATIONS
 from services.rounds.ports import Ports
 from services.rounds.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
-from services.runtime.service import ServiceRuntime, Sweep
-from services.runtime.store import Session
+from services.runtime.service import Clock, Sweep, utc_now
+from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["RoundsBackend", "create_app"]
 
-Clock = Callable[[], datetime]
-METRICS_EVERY_S = 15.0
-Effect = Callable[[Any, Ports, datetime], Awaitable[Any]]
 TIMERS = (
     handlers.fire_overdue_hazards,
     handlers.fire_missing_residents,
@@ -41,59 +36,13 @@ TIMERS = (
 )
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class RoundsBackend:
+class RoundsBackend(ServiceWiring[RoundsTables, Ports]):
     """The composition root: what HTTP routes, consumers and the sweeps share."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
-        self.rules: Rules = settings.rules()
-        self.clock = clock
+        super().__init__(settings, MIGRATIONS, rounds_ports, clock)
         self.settings = settings
-        self.database = RoundsDatabase(settings.store_url("rounds"), settings.service_name, clock)
-        self._runtime: ServiceRuntime | None = None
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        # Built on first use, inside the event loop that serves: aiokafka binds its producer to that loop.
-        if self._runtime is None:
-            self._runtime = self._build_runtime()
-        return self._runtime
-
-    def _build_runtime(self) -> ServiceRuntime:
-        return ServiceRuntime(
-            name=self.settings.service_name,
-            store=self.database.store,
-            outbox=self.database.outbox,
-            inbox=self.database.inbox,
-            kafka=self.settings.kafka,
-            routes=self._routes(),
-            sweeps=[
-                Sweep("rounds-plan", self.plan_ahead, self.settings.plan_every_s),
-                Sweep("rounds-timers", self.fire_due, self.settings.sweep_every_s),
-                Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
-            ],
-            clock=self.clock,
-        )
-
-    @asynccontextmanager
-    async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
-        self.runtime.mount_health(api)
-        async with self.runtime.lifespan()(api):
-            yield
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    @asynccontextmanager
-    async def work(self) -> AsyncIterator[Ports]:
-        """One transaction's ports; its outbox rows are relayed as soon as it commits."""
-        async with self.database.store.transaction() as session:
-            yield self.database.ports(session)
-        if self._runtime is not None:
-            self._runtime.relay.wake()
+        self.rules: Rules = settings.rules()
 
     async def plan_ahead(self, now: datetime) -> int:
         async with self.work() as ports:
@@ -108,41 +57,36 @@ class RoundsBackend:
                 fired += await fire(ports, now)
         return fired
 
-    async def refresh_metrics(self, now: datetime) -> int:
-        async with self.database.store.transaction() as session:
-            await refresh_gauges(session, self.database.rounds.table, self.database.hazards.table)
-        return 0
+    def plan(self) -> Plan:
+        sweeps = [
+            Sweep("rounds-plan", self.plan_ahead, self.settings.plan_every_s),
+            Sweep("rounds-timers", self.fire_due, self.settings.sweep_every_s),
+            self.gauges(refresh_gauges),
+        ]
+        return Plan(routes=self._routes(), sweeps=sweeps)
 
     def _routes(self) -> dict[str, Route]:
+        """Where each consumed message goes: its handler runs once per event id, in one transaction with what it
+        publishes (`UnitOfWork.consume`)."""
+        consume = self.work.consume
         return {
             "rounds.intake": {
-                ReportRound: self._consume(self._report),
-                RecordLeave: self._consume(self._leave),
-                RecordReturn: self._consume(self._return),
-                ReceiveWarning: self._consume(self._warning),
+                ReportRound: consume(self._report),
+                RecordLeave: consume(self._leave),
+                RecordReturn: consume(self._return),
+                ReceiveWarning: consume(self._warning),
             },
             "notify.events": {
-                TextReceived: self._consume(self._text),
-                NotificationAcknowledged: self._consume(self._acknowledged),
-                BroadcastAcknowledged: self._consume(self._broadcast_acknowledged),
+                TextReceived: consume(self._text),
+                NotificationAcknowledged: consume(self._acknowledged),
+                BroadcastAcknowledged: consume(self._broadcast_acknowledged),
             },
-            "duty.units": {UnitUpdated: self._consume(self._unit)},
+            "duty.units": {UnitUpdated: consume(self._unit)},
             "duty.shifts": {
-                ShiftStarted: self._consume(self._shift_started),
-                ShiftEnded: self._consume(handlers.on_shift_ended),
+                ShiftStarted: consume(self._shift_started),
+                ShiftEnded: consume(handlers.on_shift_ended),
             },
         }
-
-    def _consume(self, effect: Effect) -> Callable[[Envelope[Any]], Awaitable[None]]:
-        """Each consumed event has its effect once (inbox), in one transaction with the events it causes."""
-
-        async def handle(envelope: Envelope[Any]) -> None:
-            async def in_transaction(session: Session) -> None:
-                await effect(envelope.payload, self.database.ports(session), self.clock())
-
-            await self.runtime.once(envelope, in_transaction)
-
-        return handle
 
     async def _report(self, command: ReportRound, ports: Ports, now: datetime) -> None:
         try:
@@ -183,7 +127,7 @@ class RoundsBackend:
         await handlers.on_shift_started(started, ports, self.rules, now)
 
 
-def create_app(settings: Settings, clock: Clock = _utc_now) -> FastAPI:
+def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     backend = RoundsBackend(settings, clock)
     api = FastAPI(
         title="dutywatch rounds service",

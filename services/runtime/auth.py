@@ -3,11 +3,12 @@ integrating system, the municipal bureau)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, HTTPException, Request
@@ -20,10 +21,14 @@ from services.runtime.settings import ApiToken
 __all__ = [
     "ADMIN_NAME",
     "ADMIN_TOKEN_FILE",
+    "AUTH_ERRORS",
+    "Authorized",
     "Caller",
     "TokenBook",
     "admin_token_file",
+    "app_backend",
     "caller",
+    "embedded_admin_token",
     "identify",
     "token_book",
 ]
@@ -122,3 +127,24 @@ def identify(book: TokenBook, token: str | None) -> Caller:
     if found is None:
         raise HTTPException(401, "unknown bearer token", headers=unauthorized)
     return found
+
+
+Authorized = Annotated[Caller, Depends(caller)]
+"""A route's parameter: the caller its bearer token names."""
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No bearer token, or one that is not known."},
+    403: {"description": "The token may not act for this unit."},
+}
+"""The errors every route that takes a token documents; a service adds its own."""
+
+
+async def app_backend(request: Request) -> Any:
+    """FastAPI dependency: the app's backend (`app.state.backend`); each service's routes type it by a Protocol."""
+    return request.app.state.backend
+
+
+def embedded_admin_token(data_dir_variable: str) -> str | None:
+    """A command line's default token: the embedded stack's admin token, in the data folder that the environment
+    variable `data_dir_variable` names (default `var`), when there is one."""
+    path = Path(os.environ.get(data_dir_variable, "var")) / ADMIN_TOKEN_FILE
+    return path.read_text().strip() if path.exists() else None

@@ -75,7 +75,7 @@ class _Routed:
 class ConsumerRule:
     """Routes each topic's messages to their handler by payload type, under the rule above.
 
-    `together` opens the unit in which a batch's handlers run as one (the service's shared transaction).
+    `together` opens the unit in which a batch's handlers run as one (the service's `UnitOfWork.batch`).
     """
 
     routes: Mapping[str, Route]

@@ -4,7 +4,7 @@ The embedded broker keeps its log in memory: one that exits and is started again
 none of what was published to the one before, though the outbox had marked it sent. So the relay records,
 per partition, the offset of the first record of the last batch it published there, and the broker's cluster
 id; a broker whose cluster id differs, or whose log ends at or before such an offset, has lost events, and the
-relay publishes its retained rows again (`services/runtime/outbox.py`). On Apache Kafka the same check fires
+relay publishes its retained rows again (`services/runtime/outbox_relay.py`). On Apache Kafka the same check fires
 when a topic was deleted and recreated, or after an unclean leader election cut a partition's log short.
 
 Why the first record of the batch and not the last: the embedded broker (Tansu 0.6, memory engine) answers

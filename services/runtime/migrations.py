@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -25,14 +26,15 @@ __all__ = ["Migrations"]
 
 SERVICES = Path(__file__).resolve().parents[1]
 ENVIRONMENT = Path(__file__).with_name("migration_env")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Migrations:
+class Migrations(Generic[T]):
     """A service's revisions, and the tables its code defines (`tables` adds them to a MetaData)."""
 
     service: str
-    tables: Callable[[MetaData], object]
+    tables: Callable[[MetaData], T]
 
     @property
     def folder(self) -> Path:

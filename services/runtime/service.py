@@ -1,6 +1,7 @@
 """One running service: its store, outbox relay, consumer group, timer sweeps and HTTP surface.
 
-Each service's `app.py` builds one of these with its own tables, routes and sweeps.
+`ServiceWiring` (`wiring.py`) builds one of these for each service, around its unit of work, with the routes
+and sweeps of the service's `plan()`.
 """
 
 from __future__ import annotations
@@ -8,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -23,9 +23,11 @@ from schemas.envelope import Envelope
 from services.runtime.consumer import ConsumerRule, RetryPolicy, Route
 from services.runtime.inbox import Inbox
 from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
-from services.runtime.outbox import Outbox, OutboxRelay
+from services.runtime.outbox import Outbox
+from services.runtime.outbox_relay import OutboxRelay
 from services.runtime.settings import KafkaSettings
 from services.runtime.store import Session, Store
+from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["ServiceRuntime", "Sweep"]
 
@@ -43,6 +45,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _sessions(
+    name: str, store: Store | None, outbox: Outbox | None, inbox: Inbox | None, clock: Clock
+) -> UnitOfWork[Session]:
+    """The unit of work of a runtime given its parts (the notifier's): its handlers get the bare session."""
+    assert store is not None and outbox is not None and inbox is not None, "give work, or store, outbox and inbox"
+    return UnitOfWork(name=name, store=store, outbox=outbox, inbox=inbox, ports=lambda session, _: session, clock=clock)
+
+
 @dataclass(frozen=True)
 class Sweep:
     """A periodic job that fires what is due at `now` (timers are rows) and returns how many it fired."""
@@ -52,35 +62,32 @@ class Sweep:
     every_s: float = 1.0
 
 
-@dataclass
-class _Shared:
-    """The transaction a batch of consumed messages shares, and what waits for its commit."""
-
-    session: Session
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-
-
 class ServiceRuntime:
-    """Starts and stops the moving parts in the right order; gives handlers `once` and `transaction`."""
+    """Starts and stops the moving parts in the right order around the service's unit of work (`work`).
+
+    `name`, `store`, `outbox` and `inbox` instead of `work`, and `transaction`, `once` and `after_commit`, are
+    the notifier's way: to retire once the notifier opens its transactions through a `UnitOfWork`.
+    """
 
     def __init__(
         self,
         *,
-        name: str,
-        store: Store,
-        outbox: Outbox,
-        inbox: Inbox,
         kafka: KafkaSettings,
+        work: UnitOfWork[Any] | None = None,
         routes: Mapping[str, Route] | None = None,
         sweeps: Sequence[Sweep] = (),
         on_start: Sequence[Callable[[], Awaitable[None]]] = (),
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         clock: Clock = utc_now,
+        name: str = "",
+        store: Store | None = None,
+        outbox: Outbox | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
-        self.name = name
-        self.store = store
-        self.outbox = outbox
-        self.inbox = inbox
+        self.work = work or _sessions(name, store, outbox, inbox, clock)
+        self.name = name = self.work.name
+        self.store = store = self.work.store
+        self.outbox = outbox = self.work.outbox
         self.clock = clock
         self._kafka = kafka
         self._routes = routes or {}
@@ -92,6 +99,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             store, outbox, self.publisher, probe=self.publisher.log_state, retention=retention, clock=clock
         )
+        self.work.relay_with(self.relay.wake)
         self._broker = build_broker(kafka, client_id=name)
         self._subscriber: Any = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -99,7 +107,6 @@ class ServiceRuntime:
         self._kafka_task: asyncio.Task[None] | None = None
         self._consuming = False
         self._publishing = asyncio.Event()
-        self._shared: ContextVar[_Shared | None] = ContextVar(f"{name}-shared-transaction", default=None)
         self.started = False
 
     @property
@@ -107,49 +114,17 @@ class ServiceRuntime:
         """The topics the service's consumer group reads (its Kafka user's read ACLs are these)."""
         return list(self._routes)
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
-        """A transaction whose outbox rows are relayed as soon as it commits."""
-        async with self.store.transaction() as session:
-            yield session
-        self.relay.wake()
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Session]:
+        """The notifier's way to open a transaction: to retire once it moves to `work()`."""
+        return self.work.session()
 
-    @contextlib.asynccontextmanager
-    async def shared_transaction(self) -> AsyncIterator[None]:
-        """One transaction for a batch of consumed messages: every `once` inside it joins it."""
-        async with self.transaction() as session:
-            shared = _Shared(session)
-            token = self._shared.set(shared)
-            try:
-                yield
-            finally:
-                self._shared.reset(token)
-        for callback in shared.after_commit:
-            callback()
+    async def once(self, envelope: Envelope[Any], effect: Callable[[Any], Awaitable[T]]) -> T | None:
+        """The notifier's consumer wiring (`effect` gets the session): to retire once it uses `work.consume`."""
+        return await self.work.once(envelope, effect)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Call `callback` once what `once` just wrote is committed: now, or when the shared transaction is."""
-        shared = self._shared.get()
-        if shared is None:
-            callback()
-        elif callback not in shared.after_commit:
-            shared.after_commit.append(callback)
-
-    async def once(self, envelope: Envelope[Any], effect: Callable[[Session], Awaitable[T]]) -> T | None:
-        """Run `effect` in a transaction unless this service already processed `envelope.event_id`."""
-        shared = self._shared.get()
-        if shared is not None:
-            return await self._first_time(shared.session, envelope, effect)
-        async with self.transaction() as session:
-            return await self._first_time(session, envelope, effect)
-
-    async def _first_time(
-        self, session: Session, envelope: Envelope[Any], effect: Callable[[Session], Awaitable[T]]
-    ) -> T | None:
-        if not await self.inbox.first_time(session, self.name, envelope.event_id, self.clock()):
-            log.info("duplicate delivery dropped", event_id=str(envelope.event_id), type=envelope.type)
-            return None
-        return await effect(session)
+        """The notifier's: to retire once it passes `then=` to `work.consume`."""
+        self.work.after_commit(callback)
 
     async def start(self) -> None:
         """Start what needs only the database now; connect to Kafka in the background until it answers.
@@ -179,7 +154,7 @@ class ServiceRuntime:
             self.publisher,
             RetryPolicy(attempts=self._kafka.consumer_retries),
             self.clock,
-            together=self.shared_transaction,
+            together=self.work.batch,
         )
         self._subscriber = subscribe(
             self._broker, rule, self.name, service=self.name, fetch_max_wait_ms=self._kafka.fetch_max_wait_ms

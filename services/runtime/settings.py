@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["ApiToken", "ApiTokens", "CommaSeparated", "KafkaSettings", "SecretList", "ServiceSettings"]
+__all__ = [
+    "ApiToken",
+    "ApiTokens",
+    "CommaSeparated",
+    "KafkaSettings",
+    "SecretList",
+    "ServiceSettings",
+    "service_name_field",
+]
 
 
 def _split_commas(value: object) -> object:
@@ -126,3 +134,8 @@ class ServiceSettings(BaseSettings):
 
     def store_url(self, service: str) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / (service + '.sqlite3')}"
+
+
+def service_name_field(default: str) -> Any:
+    """The `service_name` setting every service has (`DUTYWATCH_<SERVICE>_SERVICE_NAME`), defaulting to its name."""
+    return Field(default=default, min_length=1, description="Consumer group, inbox consumer and envelope producer.")

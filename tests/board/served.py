@@ -51,7 +51,7 @@ class Served:
     async def feed(self, *messages: Message) -> None:
         """What the consumers would do with these messages."""
         for message in messages:
-            async with self.backend.read() as ports:
+            async with self.backend.work() as ports:
                 await HANDLERS[type(message).__name__](message, ports, NOW)  # type: ignore[operator]
 
     def client(self) -> httpx.AsyncClient:

@@ -77,7 +77,7 @@ def settings_for(database_url: str, bootstrap: str, data_dir: Path) -> Settings:
         database_url=database_url,
         data_dir=data_dir,
         api_tokens=API_TOKENS,  # type: ignore[arg-type]
-        name=f"duty_roster-{uuid.uuid4().hex[:8]}",
+        service_name=f"duty_roster-{uuid.uuid4().hex[:8]}",
         sweep_seconds=3600,  # the test sweeps by hand, at the instants it chooses
         kafka=KafkaSettings(bootstrap_servers=bootstrap),
     )

@@ -27,10 +27,16 @@ from services.duty_roster.testing import (
     MemoryLedger,
     MemoryOverrideLog,
     MemoryVersions,
+    memory_ports,
 )
 from tests.duty_roster.builders import CITY_ROOM, index, local, override, unit_roster
 
 TIMING = CheckInTiming(lead=timedelta(minutes=30), grace=timedelta(minutes=15))
+
+
+async def answered(event: CheckInReceived, check_ins: MemoryCheckIns) -> CheckInOutcome:
+    """The check-in reply handler over `check_ins`."""
+    return await handlers.on_check_in_received(event, memory_ports(check_ins=check_ins), event.received_at)
 
 
 def two_units() -> RosterIndex:
@@ -44,7 +50,7 @@ def two_units() -> RosterIndex:
 async def test_startup_announces_every_unit_and_restates_every_current_shift() -> None:
     """On start the others hear the whole directory and, per unit, the current shift marked restated."""
     events, ledger = MemoryEvents(), MemoryLedger()
-    await handlers.on_startup(local("2026-12-02 10:00"), two_units(), ledger, events)
+    await handlers.on_startup(two_units(), memory_ports(ledger=ledger, events=events), local("2026-12-02 10:00"))
     assert {each.unit_id for each in events.of(UnitUpdated)} == {"city", "county"}
     started = events.of(ShiftStarted)
     assert {each.unit_id for each in started} == {"city", "county"}
@@ -54,11 +60,11 @@ async def test_startup_announces_every_unit_and_restates_every_current_shift() -
 async def test_a_handover_is_published_once_with_the_shift_that_ended() -> None:
     """At 08:30 the tick publishes ShiftEnded(old) and ShiftStarted(new); the next tick publishes nothing."""
     roster, events, ledger = two_units(), MemoryEvents(), MemoryLedger()
-    await handlers.on_startup(local("2026-12-02 08:00"), roster, ledger, events)
+    await handlers.on_startup(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 08:00"))
     events.sent.clear()
-    assert await handlers.on_tick(local("2026-12-02 08:29"), roster, ledger, events) == 0
-    await handlers.on_tick(local("2026-12-02 08:30"), roster, ledger, events)
-    await handlers.on_tick(local("2026-12-02 08:31"), roster, ledger, events)
+    assert await handlers.on_tick(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 08:29")) == 0
+    await handlers.on_tick(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 08:30"))
+    await handlers.on_tick(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 08:31"))
     ended, started = events.of(ShiftEnded), events.of(ShiftStarted)
     assert len(started) == 2 and not any(each.restated for each in started)
     assert {each.shift_id for each in ended} == {"city@2026-12-01T00:30:00+00:00", "county@2026-12-01T00:30:00+00:00"}
@@ -68,10 +74,10 @@ async def test_a_handover_is_published_once_with_the_shift_that_ended() -> None:
 async def test_a_handover_missed_while_down_is_published_once_on_start() -> None:
     """Down across 08:30: the next start publishes that handover (not restated), and a second start does not again."""
     roster, events, ledger = two_units(), MemoryEvents(), MemoryLedger()
-    await handlers.on_startup(local("2026-12-02 08:00"), roster, ledger, events)
+    await handlers.on_startup(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 08:00"))
     events.sent.clear()
-    await handlers.on_startup(local("2026-12-02 09:00"), roster, ledger, events)
-    await handlers.on_startup(local("2026-12-02 09:05"), roster, ledger, events)
+    await handlers.on_startup(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 09:00"))
+    await handlers.on_startup(roster, memory_ports(ledger=ledger, events=events), local("2026-12-02 09:05"))
     handed_over = [each for each in events.of(ShiftStarted) if not each.restated]
     assert len(handed_over) == 2 and len(events.of(ShiftEnded)) == 2
     assert len([each for each in events.of(ShiftStarted) if each.restated]) == 2  # the second start restates
@@ -84,9 +90,9 @@ async def test_an_override_beginning_mid_shift_restates_the_shift() -> None:
         overrides=(override("u", "officer", "s", "2026-12-01 20:00", "2026-12-02 08:30"),),
     )
     events, ledger = MemoryEvents(), MemoryLedger()
-    await handlers.on_startup(local("2026-12-01 19:00"), roster, ledger, events)
+    await handlers.on_startup(roster, memory_ports(ledger=ledger, events=events), local("2026-12-01 19:00"))
     events.sent.clear()
-    await handlers.on_tick(local("2026-12-01 20:00"), roster, ledger, events)
+    await handlers.on_tick(roster, memory_ports(ledger=ledger, events=events), local("2026-12-01 20:00"))
     (restated,) = events.of(ShiftStarted)
     assert restated.restated and restated.officer.id == "s" and restated.shift_id == "u@2026-12-01T00:30:00+00:00"
     assert not events.of(ShiftEnded)
@@ -96,9 +102,13 @@ async def test_importing_the_same_file_twice_changes_nothing() -> None:
     """The second import of identical text stores no version and publishes nothing."""
     roster, events, ledger, versions = two_units(), MemoryEvents(), MemoryLedger(), MemoryVersions()
     now = local("2026-12-02 10:00")
-    first = await handlers.on_roster_file("text", "roster.yaml", now, roster, versions, ledger, events)
+    first = await handlers.on_roster_file(
+        "text", "roster.yaml", roster, memory_ports(versions=versions, ledger=ledger, events=events), now
+    )
     count = len(events.sent)
-    second = await handlers.on_roster_file("text", "roster.yaml", now, roster, versions, ledger, events)
+    second = await handlers.on_roster_file(
+        "text", "roster.yaml", roster, memory_ports(versions=versions, ledger=ledger, events=events), now
+    )
     assert first[0] is ImportOutcome.IMPORTED and first[1] == count == 4
     assert second == (ImportOutcome.UNCHANGED, 0) and len(events.sent) == count and len(versions.versions) == 1
 
@@ -107,22 +117,32 @@ async def test_an_import_restates_only_what_it_changed() -> None:
     """Re-importing with one unit's officers changed restates that unit alone, and repeats no directory entry."""
     events, ledger, versions = MemoryEvents(), MemoryLedger(), MemoryVersions()
     now = local("2026-12-02 10:00")
-    await handlers.on_roster_file("v1", "r.yaml", now, two_units(), versions, ledger, events)
+    await handlers.on_roster_file(
+        "v1", "r.yaml", two_units(), memory_ports(versions=versions, ledger=ledger, events=events), now
+    )
     events.sent.clear()
     changed = index(
         unit_roster("city", ["a", "b"], ["x", "y"], start=date(2026, 12, 1), kind=UnitKind.MUNICIPAL_BUREAU),
         unit_roster("county", ["e", "d"], ["z", "w"], start=date(2026, 12, 1)),
     )
-    await handlers.on_roster_file("v2", "r.yaml", now, changed, versions, ledger, events)
+    await handlers.on_roster_file(
+        "v2", "r.yaml", changed, memory_ports(versions=versions, ledger=ledger, events=events), now
+    )
     assert [(type(each.payload).__name__, each.payload.unit_id) for each in events.sent] == [("ShiftStarted", "county")]
 
 
 async def check_in_setup() -> tuple[RosterIndex, MemoryCheckIns, MemoryEvents]:
     roster, check_ins, events = two_units(), MemoryCheckIns(), MemoryEvents()
-    await handlers.on_check_in_window(local("2026-12-02 07:59"), roster, TIMING, check_ins, events)
+    await handlers.on_check_in_window(
+        roster, TIMING, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 07:59")
+    )
     assert not events.sent
-    await handlers.on_check_in_window(local("2026-12-02 08:00"), roster, TIMING, check_ins, events)
-    await handlers.on_check_in_window(local("2026-12-02 08:10"), roster, TIMING, check_ins, events)
+    await handlers.on_check_in_window(
+        roster, TIMING, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 08:00")
+    )
+    await handlers.on_check_in_window(
+        roster, TIMING, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 08:10")
+    )
     return roster, check_ins, events
 
 
@@ -143,10 +163,10 @@ async def test_check_in_is_requested_30_minutes_before_the_shift_once() -> None:
 async def test_no_check_in_by_the_end_of_the_grace_period_alerts_the_leader_and_city_duty_room() -> None:
     """At 08:45 without a reply, CheckInMissed names officer, leader and the city's duty room, once."""
     roster, check_ins, events = await check_in_setup()
-    await handlers.on_check_ins_due(local("2026-12-02 08:44"), roster, check_ins, events)
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 08:44"))
     assert not events.of(CheckInMissed)
-    await handlers.on_check_ins_due(local("2026-12-02 08:45"), roster, check_ins, events)
-    await handlers.on_check_ins_due(local("2026-12-02 08:50"), roster, check_ins, events)
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 08:45"))
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 08:50"))
     missed = {(each.unit_id, each.role): each for each in events.of(CheckInMissed)}
     assert len(events.of(CheckInMissed)) == 4
     officers = missed["county", DutyRole.OFFICER]
@@ -159,7 +179,7 @@ async def test_a_leader_who_does_not_check_in_is_reported_to_the_city_duty_room_
     """At 08:45 the county leader's missed check-in names the leader as the one who missed, alerts no leader, and
     carries the city's duty room."""
     roster, check_ins, events = await check_in_setup()
-    await handlers.on_check_ins_due(local("2026-12-02 08:45"), roster, check_ins, events)
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 08:45"))
     (leaders,) = [each for each in events.of(CheckInMissed) if (each.unit_id, each.role) == ("county", "leader")]
     assert leaders.person.id == "w" and leaders.leader is None
     assert leaders.municipal_duty_room is not None and leaders.municipal_duty_room.name == "市民政局值班室"
@@ -177,8 +197,8 @@ async def test_a_check_in_in_time_closes_it_and_nothing_is_missed() -> None:
         phone=officer.phone,
         received_at=local("2026-12-02 08:40"),
     )
-    assert await handlers.on_check_in_received(reply, check_ins) is CheckInOutcome.CLOSED
-    await handlers.on_check_ins_due(local("2026-12-02 09:00"), roster, check_ins, events)
+    assert await answered(reply, check_ins) is CheckInOutcome.CLOSED
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 09:00"))
     missed = sorted((each.unit_id, each.role) for each in events.of(CheckInMissed))
     assert missed == [("city", "leader"), ("city", "officer"), ("county", "leader")]
 
@@ -194,10 +214,10 @@ async def test_a_leaders_check_in_in_time_closes_only_the_leaders() -> None:
         unit_id="county", shift_id=shift_id, role=DutyRole.LEADER, phone=leader.phone, received_at=at
     )
     as_officer = as_leader.model_copy(update={"role": DutyRole.OFFICER})
-    assert await handlers.on_check_in_received(as_officer, check_ins) is CheckInOutcome.OTHER_NUMBER
-    assert await handlers.on_check_in_received(as_leader, check_ins) is CheckInOutcome.CLOSED
-    assert await handlers.on_check_in_received(as_leader, check_ins) is CheckInOutcome.ALREADY_CLOSED
-    await handlers.on_check_ins_due(local("2026-12-02 09:00"), roster, check_ins, events)
+    assert await answered(as_officer, check_ins) is CheckInOutcome.OTHER_NUMBER
+    assert await answered(as_leader, check_ins) is CheckInOutcome.CLOSED
+    assert await answered(as_leader, check_ins) is CheckInOutcome.ALREADY_CLOSED
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2026-12-02 09:00"))
     county = [each.role for each in events.of(CheckInMissed) if each.unit_id == "county"]
     assert county == [DutyRole.OFFICER]
 
@@ -215,9 +235,9 @@ async def test_a_reply_from_another_number_or_too_late_leaves_the_check_in_open(
     )
     late = other.model_copy(update={"phone": roster.person("d").phone, "received_at": local("2026-12-02 08:46")})
     unknown = other.model_copy(update={"shift_id": "county@x", "received_at": datetime.now(UTC)})
-    assert await handlers.on_check_in_received(other, check_ins) is CheckInOutcome.OTHER_NUMBER
-    assert await handlers.on_check_in_received(late, check_ins) is CheckInOutcome.TOO_LATE
-    assert await handlers.on_check_in_received(unknown, check_ins) is CheckInOutcome.UNKNOWN_SHIFT
+    assert await answered(other, check_ins) is CheckInOutcome.OTHER_NUMBER
+    assert await answered(late, check_ins) is CheckInOutcome.TOO_LATE
+    assert await answered(unknown, check_ins) is CheckInOutcome.UNKNOWN_SHIFT
     assert (await check_ins.get(shift_id, DutyRole.OFFICER)).received_at is None  # type: ignore[union-attr]
 
 
@@ -226,10 +246,14 @@ async def test_an_override_that_keeps_the_roster_clean_is_recorded_and_restates_
     roster, events, ledger, versions = two_units(), MemoryEvents(), MemoryLedger(), MemoryVersions()
     overrides = MemoryOverrideLog()
     now = local("2026-12-02 10:00")
-    await handlers.on_roster_file("v1", "r.yaml", now, roster, versions, ledger, events)
+    await handlers.on_roster_file(
+        "v1", "r.yaml", roster, memory_ports(versions=versions, ledger=ledger, events=events), now
+    )
     events.sent.clear()
     sick = override("county", "officer", "c", "2026-12-02 09:00", "2026-12-03 08:30", replaces="d")
-    issues = await handlers.on_override_entered(sick, now, (1, roster), versions, overrides, ledger, events)
+    issues = await handlers.on_override_entered(
+        sick, (1, roster), memory_ports(versions=versions, overrides=overrides, ledger=ledger, events=events), now
+    )
     assert issues == [] and overrides.overrides == [sick]
     (restated,) = events.of(ShiftStarted)
     assert restated.unit_id == "county" and restated.officer.id == "c" and restated.restated
@@ -240,16 +264,25 @@ async def test_an_override_that_would_double_book_is_refused_and_changes_nothing
     roster, events, ledger, versions = two_units(), MemoryEvents(), MemoryLedger(), MemoryVersions()
     overrides = MemoryOverrideLog()
     now = local("2026-12-02 10:00")
-    await handlers.on_roster_file("v1", "r.yaml", now, roster, versions, ledger, events)
+    await handlers.on_roster_file(
+        "v1", "r.yaml", roster, memory_ports(versions=versions, ledger=ledger, events=events), now
+    )
     events.sent.clear()
     clash = override("county", "officer", "b", "2026-12-02 09:00", "2026-12-03 08:30")
-    issues = await handlers.on_override_entered(clash, now, (1, roster), versions, overrides, ledger, events)
+    issues = await handlers.on_override_entered(
+        clash, (1, roster), memory_ports(versions=versions, overrides=overrides, ledger=ledger, events=events), now
+    )
     assert any("double booking" in issue.message and "'b'" in issue.message for issue in issues)
     assert overrides.overrides == [] and events.sent == []
-    stale = await handlers.on_override_entered(clash, now, (0, roster), versions, overrides, ledger, events)
+    stale = await handlers.on_override_entered(
+        clash, (0, roster), memory_ports(versions=versions, overrides=overrides, ledger=ledger, events=events), now
+    )
     assert "imported again" in stale[0].message
     nothing = await handlers.on_override_entered(
-        clash, now, (None, roster), MemoryVersions(), overrides, ledger, events
+        clash,
+        (None, roster),
+        memory_ports(versions=MemoryVersions(), overrides=overrides, ledger=ledger, events=events),
+        now,
     )
     assert "no roster imported" in nothing[0].message
 
@@ -263,7 +296,7 @@ async def test_in_a_year_nobody_entered_every_unit_still_has_its_officer_and_lea
         unit_roster("heads", ["c", "d"], ["z", "w"], start=date(2026, 12, 1), holiday_leaders=["h"]),
     )
     events, ledger, check_ins = MemoryEvents(), MemoryLedger(), MemoryCheckIns()
-    await handlers.on_startup(local("2027-01-01 10:00"), roster, ledger, events)
+    await handlers.on_startup(roster, memory_ports(ledger=ledger, events=events), local("2027-01-01 10:00"))
     shifts = {each.unit_id: each for each in events.of(ShiftStarted)}
     assert set(shifts) == {"city", "heads"}
     assert {each.holidays for each in shifts.values()} == {HolidaySource.ESTIMATED}
@@ -271,7 +304,7 @@ async def test_in_a_year_nobody_entered_every_unit_still_has_its_officer_and_lea
     officer = roster.person("c")
     due = CheckIn("heads@x", "heads", DutyRole.OFFICER, officer, local("2027-01-01 08:30"), local("2027-01-01 08:45"))
     await check_ins.open(due, local("2027-01-01 08:00"))
-    await handlers.on_check_ins_due(local("2027-01-01 10:00"), roster, check_ins, events)
+    await handlers.on_check_ins_due(roster, memory_ports(check_ins=check_ins, events=events), local("2027-01-01 10:00"))
     (missed,) = events.of(CheckInMissed)
     assert missed.leader is not None and missed.leader.id == "h" and missed.municipal_duty_room is not None
 
@@ -279,7 +312,9 @@ async def test_in_a_year_nobody_entered_every_unit_still_has_its_officer_and_lea
 async def test_shifts_of_an_official_year_say_official() -> None:
     """In 2026 (chinese-calendar) the shifts are published with `holidays: official`."""
     events = MemoryEvents()
-    await handlers.on_startup(local("2026-12-06 10:00"), two_units(), MemoryLedger(), events)
+    await handlers.on_startup(
+        two_units(), memory_ports(ledger=MemoryLedger(), events=events), local("2026-12-06 10:00")
+    )
     assert {each.holidays for each in events.of(ShiftStarted)} == {HolidaySource.OFFICIAL}
 
 
@@ -291,10 +326,30 @@ def _with_keeper() -> RosterIndex:
 async def test_from_november_an_estimated_next_year_is_asked_for_weekly_by_sms() -> None:
     """From 1 November 2026, 2027 being estimated, the city's duty room and the administrators get one SMS a week."""
     roster, reminders, events = _with_keeper(), MemoryHolidayReminders(), MemoryEvents()
-    assert await handlers.on_holidays_reminder_due(local("2026-10-31 12:00"), roster, reminders, events) == 0
-    assert await handlers.on_holidays_reminder_due(local("2026-11-02 09:00"), roster, reminders, events) == 2
-    assert await handlers.on_holidays_reminder_due(local("2026-11-04 09:00"), roster, reminders, events) == 0
-    assert await handlers.on_holidays_reminder_due(local("2026-11-09 09:00"), roster, reminders, events) == 2
+    assert (
+        await handlers.on_holidays_reminder_due(
+            roster, memory_ports(reminders=reminders, events=events), local("2026-10-31 12:00")
+        )
+        == 0
+    )
+    assert (
+        await handlers.on_holidays_reminder_due(
+            roster, memory_ports(reminders=reminders, events=events), local("2026-11-02 09:00")
+        )
+        == 2
+    )
+    assert (
+        await handlers.on_holidays_reminder_due(
+            roster, memory_ports(reminders=reminders, events=events), local("2026-11-04 09:00")
+        )
+        == 0
+    )
+    assert (
+        await handlers.on_holidays_reminder_due(
+            roster, memory_ports(reminders=reminders, events=events), local("2026-11-09 09:00")
+        )
+        == 2
+    )
     sent = events.of(SendSms)
     assert {each.to for each in sent} == {CITY_ROOM.phone, roster.person("b").phone}
     assert all("2027年节假日安排尚未录入" in each.text and each.unit_id == "city" for each in sent)
@@ -306,7 +361,9 @@ async def test_an_official_year_is_never_asked_for() -> None:
     entered = RosterIndex(keeper.roster, HolidayCalendar({2027: LocalYear({date(2027, 1, 1): "元旦"})}))
     events = MemoryEvents()
     assert (
-        await handlers.on_holidays_reminder_due(local("2026-11-02 09:00"), entered, MemoryHolidayReminders(), events)
+        await handlers.on_holidays_reminder_due(
+            entered, memory_ports(reminders=MemoryHolidayReminders(), events=events), local("2026-11-02 09:00")
+        )
         == 0
     )
     assert events.sent == []
@@ -315,5 +372,7 @@ async def test_an_official_year_is_never_asked_for() -> None:
 async def test_a_year_still_estimated_once_it_has_begun_is_asked_for() -> None:
     """In January 2027, 2027 still estimated: the reminder goes on."""
     events = MemoryEvents()
-    await handlers.on_holidays_reminder_due(local("2027-01-05 09:00"), _with_keeper(), MemoryHolidayReminders(), events)
+    await handlers.on_holidays_reminder_due(
+        _with_keeper(), memory_ports(reminders=MemoryHolidayReminders(), events=events), local("2027-01-05 09:00")
+    )
     assert {each.reason for each in events.of(SendSms)} == {"holidays-estimated:2027"}

@@ -22,9 +22,11 @@ SAMPLE_NOW = local("2026-12-06 10:00")
 
 
 async def counts(service: RosterService) -> tuple[int, int]:
-    async with service.db.store.transaction() as session:
-        versions = (await session.execute(select(func.count()).select_from(service.db.tables.versions))).scalar_one()
-        outbox = (await session.execute(select(func.count()).select_from(service.db.outbox.table))).scalar_one()
+    async with service.database.store.transaction() as session:
+        versions = (
+            await session.execute(select(func.count()).select_from(service.database.tables.versions))
+        ).scalar_one()
+        outbox = (await session.execute(select(func.count()).select_from(service.database.outbox.table))).scalar_one()
     return versions, outbox
 
 
@@ -43,7 +45,7 @@ async def imported(database_url: str, tmp_path: Path) -> AsyncIterator[RosterSer
     service = build(settings_for(database_url, "127.0.0.1:1", tmp_path), clock=lambda: SAMPLE_NOW)
     await service.roster.refresh()
     yield service
-    await service.db.store.close()
+    await service.database.store.close()
 
 
 async def test_import_is_idempotent_and_all_or_nothing(

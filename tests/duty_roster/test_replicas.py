@@ -12,21 +12,24 @@ import pytest
 
 from schemas.duty import DutyRole
 from schemas.values import Person
-from services.duty_roster.adapters.in_force import RosterStore
 from services.duty_roster.adapters.store import SqlCheckIns
+from services.duty_roster.adapters.tables import RosterTables
+from services.duty_roster.migrations import MIGRATIONS
 from services.duty_roster.ports import CheckIn
+from services.runtime.database import Database
 from tests.duty_roster.support import settings_for
 
 pytestmark = pytest.mark.postgres
+Replicas = tuple[Database[RosterTables], Database[RosterTables]]
 
 STARTS = datetime(2026, 12, 6, 0, 0, tzinfo=UTC)
 DUE = STARTS + timedelta(minutes=15)
 
 
 @pytest.fixture
-async def replicas(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[RosterStore, RosterStore]]:
+async def replicas(postgres_url: str, tmp_path: Path) -> AsyncIterator[Replicas]:
     """Two roster stores on one database, with four open check-ins whose grace period has ended."""
-    stores = [RosterStore.open(settings_for(postgres_url, "127.0.0.1:1", tmp_path)) for _ in range(2)]
+    stores = [Database(settings_for(postgres_url, "127.0.0.1:1", tmp_path).database, MIGRATIONS) for _ in range(2)]
     await stores[0].store.create_tables()
     officer = Person(id="p-wang", name="王芳", phone="+8613800001111")
     async with stores[0].store.transaction() as session:
@@ -38,7 +41,9 @@ async def replicas(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[Ros
         await store.store.close()
 
 
-async def test_two_sweeps_at_once_claim_different_check_ins(replicas: tuple[RosterStore, RosterStore]) -> None:
+async def test_two_sweeps_at_once_claim_different_check_ins(
+    replicas: Replicas,
+) -> None:
     """While one replica's sweep holds its claimed check-ins, the other's claims only the rest."""
     first, second = replicas
     now = DUE + timedelta(seconds=1)
@@ -49,7 +54,9 @@ async def test_two_sweeps_at_once_claim_different_check_ins(replicas: tuple[Rost
     assert len(held) == 2 and len(rest) == 2 and not held & rest
 
 
-async def test_a_reply_racing_the_sweep_leaves_the_check_in_missed(replicas: tuple[RosterStore, RosterStore]) -> None:
+async def test_a_reply_racing_the_sweep_leaves_the_check_in_missed(
+    replicas: Replicas,
+) -> None:
     """A reply handled by one replica while the other's sweep is marking the same check-in missed waits for that
     sweep and then finds it closed: missed, not received."""
     sweeping, replying = replicas

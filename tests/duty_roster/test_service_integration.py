@@ -29,7 +29,7 @@ pytestmark = pytest.mark.broker
 
 
 async def started(database_url: str, broker: EmbeddedBroker, tmp_path: Path, clock: Clock, name: str) -> RosterService:
-    settings = settings_for(database_url, broker.bootstrap, tmp_path).model_copy(update={"name": name})
+    settings = settings_for(database_url, broker.bootstrap, tmp_path).model_copy(update={"service_name": name})
     service = build(settings, clock)
     await service.runtime.start()
     await service.runtime.until_publishing()
@@ -52,7 +52,7 @@ async def test_handovers_are_published_once_even_across_a_restart(
     issues, _, queued = await import_roster(settings, roster_text(prefix), "roster.yaml", clock())
     assert not issues and queued == 4
 
-    service = await started(database_url, broker, tmp_path, clock, settings.name)
+    service = await started(database_url, broker, tmp_path, clock, settings.service_name)
     clock.now = local("2026-12-02 08:30:05")
     await service.runtime.sweep_all()
     await service.runtime.sweep_all()
@@ -60,7 +60,7 @@ async def test_handovers_are_published_once_even_across_a_restart(
 
     clock.now = local("2026-12-03 09:00")  # down across the 3 December handover
     # A fresh consumer group name: rejoining the old one right away waits out the broker's rebalance.
-    service = await started(database_url, broker, tmp_path, clock, settings.name + "-restarted")
+    service = await started(database_url, broker, tmp_path, clock, settings.service_name + "-restarted")
     await service.runtime.sweep_all()
     await service.runtime.stop()
 
@@ -90,7 +90,7 @@ async def test_check_ins_missed_and_received_over_the_broker(
     clock = Clock(local("2026-12-02 08:05"))
     settings = settings_for(database_url, broker.bootstrap, tmp_path)
     await import_roster(settings, roster_text(prefix), "roster.yaml", clock())
-    service = await started(database_url, broker, tmp_path, clock, settings.name)
+    service = await started(database_url, broker, tmp_path, clock, settings.service_name)
     try:
         requests = await read_topic(
             broker.bootstrap, "duty.alerts", of(CheckInRequested, {city, county}), lambda found: len(found) >= 4
@@ -127,8 +127,8 @@ async def until_checked_in(service: RosterService, shift_id: str, role: DutyRole
     """Wait until the service consumed the reply (its consumer group joins in about 5 s)."""
 
     async def recorded() -> bool:
-        async with service.db.store.transaction() as session:
-            check_in = await SqlCheckIns(session, service.db.tables).get(shift_id, role)
+        async with service.database.store.transaction() as session:
+            check_in = await SqlCheckIns(session, service.database.tables).get(shift_id, role)
         return check_in is not None and check_in.received_at is not None
 
     await eventually(recorded, timeout_s, what=f"the {role} check-in of {shift_id} recorded")

@@ -7,16 +7,17 @@ from pathlib import Path
 
 from schemas.duty import DutyRole
 from schemas.values import Person
-from services.duty_roster.adapters.in_force import RosterStore
 from services.duty_roster.adapters.store import SqlCheckIns, SqlHolidayReminders
+from services.duty_roster.migrations import MIGRATIONS
 from services.duty_roster.ports import CheckIn
+from services.runtime.database import Database
 from tests.duty_roster.builders import local
 from tests.duty_roster.support import settings_for
 
 
 async def test_an_estimated_year_is_reminded_of_once_a_week(database_url: str, tmp_path: Path) -> None:
     """The first claim of a year in an ISO week wins, the same week again loses, the next week or another year wins."""
-    db = RosterStore.open(settings_for(database_url, "127.0.0.1:1", tmp_path))
+    db = Database(settings_for(database_url, "127.0.0.1:1", tmp_path).database, MIGRATIONS)
     await db.store.create_tables()
     try:
         claims = []
@@ -35,7 +36,7 @@ async def test_an_estimated_year_is_reminded_of_once_a_week(database_url: str, t
 async def test_a_shift_keeps_one_check_in_per_role_each_closed_on_its_own(database_url: str, tmp_path: Path) -> None:
     """The officer's and the leader's check-ins of one shift are two timers: each opens once, the leader's reply
     closes only the leader's, and the due sweep then claims the officer's alone."""
-    db = RosterStore.open(settings_for(database_url, "127.0.0.1:1", tmp_path))
+    db = Database(settings_for(database_url, "127.0.0.1:1", tmp_path).database, MIGRATIONS)
     await db.store.create_tables()
     starts = local("2026-12-02 08:30")
     due_by = starts + timedelta(minutes=15)

@@ -15,7 +15,8 @@ from schemas.duty import CheckInReceived
 from schemas.envelope import Envelope
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.log_watch import LogState, Published
-from services.runtime.outbox import OutboxRelay, OutgoingRecord
+from services.runtime.outbox import OutgoingRecord
+from services.runtime.outbox_relay import OutboxRelay
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import KafkaSettings
 from services.runtime.store import Session, Store

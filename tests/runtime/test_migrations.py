@@ -157,7 +157,7 @@ def test_db_revision_writes_the_column_a_table_gained(tmp_path: Path) -> None:
     revisions then build the models again."""
     shutil.copytree(REPO / "services", tmp_path / "services", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "schemas", tmp_path / "schemas", ignore=shutil.ignore_patterns("__pycache__"))
-    tables = tmp_path / "services" / "duty_roster" / "adapters" / "store.py"
+    tables = tmp_path / "services" / "duty_roster" / "adapters" / "tables.py"
     source = tables.read_text(encoding="utf-8")
     source_column = '            Column("source", String(500), nullable=False),\n'
     grown = source.replace(source_column, source_column + '            Column("note", Text, nullable=True),\n')

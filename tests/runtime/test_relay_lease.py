@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from services.incident.testing import ManualClock
-from services.runtime.outbox import OutboxRelay, OutgoingRecord
+from services.runtime.outbox import OutgoingRecord
+from services.runtime.outbox_relay import OutboxRelay
 from services.runtime.store import Store
 from tests.runtime.test_outbox_inbox import RecordingPublisher, Tables, check_in
 

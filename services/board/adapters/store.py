@@ -1,37 +1,22 @@
-"""The board's database: its read-model tables beside the runtime's outbox and inbox."""
+"""The ports of one transaction: the board's read model over its tables."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-
 from services.board.adapters.read_model import SqlBroadcasts, SqlCheckIns, SqlIncidents
 from services.board.adapters.tables import Tables
-from services.board.migrations import MIGRATIONS
 from services.board.ports import Ports
 from services.directory.adapters import SqlDirectory
-from services.runtime.inbox import Inbox
-from services.runtime.outbox import Outbox
-from services.runtime.store import Session, Store
+from services.runtime.outgoing import Outgoing
+from services.runtime.session import Session
 
-__all__ = ["BoardDatabase"]
+__all__ = ["board_ports"]
 
 
-class BoardDatabase:
-    """The store, its tables, and `ports(session)` to hand a handler the read model of one transaction."""
-
-    def __init__(self, url: str) -> None:
-        self.metadata = MetaData()
-        self.tables = Tables(self.metadata)
-        # The board publishes nothing itself (actions go to the owning services' APIs); the runtime's relay
-        # still wants an outbox, and it stays empty.
-        self.outbox = Outbox(self.metadata)
-        self.inbox = Inbox(self.metadata)
-        self.store = Store(url, self.metadata, upgrade=MIGRATIONS.upgrade)
-
-    def ports(self, session: Session) -> Ports:
-        return Ports(
-            directory=SqlDirectory(session, self.tables.directory),
-            check_ins=SqlCheckIns(session, self.tables),
-            incidents=SqlIncidents(session, self.tables),
-            broadcasts=SqlBroadcasts(session, self.tables),
-        )
+def board_ports(tables: Tables, session: Session, _outgoing: Outgoing) -> Ports:
+    """The board publishes nothing itself (actions go to the owning services' APIs): its outbox stays empty."""
+    return Ports(
+        directory=SqlDirectory(session, tables.directory),
+        check_ins=SqlCheckIns(session, tables),
+        incidents=SqlIncidents(session, tables),
+        broadcasts=SqlBroadcasts(session, tables),
+    )

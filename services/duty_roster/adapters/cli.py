@@ -163,16 +163,16 @@ def _roster(file: Path | None) -> RosterIndex:
 
 
 async def _imported(settings: Settings) -> RosterIndex | None:
-    from services.duty_roster.app import RosterInForce, RosterStore
+    from services.duty_roster.app import RosterInForce, roster_wiring
 
-    db = RosterStore.open(settings)
+    wiring = roster_wiring(settings, lambda: datetime.now(UTC))
     try:
-        await db.store.create_tables()
-        roster = RosterInForce(db, load_calendar(settings.holidays_file))
+        await wiring.database.store.create_tables()
+        roster = RosterInForce(wiring.work, load_calendar(settings.holidays_file))
         index = await roster.refresh()
         return index if roster.version is not None else None
     finally:
-        await db.store.close()
+        await wiring.database.store.close()
 
 
 def _or_exit(answer: Callable[[], T]) -> T:

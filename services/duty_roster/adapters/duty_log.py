@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
 
-from services.duty_roster.adapters.store import RosterTables
+from services.duty_roster.adapters.tables import RosterTables
 from services.duty_roster.domain import LOCAL_TZ, RosterIndex, UnknownUnitError
 from services.duty_roster.ports import DutyLog, LogEntry
 from services.runtime.store import Session

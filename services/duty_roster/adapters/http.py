@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from services.duty_roster.adapters.views import (
     OnDutyView,
@@ -27,16 +27,12 @@ from services.duty_roster.domain import (
     month_plan,
     parse_month,
 )
-from services.runtime.auth import Caller, caller
+from services.runtime.auth import AUTH_ERRORS, Authorized
 
 __all__ = ["roster_router"]
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-Authorized = Annotated[Caller, Depends(caller)]
-ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"description": "No bearer token, or one that is not known."},
-    403: {"description": "The token may not act for this unit."},
-}
+ERRORS = AUTH_ERRORS
 
 
 def roster_router(

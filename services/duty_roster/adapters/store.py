@@ -1,4 +1,4 @@
-"""The roster's own tables and the repositories over them (one transaction's session each)."""
+"""The repositories over the roster's tables (one transaction's session each), and the ports bundle of them."""
 
 from __future__ import annotations
 
@@ -6,100 +6,27 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from schemas.duty import DutyRole, ShiftStarted
-from schemas.envelope import Envelope, Message
 from schemas.values import Person
+from services.duty_roster.adapters.duty_log import SqlDutyLog
+from services.duty_roster.adapters.tables import RosterTables
 from services.duty_roster.domain import Override, Role
-from services.duty_roster.ports import CheckIn, PublishedDuty, RosterVersion
-from services.runtime.outbox import Outbox
-from services.runtime.store import Session
+from services.duty_roster.ports import CheckIn, Ports, PublishedDuty, RosterVersion
+from services.runtime.outgoing import Outgoing
+from services.runtime.session import Session
 
 __all__ = [
-    "OutboxEvents",
-    "RosterTables",
     "SqlCheckIns",
     "SqlHolidayReminders",
     "SqlOverrideLog",
     "SqlRosterVersions",
     "SqlShiftLedger",
+    "roster_ports",
 ]
-
-
-class RosterTables:
-    """The roster's tables on `metadata` (the runtime adds outbox and inbox to the same metadata)."""
-
-    def __init__(self, metadata: MetaData) -> None:
-        self.versions = Table(
-            "roster_versions",
-            metadata,
-            Column("id", Integer, primary_key=True, autoincrement=True),
-            Column("digest", String(64), nullable=False, index=True),
-            Column("text", Text, nullable=False),
-            Column("source", String(500), nullable=False),
-            Column("imported_at", DateTime(timezone=True), nullable=False),
-        )
-        self.published = Table(
-            "published_duties",
-            metadata,
-            Column("unit_id", String(64), primary_key=True),
-            Column("unit_digest", String(64), nullable=True),
-            Column("shift", Text, nullable=True),
-            Column("updated_at", DateTime(timezone=True), nullable=False),
-        )
-        self.handovers = Table(
-            "handovers",
-            metadata,
-            Column("shift_id", String(120), primary_key=True),
-            Column("unit_id", String(64), nullable=False),
-            Column("published_at", DateTime(timezone=True), nullable=False),
-        )
-        self.overrides = Table(
-            "roster_overrides",
-            metadata,
-            Column("id", Integer, primary_key=True, autoincrement=True),
-            Column("unit_id", String(64), nullable=False),
-            Column("role", String(16), nullable=False),
-            Column("by", String(64), nullable=False),
-            Column("replaces", String(64), nullable=True),
-            Column("starts_at", DateTime(timezone=True), nullable=False),
-            Column("ends_at", DateTime(timezone=True), nullable=False),
-            Column("reason", Text, nullable=False),
-            Column("entered_by", String(200), nullable=False),
-            Column("entered_at", DateTime(timezone=True), nullable=False),
-        )
-        self.duty_log = Table(
-            "duty_log",
-            metadata,
-            Column("id", Integer, primary_key=True, autoincrement=True),
-            Column("unit_id", String(64), nullable=False),
-            Column("kind", String(16), nullable=False),
-            Column("text", Text, nullable=False),
-            Column("author", String(100), nullable=False),
-            Column("written_at", DateTime(timezone=True), nullable=False, index=True),
-        )
-        self.check_ins = Table(
-            "check_ins",
-            metadata,
-            Column("shift_id", String(120), primary_key=True),
-            Column("role", String(16), primary_key=True),
-            Column("unit_id", String(64), nullable=False),
-            Column("person", Text, nullable=False),
-            Column("starts_at", DateTime(timezone=True), nullable=False),
-            Column("due_by", DateTime(timezone=True), nullable=False, index=True),
-            Column("requested_at", DateTime(timezone=True), nullable=False),
-            Column("received_at", DateTime(timezone=True), nullable=True),
-            Column("missed_at", DateTime(timezone=True), nullable=True),
-        )
-        self.holiday_reminders = Table(
-            "holiday_reminders",
-            metadata,
-            Column("year_week", String(16), primary_key=True),
-            Column("sent_at", DateTime(timezone=True), nullable=False),
-        )
 
 
 def _insert_if_new(session: Session, table: Table, values: dict[str, Any]) -> Any:
@@ -281,12 +208,13 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class OutboxEvents:
-    """EventSink over the runtime's outbox, in the session's transaction."""
-
-    def __init__(self, session: Session, outbox: Outbox, producer: str) -> None:
-        self._session, self._outbox, self._producer = session, outbox, producer
-
-    async def publish(self, payload: Message, *, now: datetime, correlation_id: str | None = None) -> None:
-        envelope = Envelope.wrap(payload, producer=self._producer, occurred_at=now, correlation_id=correlation_id)
-        await self._outbox.put(self._session, envelope)
+def roster_ports(tables: RosterTables, session: Session, outgoing: Outgoing) -> Ports:
+    return Ports(
+        versions=SqlRosterVersions(session, tables),
+        overrides=SqlOverrideLog(session, tables),
+        ledger=SqlShiftLedger(session, tables),
+        check_ins=SqlCheckIns(session, tables),
+        reminders=SqlHolidayReminders(session, tables),
+        duty_log=SqlDutyLog(session, tables),
+        events=outgoing,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,19 +16,13 @@ from schemas.values import IncidentType, ReportKind, Severity
 from services.incident.adapters.account_files import account_csv, account_xlsx
 from services.incident.adapters.api_client import ApiError, IncidentClient
 from services.incident.domain import AccountBy, IncidentStatus
-from services.runtime.auth import ADMIN_TOKEN_FILE
+from services.runtime.auth import ADMIN_TOKEN_FILE, embedded_admin_token
 
 __all__ = ["incident_app"]
 
 incident_app = typer.Typer(help="Incidents: report, read, file reports, accountability.", no_args_is_help=True)
 console = Console()
 DEFAULT_URL = "http://127.0.0.1:8102"
-
-
-def _default_token() -> str | None:
-    """The embedded default's admin token file, when there is one."""
-    path = Path(os.environ.get("DUTYWATCH_INCIDENT_DATA_DIR", "var")) / ADMIN_TOKEN_FILE
-    return path.read_text().strip() if path.exists() else None
 
 
 @incident_app.callback()
@@ -40,7 +33,7 @@ def connect(
         None, "--token", envvar="DUTYWATCH_INCIDENT_TOKEN", help=f"API token; default: var/{ADMIN_TOKEN_FILE}."
     ),
 ) -> None:
-    chosen = token or _default_token()
+    chosen = token or embedded_admin_token("DUTYWATCH_INCIDENT_DATA_DIR")
     if chosen is None:
         raise typer.BadParameter("no token: pass --token or set DUTYWATCH_INCIDENT_TOKEN", param_hint="--token")
     context.obj = IncidentClient(url, chosen)

@@ -63,7 +63,7 @@ async def post_incident(body: ReportIncident, who: Authorized, backend: Service,
         origin = await origin_of_token(body, who.units, ports)
         return await on_report_incident(body, Source.HTTP, origin, ports, backend.rules, backend.now())
 
-    taken = await backend.in_work(take)
+    taken = await backend.work.together(take)
     if taken.joined:
         response.status_code = 200
     return IntakeOut(incident=IncidentOut.of(taken.incident), joined=taken.joined)

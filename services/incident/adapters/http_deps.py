@@ -3,47 +3,32 @@ documents, and how a time or a file is given back."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Response
 
 from services.incident.domain import IntakeRefused
 from services.incident.handlers import Rules
 from services.incident.ports import Ports
-from services.runtime.auth import Caller, caller
+from services.runtime.auth import AUTH_ERRORS, Authorized, app_backend
+from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["ERRORS", "Authorized", "Backend", "Service", "as_utc", "attachment"]
 
-T = TypeVar("T")
-
 
 class Backend(Protocol):
-    """What the routes need from the app: the clock, the rules and a transaction's ports."""
+    """What the routes need from the app: the clock, the rules and the unit of work (a transaction's ports)."""
 
     rules: Rules
+    work: UnitOfWork[Ports]
 
     def now(self) -> datetime: ...
 
-    def work(self) -> AbstractAsyncContextManager[Ports]: ...
 
-    async def in_work(self, effect: Callable[[Ports], Awaitable[T]]) -> T:
-        """`effect` in a transaction it may share with other requests; its result once committed."""
-        ...
-
-
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Authorized = Annotated[Caller, Depends(caller)]
-Service = Annotated[Backend, Depends(_backend)]
+Service = Annotated[Backend, Depends(app_backend)]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No bearer token, or one that is not known."},
-    403: {"description": "The token may not act for this unit."},
+    **AUTH_ERRORS,
     404: {"description": "No incident has this id."},
     409: {"description": "The report or closing does not fit the incident's state (the detail says what to do)."},
     422: {

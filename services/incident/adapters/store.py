@@ -1,50 +1,30 @@
-"""The service's database: its tables beside the runtime's outbox and inbox, and the ports of one transaction."""
+"""The ports of one transaction: the service's repositories over its tables, and the runtime's outbox publisher."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import datetime
-
-from sqlalchemy import MetaData
 
 from services.directory.adapters import SqlDirectory
 from services.incident.adapters.checkin_store import SqlCheckIns
 from services.incident.adapters.draft_store import SqlDrafts
 from services.incident.adapters.handover_store import SqlHandovers
 from services.incident.adapters.incident_store import SqlIncidents, SqlSearch
-from services.incident.adapters.outgoing import OutboxOutgoing
 from services.incident.adapters.report_store import SqlDeadlines, SqlReports
 from services.incident.adapters.tables import Tables
-from services.incident.migrations import MIGRATIONS
 from services.incident.ports import Ports
-from services.runtime.inbox import Inbox
-from services.runtime.outbox import Outbox
-from services.runtime.store import Session, Store
+from services.runtime.outgoing import Outgoing
+from services.runtime.session import Session
 
-__all__ = ["IncidentDatabase"]
+__all__ = ["incident_ports"]
 
 
-class IncidentDatabase:
-    """The store, its tables, and `ports(session)` to hand a handler everything bound to one transaction."""
-
-    def __init__(self, url: str, producer: str, clock: Callable[[], datetime]) -> None:
-        self.metadata = MetaData()
-        self.tables = Tables(self.metadata)
-        self.outbox = Outbox(self.metadata)
-        self.inbox = Inbox(self.metadata)
-        self.store = Store(url, self.metadata, upgrade=MIGRATIONS.upgrade)
-        self._producer = producer
-        self._clock = clock
-
-    def ports(self, session: Session) -> Ports:
-        return Ports(
-            directory=SqlDirectory(session, self.tables.directory),
-            incidents=SqlIncidents(session, self.tables),
-            deadlines=SqlDeadlines(session, self.tables),
-            reports=SqlReports(session, self.tables),
-            search=SqlSearch(session, self.tables),
-            outgoing=OutboxOutgoing(session, self.outbox, self._producer, self._clock),
-            checkins=SqlCheckIns(session, self.tables),
-            handovers=SqlHandovers(session, self.tables),
-            drafts=SqlDrafts(session, self.tables),
-        )
+def incident_ports(tables: Tables, session: Session, outgoing: Outgoing) -> Ports:
+    return Ports(
+        directory=SqlDirectory(session, tables.directory),
+        incidents=SqlIncidents(session, tables),
+        deadlines=SqlDeadlines(session, tables),
+        reports=SqlReports(session, tables),
+        search=SqlSearch(session, tables),
+        outgoing=outgoing,
+        checkins=SqlCheckIns(session, tables),
+        handovers=SqlHandovers(session, tables),
+        drafts=SqlDrafts(session, tables),
+    )

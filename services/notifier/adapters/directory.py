@@ -33,8 +33,6 @@ class Directory:
     clock says (a late ShiftEnded leaves the shift's people reachable)."""
 
     def __init__(self, session: Session, tables: NotifierTables) -> None:
-        self.session = session
-        self.t = tables
         self._model = SqlDirectory(session, tables.directory)
         self._units: dict[str, UnitEntry | None] = {}  # read in this transaction
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.rounds.adapters.plans_file import parse_plans
-from services.runtime.auth import ADMIN_TOKEN_FILE
+from services.runtime.auth import ADMIN_TOKEN_FILE, embedded_admin_token
 
 __all__ = ["rounds_app"]
 
@@ -44,11 +43,6 @@ class _Api:
         return response.json()
 
 
-def _default_token() -> str | None:
-    path = Path(os.environ.get("DUTYWATCH_ROUNDS_DATA_DIR", "var")) / ADMIN_TOKEN_FILE
-    return path.read_text().strip() if path.exists() else None
-
-
 @rounds_app.callback()
 def connect(
     context: typer.Context,
@@ -57,7 +51,7 @@ def connect(
         None, "--token", envvar="DUTYWATCH_ROUNDS_TOKEN", help=f"API token; default: var/{ADMIN_TOKEN_FILE}."
     ),
 ) -> None:
-    context.obj = _Api(url, token or _default_token())
+    context.obj = _Api(url, token or embedded_admin_token("DUTYWATCH_ROUNDS_DATA_DIR"))
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Response
 
 from schemas.rounds import RecordLeave, RecordReturn
 from services.rounds.adapters.http_models import CloseIn, LeaveIn, ReportIn, ReturnIn, jsonable
@@ -30,7 +30,7 @@ from services.rounds.handlers import (
     round_by_code,
 )
 from services.rounds.ports import Ports, Records
-from services.runtime.auth import Caller, caller
+from services.runtime.auth import AUTH_ERRORS, Authorized, app_backend
 
 __all__ = ["Backend", "mount"]
 
@@ -43,16 +43,9 @@ class Backend(Protocol):
     def work(self) -> AbstractAsyncContextManager[Ports]: ...
 
 
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Authorized = Annotated[Caller, Depends(caller)]
-Service = Annotated[Backend, Depends(_backend)]
+Service = Annotated[Backend, Depends(app_backend)]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No bearer token, or one that is not known."},
-    403: {"description": "The token may not act for this unit."},
+    **AUTH_ERRORS,
     404: {"description": "No round, hazard or leave has this code or id."},
     409: {"description": "It does not fit the record's state (the detail says why)."},
     422: {"description": "A field is invalid, or the CAP document is malformed (the detail names what)."},

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus_client import Gauge
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 
+from services.rounds.adapters.tables import RoundsTables
 from services.runtime.store import Session
 
 __all__ = ["refresh_gauges"]
@@ -19,8 +20,9 @@ ROUND_STATES = ("planned", "due", "reported", "missed")
 HAZARD_STATES = ("open", "overdue", "closed")
 
 
-async def refresh_gauges(session: Session, rounds: Table, hazards: Table) -> None:
-    for gauge, table, states in ((ROUNDS, rounds, ROUND_STATES), (HAZARDS, hazards, HAZARD_STATES)):
+async def refresh_gauges(session: Session, tables: RoundsTables) -> None:
+    kinds = ((ROUNDS, tables.rounds.table, ROUND_STATES), (HAZARDS, tables.hazards.table, HAZARD_STATES))
+    for gauge, table, states in kinds:
         rows: Any = await session.execute(select(table.c.state, func.count()).group_by(table.c.state))
         counts = {state: count for state, count in rows}
         for state in states:

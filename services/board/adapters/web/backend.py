@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from itsdangerous import URLSafeSerializer
 
 from services.board.adapters.web.session import Viewer, check_csrf, viewer
 from services.board.ports import Owners, Ports, Refused, Unreachable
+from services.runtime.auth import app_backend
+from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["Backend", "Board", "Csrf", "Seen", "refusal"]
 
 
 class Backend(Protocol):
-    """The clock, a read transaction's ports, the owning services, and the signer of calendar links."""
+    """The clock, the unit of work (a transaction's ports), the owning services, and the signer of calendar links."""
 
     owners: Owners
     links: URLSafeSerializer
+    work: UnitOfWork[Ports]
 
     def now(self) -> datetime: ...
-
-    def read(self) -> AbstractAsyncContextManager[Ports]: ...
 
     def feed_token(self) -> str:
         """The token calendar feeds read the roster with: nobody is logged in when a phone fetches one."""
         ...
 
 
-async def _backend(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-Board = Annotated[Backend, Depends(_backend)]
+Board = Annotated[Backend, Depends(app_backend)]
 Seen = Annotated[Viewer, Depends(viewer)]
 Csrf = Annotated[None, Depends(check_csrf)]
 

@@ -19,12 +19,12 @@ broadcast_router = APIRouter()
 
 
 async def _views(backend: Backend, seen: Viewer) -> list[BroadcastView]:
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         return await broadcast_views(ports, seen.units)
 
 
 async def _page(request: Request, backend: Backend, seen: Viewer, status_code: int = 200, **extra: Any) -> Response:
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         units = await units_of(ports, seen.units)
     views = await _views(backend, seen)
     every_unit = seen.units is None

@@ -29,7 +29,7 @@ duty_router = APIRouter()
 async def lines_with_next(backend: Backend, seen: Viewer) -> list[DutyLine]:
     """The read model's lines, each with the roster's next shift (asked for all units at once)."""
     now = backend.now()
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         lines = await duty_lines(ports, seen.units, now)
     roster = backend.owners.roster
     nexts = await asyncio.gather(
@@ -70,7 +70,7 @@ async def table(
     unit: str | None = None,
     month: Annotated[str | None, Query(pattern=MONTH)] = None,
 ) -> HTMLResponse:
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         units = await units_of(ports, seen.units)
     chosen = unit or (units[0].id if units else None)
     month = month or _this_month(backend)
@@ -115,7 +115,7 @@ async def calendar_feed(key: str, backend: Board) -> Response:
 async def duty_log(
     request: Request, seen: Seen, backend: Board, unit: str | None = None, day: date | None = None
 ) -> HTMLResponse:
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         units = await units_of(ports, seen.units)
     chosen = unit or (units[0].id if units else None)
     day = day or backend.now().astimezone(LOCAL_ZONE).date()
@@ -160,7 +160,7 @@ async def write_log(
     author: Annotated[str, Form()],
 ) -> Response:
     seen.require(unit)
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         units = await units_of(ports, seen.units)
     day = backend.now().astimezone(LOCAL_ZONE).date()
     try:

@@ -29,7 +29,7 @@ async def _records(backend: Backend, seen: Viewer) -> list[dict[str, Any]]:
 async def _handover_page(
     request: Request, seen: Viewer, backend: Backend, status_code: int = 200, error: str | None = None
 ) -> HTMLResponse:
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         names = {unit.id: unit.name for unit in await units_of(ports, seen.units)}
     try:
         records = await _records(backend, seen)

@@ -21,7 +21,7 @@ incident_router = APIRouter()
 
 
 async def open_views(backend: Backend, seen: Viewer) -> list[IncidentView]:
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         return await open_incidents(ports, seen.units, backend.now())
 
 
@@ -99,7 +99,7 @@ async def accountability(
 ) -> HTMLResponse:
     today = backend.now().astimezone(LOCAL_ZONE).date()
     start, end = start or today - timedelta(days=30), end or today
-    async with backend.read() as ports:
+    async with backend.work() as ports:
         names = {unit.id: unit.name for unit in await units_of(ports, seen.units)}
     error = None
     try:
