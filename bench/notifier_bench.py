@@ -42,7 +42,7 @@ class ShiftedClock:
 
 async def add_runs(notifier: Notifier, count: int, start: datetime, spread_s: float) -> None:
     for first in range(0, count, INSERT_BATCH):
-        async with notifier.open_work() as ports:
+        async with notifier.work() as ports:
             for n in range(first, min(first + INSERT_BATCH, count)):
                 contact = Contact(f"officer {n}", f"+86139{n:08d}")
                 run = NewRun("incident", f"bench-{n}", f"unit-{n % 200}", "incident", "【较大】测试", "测试",
@@ -51,11 +51,11 @@ async def add_runs(notifier: Notifier, count: int, start: datetime, spread_s: fl
 
 
 async def lateness(notifier: Notifier) -> list[float]:
-    tables = notifier.tables
+    tables = notifier.database.tables
     query = select(tables.attempts.c.sent_at, tables.runs.c.created_at, tables.runs.c.subject_id).join(
         tables.runs, tables.runs.c.id == tables.attempts.c.run_id
     )
-    async with notifier.runtime.transaction() as session:
+    async with notifier.work.session() as session:
         rows = (await session.execute(query.where(tables.attempts.c.sent_at.is_not(None)))).all()
     return [row.sent_at.timestamp() - due_of(row) for row in rows]
 
@@ -65,8 +65,8 @@ SWEEP_S: list[float] = []
 
 
 async def count_sent(notifier: Notifier) -> int:
-    attempts = notifier.tables.attempts.c
-    async with notifier.runtime.transaction() as session:
+    attempts = notifier.database.tables.attempts.c
+    async with notifier.work.session() as session:
         return int((await session.execute(select(func.count()).where(attempts.sent_at.is_not(None)))).scalar_one())
 
 

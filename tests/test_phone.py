@@ -35,7 +35,7 @@ def phone_for(notifier: Notifier, data_dir: Path) -> Phone:
 
 
 async def run_state(notifier: Notifier, incident_id: str) -> str:
-    async with notifier.open_work() as ports:
+    async with notifier.work() as ports:
         (run,) = await ports.runs.runs_for_subject("incident", incident_id)
     return str(run.state)
 
@@ -44,7 +44,7 @@ async def test_replying_1_on_the_phone_acknowledges_the_alert(notifier: Notifier
     """The officer's SMS shows under their number; `r N 1` acknowledges the incident's run."""
     clock = notifier.clock
     event = incident_reported(unique_unit(), clock())
-    await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
+    await notifier.consume(starts.on_incident_reported)(wrap(event, clock()))
     await notifier.settle()
     phone = phone_for(notifier, tmp_path)
     (message,) = phone.by_person()[OFFICER_PHONE]
@@ -57,7 +57,7 @@ async def test_pressing_1_in_the_call_acknowledges_the_alert(notifier: Notifier,
     """Five minutes on, the officer is called; `p N` answers, hears the alert and presses 1."""
     clock = notifier.clock
     event = incident_reported(unique_unit(), clock())
-    await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
+    await notifier.consume(starts.on_incident_reported)(wrap(event, clock()))
     await notifier.settle()
     clock.advance(minutes=5)  # type: ignore[attr-defined]
     await notifier.settle()

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import TypeVar
 
 from fastapi import FastAPI
-from sqlalchemy import MetaData
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInMissed, CheckInRequested, ShiftEnded, ShiftStarted, UnitUpdated
-from schemas.envelope import Envelope, Message
+from schemas.envelope import Message
 from schemas.incident import (
     IncidentAcknowledged,
     IncidentAssigned,
@@ -35,9 +34,9 @@ from schemas.rounds import (
 )
 from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_push_routes
 from services.notifier.adapters.http import api_routes
-from services.notifier.adapters.metrics import OPEN_RUNS
+from services.notifier.adapters.metrics import PrometheusEscalationMetrics, refresh_gauges
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
-from services.notifier.adapters.repositories import sql_ports
+from services.notifier.adapters.store import notifier_ports
 from services.notifier.adapters.tables import NotifierTables
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
@@ -52,18 +51,16 @@ from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
 from services.runtime.consumer import Route
 from services.runtime.errors import ConfigurationError
-from services.runtime.group_commit import GroupCommit
 from services.runtime.http_guard import guard
-from services.runtime.inbox import Inbox
-from services.runtime.outbox import Outbox
-from services.runtime.service import Clock, ServiceRuntime, Sweep, utc_now
-from services.runtime.store import Session, Store
+from services.runtime.outgoing import Outgoing
+from services.runtime.service import Clock, Sweep, utc_now
+from services.runtime.session import Session
+from services.runtime.unit_of_work import Consumed
+from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["Notifier", "create_app", "load_policies"]
 
-NAME = "notifier"
 FIRE_BATCH = 500
-METRICS_EVERY_S = 15.0
 # Status callbacks come two or three per message, spread out; nobody waits on their answer but the provider,
 # which waits seconds. Gathering them for a moment makes one transaction of several.
 WEBHOOK_GATHER_S = 0.05
@@ -80,7 +77,7 @@ def load_policies(settings: Settings) -> PolicyBook:
         raise ConfigurationError(f"{path}: {error}") from None
 
 
-class Notifier:
+class Notifier(ServiceWiring[NotifierTables, Ports]):
     """Everything the notifier is made of, wired; `api` is what `dutywatch service notifier` serves."""
 
     def __init__(
@@ -90,18 +87,16 @@ class Notifier:
         providers: dict[str, Provider] | None = None,
         checkpoint: PassCheckpoint = no_checkpoint,
     ) -> None:
+        self.policies = load_policies(settings)
+        self.metrics = PrometheusEscalationMetrics()
+        super().__init__(settings, MIGRATIONS, self._ports, clock, gather_s=WEBHOOK_GATHER_S)
         self.settings = settings
         self._checkpoint = checkpoint
-        self.clock = clock
-        self.metadata = MetaData()
-        self.tables = NotifierTables(self.metadata)
-        self.outbox = Outbox(self.metadata)
-        self.policies = load_policies(settings)
         self.webhooks = Webhooks(settings.public_url)
         self.providers = providers or build_providers(settings, self.webhooks)
         self.router = build_router(settings, self.providers)
         self.dispatcher = Dispatcher(
-            self.open_work,
+            self.work,
             self.clock,
             self.router,
             self.router,
@@ -115,24 +110,17 @@ class Notifier:
             checkpoint=checkpoint,
         )
 
-    @functools.cached_property
-    def runtime(self) -> ServiceRuntime:
-        """Made on first use: its Kafka clients must be created inside the running event loop."""
-        return ServiceRuntime(
-            name=self.settings.consumer_group,
-            store=Store(self.settings.store_url(NAME), self.metadata, upgrade=MIGRATIONS.upgrade),
-            outbox=self.outbox,
-            inbox=Inbox(self.metadata),
-            kafka=self.settings.kafka,
-            routes=self.routes(),
-            sweeps=[
-                Sweep("escalation", self.tick, self.settings.sweep_every_s),
-                Sweep("stuck-sms", self.poll_stuck, 30.0),
-                Sweep("metrics", self.refresh_metrics, METRICS_EVERY_S),
-            ],
-            on_stop=[self._finish_sending],
-            clock=self.clock,
-        )
+    def _ports(self, tables: NotifierTables, session: Session, outgoing: Outgoing) -> Ports:
+        """The ports of one transaction, escalating by the policies of now (a test may swap them)."""
+        return notifier_ports(tables, session, outgoing, policies=self.policies, metrics=self.metrics)
+
+    def plan(self) -> Plan:
+        sweeps = [
+            Sweep("escalation", self.tick, self.settings.sweep_every_s),
+            Sweep("stuck-sms", self.poll_stuck, 30.0),
+            self.gauges(refresh_gauges),
+        ]
+        return Plan(routes=self.routes(), sweeps=sweeps, on_stop=[self._finish_sending])
 
     async def _finish_sending(self) -> None:
         """On stop: what is due stays pending for the next start; what is being sent is sent and recorded, so
@@ -140,22 +128,9 @@ class Notifier:
         self.dispatcher.stop_claiming()
         await self.settle()  # a fire under way commits and hands over what it claimed before this returns
 
-    @contextlib.asynccontextmanager
-    async def open_work(self) -> AsyncIterator[Ports]:
-        """One transaction, and the ports bound to it."""
-        async with self.runtime.transaction() as session:
-            yield self.ports(session)
-
-    def ports(self, session: Session) -> Ports:
-        return sql_ports(session, self.tables, self.outbox, self.policies, self.clock)
-
-    @functools.cached_property
-    def _webhook_commits(self) -> GroupCommit[Ports]:
-        return GroupCommit(self.open_work, gather_s=WEBHOOK_GATHER_S)
-
     async def in_work(self, effect: Callable[[Ports, datetime], Awaitable[T]]) -> T:
         """Webhooks' effects: those that arrive within WEBHOOK_GATHER_S share one transaction."""
-        return await self._webhook_commits(lambda ports: effect(ports, self.clock()))
+        return await self.work.together(lambda ports: effect(ports, self.clock()))
 
     @functools.cached_property
     def fire_soon(self) -> Coalesced:
@@ -184,18 +159,13 @@ class Notifier:
         also claims what is ready to send (the attempts it wrote among them). How many fired; the claimed."""
         fired = 0
         while True:
-            async with self.open_work() as ports:
+            async with self.work() as ports:
                 now = self.clock()
                 batch = await fire_due_tracks(ports, now, FIRE_BATCH)
                 jobs = await self.dispatcher.claim(ports, now) if batch < FIRE_BATCH else []
             fired += batch
             if batch < FIRE_BATCH:
                 return fired, jobs
-
-    async def refresh_metrics(self, now: datetime) -> int:
-        async with self.open_work() as ports:
-            OPEN_RUNS.set(await ports.runs.count_open_runs())
-        return 0
 
     async def poll_stuck(self, now: datetime) -> int:
         return await self.dispatcher.poll_stuck(timedelta(seconds=self.settings.stuck_after_s))
@@ -204,61 +174,46 @@ class Notifier:
         """An answer may have queued a help SMS or a fallback: send it now rather than at the next tick."""
         self.fire_soon.kick()
 
-    def handle(self, on: Callable[[M, Ports, datetime], Awaitable[None]]) -> Callable[[Envelope[M]], Awaitable[None]]:
-        async def consume(envelope: Envelope[M]) -> None:
-            async def effect(session: Session) -> None:
-                await on(envelope.payload, self.ports(session), self.clock())
-
-            await self.runtime.once(envelope, effect)
-            self.runtime.after_commit(self.fire_soon.kick)
-
-        return consume
-
-    def handle_command(
-        self, on: Callable[[M, str, Ports, datetime], Awaitable[None]]
-    ) -> Callable[[Envelope[M]], Awaitable[None]]:
-        async def consume(envelope: Envelope[M]) -> None:
-            async def effect(session: Session) -> None:
-                await on(envelope.payload, str(envelope.event_id), self.ports(session), self.clock())
-
-            await self.runtime.once(envelope, effect)
-            self.runtime.after_commit(self.fire_soon.kick)
-
-        return consume
+    def consume(self, on: Callable[[M, Ports, datetime], Awaitable[None]]) -> Consumed:
+        """The route of a consumed message to `on`; what it made due is fired once that commits."""
+        return self.work.consume(on, then=self.fire_soon.kick)
 
     def routes(self) -> dict[str, Route]:
+        """Where each consumed message goes: its handler runs once per event id, in one transaction with what it
+        publishes (`UnitOfWork.consume`)."""
+        consume = self.consume
         return {
             "notify.requests": {
-                SendSms: self.handle_command(starts.on_send_sms),
-                PlaceCall: self.handle_command(starts.on_place_call),
-                DeliverReportV1: self.handle(starts.on_deliver_report),
-                DeliverReport: self.handle(starts.on_deliver_report),
-                BroadcastSent: self.handle(starts.on_broadcast_sent),
+                SendSms: self.work.consume_envelope(starts.on_send_sms, then=self.fire_soon.kick),
+                PlaceCall: self.work.consume_envelope(starts.on_place_call, then=self.fire_soon.kick),
+                DeliverReportV1: consume(starts.on_deliver_report),
+                DeliverReport: consume(starts.on_deliver_report),
+                BroadcastSent: consume(starts.on_broadcast_sent),
             },
             "incident.events": {
-                IncidentReported: self.handle(starts.on_incident_reported),
-                IncidentAcknowledged: self.handle(starts.on_incident_acknowledged),
-                IncidentAssigned: self.handle(assignments.on_incident_assigned),
-                ReportDueSoon: self.handle(starts.on_report_due_soon),
-                ReportOverdue: self.handle(starts.on_report_overdue),
-                ReportFiledV1: self.handle(filings.on_report_filed),
-                ReportFiled: self.handle(filings.on_report_filed),
-                IncidentClosed: self.handle(starts.on_incident_closed),
+                IncidentReported: consume(starts.on_incident_reported),
+                IncidentAcknowledged: consume(starts.on_incident_acknowledged),
+                IncidentAssigned: consume(assignments.on_incident_assigned),
+                ReportDueSoon: consume(starts.on_report_due_soon),
+                ReportOverdue: consume(starts.on_report_overdue),
+                ReportFiledV1: consume(filings.on_report_filed),
+                ReportFiled: consume(filings.on_report_filed),
+                IncidentClosed: consume(starts.on_incident_closed),
             },
             "duty.alerts": {
-                CheckInRequested: self.handle(starts.on_check_in_requested),
-                CheckInMissed: self.handle(starts.on_check_in_missed),
-                RoundMissed: self.handle(rounds.on_round_missed),
-                HazardOverdue: self.handle(rounds.on_hazard_overdue),
-                SpotCheckRequested: self.handle(rounds.on_spot_check_requested),
-                SpotCheckUnanswered: self.handle(rounds.on_spot_check_unanswered),
-                WarningUnacknowledged: self.handle(rounds.on_warning_unacknowledged),
+                CheckInRequested: consume(starts.on_check_in_requested),
+                CheckInMissed: consume(starts.on_check_in_missed),
+                RoundMissed: consume(rounds.on_round_missed),
+                HazardOverdue: consume(rounds.on_hazard_overdue),
+                SpotCheckRequested: consume(rounds.on_spot_check_requested),
+                SpotCheckUnanswered: consume(rounds.on_spot_check_unanswered),
+                WarningUnacknowledged: consume(rounds.on_warning_unacknowledged),
             },
             "duty.shifts": {
-                ShiftStarted: self.handle(starts.on_shift_started),
-                ShiftEnded: self.handle(starts.on_shift_ended),
+                ShiftStarted: consume(starts.on_shift_started),
+                ShiftEnded: consume(starts.on_shift_ended),
             },
-            "duty.units": {UnitUpdated: self.handle(starts.on_unit_updated)},
+            "duty.units": {UnitUpdated: consume(starts.on_unit_updated)},
         }
 
     def api(self) -> FastAPI:
@@ -273,18 +228,14 @@ class Notifier:
             api.include_router(webhook_routes(self.in_work, check, self.webhooks, limit, self.after_webhook))
         pushes = PushTokenCheck(self.settings.aliyun.push_tokens)
         api.include_router(aliyun_push_routes(self.in_work, pushes, limit, self.after_webhook))
-        api.include_router(api_routes(self.open_work, self.settings.broadcast_unit_id, self.clock))
+        api.include_router(api_routes(self.work, self.settings.broadcast_unit_id, self.clock))
         return api
 
-    @contextlib.asynccontextmanager
+    @asynccontextmanager
     async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
-        self.runtime.mount_health(api)
-        await self.runtime.start()
-        try:
+        async with super().lifespan(api):
             yield
-        finally:
-            await self.runtime.stop()
-            await close_providers(self.providers)
+        await close_providers(self.providers)
 
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:

@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters.aliyun.config import AliyunSettings
 from services.runtime.secrets import secret_file
-from services.runtime.settings import ApiTokens, SecretList, ServiceSettings
+from services.runtime.settings import ApiTokens, SecretList, ServiceSettings, service_name_field
 
 __all__ = ["CONSOLE_WEBHOOK_TOKEN_FILE", "Settings"]
 
@@ -24,9 +24,7 @@ ProviderName = Literal["console", "twilio", "aliyun"]
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DUTYWATCH_NOTIFIER_", env_nested_delimiter="__", extra="ignore")
 
-    consumer_group: str = Field(
-        default="notifier", description="Kafka consumer group (and inbox name); replicas of one deployment share it."
-    )
+    service_name: str = service_name_field("notifier")
     http_port: int = Field(default=8103, description="Port of the notifier's HTTP API and webhooks.")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

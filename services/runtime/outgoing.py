@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from schemas.envelope import Envelope, Message
 from services.runtime.outbox import Outbox
@@ -24,8 +25,11 @@ class Outgoing:
         self._clock = clock
         self.published = False
 
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> None:
-        await self._outbox.put(self._session, self._wrap(payload, correlation_id))
+    async def publish(
+        self, payload: Message, correlation_id: str | None = None, *, event_id: UUID | None = None
+    ) -> None:
+        """`event_id`: when the caller names the envelope's (an HTTP answer tells it); a new one otherwise."""
+        await self._outbox.put(self._session, self._wrap(payload, correlation_id, event_id))
         self.published = True
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
@@ -33,5 +37,11 @@ class Outgoing:
         await self._outbox.put(self._session, *(self._wrap(payload, correlation) for payload, correlation in payloads))
         self.published = True
 
-    def _wrap(self, payload: Message, correlation_id: str | None) -> Envelope[Message]:
-        return Envelope.wrap(payload, producer=self._producer, occurred_at=self._clock(), correlation_id=correlation_id)
+    def _wrap(self, payload: Message, correlation_id: str | None, event_id: UUID | None = None) -> Envelope[Message]:
+        return Envelope.wrap(
+            payload,
+            producer=self._producer,
+            occurred_at=self._clock(),
+            correlation_id=correlation_id,
+            event_id=event_id,
+        )

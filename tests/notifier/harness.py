@@ -32,7 +32,7 @@ class Harness:
     phone: FakeProvider
 
     async def deliver(self, handler: Any, payload: Any) -> None:
-        await self.notifier.handle(handler)(wrap(payload, self.clock()))
+        await self.notifier.consume(handler)(wrap(payload, self.clock()))
 
     async def sweep(self, **advance: float) -> None:
         if advance:
@@ -41,7 +41,7 @@ class Harness:
         await self.notifier.settle()
 
     async def reply(self, phone: str, text: str, limit: UnknownReplyLimit | None = None) -> None:
-        async with self.notifier.open_work() as ports:
+        async with self.notifier.work() as ports:
             await on_inbound_sms(phone, text, None, limit or UnknownReplyLimit(), ports, self.clock())
         await self.notifier.settle()
 
@@ -57,12 +57,12 @@ class Harness:
     async def outbox_events(self, type_: str) -> list[dict[str, Any]]:
         """Every outbox envelope of this type, oldest first."""
         async with self.notifier.runtime.store.transaction() as session:
-            rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
+            rows = (await session.execute(select(self.notifier.database.outbox.table.c.value))).all()
         return [document for row in rows if (document := json.loads(row.value))["type"] == type_]
 
     async def outbox_types(self) -> list[str]:
         async with self.notifier.runtime.store.transaction() as session:
-            rows = (await session.execute(select(self.notifier.outbox.table.c.value))).all()
+            rows = (await session.execute(select(self.notifier.database.outbox.table.c.value))).all()
         return [json.loads(row.value)["type"] for row in rows]
 
 
@@ -73,7 +73,7 @@ async def notifier_harness(tmp_path: Path, database_url: str) -> AsyncIterator[H
     settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3, api_tokens=API_TOKENS)
     notifier = Notifier(settings, clock, providers={"console": phone})
     notifier.dispatcher = Dispatcher(
-        notifier.open_work,
+        notifier.work,
         notifier.clock,
         phone,
         phone,

@@ -90,7 +90,7 @@ class ServedNotifier:
         runs: list[Any] = []
 
         async def started() -> bool:
-            async with self.notifier.open_work() as ports:
+            async with self.notifier.work() as ports:
                 runs[:] = await ports.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
             return bool(runs)
 

@@ -23,7 +23,7 @@ async def test_console_records_the_sms_and_accepts_a_reply_signed_with_the_gener
     notifier = Notifier(Settings(data_dir=tmp_path, public_url="http://notifier.test", embedded=True), clock)
     await notifier.runtime.store.create_tables()
     event = incident_reported(unique_unit(), clock())
-    await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
+    await notifier.consume(starts.on_incident_reported)(wrap(event, clock()))
     await notifier.settle()
     line = json.loads((tmp_path / "console" / "messages.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert (line["kind"], line["to"]) == ("sms", OFFICER_PHONE)
@@ -37,7 +37,7 @@ async def test_console_records_the_sms_and_accepts_a_reply_signed_with_the_gener
         unsigned = await http.post("/webhooks/twilio/sms", data=form)
         forged = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": constant})
         signed = await http.post("/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature})
-    async with notifier.open_work() as ports:
+    async with notifier.work() as ports:
         (run,) = await ports.runs.runs_for_subject("incident", event.incident_id)
     await notifier.runtime.store.close()
     await notifier.runtime.publisher.stop()

@@ -106,7 +106,7 @@ async def test_a_run_whose_step_fails_is_set_aside_and_the_runs_due_with_it_fire
     labels = {"policy": "retired_kind"}
     errors_before = REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) or 0.0
     stranger = random_mobile()
-    async with harness.notifier.open_work() as ports:
+    async with harness.notifier.work() as ports:
         track = NewTrack("old-unit", "officer", {"officer": Contact("王芳", stranger)})
         await ports.runs.add_run(
             NewRun("message", "old/1", "old-unit", "retired_kind", "旧", "旧", [track]), harness.clock()
@@ -146,7 +146,7 @@ async def test_settle_waits_for_the_fallback_a_recording_under_way_writes(harnes
     still goes out before settle returns."""
     notifier = harness.notifier
     notifier.dispatcher = Dispatcher(
-        committing_slowly(notifier.open_work), notifier.clock, harness.phone, harness.phone, {"console": harness.phone},
+        committing_slowly(notifier.work), notifier.clock, harness.phone, harness.phone, {"console": harness.phone},
         notifier.webhooks, DispatchSettings(first_backoff_s=0),
     )  # fmt: skip
     harness.phone.fail_with.append(PermanentDeliveryError("21211", "invalid number"))
@@ -170,7 +170,7 @@ async def test_a_stop_waits_for_the_sms_being_sent_and_records_it(harness: Harne
     restarted = Notifier(harness.notifier.settings, harness.clock, providers={"console": harness.phone})
     await restarted.settle()
     [sms] = harness.phone.sms
-    async with restarted.open_work() as ports:
+    async with restarted.work() as ports:
         assert await ports.attempts.statuses_of([sms.attempt_id]) == {sms.attempt_id: "sent"}
     await restarted.runtime.store.close()
 
@@ -189,7 +189,7 @@ async def test_key_press_acknowledges(harness: Harness) -> None:
     await harness.sweep()
     await harness.sweep(minutes=5)
     call = harness.phone.calls[0]
-    async with harness.notifier.open_work() as ports:
+    async with harness.notifier.work() as ports:
         assert await on_key_press(call.attempt_id, "1", ports, harness.clock())
     await harness.sweep(minutes=20)
     assert len(harness.phone.calls) == 1
@@ -369,7 +369,7 @@ async def test_closed_incident_frees_its_codes(harness: Harness) -> None:
 
 async def test_a_number_holding_nearly_every_code_still_gets_a_free_one(harness: Harness) -> None:
     """Codes are unique per number: with all but five of the 9,000 held, the new run's code is one of the five."""
-    tables = harness.notifier.tables
+    tables = harness.notifier.database.tables
     held = [
         {"phone": OFFICER_PHONE, "code": str(code), "run_id": f"old-{code}", "track_id": 0, "subject_id": "old",
          "issued_at": harness.clock()}
@@ -412,7 +412,7 @@ async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) 
     assert await harness.notifier.poll_stuck(harness.clock()) == 0
     harness.clock.advance(minutes=3)
     assert await harness.notifier.poll_stuck(harness.clock()) == 1
-    async with harness.notifier.open_work() as ports:
+    async with harness.notifier.work() as ports:
         await on_status(attempt_id, "sent", None, None, ports, harness.clock())
         attempt = await ports.attempts.attempt(attempt_id)
     assert attempt.status == "delivered"
@@ -453,6 +453,6 @@ async def test_the_api_wants_a_token_and_keeps_a_unit_token_to_its_units(harness
 async def start_run_of(harness: Harness, unit: str) -> str:
     event = incident_reported(unit, harness.clock())
     await harness.deliver(starts.on_incident_reported, event)
-    async with harness.notifier.open_work() as ports:
+    async with harness.notifier.work() as ports:
         runs = await ports.runs.runs_for_subject(RunSubject.INCIDENT, event.incident_id)
     return str(runs[0].id)

@@ -35,7 +35,7 @@ async def replicas(tmp_path: Path, postgres_url: str) -> AsyncIterator[list[Harn
         settings = Settings(data_dir=tmp_path / str(n), database_url=postgres_url, api_tokens=API_TOKENS)
         notifier = Notifier(settings, clock, providers={"console": phone})
         notifier.dispatcher = Dispatcher(
-            notifier.open_work, notifier.clock, phone, phone, {"console": phone}, notifier.webhooks, SMALL_DISPATCH
+            notifier.work, notifier.clock, phone, phone, {"console": phone}, notifier.webhooks, SMALL_DISPATCH
         )
         harnesses.append(Harness(notifier, clock, phone))
     await harnesses[0].notifier.runtime.store.create_tables()
@@ -49,7 +49,7 @@ async def report_incidents(harness: Harness) -> list[str]:
     """INCIDENTS incidents, each with an officer of its own; their phones."""
     officers = [random_mobile() for _ in range(INCIDENTS)]
     for officer in officers:
-        async with harness.notifier.open_work() as ports:
+        async with harness.notifier.work() as ports:
             await starts.on_incident_reported(
                 incident_reported(unique_unit(), harness.clock(), officer=officer), ports, harness.clock()
             )
@@ -90,7 +90,7 @@ async def test_what_a_dead_replica_claimed_is_sent_once_by_the_other_after_its_l
     once, and each of those once when the lease has run out, not before."""
     dying, survivor = replicas
     officers = await report_incidents(dying)
-    async with dying.notifier.open_work() as ports:
+    async with dying.notifier.work() as ports:
         assert await fire_due_tracks(ports, dying.clock(), 100) == INCIDENTS
         claimed = len(await dying.notifier.dispatcher.claim(ports, dying.clock()))
     survivor.clock.advance(seconds=29)

@@ -52,7 +52,7 @@ async def service(
         twilio_api_base_url=twilio.base_url,
         public_url=f"http://{host}:{port}",
         sweep_every_s=0.1,
-        consumer_group=f"notifier-test-{uuid.uuid4().hex[:8]}",
+        service_name=f"notifier-test-{uuid.uuid4().hex[:8]}",
     )
     notifier = Notifier(settings, clock)
     server = LoopServer(notifier.api(), sock)

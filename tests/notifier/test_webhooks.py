@@ -39,7 +39,7 @@ class Alerted:
         return await self.http.post(url.removeprefix(PUBLIC_URL), data=form, headers={"X-Twilio-Signature": signature})
 
     async def run_state(self) -> str:
-        async with self.notifier.open_work() as ports:
+        async with self.notifier.work() as ports:
             (run,) = await ports.runs.runs_for_subject("incident", self.incident_id)
         return str(run.state)
 
@@ -51,7 +51,7 @@ async def alerted(tmp_path: Path) -> AsyncIterator[Alerted]:
     notifier = Notifier(settings, clock)
     await notifier.runtime.store.create_tables()
     event = incident_reported(unique_unit(), clock())
-    await notifier.handle(starts.on_incident_reported)(wrap(event, clock()))
+    await notifier.consume(starts.on_incident_reported)(wrap(event, clock()))
     await notifier.settle()
     clock.advance(minutes=5)
     await notifier.settle()

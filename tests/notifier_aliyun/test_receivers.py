@@ -36,9 +36,9 @@ class Harness:
 
     async def start_incident(self) -> str:
         event = incident_reported(unique_unit(), self.clock())
-        await self.notifier.handle(starts.on_incident_reported)(wrap(event, self.clock()))
+        await self.notifier.consume(starts.on_incident_reported)(wrap(event, self.clock()))
         await self.sweep()
-        async with self.notifier.open_work() as ports:
+        async with self.notifier.work() as ports:
             [run] = await ports.runs.runs_for_subject("incident", event.incident_id)
         return str(run.id)
 
@@ -58,7 +58,7 @@ class Harness:
         return response
 
     async def run(self, run_id: str) -> tuple[Any, list[Any], list[Any]]:
-        async with self.notifier.open_work() as ports:
+        async with self.notifier.work() as ports:
             return (
                 await ports.runs.run(run_id),
                 await ports.tracks.tracks_of(run_id),
@@ -72,7 +72,7 @@ async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     settings = Settings(data_dir=tmp_path, database_url=database_url)
     notifier = Notifier(settings, clock, providers={"console": aliyun})
     notifier.dispatcher = Dispatcher(
-        notifier.open_work,
+        notifier.work,
         notifier.clock,
         aliyun,
         aliyun,

@@ -58,7 +58,8 @@ def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable
                 sent_at=clock(),
             )
             await ports.broadcasts.add_broadcast(Broadcast.sent(event))
-            event_id = await ports.outgoing.publish(event, event.broadcast_id)
+            event_id = uuid.uuid4()
+            await ports.outgoing.publish(event, event.broadcast_id, event_id=event_id)
         return BroadcastAccepted(broadcast_id=event.broadcast_id, event_id=event_id)
 
     @router.get("/broadcasts/{broadcast_id}")

@@ -7,9 +7,12 @@ from contextlib import contextmanager
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.notifier.adapters.runs import SqlRuns
+from services.notifier.adapters.tables import NotifierTables
 from services.notifier.ports import DeliveryError
+from services.runtime.session import Session
 
-__all__ = ["OPEN_RUNS", "PrometheusEscalationMetrics", "counted_request"]
+__all__ = ["PrometheusEscalationMetrics", "counted_request", "refresh_gauges"]
 
 PROVIDER_REQUESTS = Counter(
     "dutywatch_provider_requests_total", "Requests to SMS and voice providers.", ["provider", "channel"]
@@ -51,3 +54,7 @@ class PrometheusEscalationMetrics:
 
     def step_failed(self, policy: str) -> None:
         STEP_ERRORS.labels(policy).inc()
+
+
+async def refresh_gauges(session: Session, tables: NotifierTables) -> None:
+    OPEN_RUNS.set(await SqlRuns(session, tables).count_open_runs())

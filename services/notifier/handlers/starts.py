@@ -8,6 +8,7 @@ import structlog
 
 from schemas.broadcast import BroadcastSent
 from schemas.duty import CheckInMissed, CheckInRequested, DutyRole, ShiftEnded, ShiftStarted, UnitUpdated
+from schemas.envelope import Envelope
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, RunSubject, SendSms
 from schemas.values import Person, Recipient
@@ -264,13 +265,17 @@ async def on_broadcast_sent(event: BroadcastSent, ports: Ports, now: datetime) -
     )
 
 
-async def on_send_sms(command: SendSms, message_id: str, ports: Ports, now: datetime) -> None:
+async def on_send_sms(envelope: Envelope[SendSms], ports: Ports, now: datetime) -> None:
+    """The command's event id names the run (the message it sends)."""
+    command, message_id = envelope.payload, str(envelope.event_id)
     track = NewTrack(command.unit_id, "message", {"recipient": Contact(command.to, command.to)})
     run = NewRun(RunSubject.MESSAGE, message_id, command.unit_id, "message_sms", command.text, command.text, [track])
     await start(ports, now, run)
 
 
-async def on_place_call(command: PlaceCall, message_id: str, ports: Ports, now: datetime) -> None:
+async def on_place_call(envelope: Envelope[PlaceCall], ports: Ports, now: datetime) -> None:
+    """Like `on_send_sms`, by voice."""
+    command, message_id = envelope.payload, str(envelope.event_id)
     track = NewTrack(command.unit_id, "message", {"recipient": Contact(command.to, command.to)})
     run = NewRun(
         RunSubject.MESSAGE, message_id, command.unit_id, "message_voice", command.script, command.script, [track]

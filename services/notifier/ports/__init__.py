@@ -99,8 +99,10 @@ class Directory(Protocol):
 class Outgoing(Protocol):
     """Messages leaving the service, through the outbox of the same transaction."""
 
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> UUID:
-        """Its envelope's event id."""
+    async def publish(
+        self, payload: Message, correlation_id: str | None = None, *, event_id: UUID | None = None
+    ) -> None:
+        """`event_id`: the envelope's, when the caller must know it (an HTTP answer names it); else a new one."""
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
         """Like `publish` for many (payload, correlation id) pairs, at once."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,9 +75,10 @@ class MemoryOutgoing:
 
     sent: list[tuple[Message, str | None]] = field(default_factory=list)
 
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> UUID:
+    async def publish(
+        self, payload: Message, correlation_id: str | None = None, *, event_id: UUID | None = None
+    ) -> None:
         self.sent.append((payload, correlation_id))
-        return uuid.uuid4()
 
     async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
         self.sent.extend(payloads)
