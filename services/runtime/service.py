@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,20 +19,15 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
-from schemas.envelope import Envelope
 from services.runtime.consumer import ConsumerRule, RetryPolicy, Route
-from services.runtime.inbox import Inbox
 from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
-from services.runtime.outbox import Outbox
 from services.runtime.outbox_relay import OutboxRelay
 from services.runtime.settings import KafkaSettings
-from services.runtime.store import Session, Store
 from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["ServiceRuntime", "Sweep"]
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 RELAY_STOP_S = 10
 Clock = Callable[[], datetime]
 
@@ -45,14 +40,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _sessions(
-    name: str, store: Store | None, outbox: Outbox | None, inbox: Inbox | None, clock: Clock
-) -> UnitOfWork[Session]:
-    """The unit of work of a runtime given its parts (the notifier's): its handlers get the bare session."""
-    assert store is not None and outbox is not None and inbox is not None, "give work, or store, outbox and inbox"
-    return UnitOfWork(name=name, store=store, outbox=outbox, inbox=inbox, ports=lambda session, _: session, clock=clock)
-
-
 @dataclass(frozen=True)
 class Sweep:
     """A periodic job that fires what is due at `now` (timers are rows) and returns how many it fired."""
@@ -63,31 +50,23 @@ class Sweep:
 
 
 class ServiceRuntime:
-    """Starts and stops the moving parts in the right order around the service's unit of work (`work`).
-
-    `name`, `store`, `outbox` and `inbox` instead of `work`, and `transaction`, `once` and `after_commit`, are
-    the notifier's way: to retire once the notifier opens its transactions through a `UnitOfWork`.
-    """
+    """Starts and stops the moving parts in the right order around the service's unit of work (`work`)."""
 
     def __init__(
         self,
         *,
         kafka: KafkaSettings,
-        work: UnitOfWork[Any] | None = None,
+        work: UnitOfWork[Any],
         routes: Mapping[str, Route] | None = None,
         sweeps: Sequence[Sweep] = (),
         on_start: Sequence[Callable[[], Awaitable[None]]] = (),
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         clock: Clock = utc_now,
-        name: str = "",
-        store: Store | None = None,
-        outbox: Outbox | None = None,
-        inbox: Inbox | None = None,
     ) -> None:
-        self.work = work or _sessions(name, store, outbox, inbox, clock)
-        self.name = name = self.work.name
-        self.store = store = self.work.store
-        self.outbox = outbox = self.work.outbox
+        self.work = work
+        self.name = name = work.name
+        self.store = store = work.store
+        self.outbox = outbox = work.outbox
         self.clock = clock
         self._kafka = kafka
         self._routes = routes or {}
@@ -113,18 +92,6 @@ class ServiceRuntime:
     def consumed_topics(self) -> list[str]:
         """The topics the service's consumer group reads (its Kafka user's read ACLs are these)."""
         return list(self._routes)
-
-    def transaction(self) -> contextlib.AbstractAsyncContextManager[Session]:
-        """The notifier's way to open a transaction: to retire once it moves to `work()`."""
-        return self.work.session()
-
-    async def once(self, envelope: Envelope[Any], effect: Callable[[Any], Awaitable[T]]) -> T | None:
-        """The notifier's consumer wiring (`effect` gets the session): to retire once it uses `work.consume`."""
-        return await self.work.once(envelope, effect)
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """The notifier's: to retire once it passes `then=` to `work.consume`."""
-        self.work.after_commit(callback)
 
     async def start(self) -> None:
         """Start what needs only the database now; connect to Kafka in the background until it answers.

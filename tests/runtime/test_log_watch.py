@@ -184,10 +184,7 @@ class Service:
     def __init__(self, broker: EmbeddedBroker, tmp_path: Path, name: str, *, reads: bool = False) -> None:
         self.tables = Tables()
         self.runtime = ServiceRuntime(
-            name=name,
-            store=Store(f"sqlite:///{tmp_path / name}.sqlite3", self.tables.metadata),
-            outbox=self.tables.outbox,
-            inbox=self.tables.inbox,
+            work=self.tables.work(name, Store(f"sqlite:///{tmp_path / name}.sqlite3", self.tables.metadata)),
             kafka=KafkaSettings(bootstrap_servers=broker.bootstrap, request_timeout_ms=3000),
             routes={"duty.checkins": {CheckInReceived: self.on_check_in}} if reads else None,  # type: ignore[dict-item]
         )
@@ -197,10 +194,10 @@ class Service:
             values = {"event_id": str(envelope.event_id), "unit_id": envelope.payload.unit_id}
             await session.execute(self.tables.effects.insert().values(**values))
 
-        await self.runtime.once(envelope, record)
+        await self.runtime.work.once(envelope, record)
 
     async def put(self, *envelopes: Envelope[CheckInReceived]) -> None:
-        async with self.runtime.transaction() as session:
+        async with self.runtime.work.session() as session:
             await self.tables.outbox.put(session, *envelopes)
 
     async def effects(self) -> list[str]:

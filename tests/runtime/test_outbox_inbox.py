@@ -20,6 +20,7 @@ from services.runtime.outbox_relay import OutboxRelay
 from services.runtime.service import ServiceRuntime
 from services.runtime.settings import KafkaSettings
 from services.runtime.store import Session, Store
+from services.runtime.unit_of_work import UnitOfWork
 from testbed.polling import eventually
 
 
@@ -44,6 +45,17 @@ class Tables:
             self.metadata,
             Column("event_id", String(36), primary_key=True),
             Column("unit_id", String(64)),
+        )
+
+    def work(self, name: str, store: Store) -> UnitOfWork[Session]:
+        """A unit of work on these tables whose effects get the bare session."""
+        return UnitOfWork(
+            name=name,
+            store=store,
+            outbox=self.outbox,
+            inbox=self.inbox,
+            ports=lambda session, _outgoing: session,
+            clock=lambda: datetime.now(UTC),
         )
 
 
@@ -155,13 +167,10 @@ async def running(broker: EmbeddedBroker, database_url: str) -> AsyncIterator[tu
             values = {"event_id": str(envelope.event_id), "unit_id": envelope.payload.unit_id}
             await session.execute(tables.effects.insert().values(**values))
 
-        await runtime.once(envelope, record)
+        await runtime.work.once(envelope, record)
 
     runtime = ServiceRuntime(
-        name=name,
-        store=store,
-        outbox=tables.outbox,
-        inbox=tables.inbox,
+        work=tables.work(name, store),
         kafka=kafka,
         routes={"duty.checkins": {CheckInReceived: on_check_in}},  # type: ignore[dict-item]
     )
@@ -193,14 +202,14 @@ async def test_events_written_while_the_broker_is_frozen_arrive_once_after_it_re
     runtime, tables = running
     unit = f"paused-{uuid.uuid4().hex[:6]}"
     warm_up = check_in(f"warm-{unit}")
-    async with runtime.transaction() as session:
+    async with runtime.work.session() as session:
         await tables.outbox.put(session, warm_up)
     # The relay's first pass takes its lease and asks the broker about its log: let it finish before the freeze.
     await eventually(lambda: effects(runtime, tables, f"warm-{unit}"), what="a first event relayed and consumed")
     sent = [check_in(unit, n) for n in range(20)]
     broker.pause()
     try:
-        async with runtime.transaction() as session:
+        async with runtime.work.session() as session:
             await tables.outbox.put(session, *sent)
         await eventually(lambda: outbox_rows(runtime, tables, claimed=True), what="the relay's claim")
         await eventually(
@@ -250,16 +259,13 @@ async def test_a_service_started_while_the_broker_is_frozen_takes_writes_and_cat
     """Start with the broker frozen: start() returns, the outbox keeps what is written, and it all goes out after."""
     tables = Tables()
     runtime = ServiceRuntime(
-        name=f"test-late-{uuid.uuid4().hex[:6]}",
-        store=Store(database_url, tables.metadata),
-        outbox=tables.outbox,
-        inbox=tables.inbox,
+        work=tables.work(f"test-late-{uuid.uuid4().hex[:6]}", Store(database_url, tables.metadata)),
         kafka=KafkaSettings(bootstrap_servers=broker.bootstrap, request_timeout_ms=3000),
     )
     broker.pause()
     try:
         await asyncio.wait_for(runtime.start(), 10)
-        async with runtime.transaction() as session:
+        async with runtime.work.session() as session:
             await tables.outbox.put(session, check_in(f"late-{uuid.uuid4().hex[:6]}"))
         assert not (await runtime.ready())[0]
     finally:
