@@ -233,9 +233,12 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
 
     @asynccontextmanager
     async def lifespan(self, api: FastAPI) -> AsyncIterator[None]:
-        async with super().lifespan(api):
-            yield
-        await close_providers(self.providers)
+        """The runtime's, then the providers' clients closed, however it ended."""
+        try:
+            async with super().lifespan(api):
+                yield
+        finally:
+            await close_providers(self.providers)
 
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
