@@ -76,7 +76,13 @@ class ServiceRuntime:
         self.publisher = KafkaRecordPublisher(kafka, client_id=f"{name}-relay")
         retention = timedelta(hours=kafka.outbox_retention_hours)
         self.relay = OutboxRelay(
-            store, outbox, self.publisher, probe=self.publisher.log_state, retention=retention, clock=clock
+            store,
+            outbox,
+            self.publisher,
+            probe=self.publisher.log_state,
+            retention=retention,
+            check_every_s=kafka.log_check_every_s,
+            clock=clock,
         )
         self.work.relay_with(self.relay.wake)
         self._broker = build_broker(kafka, client_id=name)

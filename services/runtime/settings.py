@@ -67,6 +67,12 @@ class KafkaSettings(BaseModel):
     request_timeout_ms: int = Field(
         default=15000, ge=1000, description="How long the outbox relay waits for the broker."
     )
+    log_check_every_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the outbox relay asks the broker whether it lost what was published (a new cluster "
+        "id, a log ending before a recorded batch); after a failed publish it asks before the next one anyway.",
+    )
     linger_ms: int = Field(default=0, ge=0, description="Producer batching delay.")
     fetch_max_wait_ms: int = Field(
         default=20,
