@@ -48,7 +48,11 @@ class Incidents(Protocol):
 
     async def add(self, incident: Incident) -> None: ...
 
-    async def get(self, incident_id: str) -> Incident | None: ...
+    async def get(self, incident_id: str) -> Incident | None:
+        """The incident as it is now, for reading only."""
+
+    async def lock(self, incident_id: str) -> Incident | None:
+        """The incident, for a change: no other transaction changes it until this one ends (see SqlIncidents)."""
 
     async def save(self, incident: Incident) -> None:
         """Store the incident's changed facts and status (its intake fields never change)."""

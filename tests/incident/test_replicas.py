@@ -1,4 +1,5 @@
-"""Two replicas of the incident service on one PostgreSQL database: each report deadline fires once."""
+"""Two replicas of the incident service on one PostgreSQL database: each report deadline fires once, and two
+changes of one incident at once are both kept."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from schemas.catalog import decode
+from schemas.notify import AttemptSent, RunSubject
+from schemas.values import Channel, ReportKind
 from services.incident import handlers
 from services.incident.app import IncidentBackend, create_app
+from services.incident.domain import Source
 from services.incident.testing import ManualClock
-from tests.incident.builders import report_body
+from tests.incident.builders import LEADER, report_body
 from tests.incident.conftest import T0, seed, settings_for
 
 pytestmark = pytest.mark.postgres
@@ -92,3 +96,41 @@ async def test_deadlines_a_dead_replica_had_claimed_fire_from_the_other(
     assert await survivor.fire_due(clock()) == INCIDENTS
     assert await dying.fire_due(clock() + timedelta(seconds=1)) == 0
     assert (await fired_types(survivor))["incident.report_due_soon"] == INCIDENTS
+
+
+async def escalate(backend: IncidentBackend, incident_id: str) -> None:
+    """The notifier called the leader: step 1 of the incident's run, handled by `backend`."""
+    attempt = AttemptSent(
+        unit_id="home",
+        run_id="run-1",
+        attempt_id="att-1",
+        subject=RunSubject.INCIDENT,
+        subject_id=incident_id,
+        channel=Channel.VOICE,
+        to=LEADER.phone,
+        provider="console",
+        step=1,
+        provider_ref="CA1",
+        sent_at=backend.now(),
+    )
+    async with backend.work() as ports:
+        await handlers.on_attempt_sent(attempt, ports, backend.now())
+
+
+async def test_two_replicas_changing_one_incident_at_once_keep_both_changes(
+    replicas: tuple[IncidentBackend, IncidentBackend],
+) -> None:
+    """A 首报 filed on one replica while the other handles an escalation of the same incident: the escalation's
+    transaction starts before the 首报's commits, yet neither change is lost."""
+    filing, escalating = replicas
+    async with filing.work() as ports:
+        [incident] = await ports.search.find(status=None, units=None, since=None, limit=1)
+        await handlers.on_file_report(incident.id, ReportKind.FIRST, "首报", "王芳", Source.HTTP, ports, filing.now())
+        escalation = asyncio.create_task(escalate(escalating, incident.id))
+        await asyncio.sleep(0.5)  # the other replica reads the incident while the 首报 is not yet committed
+    await escalation
+    async with filing.work() as ports:
+        stored = await ports.incidents.get(incident.id)
+    assert stored is not None
+    assert stored.last_report_kind is ReportKind.FIRST and stored.first_reported_at == filing.now()
+    assert stored.escalation_step == 1

@@ -76,7 +76,18 @@ def _incident_of(row: Any) -> Incident:
 
 
 class SqlIncidents:
-    """Implements `ports.Incidents`: there is deliberately no way here to change or remove a timeline row."""
+    """Implements `ports.Incidents`: there is deliberately no way here to change or remove a timeline row.
+
+    Two replicas may handle events of one incident at once (an acknowledgement on one, a report or a deadline on
+    the other). `save` writes back every fact as its transaction read them, so a change must start from a row no
+    other transaction can change before this one commits: `lock` reads it with `SELECT ... FOR UPDATE` on
+    PostgreSQL (SQLite has one writer at a time and renders it as the plain read). A lock rather than a version
+    column: the second handler waits a few milliseconds and works on the first's result, where optimistic
+    concurrency would undo its whole transaction (outbox, timeline, deadlines) and send the message round the
+    retries again, or fail an HTTP request; a lock nobody else wants costs nothing more than the read. Locking
+    two incidents in opposite orders can deadlock: PostgreSQL undoes one transaction, whose error the consumer
+    retries (only a PermanentError is not) and a sweep runs again at its next interval.
+    """
 
     def __init__(self, session: Session, tables: Tables) -> None:
         self._session = session
@@ -90,7 +101,13 @@ class SqlIncidents:
         self._stored[incident.id] = _facts_of(columns)
 
     async def get(self, incident_id: str) -> Incident | None:
-        row = await first_row(self._session, row_by_key(self._incidents, "id"), {"key": incident_id})
+        return await self._read(row_by_key(self._incidents, "id"), incident_id)
+
+    async def lock(self, incident_id: str) -> Incident | None:
+        return await self._read(row_by_key(self._incidents, "id", for_update=True), incident_id)
+
+    async def _read(self, query: Select[Any], incident_id: str) -> Incident | None:
+        row = await first_row(self._session, query, {"key": incident_id})
         if row is None:
             return None
         incident = _incident_of(row)

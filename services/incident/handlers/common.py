@@ -10,7 +10,7 @@ from schemas.values import Channel, Person
 from services.incident.domain import DedupPolicy, Incident, ReportPolicy, SignOffPolicy, TimelineEntry
 from services.incident.ports import Ports
 
-__all__ = ["Rules", "UnknownIncident", "acknowledge", "load", "person_with_phone", "write"]
+__all__ = ["Rules", "UnknownIncident", "acknowledge", "load", "load_for_change", "person_with_phone", "write"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,16 @@ class UnknownIncident(LookupError):
 
 
 async def load(ports: Ports, incident_id: str) -> Incident:
-    incident = await ports.incidents.get(incident_id)
+    """The incident, to read: a handler that will `write` it uses `load_for_change`."""
+    return _known(incident_id, await ports.incidents.get(incident_id))
+
+
+async def load_for_change(ports: Ports, incident_id: str) -> Incident:
+    """The incident, locked until the transaction ends: what this handler writes cannot undo another's change."""
+    return _known(incident_id, await ports.incidents.lock(incident_id))
+
+
+def _known(incident_id: str, incident: Incident | None) -> Incident:
     if incident is None:
         raise UnknownIncident(f"no incident {incident_id!r}")
     return incident

@@ -17,7 +17,7 @@ from services.incident.domain import (
     what_fires,
 )
 from services.incident.domain.concealment import concealment_of
-from services.incident.handlers.common import Rules, load, write
+from services.incident.handlers.common import Rules, load_for_change, write
 from services.incident.handlers.reports import DEFAULT_RULES
 from services.incident.handlers.signoff import send_unsigned
 from services.incident.ports import Ports
@@ -28,11 +28,15 @@ __all__ = ["fire_due_deadlines"]
 async def fire_due_deadlines(ports: Ports, now: datetime, limit: int = 100, rules: Rules = DEFAULT_RULES) -> int:
     """Claim the due rows and settle each; return how many fired (warnings, overdue notices, unsigned 首报)."""
     fired = 0
-    # An unsigned 首报 goes out before a warning due at the same time is weighed: the warning is then moot.
-    due = sorted(await ports.deadlines.claim_due(now, limit), key=lambda row: row.kind is not DeadlineKind.SIGN_OFF)
+    # An unsigned 首报 goes out before a warning due at the same time is weighed: the warning is then moot. By
+    # incident, so two replicas' sweeps lock incidents in one order and cannot deadlock each other.
+    due = sorted(
+        await ports.deadlines.claim_due(now, limit),
+        key=lambda row: (row.incident_id, row.kind is not DeadlineKind.SIGN_OFF),
+    )
     for deadline in due:
         assert deadline.id is not None
-        incident = await load(ports, deadline.incident_id)
+        incident = await load_for_change(ports, deadline.incident_id)
         due_at = await _due_at(deadline, incident, ports)
         firing = what_fires(deadline, incident, now, due_at)
         if firing is Firing.FIRE and deadline.kind is DeadlineKind.SIGN_OFF:

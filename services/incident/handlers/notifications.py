@@ -57,7 +57,7 @@ async def _incident_for(
     if subject not in INCIDENT_SUBJECTS:
         return None
     incident_id, kind = _split(subject, subject_id)
-    incident = await ports.incidents.get(incident_id)
+    incident = await ports.incidents.lock(incident_id)
     if incident is None:
         log.warning("notification about an unknown incident ignored", subject=subject.value, subject_id=subject_id)
         return None

@@ -24,7 +24,7 @@ from services.incident.domain import (
     report_text,
 )
 from services.incident.domain.report_form import SPEECH_LIMIT, essentials, full_text, speech
-from services.incident.handlers.common import Rules, load, write
+from services.incident.handlers.common import Rules, load_for_change, write
 from services.incident.ports import Ports
 
 __all__ = ["on_close_incident", "on_file_report"]
@@ -49,7 +49,7 @@ async def on_file_report(
     out without the 签发 its unit requires, marked so."""
     text = (full_text(form) if form is not None else text) + (UNSIGNED_MARK if unsigned else "")
     check_text({"text": text, "filed_by": filed_by})
-    incident = await load(ports, incident_id)
+    incident = await load_for_change(ports, incident_id)
     check_report(incident, kind)
     late = is_late(incident, kind, now)
     unit = await ports.directory.unit(incident.unit_id)
@@ -119,7 +119,7 @@ def _filed_entry(report: Report) -> TimelineEntry:
 async def on_close_incident(incident_id: str, closed_by: str, ports: Ports, now: datetime) -> Incident:
     """Close an incident whose final report is filed."""
     check_text({"closed_by": closed_by})
-    incident = await load(ports, incident_id)
+    incident = await load_for_change(ports, incident_id)
     check_close(incident)
     incident.closed_at = now
     await ports.deadlines.settle_open(incident.id, now, Firing.CLOSED)

@@ -23,7 +23,7 @@ from services.incident.domain import (
     check_text,
 )
 from services.incident.domain.report_form import essentials, full_text
-from services.incident.handlers.common import Rules, load, write
+from services.incident.handlers.common import Rules, load_for_change, write
 from services.incident.handlers.reports import on_file_report
 from services.incident.ports import Ports
 from services.local_time import LOCAL_TZ
@@ -45,7 +45,7 @@ async def submit_report(
     form: ReportForm | None = None,
 ) -> Report | Draft:
     """File the report; a 首报 of a unit that requires 签发 is drafted for the duty leader instead."""
-    incident = await load(ports, incident_id)
+    incident = await load_for_change(ports, incident_id)
     if not rules.sign_off.holds_back(incident.unit_id, kind, form):
         return await on_file_report(incident_id, kind, text, filed_by, source, ports, now, form, rules)
     check_report(incident, kind)

@@ -27,7 +27,7 @@ from services.incident.domain import (
     parse_sms_report,
 )
 from services.incident.domain.report_form import form_from_sms
-from services.incident.handlers.common import Rules, acknowledge, load, person_with_phone, write
+from services.incident.handlers.common import Rules, acknowledge, load_for_change, person_with_phone, write
 from services.incident.handlers.handover import acknowledge_handover
 from services.incident.handlers.intake import Taken, on_report_incident
 from services.incident.handlers.signoff import on_sign_off, submit_report
@@ -126,7 +126,7 @@ async def _acknowledge_by_filing(
     incident_id: str, filing: SmsFiling, text: TextReceived, ports: Ports, now: datetime
 ) -> None:
     """A report filed from a phone shows its owner took the incident on: an acknowledgement, if none came yet."""
-    incident = await load(ports, incident_id)
+    incident = await load_for_change(ports, incident_id)
     if incident.acknowledged_at is not None:
         return
     person = await acknowledge(ports, incident, text.from_, Channel.SMS, now)

@@ -24,6 +24,9 @@ class MemoryIncidents:
         found = self.incidents.get(incident_id)
         return None if found is None else dataclasses.replace(found)
 
+    async def lock(self, incident_id: str) -> Incident | None:
+        return await self.get(incident_id)
+
     async def save(self, incident: Incident) -> None:
         self.incidents[incident.id] = dataclasses.replace(incident)
 
