@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,7 +11,16 @@ from schemas.values import Channel, Person
 from services.incident.domain import DedupPolicy, Incident, ReportPolicy, SignOffPolicy, TimelineEntry
 from services.incident.ports import Ports
 
-__all__ = ["Rules", "UnknownIncident", "acknowledge", "load", "load_for_change", "person_with_phone", "write"]
+__all__ = [
+    "Rules",
+    "UnknownIncident",
+    "acknowledge",
+    "load",
+    "load_all_for_change",
+    "load_for_change",
+    "person_with_phone",
+    "write",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,12 @@ async def load(ports: Ports, incident_id: str) -> Incident:
 async def load_for_change(ports: Ports, incident_id: str) -> Incident:
     """The incident, locked until the transaction ends: what this handler writes cannot undo another's change."""
     return _known(incident_id, await ports.incidents.lock(incident_id))
+
+
+async def load_all_for_change(ports: Ports, incident_ids: Iterable[str]) -> dict[str, Incident]:
+    """The incidents by id, each locked as by `load_for_change`, in id order: two transactions that take several
+    incidents lock them in one order, so they wait for each other rather than deadlock."""
+    return {each: await load_for_change(ports, each) for each in sorted(set(incident_ids))}
 
 
 def _known(incident_id: str, incident: Incident | None) -> Incident:

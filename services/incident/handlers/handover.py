@@ -21,7 +21,7 @@ from services.incident.domain import (
     TimelineKind,
     handover_sms,
 )
-from services.incident.handlers.common import write
+from services.incident.handlers.common import load_all_for_change, write
 from services.incident.ports import Ports
 
 __all__ = ["UnknownHandover", "acknowledge_handover", "find_handover", "hand_over", "sign_handover"]
@@ -44,7 +44,11 @@ async def hand_over(shift: Shift, ports: Ports, now: datetime) -> Handover | Non
     if current is None or current.id != shift.id:
         return None  # an older shift announced again (a restart) takes nothing from the one on duty now
     found = await ports.search.find(status=None, units=[shift.unit_id], since=None, limit=1000)
-    taken = [each for each in found if each.is_open and (each.officer, each.leader) != (shift.officer, shift.leader)]
+    candidates = [each.id for each in found if _to_take(each, shift)]
+    # Read again under the lock: what another replica changed since the search stays, and only what is still to
+    # take is taken.
+    locked = await load_all_for_change(ports, candidates)
+    taken = [locked[each] for each in candidates if _to_take(locked[each], shift)]
     if not taken:
         return None
     outgoing = next((each.officer for each in taken if each.officer is not None), None)
@@ -54,6 +58,10 @@ async def hand_over(shift: Shift, ports: Ports, now: datetime) -> Handover | Non
         sms = SendSms(unit_id=shift.unit_id, to=shift.officer.phone, text=handover_sms(handover), reason="handover")
         await ports.outgoing.publish(sms, handover.id)
     return handover
+
+
+def _to_take(incident: Incident, shift: Shift) -> bool:
+    return incident.is_open and (incident.officer, incident.leader) != (shift.officer, shift.leader)
 
 
 async def _take(incident: Incident, shift: Shift, ports: Ports, now: datetime) -> HandoverItem:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from schemas.incident import IncidentClosed, ReportIncident
 from services.incident.domain import Firing, Incident, ReportRefused, Source, TimelineEntry, TimelineKind, check_text
-from services.incident.handlers.common import Rules, load, load_for_change, write
+from services.incident.handlers.common import Rules, load, load_all_for_change, write
 from services.incident.handlers.intake import open_incident
 from services.incident.ports import Ports
 
@@ -16,8 +16,7 @@ __all__ = ["on_merge_incidents", "on_split_incident"]
 async def on_merge_incidents(survivor_id: str, duplicate_id: str, by: str, ports: Ports, now: datetime) -> Incident:
     """The duplicate closes into the survivor: its clock and alerts stop; both timelines say so."""
     check_text({"by": by})
-    # In one order whichever way round the merge goes: two merges of the same pair cannot deadlock.
-    locked = {each: await load_for_change(ports, each) for each in sorted({survivor_id, duplicate_id})}
+    locked = await load_all_for_change(ports, (survivor_id, duplicate_id))
     survivor, duplicate = locked[survivor_id], locked[duplicate_id]
     _check_merge(survivor, duplicate)
     duplicate.closed_at, duplicate.merged_into = now, survivor.id
