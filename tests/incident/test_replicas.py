@@ -6,22 +6,27 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from schemas.catalog import decode
+from schemas.envelope import Envelope
 from schemas.notify import AttemptSent, RunSubject
 from schemas.values import Channel, ReportKind
 from services.incident import handlers
 from services.incident.app import IncidentBackend, create_app
 from services.incident.domain import Source
 from services.incident.testing import ManualClock
+from services.runtime.consumer import ConsumerRule, Handler, IncomingRecord, Outcome, RetryPolicy
+from services.runtime.outbox import OutgoingRecord
 from tests.incident.builders import LEADER, report_body
 from tests.incident.conftest import T0, seed, settings_for
+from tests.incident.test_handover import CHEN, NEXT_SHIFT, ZHANG, next_shift
 
 pytestmark = pytest.mark.postgres
 
@@ -98,9 +103,9 @@ async def test_deadlines_a_dead_replica_had_claimed_fire_from_the_other(
     assert (await fired_types(survivor))["incident.report_due_soon"] == INCIDENTS
 
 
-async def escalate(backend: IncidentBackend, incident_id: str) -> None:
-    """The notifier called the leader: step 1 of the incident's run, handled by `backend`."""
-    attempt = AttemptSent(
+def attempt_sent(incident_id: str, at: datetime) -> AttemptSent:
+    """The notifier called the leader: step 1 of the incident's run."""
+    return AttemptSent(
         unit_id="home",
         run_id="run-1",
         attempt_id="att-1",
@@ -111,10 +116,13 @@ async def escalate(backend: IncidentBackend, incident_id: str) -> None:
         provider="console",
         step=1,
         provider_ref="CA1",
-        sent_at=backend.now(),
+        sent_at=at,
     )
+
+
+async def escalate(backend: IncidentBackend, incident_id: str) -> None:
     async with backend.work() as ports:
-        await handlers.on_attempt_sent(attempt, ports, backend.now())
+        await handlers.on_attempt_sent(attempt_sent(incident_id, backend.now()), ports, backend.now())
 
 
 async def test_two_replicas_changing_one_incident_at_once_keep_both_changes(
@@ -134,3 +142,63 @@ async def test_two_replicas_changing_one_incident_at_once_keep_both_changes(
     assert stored is not None
     assert stored.last_report_kind is ReportKind.FIRST and stored.first_reported_at == filing.now()
     assert stored.escalation_step == 1
+
+
+async def test_a_handover_on_one_replica_keeps_a_report_filed_on_the_other_meanwhile(
+    replicas: tuple[IncidentBackend, IncidentBackend],
+) -> None:
+    """A shift starts on one replica while a 首报 is filed on the other: the handover, which found the unit's open
+    incidents before the 首报 committed, still stores the 首报 and the new officer and leader."""
+    filing, handing_over = replicas
+    async with filing.work() as ports:
+        [incident] = await ports.search.find(status=None, units=None, since=None, limit=1)
+        await handlers.on_file_report(incident.id, ReportKind.FIRST, "首报", "王芳", Source.HTTP, ports, filing.now())
+        handover = asyncio.create_task(shift_change(handing_over))
+        await asyncio.sleep(0.5)  # the other replica finds the open incidents while the 首报 is not yet committed
+    await handover
+    async with filing.work() as ports:
+        stored = await ports.incidents.get(incident.id)
+    assert stored is not None and stored.last_report_kind is ReportKind.FIRST
+    assert (stored.officer, stored.leader) == (ZHANG, CHEN)
+
+
+async def shift_change(backend: IncidentBackend) -> None:
+    async with backend.work() as ports:
+        await handlers.on_shift_started(next_shift(), ports, NEXT_SHIFT)
+
+
+async def test_two_replicas_locking_two_incidents_in_opposite_orders_try_again_rather_than_dead_letter(
+    replicas: tuple[IncidentBackend, IncidentBackend],
+) -> None:
+    """A consumed batch shares one transaction, so it may lock several incidents: two replicas locking two in
+    opposite orders deadlock, PostgreSQL undoes one, and the consumer rule handles its message again."""
+    async with replicas[0].work() as ports:
+        first, second = (each.id for each in await ports.search.find(status=None, units=None, since=None, limit=2))
+    both_hold_one = asyncio.Barrier(2)
+    attempts: Counter[str] = Counter()
+    letters: list[OutgoingRecord] = []
+
+    async def dead_letter(records: Any) -> None:
+        letters.extend(records)
+
+    def locking(backend: IncidentBackend, order: tuple[str, str]) -> Handler:
+        async def handle(_envelope: Envelope[Any]) -> None:
+            attempts[order[0]] += 1
+            async with backend.work() as ports:
+                await ports.incidents.lock(order[0])
+                if attempts[order[0]] == 1:
+                    await both_hold_one.wait()
+                await ports.incidents.lock(order[1])
+
+        return handle
+
+    orders = [(first, second), (second, first)]
+    rules = [
+        ConsumerRule({"test.locks": {AttemptSent: locking(backend, order)}}, dead_letter, RetryPolicy(3, 0.05, 0.2))
+        for backend, order in zip(replicas, orders, strict=True)
+    ]
+    envelope = Envelope.wrap(attempt_sent(first, T0), producer="test", occurred_at=T0)
+    record = IncomingRecord("test.locks", 0, 1, first.encode(), envelope.to_bytes())
+    outcomes = await asyncio.gather(*(rule.deliver(record) for rule in rules))
+    assert outcomes == [Outcome.PROCESSED, Outcome.PROCESSED] and letters == []
+    assert sorted(attempts.values()) == [1, 2]
