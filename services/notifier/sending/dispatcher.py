@@ -5,7 +5,9 @@ came in meanwhile are recorded together, so one slow provider call holds up no o
 
 Order, so that a crash loses nothing: the attempt row exists (pending) → it is claimed with a lease
 (dispatching) → the provider is called → the outcome is stored. A dispatcher that dies mid-call leaves the
-row dispatching; when the lease runs out another claims it and sends again, logged as a possible duplicate.
+row dispatching; when the lease runs out another claims it and first asks the provider (`SentLookup`) whether
+it took the earlier request: if so, that answer is recorded and nothing is sent again. If the provider cannot
+tell (no record to ask, not reachable, no such request), it sends again, logged as a possible duplicate.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from services.notifier.domain.texts import alert_sms, voice_twiml_script
 from services.notifier.handlers.outcomes import fail_attempt, on_status, outcome_fields
 from services.notifier.ports import (
     DeliveryError,
+    EarlierDispatch,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
     Ports,
     RetryableDeliveryError,
     SendResult,
+    SentLookup,
     SmsSender,
     SmsStatus,
     VoiceCaller,
@@ -92,6 +96,7 @@ class Dispatcher:
         settings: DispatchSettings,
         rate_limit: RateLimit | None = None,
         checkpoint: PassCheckpoint = no_checkpoint,
+        sent_lookup: SentLookup | None = None,
     ) -> None:
         self._open_ports = open_ports
         self._clock = clock
@@ -102,6 +107,7 @@ class Dispatcher:
         self._settings = settings
         self._rate_limit = rate_limit or RateLimit()
         self._checkpoint = checkpoint
+        self._sent_lookup = sent_lookup
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
         self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
@@ -208,6 +214,9 @@ class Dispatcher:
     async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
         attempt = job.attempt
         if attempt.status == "dispatching":
+            earlier = await self._sent_earlier(job)
+            if earlier is not None:
+                return earlier
             log.warning(
                 "possible duplicate: an earlier dispatcher stopped after claiming this attempt; sending again",
                 attempt_id=attempt.id, run_id=attempt.run_id, dispatches=attempt.dispatches + 1,
@@ -220,6 +229,25 @@ class Dispatcher:
             return error
         self._checkpoint("after_provider_call")
         return result
+
+    async def _sent_earlier(self, job: Job) -> SendResult | None:
+        """What the provider answered an earlier dispatcher of this attempt that stopped before recording it."""
+        if self._sent_lookup is None:
+            return None
+        attempt = job.attempt
+        # Every earlier claim came after the row was written, and ended by the last claim's lease end (not_before):
+        # after it another dispatcher may claim the row.
+        dispatch = EarlierDispatch(
+            attempt.id, attempt.channel, attempt.to, job.text, attempt.created_at, attempt.not_before
+        )
+        try:
+            found = await self._sent_lookup.find_sent(dispatch)
+        except DeliveryError as error:
+            log.warning("could not ask the provider about an earlier dispatch", attempt_id=attempt.id, error=str(error))
+            return None
+        if found is not None:
+            log.info("an earlier dispatch had reached the provider: recorded, not sent again", attempt_id=attempt.id)
+        return found
 
     async def _send(self, job: Job) -> SendResult:
         attempt = job.attempt
