@@ -16,8 +16,9 @@ from services.notifier.app import Notifier
 from services.notifier.domain.attempts import Attempt
 from services.notifier.handlers import starts
 from services.notifier.handlers.escalation import fire_due_tracks
-from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms
+from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms, SendResult
 from services.notifier.sending.dispatcher import Job
+from services.notifier.sending.reconcile import find_earlier_dispatch
 from services.notifier.settings import Settings
 from services.notifier.testing import FakeClock
 from testbed.fakes.twilio import FakeTwilio
@@ -141,3 +142,16 @@ async def test_twilio_finds_the_one_call_placed_to_the_number_while_the_earlier_
     finally:
         await twilio.wait_idle()
         await provider.close()
+
+
+class BrokenLookup:
+    """A provider whose lookup fails in a way no adapter foresaw."""
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        raise RuntimeError("unforeseen")
+
+
+async def test_a_lookup_that_fails_unexpectedly_leaves_the_attempt_to_be_sent_again(notifier: Notifier) -> None:
+    """However asking the provider fails, the answer is unknown and the alert goes out again, as without a lookup."""
+    job = await claimed_then_abandoned(notifier, random_mobile())
+    assert await find_earlier_dispatch(BrokenLookup(), job.attempt, job.text) is None

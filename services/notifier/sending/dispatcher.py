@@ -31,7 +31,6 @@ from services.notifier.domain.texts import alert_sms, voice_twiml_script
 from services.notifier.handlers.outcomes import fail_attempt, on_status, outcome_fields
 from services.notifier.ports import (
     DeliveryError,
-    EarlierDispatch,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
@@ -43,6 +42,7 @@ from services.notifier.ports import (
     SmsStatus,
     VoiceCaller,
 )
+from services.notifier.sending.reconcile import find_earlier_dispatch
 from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
@@ -214,7 +214,7 @@ class Dispatcher:
     async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
         attempt = job.attempt
         if attempt.status == "dispatching":
-            earlier = await self._sent_earlier(job)
+            earlier = await find_earlier_dispatch(self._sent_lookup, attempt, job.text)
             if earlier is not None:
                 return earlier
             log.warning(
@@ -229,25 +229,6 @@ class Dispatcher:
             return error
         self._checkpoint("after_provider_call")
         return result
-
-    async def _sent_earlier(self, job: Job) -> SendResult | None:
-        """What the provider answered an earlier dispatcher of this attempt that stopped before recording it."""
-        if self._sent_lookup is None:
-            return None
-        attempt = job.attempt
-        # Every earlier claim came after the row was written, and ended by the last claim's lease end (not_before):
-        # after it another dispatcher may claim the row.
-        dispatch = EarlierDispatch(
-            attempt.id, attempt.channel, attempt.to, job.text, attempt.created_at, attempt.not_before
-        )
-        try:
-            found = await self._sent_lookup.find_sent(dispatch)
-        except DeliveryError as error:
-            log.warning("could not ask the provider about an earlier dispatch", attempt_id=attempt.id, error=str(error))
-            return None
-        if found is not None:
-            log.info("an earlier dispatch had reached the provider: recorded, not sent again", attempt_id=attempt.id)
-        return found
 
     async def _send(self, job: Job) -> SendResult:
         attempt = job.attempt
