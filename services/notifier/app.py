@@ -108,6 +108,7 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
                 concurrency=settings.dispatch_concurrency,
             ),
             checkpoint=checkpoint,
+            sent_lookup=self.router,
         )
 
     def _ports(self, tables: NotifierTables, session: Session, outgoing: Outgoing) -> Ports:

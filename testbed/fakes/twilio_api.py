@@ -7,6 +7,7 @@ used:
             21610 mark_unsubscribed().
   Calls:    21201 no To; 21213 no From; 21205 none of Url/Twiml/ApplicationSid; 21211 To not E.164 or
             mark_invalid(); 21212 From not E.164.
+  Lists:    Messages and Calls filtered by To and From, newest first, paged by PageSize and Page.
   Any:      20404 unknown resource; fail_next(): 20429 for 429, 20500 for 500, 20000+status otherwise.
 """
 
@@ -34,6 +35,7 @@ from testbed.fakes.twilio_models import (
     FakeMessage,
     TwilioError,
     call_json,
+    list_page,
     message_json,
     new_sid,
 )
@@ -48,12 +50,13 @@ INJECTED_FAILURES = {429: (20429, "Too Many Requests"), 500: (20500, "Internal S
 
 @dataclass(frozen=True)
 class RouteCall:
-    """What a resource handler gets: the path, the sid in it (if any) and the form fields."""
+    """What a resource handler gets: the path, the sid in it (if any), the form fields and the query."""
 
     path: str
     sid: str
     form: dict[str, str]
     items: list[tuple[str, str]]
+    query: dict[str, str]
 
 
 Handler = Callable[[RouteCall], Awaitable[Response]]
@@ -120,6 +123,16 @@ def validate_call(state: TwilioState, form: dict[str, str]) -> None:
         raise TwilioError(21212, f"Invalid 'From' Phone Number: {sender}")
 
 
+def newest_first_matching(records: list[Any], query: dict[str, str]) -> list[Any]:
+    """Messages or calls as Twilio lists them: newest first, only those with the To and From asked for."""
+    wanted = {"to": query.get("To"), "from_": query.get("From")}
+    return [
+        record
+        for record in reversed(records)
+        if all(value is None or getattr(record, name) == value for name, value in wanted.items())
+    ]
+
+
 def callback_events(items: list[tuple[str, str]]) -> list[str]:
     """StatusCallbackEvent may repeat (the SDK) or be space-separated (curl examples)."""
     events = [event for key, value in items if key == "StatusCallbackEvent" for event in value.split()]
@@ -135,8 +148,10 @@ class TwilioApi:
         account = r"/2010-04-01/Accounts/(?P<account>[^/]+)"
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("POST", re.compile(account + r"/Messages\.json$"), self.create_message),
+            ("GET", re.compile(account + r"/Messages\.json$"), self.list_messages),
             ("GET", re.compile(account + r"/Messages/(?P<sid>[^/]+)\.json$"), self.fetch_message),
             ("POST", re.compile(account + r"/Calls\.json$"), self.create_call),
+            ("GET", re.compile(account + r"/Calls\.json$"), self.list_calls),
             ("GET", re.compile(account + r"/Calls/(?P<sid>[^/]+)\.json$"), self.fetch_call),
         ]
 
@@ -177,7 +192,8 @@ class TwilioApi:
         for method, pattern, handler in self.routes:
             match = pattern.match(path)
             if method == request.method and match:
-                return await handler(RouteCall(path, match.groupdict().get("sid", ""), dict(items), items))
+                sid, query = match.groupdict().get("sid", ""), dict(request.query_params)
+                return await handler(RouteCall(path, sid, dict(items), items, query))
         raise not_found(path)
 
     def check_auth(self, request: Request, path: str) -> None:
@@ -224,6 +240,10 @@ class TwilioApi:
             raise not_found(route.path)
         return JSONResponse(message_json(message))
 
+    async def list_messages(self, route: RouteCall) -> Response:
+        messages = newest_first_matching(list(self.state.messages.values()), route.query)
+        return JSONResponse(list_page("messages", route.path, route.query, [message_json(m) for m in messages]))
+
     async def create_call(self, route: RouteCall) -> Response:
         form = route.form
         validate_call(self.state, form)
@@ -248,3 +268,7 @@ class TwilioApi:
         if call is None:
             raise not_found(route.path)
         return JSONResponse(call_json(call))
+
+    async def list_calls(self, route: RouteCall) -> Response:
+        calls = newest_first_matching(list(self.state.calls.values()), route.query)
+        return JSONResponse(list_page("calls", route.path, route.query, [call_json(call) for call in calls]))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 API_VERSION = "2010-04-01"
 ERROR_DOCS = "https://www.twilio.com/docs/errors/"
@@ -190,4 +191,26 @@ def call_json(call: FakeCall) -> dict[str, Any]:
         "to_formatted": call.to,
         "trunk_sid": None,
         "uri": call.uri,
+    }
+
+
+def list_page(key: str, path: str, query: dict[str, str], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a list, in Twilio's envelope: `PageSize` records (default 50) from page `Page` (from 0)."""
+    size, number = int(query.get("PageSize", "50")), int(query.get("Page", "0"))
+    start = size * number
+    page = records[start : start + size]
+
+    def uri(page_number: int) -> str:
+        return f"{path}?{urlencode({**query, 'PageSize': size, 'Page': page_number})}"
+
+    return {
+        key: page,
+        "end": start + max(len(page) - 1, 0),
+        "first_page_uri": uri(0),
+        "next_page_uri": uri(number + 1) if start + size < len(records) else None,
+        "page": number,
+        "page_size": size,
+        "previous_page_uri": uri(number - 1) if number > 0 else None,
+        "start": start,
+        "uri": uri(number),
     }

@@ -4,13 +4,17 @@ token the embedded mode generated."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from twilio.request_validator import RequestValidator
 
+from schemas.values import Channel
+from services.notifier.adapters.console import ConsoleProvider
 from services.notifier.app import Notifier
 from services.notifier.handlers import starts
+from services.notifier.ports import EarlierDispatch, OutboundSms
 from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE, Settings
 from services.notifier.testing import FakeClock
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
@@ -60,3 +64,18 @@ async def test_without_twilio_or_the_embedded_mode_there_are_no_twilio_webhooks(
         aliyun = await http.post("/webhooks/aliyun/sms-up", json=[])
     assert (twilio.status_code, aliyun.status_code) == (404, 403)
     assert not (tmp_path / CONSOLE_WEBHOOK_TOKEN_FILE).exists()
+
+
+async def test_console_finds_what_it_showed_for_an_attempt_in_its_record(tmp_path: Path) -> None:
+    """Asked about an earlier dispatch, the console answers from its record: that attempt's SMS, not another's, not
+    a call it never placed."""
+    console = ConsoleProvider(tmp_path, "http://notifier/webhooks/sms", None)
+    now = datetime.now(UTC)
+    shown = await console.send_sms(OutboundSms("attempt-1", "+8613800138000", "值班提醒", "http://notifier/status"))
+
+    def earlier(attempt_id: str, channel: Channel) -> EarlierDispatch:
+        return EarlierDispatch(attempt_id, channel, "+8613800138000", "值班提醒", now, now)
+
+    assert await console.find_sent(earlier("attempt-1", Channel.SMS)) == shown
+    assert await console.find_sent(earlier("attempt-2", Channel.SMS)) is None
+    assert await console.find_sent(earlier("attempt-1", Channel.VOICE)) is None

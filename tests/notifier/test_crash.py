@@ -161,13 +161,32 @@ async def test_killed_before_the_provider_call_sends_once(
         await stop(process)
 
 
-async def test_killed_after_the_provider_call_duplicates_at_most_once(
+async def test_killed_after_the_provider_call_is_found_at_twilio_not_sent_again(
     tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, postgres_url: str | None
 ) -> None:
-    """SIGKILL after Twilio took the SMS, before its outcome was stored: one duplicate at most, logged as such."""
+    """SIGKILL after Twilio took the SMS, before its outcome was stored: once the lease has run out the restarted
+    notifier finds the SMS at Twilio and stores its sid; the officer gets it once."""
+    url = postgres_url or f"sqlite:///{tmp_path / 'notifier.sqlite3'}"
+    officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_provider_call")
+    (message,) = twilio.messages_to(officer)
+    process = notifier.start()
+    try:
+        await until_every_answer_is_stored(url, officer)
+        assert twilio.messages_to(officer) == [message]
+    finally:
+        await stop(process)
+    assert "an earlier dispatch had reached the provider" in notifier.log.read_text(encoding="utf-8", errors="replace")
+
+
+async def test_killed_after_the_provider_call_duplicates_at_most_once_when_twilio_cannot_be_asked(
+    tmp_path: Path, broker: EmbeddedBroker, twilio: FakeTwilio, postgres_url: str | None
+) -> None:
+    """SIGKILL after Twilio took the SMS, and Twilio's message list fails when asked: one duplicate at most, logged
+    as such."""
     url = postgres_url or f"sqlite:///{tmp_path / 'notifier.sqlite3'}"
     officer, notifier = await crash_then_restart(tmp_path, broker, twilio, url, "after_provider_call")
     assert len(twilio.messages_to(officer)) == 1
+    twilio.fail_next(1, 500, path_contains="/Messages.json", method="GET")
     process = notifier.start()
     try:
         await twilio.wait_for_async(lambda: len(twilio.messages_to(officer)) == 2, 30)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from schemas.values import Channel
+from services.notifier.adapters.console import ConsoleProvider
 from services.notifier.adapters.failover import BreakerPolicy, BreakerState, CircuitBreaker, Failover
 from services.notifier.ports import (
+    EarlierDispatch,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
@@ -160,3 +164,13 @@ async def test_one_numbers_flow_control_moves_on_but_does_not_open_the_breaker()
         await failover.send_sms(sms(f"a{n}"))
     assert len(secondary.sms) == 5
     assert failover.state()["aliyun"] == "closed"
+
+
+async def test_an_earlier_dispatch_is_looked_up_at_each_provider_that_keeps_a_record(tmp_path: Path) -> None:
+    """The provider that carried the earlier request answers, whichever its place; one that keeps no record to ask
+    is passed over, and none knowing it is unknown."""
+    console = ConsoleProvider(tmp_path, "http://x/sms", None)
+    shown = await console.send_sms(sms())
+    earlier = EarlierDispatch("a1", Channel.SMS, PHONE, "值班提醒", T0, T0 + timedelta(seconds=30))
+    assert await Failover([FakeProvider(name="aliyun"), console], POLICY).find_sent(earlier) == shown
+    assert await Failover([FakeProvider(name="aliyun")], POLICY).find_sent(earlier) is None

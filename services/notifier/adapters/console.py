@@ -2,7 +2,8 @@
 
 Each SMS or call is one line in `<data_dir>/console/messages.jsonl`, with the webhook URLs a simulated
 phone would call back. It reports delivery at once (an SMS delivered, a call answered), so runs move on
-as they would with a real provider.
+as they would with a real provider. Before an attempt is sent again after a dispatcher stopped mid-call, that
+record answers whether this console already showed it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import structlog
 from rich.console import Console
 
-from services.notifier.ports import OutboundCall, OutboundSms, SendResult
+from schemas.values import Channel
+from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms, SendResult
 
 __all__ = ["ConsoleProvider"]
 
@@ -73,6 +75,27 @@ class ConsoleProvider:
             }
         )
         return SendResult(self.name, ref, "delivered")
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        kind = "sms" if dispatch.channel == Channel.SMS else "voice"
+        async with self._lock:
+            ref = await asyncio.to_thread(self._recorded_ref, dispatch.attempt_id, kind)
+        return None if ref is None else SendResult(self.name, ref, "delivered")
+
+    def _recorded_ref(self, attempt_id: str, kind: str) -> str | None:
+        if not self.path.exists():
+            return None
+        with self.path.open(encoding="utf-8") as file:
+            for text in file:
+                if attempt_id not in text:
+                    continue
+                try:
+                    line = json.loads(text)
+                except ValueError:  # the last line, cut short by a crash while it was written
+                    continue
+                if line.get("attempt_id") == attempt_id and line.get("kind") == kind:
+                    return str(line["ref"])
+        return None
 
     async def _record(self, line: dict[str, str]) -> None:
         text = json.dumps(line, ensure_ascii=False) + "\n"

@@ -29,11 +29,13 @@ from prometheus_client import Counter
 from services.notifier.adapters.metrics import counted_request
 from services.notifier.ports import (
     DeliveryError,
+    EarlierDispatch,
     OutboundCall,
     OutboundSms,
     Provider,
     RetryableDeliveryError,
     SendResult,
+    SentLookup,
     UnsupportedDeliveryError,
 )
 
@@ -159,6 +161,13 @@ class Failover:
             except DeliveryError as failed:
                 error = failed
         raise error
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        """Asked of each provider that keeps a record, in turn: the earlier request went to one of them."""
+        for provider in self.providers:
+            if isinstance(provider, SentLookup) and (found := await provider.find_sent(dispatch)) is not None:
+                return found
+        return None
 
     def state(self) -> dict[str, str]:
         """Each provider's breaker state now, for logs and health pages."""

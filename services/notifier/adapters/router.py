@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.notifier.adapters.metrics import counted_request
-from services.notifier.ports import OutboundCall, OutboundSms, Provider, SendResult
+from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms, Provider, SendResult, SentLookup
 
 __all__ = ["Router"]
 
@@ -19,7 +19,7 @@ DOMESTIC_PREFIX = "+86"
 
 @dataclass
 class Router:
-    """Implements SmsSender and VoiceCaller by handing each request to the provider its number routes to."""
+    """Implements SmsSender, VoiceCaller and SentLookup by handing each request to the provider its number routes to."""
 
     providers: Mapping[str, Provider]
     default: str
@@ -38,3 +38,8 @@ class Router:
         provider = self.provider_for(call.to)
         with counted_request(provider.name, "voice"):
             return await provider.place_call(call)
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        """Asked of the provider the number routes to; None when that provider keeps no record to ask."""
+        provider = self.provider_for(dispatch.to)
+        return await provider.find_sent(dispatch) if isinstance(provider, SentLookup) else None

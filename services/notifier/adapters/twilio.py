@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import aiohttp
 
 # The SDK imports its REST API's modules (about 95) on first use; imported here, they load at start-up and
 # not on the loop while the first alert after each start waits (40 ms, longer on a cold disk).
 import twilio.rest.api.v2010.account  # noqa: F401
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.call import CallInstance
+from twilio.rest.api.v2010.account.message import MessageInstance
 
+from schemas.values import Channel
 from services.notifier.ports import (
     DeliveryError,
+    EarlierDispatch,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
@@ -23,6 +29,10 @@ from services.notifier.ports import (
 __all__ = ["TwilioProvider", "classify"]
 
 CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# How far Twilio's clock may stand from ours when its creation dates are compared with our claim times.
+CLOCK_MARGIN = timedelta(seconds=10)
+# Newest first: the requests to one number from ours within one lease fit in one page.
+RECENT = 50
 
 
 def classify(error: TwilioRestException) -> DeliveryError:
@@ -93,3 +103,31 @@ class TwilioProvider:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RetryableDeliveryError("network", repr(error)) from error
         return SendResult(self.name, str(placed.sid), "sent")
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        """The message to that number with that text, or the one call to that number, that Twilio created while
+        the earlier dispatcher held the attempt. Twilio's own date filters are left aside: they compare
+        DateSent and StartTime, empty while a message or call is still queued."""
+        since, until = dispatch.since - CLOCK_MARGIN, dispatch.until + CLOCK_MARGIN
+        try:
+            if dispatch.channel == Channel.SMS:
+                messages = await self._api().messages.list_async(to=dispatch.to, from_=self._from, limit=RECENT)
+                found = [m for m in messages if _created_within(m, since, until) and m.body == dispatch.text]
+            else:
+                calls = await self._api().calls.list_async(to=dispatch.to, from_=self._from, limit=RECENT)
+                found = [call for call in calls if _created_within(call, since, until)]
+        except TwilioRestException as error:
+            raise classify(error) from error
+        except TwilioException as error:  # a page of the list could not be fetched
+            raise RetryableDeliveryError("list", str(error)) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RetryableDeliveryError("network", repr(error)) from error
+        # Two calls in that time cannot be told apart: unknown, as if none were found.
+        if len(found) != 1:
+            return None
+        return SendResult(self.name, str(found[0].sid), "delivered" if found[0].status == "delivered" else "sent")
+
+
+def _created_within(resource: MessageInstance | CallInstance, since: datetime, until: datetime) -> bool:
+    created = resource.date_created
+    return created is not None and since <= created <= until

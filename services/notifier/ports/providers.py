@@ -8,18 +8,21 @@ value; nothing else changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from services.runtime.errors import PermanentError, RetryableError, UnsupportedError
 
 __all__ = [
     "DeliveryError",
+    "EarlierDispatch",
     "OutboundCall",
     "OutboundSms",
     "PermanentDeliveryError",
     "Provider",
     "RetryableDeliveryError",
     "SendResult",
+    "SentLookup",
     "SmsSender",
     "SmsStatus",
     "UnsupportedDeliveryError",
@@ -72,6 +75,35 @@ class SendResult:
     provider: str
     ref: str
     status: str = "sent"
+
+
+@dataclass(frozen=True)
+class EarlierDispatch:
+    """An attempt that an earlier dispatcher claimed and may have handed to the provider before it stopped.
+
+    `text` is what its SMS said (unique per attempt: it carries the attempt's reply code); `since` and `until`
+    bound when the earlier dispatcher held it (its claim, its lease's end), on our clock.
+    """
+
+    attempt_id: str
+    channel: str
+    to: str
+    text: str
+    since: datetime
+    until: datetime
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """Asked before an attempt whose earlier dispatch's outcome is unknown is sent again (rare: a notifier died
+    between the provider's answer and its record), so that the person is not paged twice."""
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        """What the provider answered when it took this dispatch's request; None when it took none.
+
+        Raises RetryableDeliveryError when the provider cannot answer now (the caller sends again).
+        """
+        ...
 
 
 class SmsSender(Protocol):

@@ -5,7 +5,9 @@ came in meanwhile are recorded together, so one slow provider call holds up no o
 
 Order, so that a crash loses nothing: the attempt row exists (pending) → it is claimed with a lease
 (dispatching) → the provider is called → the outcome is stored. A dispatcher that dies mid-call leaves the
-row dispatching; when the lease runs out another claims it and sends again, logged as a possible duplicate.
+row dispatching; when the lease runs out another claims it and first asks the provider (`SentLookup`) whether
+it took the earlier request: if so, that answer is recorded and nothing is sent again. If the provider cannot
+tell (no record to ask, not reachable, no such request), it sends again, logged as a possible duplicate.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from services.notifier.ports import (
     Ports,
     RetryableDeliveryError,
     SendResult,
+    SentLookup,
     SmsSender,
     SmsStatus,
     VoiceCaller,
 )
+from services.notifier.sending.reconcile import find_earlier_dispatch
 from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
@@ -92,6 +96,7 @@ class Dispatcher:
         settings: DispatchSettings,
         rate_limit: RateLimit | None = None,
         checkpoint: PassCheckpoint = no_checkpoint,
+        sent_lookup: SentLookup | None = None,
     ) -> None:
         self._open_ports = open_ports
         self._clock = clock
@@ -102,6 +107,7 @@ class Dispatcher:
         self._settings = settings
         self._rate_limit = rate_limit or RateLimit()
         self._checkpoint = checkpoint
+        self._sent_lookup = sent_lookup
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
         self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
@@ -208,6 +214,9 @@ class Dispatcher:
     async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
         attempt = job.attempt
         if attempt.status == "dispatching":
+            earlier = await find_earlier_dispatch(self._sent_lookup, attempt, job.text)
+            if earlier is not None:
+                return earlier
             log.warning(
                 "possible duplicate: an earlier dispatcher stopped after claiming this attempt; sending again",
                 attempt_id=attempt.id, run_id=attempt.run_id, dispatches=attempt.dispatches + 1,

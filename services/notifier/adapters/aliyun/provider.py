@@ -11,7 +11,12 @@ __all__ = ["AliyunProvider"]
 
 
 class AliyunProvider:
-    """Mainland numbers only: any other number raises UnsupportedDeliveryError (route it elsewhere)."""
+    """Mainland numbers only: any other number raises UnsupportedDeliveryError (route it elsewhere).
+
+    Not a SentLookup: QuerySendDetails finds a day's SMS to a number by its OutId (our attempt id), but its records
+    carry no BizId, which our reference needs for status polls, and a call is found only by the CallId its request
+    returned. An attempt whose dispatcher stopped mid-call is therefore sent again, logged as a possible duplicate.
+    """
 
     name = "aliyun"
 

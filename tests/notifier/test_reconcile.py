@@ -1,0 +1,157 @@
+"""An attempt left `dispatching` by a dispatcher that stopped: the next one asks Twilio (the fake, through the real
+SDK) whether the earlier request went out before sending it again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from schemas.values import Channel
+from services.notifier.adapters.providers import close_providers
+from services.notifier.adapters.twilio import TwilioProvider
+from services.notifier.app import Notifier
+from services.notifier.domain.attempts import Attempt
+from services.notifier.handlers import starts
+from services.notifier.handlers.escalation import fire_due_tracks
+from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms, SendResult
+from services.notifier.sending.dispatcher import Job
+from services.notifier.sending.reconcile import find_earlier_dispatch
+from services.notifier.settings import Settings
+from services.notifier.testing import FakeClock
+from testbed.fakes.twilio import FakeTwilio
+from tests.notifier.factories import incident_reported, unique_unit
+from tests.notifier.harness import API_TOKENS
+from tests.notifier.serving import random_mobile
+from tests.notifier.test_twilio import FROM_NUMBER
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*BasicAuth is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The 'auth' parameter is deprecated:DeprecationWarning"),
+]
+
+
+@pytest.fixture
+async def notifier(tmp_path: Path, twilio: FakeTwilio) -> AsyncIterator[Notifier]:
+    """The notifier on Twilio (the fake), on a clock that starts now: Twilio dates its records by the real one."""
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        api_tokens=API_TOKENS,
+        provider="twilio",
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_tokens=[twilio.auth_token],
+        twilio_from_number=FROM_NUMBER,
+        twilio_api_base_url=twilio.base_url,
+    )
+    notifier = Notifier(settings, FakeClock(datetime.now(UTC)))
+    await notifier.runtime.store.create_tables()
+    yield notifier
+    await notifier.dispatcher.settle()
+    await twilio.wait_idle()
+    await close_providers(notifier.providers)
+    await notifier.runtime.store.close()
+    await notifier.runtime.publisher.stop()
+
+
+async def claimed_then_abandoned(notifier: Notifier, officer: str) -> Job:
+    """The officer's first SMS, claimed by a dispatcher that then stopped without recording anything."""
+    now = notifier.clock()
+    async with notifier.work() as ports:
+        await starts.on_incident_reported(incident_reported(unique_unit(), now, officer=officer), ports, now)
+    async with notifier.work() as ports:
+        await fire_due_tracks(ports, now, 100)
+        (job,) = await notifier.dispatcher.claim(ports, now)
+    return job
+
+
+async def attempt_after_the_lease(notifier: Notifier, job: Job) -> Attempt:
+    """Let the lease run out, let the next dispatcher do its work, and read the attempt back."""
+    assert isinstance(notifier.clock, FakeClock)
+    notifier.clock.advance(seconds=notifier.settings.dispatch_lease_s + 1)
+    await notifier.dispatcher.settle()
+    async with notifier.work() as ports:
+        attempt = await ports.attempts.attempt(job.attempt.id)
+    assert attempt is not None
+    return attempt
+
+
+async def test_an_sms_twilio_took_before_the_dispatcher_stopped_is_recorded_not_sent_again(
+    notifier: Notifier, twilio: FakeTwilio
+) -> None:
+    """Twilio took the SMS, the dispatcher stopped before recording it: once the lease has run out the next
+    dispatcher finds it at Twilio and records its sid, and the officer gets one SMS."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    twilio_provider = notifier.providers["twilio"]
+    assert isinstance(twilio_provider, TwilioProvider)
+    url = notifier.webhooks.url("sms/status", job.attempt.id)
+    taken = await twilio_provider.send_sms(OutboundSms(job.attempt.id, officer, job.text, url))
+    attempt = await attempt_after_the_lease(notifier, job)
+    assert [message.sid for message in twilio.messages_to(officer)] == [taken.ref]
+    assert (attempt.provider, attempt.provider_ref, attempt.dispatches) == ("twilio", taken.ref, 2)
+    assert attempt.status in ("sent", "delivered")
+
+
+async def test_an_sms_twilio_never_got_is_sent_after_the_lease(notifier: Notifier, twilio: FakeTwilio) -> None:
+    """The dispatcher stopped before Twilio got the SMS: Twilio has none to that number, so the next dispatcher
+    sends it, once."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    attempt = await attempt_after_the_lease(notifier, job)
+    (message,) = twilio.messages_to(officer)
+    assert message.body == job.text
+    assert (attempt.provider, attempt.provider_ref, attempt.status) == ("twilio", message.sid, "sent")
+
+
+async def test_when_twilio_cannot_be_asked_the_sms_is_sent_again(notifier: Notifier, twilio: FakeTwilio) -> None:
+    """Twilio took the SMS but its list fails: unknown, so the next dispatcher sends again (a possible duplicate)."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    twilio_provider = notifier.providers["twilio"]
+    assert isinstance(twilio_provider, TwilioProvider)
+    url = notifier.webhooks.url("sms/status", job.attempt.id)
+    await twilio_provider.send_sms(OutboundSms(job.attempt.id, officer, job.text, url))
+    twilio.fail_next(1, 500, path_contains="/Messages.json", method="GET")
+    attempt = await attempt_after_the_lease(notifier, job)
+    assert len(twilio.messages_to(officer)) == 2
+    assert attempt.provider_ref == twilio.messages_to(officer)[-1].sid
+
+
+def earlier_call(to: str, since: datetime) -> EarlierDispatch:
+    return EarlierDispatch("attempt-1", Channel.VOICE, to, "", since, since + timedelta(seconds=30))
+
+
+async def test_twilio_finds_the_one_call_placed_to_the_number_while_the_earlier_dispatcher_held_it(
+    twilio: FakeTwilio,
+) -> None:
+    """A call to that number from ours within the earlier claim is the one; none in that time, or two that cannot be
+    told apart, is unknown."""
+    provider = TwilioProvider(twilio.account_sid, twilio.auth_token, FROM_NUMBER, twilio.base_url)
+    officer, claimed = random_mobile(), datetime.now(UTC)
+    call = OutboundCall("attempt-1", officer, "值班提醒", "http://127.0.0.1:9/voice", "http://127.0.0.1:9/status")
+    try:
+        assert await provider.find_sent(earlier_call(officer, claimed)) is None
+        placed = await provider.place_call(call)
+        assert await provider.find_sent(earlier_call(officer, claimed)) == placed
+        assert await provider.find_sent(earlier_call(officer, claimed - timedelta(hours=1))) is None
+        await provider.place_call(call)
+        assert await provider.find_sent(earlier_call(officer, claimed)) is None
+    finally:
+        await twilio.wait_idle()
+        await provider.close()
+
+
+class BrokenLookup:
+    """A provider whose lookup fails in a way no adapter foresaw."""
+
+    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+        raise RuntimeError("unforeseen")
+
+
+async def test_a_lookup_that_fails_unexpectedly_leaves_the_attempt_to_be_sent_again(notifier: Notifier) -> None:
+    """However asking the provider fails, the answer is unknown and the alert goes out again, as without a lookup."""
+    job = await claimed_then_abandoned(notifier, random_mobile())
+    assert await find_earlier_dispatch(BrokenLookup(), job.attempt, job.text) is None
