@@ -7,7 +7,7 @@ used:
             21610 mark_unsubscribed().
   Calls:    21201 no To; 21213 no From; 21205 none of Url/Twiml/ApplicationSid; 21211 To not E.164 or
             mark_invalid(); 21212 From not E.164.
-  Lists:    Messages and Calls filtered by To and From, newest first, paged by PageSize and Page.
+  Lists:    Messages filtered by To and From, newest first, paged by PageSize and Page.
   Any:      20404 unknown resource; fail_next(): 20429 for 429, 20500 for 500, 20000+status otherwise.
 """
 
@@ -151,7 +151,6 @@ class TwilioApi:
             ("GET", re.compile(account + r"/Messages\.json$"), self.list_messages),
             ("GET", re.compile(account + r"/Messages/(?P<sid>[^/]+)\.json$"), self.fetch_message),
             ("POST", re.compile(account + r"/Calls\.json$"), self.create_call),
-            ("GET", re.compile(account + r"/Calls\.json$"), self.list_calls),
             ("GET", re.compile(account + r"/Calls/(?P<sid>[^/]+)\.json$"), self.fetch_call),
         ]
 
@@ -268,7 +267,3 @@ class TwilioApi:
         if call is None:
             raise not_found(route.path)
         return JSONResponse(call_json(call))
-
-    async def list_calls(self, route: RouteCall) -> Response:
-        calls = newest_first_matching(list(self.state.calls.values()), route.query)
-        return JSONResponse(list_page("calls", route.path, route.query, [call_json(call) for call in calls]))

@@ -12,7 +12,6 @@ import twilio.rest.api.v2010.account  # noqa: F401
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
-from twilio.rest.api.v2010.account.call import CallInstance
 from twilio.rest.api.v2010.account.message import MessageInstance
 
 from schemas.values import Channel
@@ -105,29 +104,29 @@ class TwilioProvider:
         return SendResult(self.name, str(placed.sid), "sent")
 
     async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
-        """The message to that number with that text, or the one call to that number, that Twilio created while
-        the earlier dispatcher held the attempt. Twilio's own date filters are left aside: they compare
-        DateSent and StartTime, empty while a message or call is still queued."""
+        """The message to that number with that text (unique: it carries the attempt's reply code) that Twilio
+        created while the earlier dispatcher held the attempt. Twilio's own date filters are left aside: they
+        compare DateSent, empty while a message is still queued.
+
+        A call is never looked up: Twilio's Call resource carries nothing of ours, and taking another alert's call
+        to the same person for this one would leave a step unsent. Placing it again costs a second call at worst."""
+        if dispatch.channel != Channel.SMS:
+            return None
         since, until = dispatch.since - CLOCK_MARGIN, dispatch.until + CLOCK_MARGIN
         try:
-            if dispatch.channel == Channel.SMS:
-                messages = await self._api().messages.list_async(to=dispatch.to, from_=self._from, limit=RECENT)
-                found = [m for m in messages if _created_within(m, since, until) and m.body == dispatch.text]
-            else:
-                calls = await self._api().calls.list_async(to=dispatch.to, from_=self._from, limit=RECENT)
-                found = [call for call in calls if _created_within(call, since, until)]
+            messages = await self._api().messages.list_async(to=dispatch.to, from_=self._from, limit=RECENT)
         except TwilioRestException as error:
             raise classify(error) from error
         except TwilioException as error:  # a page of the list could not be fetched
             raise RetryableDeliveryError("list", str(error)) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RetryableDeliveryError("network", repr(error)) from error
-        # Two calls in that time cannot be told apart: unknown, as if none were found.
+        found = [m for m in messages if _created_within(m, since, until) and m.body == dispatch.text]
         if len(found) != 1:
             return None
         return SendResult(self.name, str(found[0].sid), "delivered" if found[0].status == "delivered" else "sent")
 
 
-def _created_within(resource: MessageInstance | CallInstance, since: datetime, until: datetime) -> bool:
+def _created_within(resource: MessageInstance, since: datetime, until: datetime) -> bool:
     created = resource.date_created
     return created is not None and since <= created <= until
