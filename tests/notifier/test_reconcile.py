@@ -13,7 +13,7 @@ from schemas.values import Channel
 from services.notifier.adapters.providers import close_providers
 from services.notifier.adapters.twilio import TwilioProvider
 from services.notifier.app import Notifier
-from services.notifier.domain.attempts import Attempt
+from services.notifier.domain.attempts import Attempt, NewAttempt
 from services.notifier.handlers import starts
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms, SendResult
@@ -106,6 +106,30 @@ async def test_an_sms_twilio_never_got_is_sent_after_the_lease(notifier: Notifie
     assert (attempt.provider, attempt.provider_ref, attempt.status) == ("twilio", message.sid, "sent")
 
 
+async def test_an_sms_on_record_for_another_attempt_is_not_taken_for_this_one(
+    notifier: Notifier, twilio: FakeTwilio
+) -> None:
+    """The same text went out for another attempt (a fallback, a later step with the same reply code), whose answer
+    is on record under Twilio's sid: this attempt's SMS still goes out."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    twilio_provider = notifier.providers["twilio"]
+    assert isinstance(twilio_provider, TwilioProvider)
+    url = notifier.webhooks.url("sms/status", "another")
+    other = await twilio_provider.send_sms(OutboundSms("another", officer, job.text, url))
+    now, mine = notifier.clock(), job.attempt
+    async with notifier.work() as ports:
+        (other_id,) = await ports.attempts.add_attempts(
+            [NewAttempt(mine.run_id, mine.track_id, mine.step + 1, mine.role, mine.name, officer, mine.channel,
+                        mine.reply_code, first_of_run=False)],
+            now,
+        )  # fmt: skip
+        await ports.attempts.mark_sent([(other_id, "sent", "twilio", other.ref, now)])
+    attempt = await attempt_after_the_lease(notifier, job)
+    assert len(twilio.messages_to(officer)) == 2
+    assert attempt.provider_ref == twilio.messages_to(officer)[-1].sid != other.ref
+
+
 async def test_when_twilio_cannot_be_asked_the_sms_is_sent_again(notifier: Notifier, twilio: FakeTwilio) -> None:
     """Twilio took the SMS but its list fails: unknown, so the next dispatcher sends again (a possible duplicate)."""
     officer = random_mobile()
@@ -149,4 +173,4 @@ class BrokenLookup:
 async def test_a_lookup_that_fails_unexpectedly_leaves_the_attempt_to_be_sent_again(notifier: Notifier) -> None:
     """However asking the provider fails, the answer is unknown and the alert goes out again, as without a lookup."""
     job = await claimed_then_abandoned(notifier, random_mobile())
-    assert await find_earlier_dispatch(BrokenLookup(), job.attempt, job.text) is None
+    assert await find_earlier_dispatch(BrokenLookup(), job.attempt, job.text, notifier.work) is None

@@ -214,7 +214,7 @@ class Dispatcher:
     async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
         attempt = job.attempt
         if attempt.status == "dispatching":
-            earlier = await find_earlier_dispatch(self._sent_lookup, attempt, job.text)
+            earlier = await find_earlier_dispatch(self._sent_lookup, attempt, job.text, self._open_ports)
             if earlier is not None:
                 return earlier
             log.warning(
