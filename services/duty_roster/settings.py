@@ -17,9 +17,11 @@ SERVICE = "duty_roster"
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="DUTYWATCH_ROSTER_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DUTYWATCH_ROSTER_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
 
-    service_name: str = service_name_field(SERVICE)
+    service_name: str = service_name_field(SERVICE, env_prefix="DUTYWATCH_ROSTER_", formerly="NAME")
     http_port: int = Field(default=8101, description="Port the HTTP API listens on.")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

@@ -22,9 +22,11 @@ ProviderName = Literal["console", "twilio", "aliyun"]
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="DUTYWATCH_NOTIFIER_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DUTYWATCH_NOTIFIER_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
 
-    service_name: str = service_name_field("notifier")
+    service_name: str = service_name_field("notifier", env_prefix="DUTYWATCH_NOTIFIER_", formerly="CONSUMER_GROUP")
     http_port: int = Field(default=8103, description="Port of the notifier's HTTP API and webhooks.")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

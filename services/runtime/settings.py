@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
@@ -142,6 +142,14 @@ class ServiceSettings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / (service + '.sqlite3')}"
 
 
-def service_name_field(default: str) -> Any:
-    """The `service_name` setting every service has (`DUTYWATCH_<SERVICE>_SERVICE_NAME`), defaulting to its name."""
-    return Field(default=default, min_length=1, description="Consumer group, inbox consumer and envelope producer.")
+def service_name_field(default: str, *, env_prefix: str = "", formerly: str = "") -> Any:
+    """The `service_name` setting every service has (`DUTYWATCH_<SERVICE>_SERVICE_NAME`), defaulting to its name.
+
+    `formerly`: the variable's old name (after `env_prefix`), still read: a deployment that set it and were started
+    under the default name instead would join a new consumer group and inbox, and handle the retained log again."""
+    description = "Consumer group, inbox consumer and envelope producer."
+    if not formerly:
+        return Field(default=default, min_length=1, description=description)
+    names = AliasChoices(f"{env_prefix}SERVICE_NAME", f"{env_prefix}{formerly}")
+    description += f" Formerly `{env_prefix}{formerly}`, still read."
+    return Field(default=default, min_length=1, description=description, validation_alias=names)
