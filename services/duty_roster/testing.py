@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TypeVar
 
 from schemas.duty import DutyRole
-from schemas.envelope import Message
 from services.duty_roster.domain import Override
 from services.duty_roster.ports import (
     CheckIn,
@@ -24,39 +22,18 @@ from services.duty_roster.ports import (
     RosterVersions,
     ShiftLedger,
 )
+from services.runtime.testing import MemoryOutgoing
 
 __all__ = [
     "MemoryCheckIns",
     "MemoryDutyLog",
-    "MemoryEvents",
     "MemoryHolidayReminders",
     "MemoryLedger",
+    "MemoryOutgoing",
     "MemoryOverrideLog",
     "MemoryVersions",
-    "Published",
     "memory_ports",
 ]
-
-M = TypeVar("M", bound=Message)
-
-
-@dataclass(frozen=True)
-class Published:
-    payload: Message
-    correlation_id: str | None
-
-
-@dataclass
-class MemoryEvents(Outgoing):
-    """Records what would have gone to the outbox."""
-
-    sent: list[Published] = field(default_factory=list)
-
-    async def publish(self, payload: Message, correlation_id: str | None = None) -> None:
-        self.sent.append(Published(payload, correlation_id))
-
-    def of(self, kind: type[M]) -> list[M]:
-        return [each.payload for each in self.sent if isinstance(each.payload, kind)]
 
 
 @dataclass
@@ -180,5 +157,5 @@ def memory_ports(
         check_ins=check_ins or MemoryCheckIns(),
         reminders=reminders or MemoryHolidayReminders(),
         duty_log=MemoryDutyLog(),
-        events=events or MemoryEvents(),
+        events=events or MemoryOutgoing(),
     )

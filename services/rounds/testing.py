@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from services.directory.testing import MemoryDirectory
-from services.incident.testing import ManualClock, MemoryOutgoing
 from services.rounds.ports import Ports, Record
+from services.runtime.testing import ManualClock, MemoryOutgoing
 
 __all__ = ["ManualClock", "MemoryDirectory", "MemoryOutgoing", "MemoryRecords", "memory_ports"]
 

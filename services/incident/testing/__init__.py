@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from services.directory.testing import MemoryDirectory
 from services.incident.ports import Ports
-from services.incident.testing.clock import ManualClock
 from services.incident.testing.duty import MemoryCheckIns, MemoryHandovers
 from services.incident.testing.incidents import MemoryIncidents, MemorySearch
-from services.incident.testing.outgoing import MemoryOutgoing
 from services.incident.testing.reports import MemoryDeadlines, MemoryDrafts, MemoryReports
+from services.runtime.testing import ManualClock, MemoryOutgoing
 
 __all__ = [
     "ManualClock",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
-from uuid import UUID
 
-from schemas.envelope import Message
 from services.notifier.domain import PolicyBook
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.domain.codes import InboundText
@@ -17,6 +14,7 @@ from services.notifier.ports import Ports
 from services.notifier.testing.attempts import MemoryAttempts
 from services.notifier.testing.directory import MemoryDirectory
 from services.notifier.testing.runs import MemoryReplyCodes, MemoryRows, MemoryRuns, MemoryTracks
+from services.runtime.testing import MemoryOutgoing
 
 __all__ = [
     "MemoryAnswered",
@@ -26,8 +24,6 @@ __all__ = [
     "MemoryOutgoing",
     "memory_ports",
 ]
-
-M = TypeVar("M", bound=Message)
 
 
 class MemoryInboundTexts:
@@ -67,24 +63,6 @@ class MemoryBroadcasts:
 
     async def broadcast(self, broadcast_id: str) -> Broadcast | None:
         return self.broadcasts.get(broadcast_id)
-
-
-@dataclass
-class MemoryOutgoing:
-    """Records what would have gone into the outbox."""
-
-    sent: list[tuple[Message, str | None]] = field(default_factory=list)
-
-    async def publish(
-        self, payload: Message, correlation_id: str | None = None, *, event_id: UUID | None = None
-    ) -> None:
-        self.sent.append((payload, correlation_id))
-
-    async def publish_many(self, payloads: Sequence[tuple[Message, str | None]]) -> None:
-        self.sent.extend(payloads)
-
-    def of_type(self, cls: type[M]) -> list[M]:
-        return [payload for payload, _ in self.sent if isinstance(payload, cls)]
 
 
 @dataclass
