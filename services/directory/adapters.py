@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, insert, or_, select, update
 
 from schemas.values import Person, Recipient, UnitKind
 from services.directory.domain import Shift, Unit
@@ -47,18 +47,7 @@ class SqlDirectory:
         self._shifts = tables.shifts
 
     async def save_unit(self, unit: Unit) -> None:
-        await self._session.execute(delete(self._units).where(self._units.c.unit_id == unit.id))
-        await self._session.execute(
-            insert(self._units).values(
-                unit_id=unit.id,
-                name=unit.name,
-                kind=str(unit.kind),
-                parent_id=unit.parent_id,
-                duty_room=person_json(unit.duty_room),
-                duty_room_phone=None if unit.duty_room is None else unit.duty_room.phone,
-                recipients=[recipient.model_dump(mode="json") for recipient in unit.recipients],
-            )
-        )
+        await self._save(self._units, "unit_id", _unit_columns(unit))
 
     async def unit(self, unit_id: str) -> Unit | None:
         return await self._unit(row_by_key(self._units, "unit_id"), unit_id)
@@ -83,22 +72,7 @@ class SqlDirectory:
         return None if row is None else _unit_of(row)
 
     async def save_shift(self, shift: Shift) -> None:
-        await self._session.execute(delete(self._shifts).where(self._shifts.c.shift_id == shift.id))
-        await self._session.execute(
-            insert(self._shifts).values(
-                shift_id=shift.id,
-                unit_id=shift.unit_id,
-                officer=person_json(shift.officer),
-                leader=person_json(shift.leader),
-                officer_id=shift.officer.id,
-                leader_id=shift.leader.id,
-                officer_phone=shift.officer.phone,
-                leader_phone=shift.leader.phone,
-                starts_at=shift.starts_at,
-                ends_at=shift.ends_at,
-                ended_at=shift.ended_at,
-            )
-        )
+        await self._save(self._shifts, "shift_id", _shift_columns(shift))
 
     async def end_shift(self, shift_id: str, ended_at: datetime) -> None:
         await self._session.execute(
@@ -138,6 +112,14 @@ class SqlDirectory:
         columns = self._shifts.c
         return await self._one_on_duty(or_(columns.officer_id == person_id, columns.leader_id == person_id))
 
+    async def _save(self, table: Table, key: str, row: dict[str, Any]) -> None:
+        """Update the row in place, else insert it. Not a delete and an insert: the roster restates every unit
+        each time it starts, and a transaction waiting to lock the row (`lock_unit`, the incident intake) would
+        find no row on PostgreSQL once the deleted one was gone, and refuse a report from a known unit."""
+        updated = await self._session.execute(update(table).where(table.c[key] == row[key]).values(row))
+        if updated.rowcount == 0:
+            await self._session.execute(insert(table).values(row))
+
     async def _one_on_duty(self, naming: ColumnElement[bool]) -> Shift | None:
         query = _on_duty(self._shifts).where(naming).order_by(self._shifts.c.starts_at.desc()).limit(1)
         row = (await self._session.execute(query)).first()
@@ -165,6 +147,34 @@ def _on_duty(shifts: Table) -> Select[Any]:
     later = shifts.alias("later")
     superseded = exists().where(later.c.unit_id == shifts.c.unit_id, later.c.starts_at > shifts.c.starts_at)
     return select(shifts).where(shifts.c.ended_at.is_(None), ~superseded)
+
+
+def _unit_columns(unit: Unit) -> dict[str, Any]:
+    return {
+        "unit_id": unit.id,
+        "name": unit.name,
+        "kind": str(unit.kind),
+        "parent_id": unit.parent_id,
+        "duty_room": person_json(unit.duty_room),
+        "duty_room_phone": None if unit.duty_room is None else unit.duty_room.phone,
+        "recipients": [recipient.model_dump(mode="json") for recipient in unit.recipients],
+    }
+
+
+def _shift_columns(shift: Shift) -> dict[str, Any]:
+    return {
+        "shift_id": shift.id,
+        "unit_id": shift.unit_id,
+        "officer": person_json(shift.officer),
+        "leader": person_json(shift.leader),
+        "officer_id": shift.officer.id,
+        "leader_id": shift.leader.id,
+        "officer_phone": shift.officer.phone,
+        "leader_phone": shift.leader.phone,
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+        "ended_at": shift.ended_at,
+    }
 
 
 def _unit_of(row: Any) -> Unit:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from schemas.values import Person, Recipient, RecipientRole, UnitKind
 
-__all__ = ["Shift", "Unit", "duty_room_above"]
+__all__ = ["Placed", "Shift", "Unit", "duty_room_above"]
+
+Room = TypeVar("Room")
+Room_co = TypeVar("Room_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,18 @@ class Shift:
         return next((each for each in (self.officer, self.leader) if each.id == person_id), None)
 
 
-def duty_room_above(unit: Unit | None, parent: Unit | None) -> Person | None:
+class Placed(Protocol[Room_co]):
+    """A unit as a service keeps it: its place in the tree and its duty room (a `Person` here, a service's own
+    contact type elsewhere)."""
+
+    @property
+    def parent_id(self) -> str | None: ...
+
+    @property
+    def duty_room(self) -> Room_co | None: ...
+
+
+def duty_room_above(unit: Placed[Room] | None, parent: Placed[Room] | None) -> Room | None:
     """Who answers for a unit with nobody on duty: its parent's duty room, the unit's own at the top (or when the
     parent has none)."""
     if parent is not None and parent.duty_room is not None:

@@ -51,8 +51,9 @@ class Incidents(Protocol):
     async def get(self, incident_id: str) -> Incident | None:
         """The incident as it is now, for reading only."""
 
-    async def lock(self, incident_id: str) -> Incident | None:
-        """The incident, for a change: no other transaction changes it until this one ends (see SqlIncidents)."""
+    async def lock(self, incident_id: str, *, skip_locked: bool = False) -> Incident | None:
+        """The incident, for a change: no other transaction changes it until this one ends (see SqlIncidents).
+        `skip_locked`: None at once, rather than a wait, while another transaction holds it."""
 
     async def save(self, incident: Incident) -> None:
         """Store the incident's changed facts and status (its intake fields never change)."""

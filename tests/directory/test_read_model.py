@@ -3,6 +3,8 @@ give the same answers."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -144,6 +146,47 @@ async def test_a_phone_or_a_person_id_finds_the_shift_on_duty_naming_it(director
     async with directory() as model:
         assert await model.on_duty_with_phone(ZHAO.phone) is None
         assert (await model.latest_shift_naming(ZHAO.phone) or _nothing()).id == "home@8"
+
+
+async def test_a_unit_or_shift_saved_again_is_found_by_its_new_phones_only(directory: Open) -> None:
+    """Saving a unit or a shift again replaces it, the indexed phone and id columns with it."""
+    home = Unit("home", "福利院", UnitKind.WELFARE_HOME, None, ROOM)
+    day = _shift("home@0", "home", WANG, T0)
+    async with directory() as model:
+        await model.save_unit(home)
+        await model.save_shift(day)
+    async with directory() as model:
+        await model.save_unit(dataclasses.replace(home, duty_room=ZHAO))
+        await model.save_shift(dataclasses.replace(day, officer=ZHAO))
+    async with directory() as model:
+        assert await model.duty_room_with_phone(ROOM.phone) is None
+        assert await model.duty_room_with_phone(ZHAO.phone) == dataclasses.replace(home, duty_room=ZHAO)
+        assert await model.on_duty_with_phone(WANG.phone) is None
+        assert await model.on_duty_with_person("wang") is None
+        assert (await model.on_duty_with_person("zhao") or _nothing()).officer == ZHAO
+
+
+async def test_a_unit_saved_again_while_another_transaction_waits_to_lock_it_is_still_found() -> None:
+    """The roster restates every unit each time it starts: an intake waiting in `lock_unit` on a unit being saved
+    again gets the saved unit once the save commits, never no unit (a report refused from an unknown unit)."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL is not there: SQLite has one writer at a time")
+    home = Unit("home", "福利院", UnitKind.WELFARE_HOME, None, ROOM)
+    restated = dataclasses.replace(home, name="市福利院")
+    async with fresh_postgres_database() as url, _sql(url) as directory:
+        async with directory() as model:
+            await model.save_unit(home)
+
+        async def lock_home() -> Unit | None:
+            async with directory() as model:
+                return await model.lock_unit("home")
+
+        async with directory() as model:
+            await model.save_unit(restated)
+            waiting = asyncio.create_task(lock_home())
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+        assert await asyncio.wait_for(waiting, timeout=10) == restated
 
 
 def _nothing() -> NoReturn:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from schemas.values import IncidentType, ReportKind, Severity, UnitKind
+from services.directory.domain import duty_room_above
 from services.incident.domain import (
     Deadline,
     DeadlineKind,
@@ -112,9 +113,9 @@ def test_assignment_is_the_shift_pair_or_the_parent_duty_room_in_a_gap() -> None
     home = Unit("home", "福利院", UnitKind.WELFARE_HOME, "district", None, (BUREAU,))
     district = Unit("district", "区民政局", UnitKind.DISTRICT_BUREAU, None, DISTRICT_ROOM, ())
     shift = Shift("s1", "home", OFFICER, LEADER, NOW - timedelta(hours=1), NOW + timedelta(hours=23))
-    covered = assign(shift, home, district)
+    covered = assign(shift, duty_room_above(home, district))
     assert (covered.officer, covered.leader, covered.gap) == (OFFICER, LEADER, False)
-    gap = assign(None, home, district)
+    gap = assign(None, duty_room_above(home, district))
     assert (gap.officer, gap.duty_room, gap.gap) == (None, DISTRICT_ROOM, True)
     assert home.municipal_bureau == BUREAU
 

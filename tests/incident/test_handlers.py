@@ -31,7 +31,14 @@ from services.incident import handlers
 from services.incident.domain import IncidentStatus, IntakeRefused, ReportPolicy, ReportRefused, Source, TimelineKind
 from services.incident.handlers import Rules
 from services.incident.ports import Ports
-from services.incident.testing import ManualClock, MemoryDeadlines, MemoryOutgoing, MemoryReports, memory_ports
+from services.incident.testing import (
+    ManualClock,
+    MemoryDeadlines,
+    MemoryIncidents,
+    MemoryOutgoing,
+    MemoryReports,
+    memory_ports,
+)
 from tests.incident.builders import (
     BUREAU,
     DISTRICT_ROOM,
@@ -170,6 +177,20 @@ async def test_the_clock_warns_at_45_minutes_and_marks_overdue_at_60() -> None:
     incident = await ports.incidents.get(taken.incident.id)
     assert incident is not None and incident.status is IncidentStatus.FIRST_REPORTED and incident.late
     assert sent(ports).of_type(ReportFiled)[0].late
+
+
+async def test_the_clock_leaves_an_incident_another_transaction_holds_due_for_the_next_sweep() -> None:
+    """A sweep skips the deadline of an incident another transaction has locked, rather than wait for it; the
+    deadline stays due and fires on the first sweep after the lock is gone."""
+    ports, clock = await seeded(), ManualClock(T0)
+    taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, clock())
+    held = cast(MemoryIncidents, ports.incidents).held
+    held.add(taken.incident.id)
+    assert await handlers.fire_due_deadlines(ports, clock.advance(minutes=45)) == 0
+    assert sent(ports).of_type(ReportDueSoon) == []
+    held.clear()
+    assert await handlers.fire_due_deadlines(ports, clock.advance(seconds=30)) == 1
+    assert len(sent(ports).of_type(ReportDueSoon)) == 1
 
 
 async def test_severity_one_under_a_30_minute_policy_warns_at_15_and_is_overdue_at_30() -> None:

@@ -103,6 +103,26 @@ async def test_deadlines_a_dead_replica_had_claimed_fire_from_the_other(
     assert (await fired_types(survivor))["incident.report_due_soon"] == INCIDENTS
 
 
+async def test_a_sweep_never_waits_for_an_incident_a_handler_holds_and_fires_its_deadline_later(
+    replicas: tuple[IncidentBackend, IncidentBackend],
+) -> None:
+    """A handler on one replica holds an incident's lock (as filing, closing, merging or 签发 does before it settles
+    the incident's deadlines) while the other sweeps: the sweep fires the other incidents' deadlines without waiting,
+    which could close a deadlock cycle, and leaves the held one's due for a sweep after the lock is gone."""
+    holding, sweeping = replicas
+    clock = holding.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(minutes=50)
+    async with holding.work() as ports:
+        [incident] = await ports.search.find(status=None, units=None, since=None, limit=1)
+        await ports.incidents.lock(incident.id)
+        assert await asyncio.wait_for(sweeping.fire_due(clock()), timeout=10) == INCIDENTS - 1
+        still_due = await ports.deadlines.claim_due(clock(), limit=INCIDENTS)
+        assert [row.incident_id for row in still_due] == [incident.id]
+    assert await sweeping.fire_due(clock()) == 1
+    assert (await fired_types(sweeping))["incident.report_due_soon"] == INCIDENTS
+
+
 def attempt_sent(incident_id: str, at: datetime) -> AttemptSent:
     """The notifier called the leader: step 1 of the incident's run."""
     return AttemptSent(

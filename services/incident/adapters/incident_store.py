@@ -103,8 +103,10 @@ class SqlIncidents:
     async def get(self, incident_id: str) -> Incident | None:
         return await self._read(row_by_key(self._incidents, "id"), incident_id)
 
-    async def lock(self, incident_id: str) -> Incident | None:
-        return await self._read(row_by_key(self._incidents, "id", for_update=True), incident_id)
+    async def lock(self, incident_id: str, *, skip_locked: bool = False) -> Incident | None:
+        incidents = self._incidents
+        query = _lock_unless_held(incidents) if skip_locked else row_by_key(incidents, "id", for_update=True)
+        return await self._read(query, incident_id)
 
     async def _read(self, query: Select[Any], incident_id: str) -> Incident | None:
         row = await first_row(self._session, query, {"key": incident_id})
@@ -159,6 +161,12 @@ class SqlIncidents:
 @functools.cache
 def _update_incident(incidents: Table) -> Update:
     return update(incidents).where(incidents.c.id == bindparam("incident_id"))
+
+
+@functools.cache
+def _lock_unless_held(incidents: Table) -> Select[Any]:
+    """The incident by id, locked, or no row at once while another transaction holds its lock."""
+    return row_by_key(incidents, "id").with_for_update(skip_locked=True)
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.values import Person
-from services.directory.domain import Shift, Unit, duty_room_above
+from services.directory.domain import Shift
 
 __all__ = ["Assignment", "assign"]
 
@@ -23,8 +23,8 @@ class Assignment:
         return self.officer is None
 
 
-def assign(shift: Shift | None, unit: Unit, parent: Unit | None) -> Assignment:
-    """The current shift's pair; with no shift, the parent unit's duty room (the unit's own when it has no parent)."""
+def assign(shift: Shift | None, duty_room: Person | None) -> Assignment:
+    """The current shift's pair; with no shift, the duty room above the unit (`duty_room_for`)."""
     if shift is not None:
         return Assignment(officer=shift.officer, leader=shift.leader, duty_room=None)
-    return Assignment(officer=None, leader=None, duty_room=duty_room_above(unit, parent))
+    return Assignment(officer=None, leader=None, duty_room=duty_room)

@@ -17,7 +17,7 @@ from services.incident.domain import (
     what_fires,
 )
 from services.incident.domain.concealment import concealment_of
-from services.incident.handlers.common import Rules, load_for_change, write
+from services.incident.handlers.common import Rules, write
 from services.incident.handlers.reports import DEFAULT_RULES
 from services.incident.handlers.signoff import send_unsigned
 from services.incident.ports import Ports
@@ -28,24 +28,40 @@ __all__ = ["fire_due_deadlines"]
 async def fire_due_deadlines(ports: Ports, now: datetime, limit: int = 100, rules: Rules = DEFAULT_RULES) -> int:
     """Claim the due rows and settle each; return how many fired (warnings, overdue notices, unsigned 首报)."""
     fired = 0
-    # An unsigned 首报 goes out before a warning due at the same time is weighed: the warning is then moot. By
-    # incident, so two replicas' sweeps lock incidents in one order and cannot deadlock each other.
+    held: set[str] = set()  # all of a held incident's rows wait, so its unsigned 首报 still goes before its warning
+    # An unsigned 首报 goes out before a warning due at the same time is weighed: the warning is then moot.
     due = sorted(
         await ports.deadlines.claim_due(now, limit),
         key=lambda row: (row.incident_id, row.kind is not DeadlineKind.SIGN_OFF),
     )
     for deadline in due:
-        assert deadline.id is not None
-        incident = await load_for_change(ports, deadline.incident_id)
-        due_at = await _due_at(deadline, incident, ports)
-        firing = what_fires(deadline, incident, now, due_at)
-        if firing is Firing.FIRE and deadline.kind is DeadlineKind.SIGN_OFF:
-            await send_unsigned(incident, ports, rules, now)
-        elif firing is Firing.FIRE:
-            await _fire(deadline, incident, due_at, ports, now)
-        fired += firing is Firing.FIRE
-        await ports.deadlines.settle(deadline.id, now, firing)
+        incident = None if deadline.incident_id in held else await _lock_unless_held(ports, deadline.incident_id)
+        if incident is None:
+            held.add(deadline.incident_id)
+            continue
+        fired += await _settle(deadline, incident, ports, now, rules)
     return fired
+
+
+async def _lock_unless_held(ports: Ports, incident_id: str) -> Incident | None:
+    """The incident, locked, or None while another transaction holds it. A report, a close, a merge or a 签发 locks
+    the incident and then settles its deadline rows, which this sweep has claimed: waiting here for the incident
+    would close a cycle that PostgreSQL breaks by aborting one of the two. The sweep leaves the incident's rows
+    unsettled instead: still due, the next sweep weighs them against what that transaction did."""
+    return await ports.incidents.lock(incident_id, skip_locked=True)
+
+
+async def _settle(deadline: Deadline, incident: Incident, ports: Ports, now: datetime, rules: Rules) -> bool:
+    """Fire the row or settle it quietly; whether it fired."""
+    assert deadline.id is not None
+    due_at = await _due_at(deadline, incident, ports)
+    firing = what_fires(deadline, incident, now, due_at)
+    if firing is Firing.FIRE and deadline.kind is DeadlineKind.SIGN_OFF:
+        await send_unsigned(incident, ports, rules, now)
+    elif firing is Firing.FIRE:
+        await _fire(deadline, incident, due_at, ports, now)
+    await ports.deadlines.settle(deadline.id, now, firing)
+    return firing is Firing.FIRE
 
 
 async def _due_at(deadline: Deadline, incident: Incident, ports: Ports) -> datetime:

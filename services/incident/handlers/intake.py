@@ -9,6 +9,7 @@ from uuid import uuid4
 
 from schemas.incident import IncidentAssigned, IncidentReported, ReportIncident
 from schemas.values import Origin
+from services.directory.lookup import duty_room_for
 from services.incident.domain import (
     Assignment,
     Incident,
@@ -76,8 +77,8 @@ async def open_incident(
     command: ReportIncident, unit: Unit, source: Source, origin: Origin, ports: Ports, rules: Rules, now: datetime
 ) -> Incident:
     """A new incident, assigned, with its deadlines, announced: no deduplication."""
-    parent = await ports.directory.unit(unit.parent_id) if unit.parent_id else None
-    assignment = assign(await ports.directory.current_shift(unit.id, now), unit, parent)
+    shift = await ports.directory.current_shift(unit.id, now)
+    assignment = assign(shift, None if shift is not None else await duty_room_for(ports.directory, unit))
     due_at = rules.report.first_report_due(command.severity, command.occurred_at)
     incident = _new_incident(command, source, origin, assignment, due_at, now)
     await ports.incidents.add(incident)

@@ -89,7 +89,8 @@ async def _ask_leader(draft: Draft, incident: Incident, send_at: datetime, ports
 async def on_sign_off(draft: Draft, signer: str, ports: Ports, rules: Rules, now: datetime) -> Report:
     """The leader signed: the 首报 goes to the recipients with the leader named as 签发领导."""
     check_text({"by": signer})
-    # The incident before the draft, as the deadline that sends it unsigned takes them: the two cannot deadlock.
+    # The incident before the draft, as the deadline that sends it unsigned takes them. That sweep holds the deadline
+    # rows `on_file_report` settles, but it never waits for an incident held here: it skips it (fire_due_deadlines).
     await load_for_change(ports, draft.incident_id)
     await ports.drafts.settle(draft.id, SIGNED)
     form = draft.form.model_copy(update={"signed_by": signer[:100]}) if draft.form is not None else None

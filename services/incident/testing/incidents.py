@@ -16,6 +16,7 @@ class MemoryIncidents:
     def __init__(self) -> None:
         self.incidents: dict[str, Incident] = {}
         self.entries: dict[str, list[TimelineEntry]] = {}
+        self.held: set[str] = set()  # incidents another transaction has locked, for `lock(skip_locked=True)`
 
     async def add(self, incident: Incident) -> None:
         self.incidents[incident.id] = dataclasses.replace(incident)
@@ -24,7 +25,9 @@ class MemoryIncidents:
         found = self.incidents.get(incident_id)
         return None if found is None else dataclasses.replace(found)
 
-    async def lock(self, incident_id: str) -> Incident | None:
+    async def lock(self, incident_id: str, *, skip_locked: bool = False) -> Incident | None:
+        if skip_locked and incident_id in self.held:
+            return None
         return await self.get(incident_id)
 
     async def save(self, incident: Incident) -> None:

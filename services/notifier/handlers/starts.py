@@ -12,6 +12,7 @@ from schemas.envelope import Envelope
 from schemas.incident import IncidentAcknowledged, IncidentClosed, IncidentReported, ReportDueSoon, ReportOverdue
 from schemas.notify import DeliverReport, DeliverReportV1, PlaceCall, RunSubject, SendSms
 from schemas.values import Person, Recipient
+from services.directory.lookup import duty_room_for
 from services.notifier.domain import Contact
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.domain.check_ins import check_in_subject
@@ -57,8 +58,7 @@ async def unit_contacts(
     contacts = only_filled(carried)
     unit = await ports.directory.unit(unit_id)
     if unit is not None:
-        parent = await ports.directory.unit(unit.parent_id) if unit.parent_id else None
-        duty_room = (parent.duty_room if parent else None) or unit.duty_room
+        duty_room = await duty_room_for(ports.directory, unit)
         contacts = {**unit.recipients, **only_filled({"duty_room": duty_room}), **contacts}
     for step in ports.policies.for_run(policy, unit_id).steps:
         for role in step.targets:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from schemas.notify import SendSms
-from services.directory.domain import duty_room_above
+from services.directory.lookup import duty_room_for
 from services.duty_roster.domain.calendar import HolidayCalendar
 from services.rounds.domain import LOCAL_TZ, CapSeverity, HazardPolicy, PlanBook
 from services.rounds.domain.directory import OnDuty
@@ -41,8 +41,7 @@ async def on_duty(ports: Ports, unit_id: str, now: datetime) -> OnDuty:
     """The unit's officer and leader now, and the duty room above it (the unit's own at the top)."""
     shift = await ports.directory.current_shift(unit_id, now)
     unit = await ports.directory.unit(unit_id)
-    parent = await ports.directory.unit(unit.parent_id) if unit is not None and unit.parent_id else None
-    duty_room = duty_room_above(unit, parent)
+    duty_room = await duty_room_for(ports.directory, unit)
     if shift is None:
         return OnDuty(None, None, duty_room)
     return OnDuty(shift.officer, shift.leader, duty_room)
