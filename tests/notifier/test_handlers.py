@@ -404,6 +404,24 @@ async def test_rate_limit_holds_later_sms_but_not_the_first(tmp_path: Path, harn
     assert len(harness.phone.sms_to(OFFICER_PHONE)) == 2
 
 
+async def test_an_sms_held_back_by_the_rate_limit_gives_its_claim_back(tmp_path: Path, harness: Harness) -> None:
+    """Claimed and held back, an SMS was not dispatched: the claim does not count toward the crashes it may
+    survive, and it goes out with one dispatch on record."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "default:\n  incident:\n    steps: [{targets: [officer], channel: sms, wait_min: 0.25}]\n    repeat: 1\n"
+    )
+    harness.notifier.policies = load_policy_book(policy.read_text())
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.sweep()
+    await harness.sweep(seconds=15)
+    await harness.sweep(seconds=45)
+    second = harness.phone.sms_to(OFFICER_PHONE)[1]
+    async with harness.notifier.work() as ports:
+        attempt = await ports.attempts.attempt(second.attempt_id)
+    assert attempt is not None and attempt.dispatches == 1
+
+
 async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) -> None:
     """An SMS still `sent` after two minutes is polled to delivered; a later `sent` callback changes nothing."""
     await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
