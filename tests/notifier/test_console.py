@@ -76,6 +76,6 @@ async def test_console_finds_what_it_showed_for_an_attempt_in_its_record(tmp_pat
     def earlier(attempt_id: str, channel: Channel) -> EarlierDispatch:
         return EarlierDispatch(attempt_id, channel, "+8613800138000", "值班提醒", now, now)
 
-    assert await console.find_sent(earlier("attempt-1", Channel.SMS)) == shown
-    assert await console.find_sent(earlier("attempt-2", Channel.SMS)) is None
-    assert await console.find_sent(earlier("attempt-1", Channel.VOICE)) is None
+    assert await console.find_sent(earlier("attempt-1", Channel.SMS)) == [shown]
+    assert await console.find_sent(earlier("attempt-2", Channel.SMS)) == []
+    assert await console.find_sent(earlier("attempt-1", Channel.VOICE)) == []

@@ -387,8 +387,8 @@ async def test_a_number_holding_nearly_every_code_still_gets_a_free_one(harness:
     assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
 
 
-async def test_rate_limit_holds_later_sms_but_not_the_first(tmp_path: Path, harness: Harness) -> None:
-    """A run's second SMS to a person within a minute waits for the limit; the first went at once."""
+async def sms_every_fifteen_seconds_sent_once(tmp_path: Path, harness: Harness) -> None:
+    """An incident whose policy texts the officer every 15 seconds, its first SMS sent."""
     policy = tmp_path / "policy.yaml"
     policy.write_text(
         "default:\n  incident:\n    steps: [{targets: [officer], channel: sms, wait_min: 0.25}]\n    repeat: 1\n"
@@ -396,12 +396,29 @@ async def test_rate_limit_holds_later_sms_but_not_the_first(tmp_path: Path, harn
     harness.notifier.policies = load_policy_book(policy.read_text())
     await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
     await harness.sweep()
+
+
+async def test_rate_limit_holds_later_sms_but_not_the_first(tmp_path: Path, harness: Harness) -> None:
+    """A run's second SMS to a person within a minute waits for the limit; the first went at once."""
+    await sms_every_fifteen_seconds_sent_once(tmp_path, harness)
     await harness.sweep(seconds=15)
     assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
     await harness.sweep(seconds=44)
     assert len(harness.phone.sms_to(OFFICER_PHONE)) == 1
     await harness.sweep(seconds=1)
     assert len(harness.phone.sms_to(OFFICER_PHONE)) == 2
+
+
+async def test_an_sms_held_back_by_the_rate_limit_gives_its_claim_back(tmp_path: Path, harness: Harness) -> None:
+    """Claimed and held back, an SMS was not dispatched: the claim does not count toward the crashes it may
+    survive, and it goes out with one dispatch on record."""
+    await sms_every_fifteen_seconds_sent_once(tmp_path, harness)
+    await harness.sweep(seconds=15)
+    await harness.sweep(seconds=45)
+    second = harness.phone.sms_to(OFFICER_PHONE)[1]
+    async with harness.notifier.work() as ports:
+        attempt = await ports.attempts.attempt(second.attempt_id)
+    assert attempt is not None and attempt.dispatches == 1
 
 
 async def test_stuck_sms_is_polled_and_late_callbacks_ignored(harness: Harness) -> None:

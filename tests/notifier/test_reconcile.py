@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from schemas.values import Channel
 from services.notifier.adapters.providers import close_providers
@@ -95,6 +96,70 @@ async def test_an_sms_twilio_took_before_the_dispatcher_stopped_is_recorded_not_
     assert attempt.status in ("sent", "delivered")
 
 
+async def test_of_two_sms_twilio_took_for_one_attempt_the_oldest_is_recorded_and_no_third_sent(
+    notifier: Notifier, twilio: FakeTwilio
+) -> None:
+    """The earlier dispatcher's request timed out though Twilio took it, and its retry went through too: the next
+    dispatcher records the older of the two and sends no third."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    first, second = [await send_at_twilio(notifier, job, officer) for _ in range(2)]
+    attempt = await attempt_after_the_lease(notifier, job)
+    assert [message.sid for message in twilio.messages_to(officer)] == [first.ref, second.ref]
+    assert attempt.provider_ref == first.ref
+
+
+async def test_two_abandoned_attempts_with_the_same_text_never_take_the_same_sms(
+    notifier: Notifier, twilio: FakeTwilio
+) -> None:
+    """Two attempts to one number with the same text (the same reply code), each sent at Twilio and neither
+    recorded: reconciled together, before either answer is recorded, each takes its own SMS."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    now, mine = notifier.clock(), job.attempt
+    async with notifier.work() as ports:
+        await ports.attempts.add_attempts(
+            [NewAttempt(mine.run_id, mine.track_id, mine.step + 1, mine.role, mine.name, officer, mine.channel,
+                        mine.reply_code, first_of_run=False)],
+            now,
+        )  # fmt: skip
+        (other,) = await notifier.dispatcher.claim(ports, now)
+    assert other.text == job.text
+    sent = {(await send_at_twilio(notifier, abandoned, officer)).ref for abandoned in (job, other)}
+    attempts = [await attempt_after_the_lease(notifier, abandoned) for abandoned in (job, other)]
+    assert len(twilio.messages_to(officer)) == 2
+    assert {attempt.provider_ref for attempt in attempts} == sent
+
+
+async def test_an_attempt_abandoned_twice_fails_without_being_logged_as_sent_again(
+    notifier: Notifier, twilio: FakeTwilio
+) -> None:
+    """Two dispatchers stopped after claiming an SMS that Twilio never got: the third neither sends it nor logs that
+    it does; the attempt fails, its outcome unknown."""
+    officer = random_mobile()
+    job = await claimed_then_abandoned(notifier, officer)
+    assert isinstance(notifier.clock, FakeClock)
+    notifier.clock.advance(seconds=notifier.settings.dispatch_lease_s + 1)
+    async with notifier.work() as ports:
+        (again,) = await notifier.dispatcher.claim(ports, notifier.clock())
+    assert again.attempt.id == job.attempt.id
+    with capture_logs() as logs:
+        attempt = await attempt_after_the_lease(notifier, job)
+    assert twilio.messages_to(officer) == []
+    assert (attempt.status, attempt.dispatches) == ("failed", 3)
+    events = [entry["event"] for entry in logs]
+    assert not any("possible duplicate" in event for event in events)
+    assert any("outcome unknown after repeated crashes" in event for event in events)
+
+
+async def send_at_twilio(notifier: Notifier, job: Job, officer: str) -> SendResult:
+    """The SMS of `job`, as its dispatcher handed it to Twilio before it stopped."""
+    twilio_provider = notifier.providers["twilio"]
+    assert isinstance(twilio_provider, TwilioProvider)
+    url = notifier.webhooks.url("sms/status", job.attempt.id)
+    return await twilio_provider.send_sms(OutboundSms(job.attempt.id, officer, job.text, url))
+
+
 async def test_an_sms_twilio_never_got_is_sent_after_the_lease(notifier: Notifier, twilio: FakeTwilio) -> None:
     """The dispatcher stopped before Twilio got the SMS: Twilio has none to that number, so the next dispatcher
     sends it, once."""
@@ -157,7 +222,7 @@ async def test_a_call_is_never_taken_for_an_earlier_dispatch_by_its_time_alone(t
     try:
         await provider.place_call(call)
         assert len(twilio.calls_to(officer)) == 1
-        assert await provider.find_sent(earlier_call(officer, claimed)) is None
+        assert await provider.find_sent(earlier_call(officer, claimed)) == []
     finally:
         await twilio.wait_idle()
         await provider.close()
@@ -166,11 +231,11 @@ async def test_a_call_is_never_taken_for_an_earlier_dispatch_by_its_time_alone(t
 class BrokenLookup:
     """A provider whose lookup fails in a way no adapter foresaw."""
 
-    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+    async def find_sent(self, dispatch: EarlierDispatch) -> list[SendResult]:
         raise RuntimeError("unforeseen")
 
 
 async def test_a_lookup_that_fails_unexpectedly_leaves_the_attempt_to_be_sent_again(notifier: Notifier) -> None:
     """However asking the provider fails, the answer is unknown and the alert goes out again, as without a lookup."""
     job = await claimed_then_abandoned(notifier, random_mobile())
-    assert await find_earlier_dispatch(BrokenLookup(), job.attempt, job.text, notifier.work) is None
+    assert await find_earlier_dispatch(BrokenLookup(), job.attempt, job.text, notifier.work, set()) is None

@@ -172,5 +172,5 @@ async def test_an_earlier_dispatch_is_looked_up_at_each_provider_that_keeps_a_re
     console = ConsoleProvider(tmp_path, "http://x/sms", None)
     shown = await console.send_sms(sms())
     earlier = EarlierDispatch("a1", Channel.SMS, PHONE, "值班提醒", T0, T0 + timedelta(seconds=30))
-    assert await Failover([FakeProvider(name="aliyun"), console], POLICY).find_sent(earlier) == shown
-    assert await Failover([FakeProvider(name="aliyun")], POLICY).find_sent(earlier) is None
+    assert await Failover([FakeProvider(name="aliyun"), console], POLICY).find_sent(earlier) == [shown]
+    assert await Failover([FakeProvider(name="aliyun")], POLICY).find_sent(earlier) == []

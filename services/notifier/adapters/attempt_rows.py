@@ -88,9 +88,9 @@ class SqlAttempts(Rows):
         await self.session.execute(_mark_sent(self.t.attempts), values)
 
     async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
-        await self.session.execute(
-            update(self.t.attempts).where(self.t.attempts.c.id == attempt_id).values(status="pending", not_before=until)
-        )
+        columns = self.t.attempts.c
+        postponed = {"status": "pending", "not_before": until, "dispatches": columns.dispatches - 1}
+        await self.session.execute(update(self.t.attempts).where(columns.id == attempt_id).values(postponed))
 
     async def sms_sent_to(self, phone: str, since: datetime) -> list[datetime]:
         attempts = self.t.attempts.c

@@ -76,11 +76,11 @@ class ConsoleProvider:
         )
         return SendResult(self.name, ref, "delivered")
 
-    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
+    async def find_sent(self, dispatch: EarlierDispatch) -> list[SendResult]:
         kind = "sms" if dispatch.channel == Channel.SMS else "voice"
         async with self._lock:
             ref = await asyncio.to_thread(self._recorded_ref, dispatch.attempt_id, kind)
-        return None if ref is None else SendResult(self.name, ref, "delivered")
+        return [] if ref is None else [SendResult(self.name, ref, "delivered")]
 
     def _recorded_ref(self, attempt_id: str, kind: str) -> str | None:
         if not self.path.exists():

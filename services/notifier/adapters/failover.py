@@ -162,12 +162,13 @@ class Failover:
                 error = failed
         raise error
 
-    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
-        """Asked of each provider that keeps a record, in turn: the earlier request went to one of them."""
+    async def find_sent(self, dispatch: EarlierDispatch) -> list[SendResult]:
+        """Asked of each provider that keeps a record, in turn: the earlier requests went to the first that knows
+        of any."""
         for provider in self.providers:
-            if isinstance(provider, SentLookup) and (found := await provider.find_sent(dispatch)) is not None:
+            if isinstance(provider, SentLookup) and (found := await provider.find_sent(dispatch)):
                 return found
-        return None
+        return []
 
     def state(self) -> dict[str, str]:
         """Each provider's breaker state now, for logs and health pages."""

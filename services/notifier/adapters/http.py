@@ -18,21 +18,21 @@ from schemas.notify import RunSubject
 from services.notifier.adapters.http_models import BroadcastAccepted, BroadcastOut, BroadcastRequest, RunOut
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.ports import Ports
-from services.notifier.sending.dispatcher import OpenPorts
 from services.runtime.auth import Caller, caller
+from services.runtime.unit_of_work import UnitOfWork
 
 __all__ = ["api_routes"]
 
 Calling = Annotated[Caller, Depends(caller)]
 
 
-def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
+def api_routes(work: UnitOfWork[Ports], bureau_unit_id: str | None, clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter()
 
     @router.get("/runs/{run_id}")
     async def get_run(run_id: str, calling: Calling) -> RunOut:
         """A run with its tracks (per recipient), attempts and their outcomes."""
-        async with open_work() as ports:
+        async with work() as ports:
             run = await ports.runs.find_run(run_id)
             if run is None:
                 raise HTTPException(404, f"no run {run_id}")
@@ -45,7 +45,7 @@ def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable
     async def post_broadcast(request: BroadcastRequest, calling: Calling) -> BroadcastAccepted:
         """Record the notice on `notify.requests` (through the outbox); the notifier then runs it per unit."""
         may_reach(calling, request.target_unit_ids)
-        async with open_work() as ports:
+        async with work() as ports:
             sender = request.unit_id or bureau_unit_id or await bureau_of(ports)
             calling.require(sender)
             event = BroadcastSent(
@@ -65,7 +65,7 @@ def api_routes(open_work: OpenPorts, bureau_unit_id: str | None, clock: Callable
     @router.get("/broadcasts/{broadcast_id}")
     async def get_broadcast(broadcast_id: str, calling: Calling) -> BroadcastOut:
         """The notice and, per unit, whether its on-duty officer acknowledged."""
-        async with open_work() as ports:
+        async with work() as ports:
             broadcast = await ports.broadcasts.broadcast(broadcast_id)
             if broadcast is None or not may_see(calling, broadcast.target_unit_ids):
                 raise HTTPException(404, f"no broadcast {broadcast_id}")

@@ -39,7 +39,7 @@ class Router:
         with counted_request(provider.name, "voice"):
             return await provider.place_call(call)
 
-    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
-        """Asked of the provider the number routes to; None when that provider keeps no record to ask."""
+    async def find_sent(self, dispatch: EarlierDispatch) -> list[SendResult]:
+        """Asked of the provider the number routes to; empty when that provider keeps no record to ask."""
         provider = self.provider_for(dispatch.to)
-        return await provider.find_sent(dispatch) if isinstance(provider, SentLookup) else None
+        return await provider.find_sent(dispatch) if isinstance(provider, SentLookup) else []

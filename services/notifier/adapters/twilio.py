@@ -103,15 +103,15 @@ class TwilioProvider:
             raise RetryableDeliveryError("network", repr(error)) from error
         return SendResult(self.name, str(placed.sid), "sent")
 
-    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
-        """The message to that number with that text (unique: it carries the attempt's reply code) that Twilio
-        created while the earlier dispatcher held the attempt. Twilio's own date filters are left aside: they
-        compare DateSent, empty while a message is still queued.
+    async def find_sent(self, dispatch: EarlierDispatch) -> list[SendResult]:
+        """The messages to that number with that text that Twilio created while the earlier dispatcher held the
+        attempt, oldest first. Twilio's own date filters are left aside: they compare DateSent, empty while a
+        message is still queued.
 
         A call is never looked up: Twilio's Call resource carries nothing of ours, and taking another alert's call
         to the same person for this one would leave a step unsent. Placing it again costs a second call at worst."""
         if dispatch.channel != Channel.SMS:
-            return None
+            return []
         since, until = dispatch.since - CLOCK_MARGIN, dispatch.until + CLOCK_MARGIN
         try:
             messages = await self._api().messages.list_async(to=dispatch.to, from_=self._from, limit=RECENT)
@@ -121,10 +121,10 @@ class TwilioProvider:
             raise RetryableDeliveryError("list", str(error)) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RetryableDeliveryError("network", repr(error)) from error
-        found = [m for m in messages if _created_within(m, since, until) and m.body == dispatch.text]
-        if len(found) != 1:
-            return None
-        return SendResult(self.name, str(found[0].sid), "delivered" if found[0].status == "delivered" else "sent")
+        # Twilio lists newest first and dates to the second: reversed, two created in one second stay in order.
+        found = [m for m in reversed(messages) if _created_within(m, since, until) and m.body == dispatch.text]
+        found.sort(key=lambda message: message.date_created or since)
+        return [SendResult(self.name, str(m.sid), "delivered" if m.status == "delivered" else "sent") for m in found]
 
 
 def _created_within(resource: MessageInstance, since: datetime, until: datetime) -> bool:

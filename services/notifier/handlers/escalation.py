@@ -1,6 +1,6 @@
 """The escalation sweep: fire the steps that are due, write their attempts, end the runs that ran out.
 
-An attempt is a row before any provider hears of it; `dispatch.py` hands it over afterwards. A batch of
+An attempt is a row before any provider hears of it; `sending/dispatcher.py` hands it over afterwards. A batch of
 due tracks is fired with a handful of statements, so that thousands of open runs stay on time.
 """
 

@@ -81,8 +81,9 @@ class SendResult:
 class EarlierDispatch:
     """An attempt that an earlier dispatcher claimed and may have handed to the provider before it stopped.
 
-    `text` is what its SMS said (unique per attempt: it carries the attempt's reply code); `since` and `until`
-    bound when the earlier dispatcher held it (its claim, its lease's end), on our clock.
+    `text` is what its SMS said: it carries the attempt's reply code, which another attempt of the run (a fallback, a
+    later step) may share; `since` and `until` bound when the earlier dispatcher held it (its claim, its lease's
+    end), on our clock.
     """
 
     attempt_id: str
@@ -98,8 +99,10 @@ class SentLookup(Protocol):
     """Asked before an attempt whose earlier dispatch's outcome is unknown is sent again (rare: a notifier died
     between the provider's answer and its record), so that the person is not paged twice."""
 
-    async def find_sent(self, dispatch: EarlierDispatch) -> SendResult | None:
-        """What the provider answered when it took this dispatch's request; None when it took none.
+    async def find_sent(self, dispatch: EarlierDispatch) -> list[SendResult]:
+        """What the provider answered for every request it took that may be this dispatch's, oldest first; empty
+        when it took none. More than one when an earlier dispatcher sent again after a request that timed out but
+        went through, or when another attempt went out with the same text: the caller tells them apart.
 
         Raises RetryableDeliveryError when the provider cannot answer now (the caller sends again).
         """

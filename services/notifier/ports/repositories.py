@@ -100,7 +100,8 @@ class Attempts(Protocol):
     async def mark_sent(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
         """(attempt id, status, provider, provider ref, sent at) for many attempts at once."""
 
-    async def postpone_attempt(self, attempt_id: str, until: datetime) -> None: ...
+    async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
+        """Give back the claim of an attempt that is not sent now (pending until `until`): it was not dispatched."""
 
     async def sms_sent_to(self, phone: str, since: datetime) -> list[datetime]: ...
 

@@ -94,7 +94,6 @@ class Dispatcher:
         providers: dict[str, SmsStatus],
         webhooks: Webhooks,
         settings: DispatchSettings,
-        rate_limit: RateLimit | None = None,
         checkpoint: PassCheckpoint = no_checkpoint,
         sent_lookup: SentLookup | None = None,
     ) -> None:
@@ -105,9 +104,10 @@ class Dispatcher:
         self._providers = providers
         self._webhooks = webhooks
         self._settings = settings
-        self._rate_limit = rate_limit or RateLimit()
+        self._rate_limit = RateLimit()
         self._checkpoint = checkpoint
         self._sent_lookup = sent_lookup
+        self._reconciled_refs: set[str] = set()  # handed out by reconciliation, not recorded yet
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
         self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
@@ -158,6 +158,7 @@ class Dispatcher:
             except BaseException:
                 self._finished[:0] = finished
                 raise
+            self._reconciled_refs.difference_update(o.ref for _, o in finished if isinstance(o, SendResult))
         # Freed slots are refilled only if something may wait for them: an empty claim after every answer
         # was, at a few messages a second, a transaction in three. New attempts kick the pump themselves.
         if self._claimed_all_asked or any(isinstance(outcome, DeliveryError) for _, outcome in finished):
@@ -212,17 +213,17 @@ class Dispatcher:
         return True
 
     async def _dispatch(self, job: Job) -> SendResult | DeliveryError:
-        attempt = job.attempt
+        attempt, refs = job.attempt, self._reconciled_refs
         if attempt.status == "dispatching":
-            earlier = await find_earlier_dispatch(self._sent_lookup, attempt, job.text, self._open_ports)
+            earlier = await find_earlier_dispatch(self._sent_lookup, attempt, job.text, self._open_ports, refs)
             if earlier is not None:
                 return earlier
-            log.warning(
-                "possible duplicate: an earlier dispatcher stopped after claiming this attempt; sending again",
-                attempt_id=attempt.id, run_id=attempt.run_id, dispatches=attempt.dispatches + 1,
-            )  # fmt: skip
+            fields = {"attempt_id": attempt.id, "run_id": attempt.run_id, "dispatches": attempt.dispatches + 1}
             if attempt.dispatches + 1 > MAX_DISPATCHES:
+                log.error("outcome unknown after repeated crashes: not sent again, the attempt fails", **fields)
                 return PermanentDeliveryError("unknown", "outcome unknown after repeated crashes; not sent again")
+            log.warning("possible duplicate: an earlier dispatcher stopped after claiming this attempt; sending again",
+                        **fields)  # fmt: skip
         try:
             result = await self._send(job)
         except DeliveryError as error:

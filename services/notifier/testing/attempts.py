@@ -57,7 +57,8 @@ class MemoryAttempts:
             self._change(attempt_id, status=status, provider=provider, provider_ref=ref, sent_at=at)
 
     async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
-        self._change(attempt_id, status="pending", not_before=until)
+        attempt = self.rows.attempts[attempt_id]
+        self._change(attempt_id, status="pending", not_before=until, dispatches=attempt.dispatches - 1)
 
     async def sms_sent_to(self, phone: str, since: datetime) -> list[datetime]:
         return [

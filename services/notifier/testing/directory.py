@@ -15,7 +15,8 @@ def _contact(person: Person) -> Contact:
 
 
 class MemoryDirectory:
-    """Implements `ports.Directory`: one current shift per unit, like the store's read model."""
+    """Implements `ports.Directory` with only the last shift each unit started, forgotten when it ends: the store
+    keeps every shift and reads a unit's latest-started one, the same for handlers fed shifts in order."""
 
     def __init__(self) -> None:
         self.shifts: dict[str, ShiftStarted] = {}
