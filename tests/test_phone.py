@@ -11,7 +11,7 @@ import pytest
 from services.notifier.app import Notifier
 from services.notifier.handlers import starts
 from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE, Settings
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from services.phone import Phone
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
 
@@ -21,7 +21,7 @@ PUBLIC = "http://notifier.test"
 @pytest.fixture
 async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
     """The notifier in console mode (the embedded default), without Kafka."""
-    service = Notifier(Settings(data_dir=tmp_path, public_url=PUBLIC, embedded=True), FakeClock())
+    service = Notifier(Settings(data_dir=tmp_path, public_url=PUBLIC, embedded=True), ManualClock())
     await service.runtime.store.create_tables()
     yield service
     await service.runtime.store.close()

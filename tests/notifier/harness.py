@@ -17,7 +17,7 @@ from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms
 from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock, FakeProvider
+from services.notifier.testing import FakeProvider, ManualClock
 from tests.notifier.factories import wrap
 
 BUREAU_TOKEN, DISTRICT_TOKEN = "bureau-token-0123456789abcdef", "district-token-0123456789abcdef"
@@ -28,7 +28,7 @@ API_TOKENS = {BUREAU_TOKEN: ["*"], DISTRICT_TOKEN: DISTRICT_UNITS}
 @dataclass
 class Harness:
     notifier: Notifier
-    clock: FakeClock
+    clock: ManualClock
     phone: FakeProvider
 
     async def deliver(self, handler: Any, payload: Any) -> None:
@@ -69,7 +69,7 @@ class Harness:
 @contextlib.asynccontextmanager
 async def notifier_harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     """The notifier without Kafka: handlers called directly, on each store backend."""
-    clock, phone = FakeClock(), FakeProvider(name="console")
+    clock, phone = ManualClock(), FakeProvider(name="console")
     settings = Settings(data_dir=tmp_path, database_url=database_url, provider_attempts=3, api_tokens=API_TOKENS)
     notifier = Notifier(settings, clock, providers={"console": phone})
     notifier.dispatcher = Dispatcher(

@@ -16,7 +16,7 @@ from schemas.envelope import Envelope
 from schemas.notify import RunSubject
 from schemas.topics import topic_for
 from services.notifier.app import Notifier
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from services.runtime.auth import ADMIN_TOKEN_FILE
 from testbed.polling import eventually
 from tests.notifier.factories import incident_reported, unique_unit, wrap
@@ -74,7 +74,7 @@ class ServedNotifier:
 
     notifier: Notifier
     server: LoopServer
-    clock: FakeClock
+    clock: ManualClock
     bootstrap: str
 
     @property

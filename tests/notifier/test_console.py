@@ -16,14 +16,14 @@ from services.notifier.app import Notifier
 from services.notifier.handlers import starts
 from services.notifier.ports import EarlierDispatch, OutboundSms
 from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE, Settings
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
 
 
 async def test_console_records_the_sms_and_accepts_a_reply_signed_with_the_generated_token(tmp_path: Path) -> None:
     """An alert lands in messages.jsonl with its reply code; a reply signed with the embedded mode's generated
     token acknowledges it, one signed with the former built-in token is refused."""
-    clock = FakeClock()
+    clock = ManualClock()
     notifier = Notifier(Settings(data_dir=tmp_path, public_url="http://notifier.test", embedded=True), clock)
     await notifier.runtime.store.create_tables()
     event = incident_reported(unique_unit(), clock())
@@ -53,7 +53,7 @@ async def test_console_records_the_sms_and_accepts_a_reply_signed_with_the_gener
 async def test_without_twilio_or_the_embedded_mode_there_are_no_twilio_webhooks(tmp_path: Path) -> None:
     """A production notifier without Twilio tokens has no Twilio route: a reply signed with the former built-in
     token finds nothing to answer it (404), where the Aliyun receivers still refuse a push without a token (403)."""
-    notifier = Notifier(Settings(data_dir=tmp_path, api_tokens={"x" * 24: ["*"]}), FakeClock())  # type: ignore[arg-type]
+    notifier = Notifier(Settings(data_dir=tmp_path, api_tokens={"x" * 24: ["*"]}), ManualClock())  # type: ignore[arg-type]
     form = {"From": OFFICER_PHONE, "Body": "1", "MessageSid": "SM-dev-1"}
     signature = RequestValidator("dutywatch-dev-token").compute_signature(
         "http://127.0.0.1:8103/webhooks/twilio/sms", form

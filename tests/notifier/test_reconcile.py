@@ -21,7 +21,7 @@ from services.notifier.ports import EarlierDispatch, OutboundCall, OutboundSms, 
 from services.notifier.sending.dispatcher import Job
 from services.notifier.sending.reconcile import find_earlier_dispatch
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from testbed.fakes.twilio import FakeTwilio
 from tests.notifier.factories import incident_reported, unique_unit
 from tests.notifier.harness import API_TOKENS
@@ -47,7 +47,7 @@ async def notifier(tmp_path: Path, twilio: FakeTwilio) -> AsyncIterator[Notifier
         twilio_from_number=FROM_NUMBER,
         twilio_api_base_url=twilio.base_url,
     )
-    notifier = Notifier(settings, FakeClock(datetime.now(UTC)))
+    notifier = Notifier(settings, ManualClock(datetime.now(UTC)))
     await notifier.runtime.store.create_tables()
     yield notifier
     await notifier.dispatcher.settle()
@@ -70,7 +70,7 @@ async def claimed_then_abandoned(notifier: Notifier, officer: str) -> Job:
 
 async def attempt_after_the_lease(notifier: Notifier, job: Job) -> Attempt:
     """Let the lease run out, let the next dispatcher do its work, and read the attempt back."""
-    assert isinstance(notifier.clock, FakeClock)
+    assert isinstance(notifier.clock, ManualClock)
     notifier.clock.advance(seconds=notifier.settings.dispatch_lease_s + 1)
     await notifier.dispatcher.settle()
     async with notifier.work() as ports:
@@ -138,7 +138,7 @@ async def test_an_attempt_abandoned_twice_fails_without_being_logged_as_sent_aga
     it does; the attempt fails, its outcome unknown."""
     officer = random_mobile()
     job = await claimed_then_abandoned(notifier, officer)
-    assert isinstance(notifier.clock, FakeClock)
+    assert isinstance(notifier.clock, ManualClock)
     notifier.clock.advance(seconds=notifier.settings.dispatch_lease_s + 1)
     async with notifier.work() as ports:
         (again,) = await notifier.dispatcher.claim(ports, notifier.clock())

@@ -14,7 +14,7 @@ from services.notifier.handlers import starts
 from services.notifier.handlers.escalation import fire_due_tracks
 from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock, FakeProvider
+from services.notifier.testing import FakeProvider, ManualClock
 from tests.notifier.factories import incident_reported, unique_unit
 from tests.notifier.harness import API_TOKENS, Harness
 from tests.notifier.serving import random_mobile
@@ -28,7 +28,7 @@ SMALL_DISPATCH = DispatchSettings(first_backoff_s=0, concurrency=3)  # a few sen
 @pytest.fixture
 async def replicas(tmp_path: Path, postgres_url: str) -> AsyncIterator[list[Harness]]:
     """Two notifiers on one database and one clock, each with its own provider."""
-    clock = FakeClock()
+    clock = ManualClock()
     harnesses = []
     for n in range(2):
         phone = FakeProvider(name="console")

@@ -13,7 +13,7 @@ import pytest
 from services.notifier.app import Notifier
 from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.settings import KafkaSettings
 from testbed.fakes.twilio import FakeTwilio
@@ -41,7 +41,7 @@ async def service(
     data_dir: Path = tmp_path_factory.mktemp("notifier")
     sock = free_socket()
     host, port = sock.getsockname()
-    clock = FakeClock()
+    clock = ManualClock()
     settings = Settings(
         data_dir=data_dir,
         kafka=KafkaSettings(bootstrap_servers=broker.bootstrap),

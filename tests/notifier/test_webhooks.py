@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from services.notifier.app import Notifier
 from services.notifier.handlers import starts
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
 
 PUBLIC_URL = "http://notifier.test"
@@ -46,7 +46,7 @@ class Alerted:
 
 @pytest.fixture
 async def alerted(tmp_path: Path) -> AsyncIterator[Alerted]:
-    clock = FakeClock()
+    clock = ManualClock()
     settings = Settings(data_dir=tmp_path, public_url=PUBLIC_URL, twilio_auth_tokens=[OLD_TOKEN, NEW_TOKEN])
     notifier = Notifier(settings, clock)
     await notifier.runtime.store.create_tables()

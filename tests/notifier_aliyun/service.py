@@ -10,7 +10,7 @@ from services.notifier.adapters.failover import Failover
 from services.notifier.adapters.providers import DOMESTIC_FAILOVER
 from services.notifier.app import Notifier
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock
+from services.notifier.testing import ManualClock
 from services.runtime.settings import KafkaSettings
 from testbed.fakes.aliyun import FakeAliyun
 from testbed.fakes.twilio import FakeTwilio
@@ -93,7 +93,7 @@ async def start_service(
     approve_all(aliyun)
     for message_type, path in PUSH_PATHS.items():
         aliyun.subscribe(message_type, f"{url}/webhooks/aliyun/{path}?token={PUSH_TOKEN}")
-    clock = FakeClock()
+    clock = ManualClock()
     notifier = Notifier(settings_for(bootstrap, twilio, aliyun, data_dir, database_url, url), clock)
     failover = notifier.router.providers[DOMESTIC_FAILOVER]
     assert isinstance(failover, Failover)

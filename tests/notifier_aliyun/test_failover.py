@@ -18,7 +18,7 @@ from services.notifier.ports import (
     RetryableDeliveryError,
     UnsupportedDeliveryError,
 )
-from services.notifier.testing import FakeClock, FakeProvider
+from services.notifier.testing import FakeProvider, ManualClock
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 POLICY = BreakerPolicy(failures=3, window=timedelta(seconds=60), cool_down=timedelta(seconds=120))
@@ -65,7 +65,7 @@ async def test_a_retryable_failure_moves_the_same_request_to_the_next_provider()
     """The primary's busy error is counted and the SMS goes out through the secondary at once, recorded as a switch."""
     primary = FakeProvider(name="aliyun", fail_with=[busy()])
     secondary = FakeProvider(name="twilio")
-    failover = Failover([primary, secondary], POLICY, clock=FakeClock(T0))
+    failover = Failover([primary, secondary], POLICY, clock=ManualClock(T0))
     result = await failover.send_sms(sms())
     assert (result.provider, len(secondary.sms), len(primary.sms)) == ("twilio", 1, 0)
     [switch] = failover.switches
@@ -75,7 +75,7 @@ async def test_a_retryable_failure_moves_the_same_request_to_the_next_provider()
 
 async def test_an_open_breaker_skips_the_provider_until_the_cool_down_then_it_comes_back() -> None:
     """After N failures the primary is not asked at all; after the cool-down it carries messages again."""
-    clock = FakeClock(T0)
+    clock = ManualClock(T0)
     primary = FakeProvider(name="aliyun", fail_with=[busy(), busy(), busy()])
     secondary = FakeProvider(name="twilio")
     failover = Failover([primary, secondary], POLICY, clock=clock)
@@ -97,7 +97,7 @@ async def test_a_permanent_error_is_not_failed_over() -> None:
     """An illegal number is the number's fault, not the provider's: raised as is, the secondary is not asked."""
     primary = FakeProvider(name="aliyun", fail_with=[PermanentDeliveryError("isv.MOBILE_NUMBER_ILLEGAL", "bad")])
     secondary = FakeProvider(name="twilio")
-    failover = Failover([primary, secondary], POLICY, clock=FakeClock(T0))
+    failover = Failover([primary, secondary], POLICY, clock=ManualClock(T0))
     with pytest.raises(PermanentDeliveryError):
         await failover.send_sms(sms())
     assert secondary.sms == []
@@ -109,7 +109,7 @@ async def test_an_unsupported_destination_moves_on_without_counting_a_failure() 
     unsupported = UnsupportedDeliveryError("not-domestic", "no")
     primary = FakeProvider(name="aliyun", fail_with=[unsupported, unsupported, unsupported])
     secondary = FakeProvider(name="twilio")
-    failover = Failover([primary, secondary], POLICY, clock=FakeClock(T0))
+    failover = Failover([primary, secondary], POLICY, clock=ManualClock(T0))
     for n in range(3):
         await failover.place_call(OutboundCall(f"c{n}", "+85291234567", "script", "u", "u"))
     assert len(secondary.calls) == 3
@@ -120,7 +120,7 @@ async def test_when_every_provider_fails_the_last_error_is_raised_for_the_dispat
     """Nothing is dropped silently: both failing raises a RetryableDeliveryError, and both were tried."""
     primary = FakeProvider(name="aliyun", fail_with=[busy()])
     secondary = FakeProvider(name="twilio", fail_with=[RetryableDeliveryError("20500", "down")])
-    failover = Failover([primary, secondary], POLICY, clock=FakeClock(T0))
+    failover = Failover([primary, secondary], POLICY, clock=ManualClock(T0))
     with pytest.raises(RetryableDeliveryError) as raised:
         await failover.send_sms(sms())
     assert raised.value.code == "20500"
@@ -129,7 +129,7 @@ async def test_when_every_provider_fails_the_last_error_is_raised_for_the_dispat
 
 async def test_every_breaker_open_still_tries_the_providers_in_order() -> None:
     """A breaker never stops a message on its own: with all open, the first configured is tried first."""
-    clock = FakeClock(T0)
+    clock = ManualClock(T0)
     primary = FakeProvider(name="aliyun", fail_with=[busy()] * 3)
     secondary = FakeProvider(name="twilio", fail_with=[busy()] * 3)
     failover = Failover([primary, secondary], POLICY, clock=clock)
@@ -147,7 +147,7 @@ async def test_on_switch_hands_each_switch_to_the_notifier() -> None:
     failover = Failover(
         [FakeProvider(name="aliyun", fail_with=[busy()]), FakeProvider(name="twilio")],
         POLICY,
-        clock=FakeClock(T0),
+        clock=ManualClock(T0),
         on_switch=seen.append,
     )
     await failover.send_sms(sms("x"))
@@ -159,7 +159,7 @@ async def test_one_numbers_flow_control_moves_on_but_does_not_open_the_breaker()
     limited = RetryableDeliveryError("isv.BUSINESS_LIMIT_CONTROL", "触发号码天级流控")
     primary = FakeProvider(name="aliyun", fail_with=[limited] * 5)
     secondary = FakeProvider(name="twilio")
-    failover = Failover([primary, secondary], POLICY, clock=FakeClock(T0))
+    failover = Failover([primary, secondary], POLICY, clock=ManualClock(T0))
     for n in range(5):
         await failover.send_sms(sms(f"a{n}"))
     assert len(secondary.sms) == 5

@@ -20,7 +20,7 @@ from services.notifier.domain.texts import HELP_TEXT
 from services.notifier.handlers import starts
 from services.notifier.sending.dispatcher import Dispatcher, DispatchSettings
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeClock, FakeProvider
+from services.notifier.testing import FakeProvider, ManualClock
 from tests.notifier.factories import LEADER_PHONE, OFFICER_PHONE, incident_reported, unique_unit, wrap
 
 TOKEN = "push-token"
@@ -30,7 +30,7 @@ OFFICER_NATIONAL = OFFICER_PHONE.removeprefix("+86")
 @dataclass
 class Harness:
     notifier: Notifier
-    clock: FakeClock
+    clock: ManualClock
     aliyun: FakeProvider
     http: httpx.AsyncClient
 
@@ -68,7 +68,7 @@ class Harness:
 
 @pytest.fixture
 async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
-    clock, aliyun = FakeClock(), FakeProvider(name="aliyun")
+    clock, aliyun = ManualClock(), FakeProvider(name="aliyun")
     settings = Settings(data_dir=tmp_path, database_url=database_url)
     notifier = Notifier(settings, clock, providers={"console": aliyun})
     notifier.dispatcher = Dispatcher(

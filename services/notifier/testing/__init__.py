@@ -11,12 +11,13 @@ from services.notifier.testing.ports import (
     MemoryOutgoing,
     memory_ports,
 )
-from services.notifier.testing.providers import FakeClock, FakeProvider
+from services.notifier.testing.providers import FakeProvider
 from services.notifier.testing.runs import MemoryReplyCodes, MemoryRows, MemoryRuns, MemoryTracks
+from services.runtime.testing import ManualClock
 
 __all__ = [
-    "FakeClock",
     "FakeProvider",
+    "ManualClock",
     "MemoryAnswered",
     "MemoryAttempts",
     "MemoryBroadcasts",

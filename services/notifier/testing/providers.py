@@ -1,28 +1,13 @@
-"""A provider that records what it is asked to send, and a clock tests can move."""
+"""A fake provider that records every SMS and call instead of sending them, and can be told to fail or stall."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from services.notifier.ports import DeliveryError, OutboundCall, OutboundSms, Provider, SendResult
 
-__all__ = ["FakeClock", "FakeProvider"]
-
-
-@dataclass
-class FakeClock:
-    """A clock that stands still until told to move."""
-
-    now: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+__all__ = ["FakeProvider"]
 
 
 @dataclass
