@@ -1,24 +1,7 @@
-"""outbox relay lease and published positions
+"""outbox relay lease and published positions (the runtime's step, written once: `runtime_tables.py`)"""
 
-Revision 0002, written 2026-12-06 03:48:23.005491.
-"""
+from services.runtime.migration_env.runtime_tables import create_relay_lease_and_positions_v2 as upgrade
+from services.runtime.migration_env.runtime_tables import drop_relay_lease_and_positions_v2 as downgrade
 
-from collections.abc import Sequence
-
-from services.runtime.migration_env.runtime_tables import (
-    create_relay_lease_and_positions_v2,
-    drop_relay_lease_and_positions_v2,
-)
-
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    create_relay_lease_and_positions_v2()
-
-
-def downgrade() -> None:
-    drop_relay_lease_and_positions_v2()
+revision, down_revision = "0002", "0001"
+__all__ = ["downgrade", "upgrade"]  # Alembic calls them
