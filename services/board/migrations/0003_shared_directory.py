@@ -4,14 +4,9 @@ Revision 0003. Units gain their duty room and its phone (indexed; the roster rep
 shifts their people's ids and phones (indexed).
 """
 
-from collections.abc import Sequence
-
 from services.directory.revisions import Shape, move_back, move_to_shared_tables
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = "0003", "0002"
 
 
 def upgrade() -> None:

@@ -4,18 +4,10 @@ Revision 0007. Shifts gain their people's ids (indexed, like their phones) and a
 duty room's phone (indexed).
 """
 
-from collections.abc import Sequence
-
 from services.directory.revisions import PHONED_SHIFTS, Shape, move_back, move_to_shared_tables
 
-revision: str = "0007"
-down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    move_to_shared_tables()
+revision, down_revision = "0007", "0006"
+upgrade = move_to_shared_tables
 
 
 def downgrade() -> None:

@@ -5,18 +5,10 @@ roster tells it), their people's ids and phones indexed; units gain their kind (
 on its start) and their duty room's phone (indexed).
 """
 
-from collections.abc import Sequence
-
 from services.directory.revisions import Shape, move_back, move_to_shared_tables
 
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    move_to_shared_tables()
+revision, down_revision = "0004", "0003"
+upgrade = move_to_shared_tables
 
 
 def downgrade() -> None:

@@ -4,18 +4,10 @@ Revision 0003. Units gain their kind and report recipients (the roster republish
 their duty room's phone (indexed); shifts their people's ids (indexed, like their phones) and an index on their end.
 """
 
-from collections.abc import Sequence
-
 from services.directory.revisions import PHONED_SHIFTS, Shape, move_back, move_to_shared_tables
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    move_to_shared_tables()
+revision, down_revision = "0003", "0002"
+upgrade = move_to_shared_tables
 
 
 def downgrade() -> None:
