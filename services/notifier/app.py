@@ -94,7 +94,7 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         self._checkpoint = checkpoint
         self.webhooks = Webhooks(settings.public_url)
         self.providers = providers or build_providers(settings, self.webhooks)
-        self.router = build_router(settings, self.providers)
+        self.router = build_router(settings, self.providers, clock)
         self.dispatcher = Dispatcher(
             self.work,
             self.clock,

@@ -80,6 +80,8 @@ def settings_for(
         aliyun=aliyun_settings(aliyun),
         domestic_providers=["aliyun", "twilio"],
         failover_failures=FAILURES_TO_OPEN,
+        # The breaker counts failures on the notifier's clock, which the flow moves five minutes a step.
+        failover_window_s=900,
         failover_cool_down_s=COOL_DOWN_S,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,10 @@ import pytest
 from services.notifier.adapters.aliyun.provider import AliyunProvider
 from services.notifier.adapters.failover import Failover
 from services.notifier.adapters.providers import DOMESTIC_FAILOVER, build_providers, build_router
+from services.notifier.ports import OutboundSms, RetryableDeliveryError
 from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
-from services.notifier.testing import FakeProvider
+from services.notifier.testing import FakeProvider, ManualClock
 
 ALIYUN_KEYS = {
     "DUTYWATCH_NOTIFIER_ALIYUN__ACCESS_KEY_ID": "LTAI-x",
@@ -49,13 +51,17 @@ def test_domestic_providers_build_a_failover_in_that_order(monkeypatch: pytest.M
         "aliyun": FakeProvider(name="aliyun"),
         "twilio": FakeProvider(name="twilio"),
     }
-    router = build_router(settings, providers)
+    clock = ManualClock()
+    router = build_router(settings, providers, clock)
     failover = router.provider_for("+8613800138001")
     assert isinstance(failover, Failover)
     assert [p.name for p in failover.providers] == ["aliyun", "twilio"]
     assert failover.breakers["aliyun"].policy.failures == 5
     assert router.providers[DOMESTIC_FAILOVER] is failover
     assert router.provider_for("+85291234567") is providers["twilio"]
+    providers["aliyun"].fail_with.append(RetryableDeliveryError("isv.BUSINESS_LIMIT_CONTROL", "busy"))
+    asyncio.run(failover.send_sms(OutboundSms("attempt-1", "+8613800138001", "值班提醒", "http://127.0.0.1:9/status")))
+    assert [(switch.to_provider, switch.at) for switch in failover.switches] == [("twilio", clock.now)]
 
 
 def test_a_chosen_provider_without_credentials_is_a_clear_error(

@@ -15,6 +15,7 @@ from services.notifier.ports import Provider
 from services.notifier.sending.webhook_urls import Webhooks
 from services.notifier.settings import Settings
 from services.runtime.logs import renders_json
+from services.runtime.service import Clock, utc_now
 
 __all__ = ["DOMESTIC_FAILOVER", "build_providers", "build_router", "close_providers"]
 
@@ -38,8 +39,9 @@ def build_providers(settings: Settings, webhooks: Webhooks) -> dict[str, Provide
     return providers
 
 
-def build_router(settings: Settings, providers: dict[str, Provider]) -> Router:
-    """+86 numbers to the domestic route (a failover when several are configured), the rest to the default."""
+def build_router(settings: Settings, providers: dict[str, Provider], clock: Clock = utc_now) -> Router:
+    """+86 numbers to the domestic route (a failover when several are configured), the rest to the default. The
+    failover's breakers and switches read `clock`: the notifier's own."""
     default, domestic = settings.default_provider, settings.domestic_route
     missing = ({default} | set(domestic)) - set(providers)
     if missing:
@@ -54,7 +56,7 @@ def build_router(settings: Settings, providers: dict[str, Provider]) -> Router:
         window=timedelta(seconds=settings.failover_window_s),
         cool_down=timedelta(seconds=settings.failover_cool_down_s),
     )
-    failover = Failover([providers[name] for name in domestic], policy)
+    failover = Failover([providers[name] for name in domestic], policy, clock=clock)
     return Router({**providers, DOMESTIC_FAILOVER: failover}, default=default, domestic=DOMESTIC_FAILOVER)
 
 
