@@ -144,7 +144,7 @@ async def stop_run(ports: Ports, now: datetime, run_id: str, state: str) -> None
     await ports.runs.end_run(run_id, state, now)
 
 
-async def answered(ports: Ports, now: datetime, subject: RunSubject, subject_id: str) -> bool:
+async def answered(ports: Ports, subject: RunSubject, subject_id: str) -> bool:
     """A filed report already answered this reminder (it came after the filing): it starts no run."""
     if not await ports.answered.answered_among([(subject, subject_id)]):
         return False
@@ -153,7 +153,7 @@ async def answered(ports: Ports, now: datetime, subject: RunSubject, subject_id:
 
 
 async def on_report_due_soon(event: ReportDueSoon, ports: Ports, now: datetime) -> None:
-    if await answered(ports, now, RunSubject.REPORT_DUE, f"{event.incident_id}/{event.kind}"):
+    if await answered(ports, RunSubject.REPORT_DUE, f"{event.incident_id}/{event.kind}"):
         return
     unit = await ports.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(f"【{event.kind.label}将到期】{unit}", f"请于{local_time(event.due_at)}前报送", None)
@@ -171,7 +171,7 @@ async def on_report_due_soon(event: ReportDueSoon, ports: Ports, now: datetime) 
 
 
 async def on_report_overdue(event: ReportOverdue, ports: Ports, now: datetime) -> None:
-    if await answered(ports, now, RunSubject.REPORT_OVERDUE, f"{event.incident_id}/{event.kind}"):
+    if await answered(ports, RunSubject.REPORT_OVERDUE, f"{event.incident_id}/{event.kind}"):
         return
     unit = await ports.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(
