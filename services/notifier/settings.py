@@ -73,7 +73,10 @@ class Settings(ServiceSettings):
     dispatch_lease_s: float = Field(
         default=30.0,
         gt=0,
-        description="How long a claimed attempt is left to its dispatcher before another retries it.",
+        description=(
+            "How long a claimed attempt is left to its dispatcher before another retries it; a live dispatcher "
+            "renews it every third of this while the provider is still being asked."
+        ),
     )
     provider_attempts: int = Field(default=4, ge=1, description="Tries per provider request on retryable errors.")
     dispatch_concurrency: int = Field(

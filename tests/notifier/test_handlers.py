@@ -175,6 +175,30 @@ async def test_a_stop_waits_for_the_sms_being_sent_and_records_it(harness: Harne
     await restarted.runtime.store.close()
 
 
+async def test_a_send_slower_than_its_lease_is_not_taken_over_while_its_dispatcher_lives(harness: Harness) -> None:
+    """The provider takes longer than a lease to answer: the dispatcher renews the lease meanwhile, so a second
+    dispatcher on the same database finds nothing to claim; once the first one has stopped renewing, the second
+    takes the attempt over."""
+    harness.phone.answer_when = asyncio.Event()
+    await harness.deliver(starts.on_incident_reported, incident_reported(unique_unit(), harness.clock()))
+    await harness.notifier.fire_soon()
+    lease = harness.notifier.settings.dispatch_lease_s
+    other = Notifier(harness.notifier.settings, harness.clock, providers={"console": harness.phone})
+    for _ in range(4):
+        harness.clock.advance(seconds=lease / 3)
+        assert await harness.notifier.dispatcher.renew_leases(harness.clock()) == 1
+        async with other.work() as ports:
+            assert await other.dispatcher.claim(ports, harness.clock()) == []
+
+    harness.clock.advance(seconds=lease + 1)
+    async with other.work() as ports:
+        [taken_over] = await other.dispatcher.claim(ports, harness.clock())
+    assert taken_over.attempt.status == "dispatching"
+    harness.phone.answer_when.set()
+    await harness.notifier.dispatcher.settle()
+    await other.runtime.store.close()
+
+
 async def test_retryable_errors_are_retried_once_delivered(harness: Harness) -> None:
     """Two retryable errors, then success: exactly one SMS goes out."""
     harness.phone.fail_with.extend([RetryableDeliveryError("20500", "boom")] * 2)

@@ -76,6 +76,11 @@ class SqlAttempts(Rows):
             await self.session.execute(claim, {"ids": [attempt.id for attempt in attempts], "until": now + lease})
         return attempts
 
+    async def extend_leases(self, claims: Sequence[tuple[str, int]], until: datetime) -> None:
+        if claims:
+            values = [{"attempt_id": attempt_id, "claim": claim, "until": until} for attempt_id, claim in claims]
+            await self.session.execute(_extend_lease(self.t.attempts), values)
+
     async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]:
         rows = await self.session.execute(_statuses(self.t.attempts), {"ids": list(attempt_ids)})
         return {row.id: row.status for row in rows.all()}
@@ -160,6 +165,17 @@ def _mark_sent(attempts: Table) -> Update:
 @functools.cache
 def _statuses(attempts: Table) -> Select[Any]:
     return select(attempts.c.id, attempts.c.status).where(attempts.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _extend_lease(attempts: Table) -> Update:
+    columns = attempts.c
+    return (
+        update(attempts)
+        .where(columns.id == bindparam("attempt_id"), columns.status == "dispatching",
+               columns.dispatches == bindparam("claim"))
+        .values(not_before=bindparam("until"))
+    )  # fmt: skip
 
 
 @functools.cache

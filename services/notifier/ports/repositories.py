@@ -95,6 +95,10 @@ class Attempts(Protocol):
         """Pending attempts, and those whose dispatcher's lease ran out, leased to this caller until now + lease;
         each as it was before the claim."""
 
+    async def extend_leases(self, claims: Sequence[tuple[str, int]], until: datetime) -> None:
+        """(attempt id, its dispatch count after the claim): the attempts this caller is still sending keep their
+        lease until `until`. One another caller has claimed since (its count moved on) is left to it."""
+
     async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]: ...
 
     async def mark_sent(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:

@@ -49,6 +49,12 @@ class MemoryAttempts:
             self._change(a.id, status="dispatching", not_before=now + lease, dispatches=a.dispatches + 1)
         return claimed
 
+    async def extend_leases(self, claims: Sequence[tuple[str, int]], until: datetime) -> None:
+        for attempt_id, claim in claims:
+            attempt = self.rows.attempts[attempt_id]
+            if attempt.status == "dispatching" and attempt.dispatches == claim:
+                self._change(attempt_id, not_before=until)
+
     async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]:
         return {i: self.rows.attempts[i].status for i in attempt_ids if i in self.rows.attempts}
 
