@@ -5,12 +5,10 @@ from __future__ import annotations
 from schemas.duty import ShiftEnded, ShiftStarted, UnitUpdated
 from schemas.values import Person
 from services.directory import handlers as directory
-from services.directory.adapters import SqlDirectory
+from services.directory import ports as shared
 from services.directory.domain import Unit
-from services.notifier.adapters.tables import NotifierTables
 from services.notifier.domain import Contact
 from services.notifier.domain.directory import KnownSender, UnitEntry
-from services.runtime.store import Session
 
 __all__ = ["Directory"]
 
@@ -27,13 +25,13 @@ def _entry(unit: Unit) -> UnitEntry:
 
 class Directory:
     """The shifts and units read model (the shared `services.directory`), kept from `duty.shifts` and `duty.units`
-    and read as the notifier needs it.
+    and read as the notifier needs it: over the store's `SqlDirectory`, or over the shared memory fake in tests.
 
     Who is on duty is the roster's word: a unit's latest-started shift until the roster says it ended, whatever the
     clock says (a late ShiftEnded leaves the shift's people reachable)."""
 
-    def __init__(self, session: Session, tables: NotifierTables) -> None:
-        self._model = SqlDirectory(session, tables.directory)
+    def __init__(self, model: shared.Directory) -> None:
+        self._model = model
         self._units: dict[str, UnitEntry | None] = {}  # read in this transaction
 
     async def shift_started(self, shift: ShiftStarted) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.directory.adapters import SqlDirectory
 from services.notifier.adapters.answered_rows import SqlAnswered
 from services.notifier.adapters.attempt_rows import SqlAttempts
 from services.notifier.adapters.broadcasts import SqlBroadcasts
@@ -35,7 +36,7 @@ def notifier_ports(
         inbound=SqlInboundTexts(session, tables),
         answered=SqlAnswered(session, tables),
         broadcasts=SqlBroadcasts(session, tables),
-        directory=Directory(session, tables),
+        directory=Directory(SqlDirectory(session, tables.directory)),
         outgoing=outgoing,
         policies=policies,
         metrics=metrics,

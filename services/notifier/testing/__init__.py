@@ -1,8 +1,8 @@
 """Test doubles of the notifier's ports: in-memory repositories, a recording provider, a clock tests can move.
 Tests use these, not mocks."""
 
+from services.directory.testing import MemoryDirectory
 from services.notifier.testing.attempts import MemoryAttempts
-from services.notifier.testing.directory import MemoryDirectory
 from services.notifier.testing.ports import (
     MemoryAnswered,
     MemoryBroadcasts,

@@ -6,13 +6,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from services.directory.testing import MemoryDirectory
+from services.notifier.adapters.directory import Directory
 from services.notifier.domain import PolicyBook
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.domain.codes import InboundText
 from services.notifier.domain.filing import Subject
 from services.notifier.ports import Ports
 from services.notifier.testing.attempts import MemoryAttempts
-from services.notifier.testing.directory import MemoryDirectory
 from services.notifier.testing.runs import MemoryReplyCodes, MemoryRows, MemoryRuns, MemoryTracks
 from services.runtime.testing import MemoryOutgoing
 
@@ -87,7 +88,7 @@ def memory_ports(policies: PolicyBook) -> Ports:
         inbound=MemoryInboundTexts(),
         answered=MemoryAnswered(),
         broadcasts=MemoryBroadcasts(),
-        directory=MemoryDirectory(),
+        directory=Directory(MemoryDirectory()),
         outgoing=MemoryOutgoing(),
         policies=policies,
         metrics=MemoryMetrics(),
