@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-at lock clean
 
+# Three workers, whole test files each (a file's module fixtures, like an end-to-end system, start once), the long
+# files first (tests/conftest.py): most tests wait on processes, brokers and clocks, so three share two cores well.
+PARALLEL := -n 3 --dist loadfile
+
 $(BIN)/dutywatch: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
@@ -19,12 +23,12 @@ test: $(BIN)/dutywatch
 	$(BIN)/ruff format --check services schemas tests bench testbed
 	$(BIN)/mypy services schemas
 	$(BIN)/dutywatch schemas export --check
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL)
 
 # The suite with the wall clock moved to AT (Asia/Shanghai), e.g. make test-at AT="2027-01-05 10:00:00": the tests
 # must pass on any date. The clock runs on from AT, in every process the suite starts.
 test-at: $(BIN)/dutywatch
-	$(BIN)/python -m tests.moved_clock "$(AT)" -- $(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m tests.moved_clock "$(AT)" -- $(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL)
 
 # The dev lock is what make run and make test install; the runtime lock (the image's) is the same
 # versions without the test and lint tools.

@@ -15,6 +15,10 @@ from testbed.fakes.twilio import FakeTwilio
 
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
+# pytest-xdist's workers start with COLUMNS=80; a CLI's rich Console made at import would keep that width, and the
+# CLI tests' own COLUMNS (given when they invoke a command) would not reach it.
+os.environ.pop("COLUMNS", None)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """In CI (`CI=true`) every external the suite can use must be there: a missing one fails, never a quieter run."""
@@ -32,10 +36,22 @@ def pytest_report_header() -> str:
 
 
 BROKER_FIXTURES = {"broker", "module_broker"}
+# Each of these takes tens of seconds (whole systems in processes, a browser, real waits). Started first, they run
+# beside the many short tests on the other workers instead of making the run's tail.
+LONG_FIRST = (
+    "tests/e2e/",
+    "tests/board/test_browser.py",
+    "tests/deploy/test_pods.py",
+    "tests/notifier_aliyun/test_flow.py",
+    "tests/notifier/test_crash.py",
+    "tests/runtime/test_log_watch.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test whose fixtures start the broker carries the `broker` marker, so `-m "not broker"` leaves it out."""
+    """The long tests first; a test whose fixtures start the broker carries the `broker` marker, so
+    `-m "not broker"` leaves it out."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
     unmarked = [
         item.nodeid
         for item in items
