@@ -120,6 +120,19 @@ async def test_a_run_whose_step_fails_is_set_aside_and_the_runs_due_with_it_fire
     assert REGISTRY.get_sample_value("dutywatch_escalation_step_errors_total", labels) == errors_before + 2
 
 
+async def test_an_incidents_runs_are_its_own_and_its_reports_and_no_other_incidents(harness: Harness) -> None:
+    """The runs of `inc-1`: its alert and those about its reports; not those of `inc-10`, whose id it begins."""
+    track = NewTrack("unit", "officer", {"officer": Contact("王芳", random_mobile())})
+    subject_ids = ["inc-1", "inc-1/first", "inc-1/final", "inc-10", "inc-10/first"]
+    async with harness.notifier.work() as ports:
+        for subject_id in subject_ids:
+            await ports.runs.add_run(
+                NewRun("incident", subject_id, "unit", "incident", "报", "报", [track]), harness.clock()
+            )
+        found = await ports.runs.runs_for_incident("inc-1")
+    assert sorted(run.subject_id for run in found) == ["inc-1", "inc-1/final", "inc-1/first"]
+
+
 async def test_permanent_sms_failure_falls_back_to_a_call(harness: Harness) -> None:
     """An invalid-number SMS error is reported and the same person is called instead."""
     harness.phone.fail_with.append(PermanentDeliveryError("21211", "invalid number"))

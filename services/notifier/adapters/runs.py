@@ -8,12 +8,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any  # SQLAlchemy's statements are Select[Any], its rows untyped tuples of the columns
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, select, update
 
 from schemas.notify import RunSubject
 from services.notifier.adapters.tables import Rows
 from services.notifier.adapters.tracks import contacts_to_json
-from services.notifier.domain.runs import OPEN, NewRun, Run
+from services.notifier.domain.runs import OPEN, NewRun, Run, incident_subject_ids
 from services.runtime.store import first_row, insert_into, row_by_key
 
 __all__ = ["SqlRuns"]
@@ -89,9 +89,8 @@ class SqlRuns(Rows):
         return [as_run(row) for row in (await self.session.execute(query)).all()]
 
     async def runs_for_incident(self, incident_id: str) -> list[Run]:
-        runs = self.t.runs.c
-        query = select(self.t.runs).where(or_(runs.subject_id == incident_id, runs.subject_id.like(incident_id + "/%")))
-        return [as_run(row) for row in (await self.session.execute(query)).all()]
+        rows = await self.session.execute(_runs_by_subject_id(self.t.runs), {"ids": incident_subject_ids(incident_id)})
+        return [as_run(row) for row in rows.all()]
 
     async def end_run(self, run_id: str, state: str, now: datetime) -> None:
         await self.session.execute(
@@ -109,6 +108,11 @@ class SqlRuns(Rows):
 
 
 # Statements on the escalation path, built once: building one costs several times running it.
+@functools.cache
+def _runs_by_subject_id(runs: Table) -> Select[Any]:
+    return select(runs).where(runs.c.subject_id.in_(bindparam("ids", expanding=True)))
+
+
 @functools.cache
 def _runs_by_id(runs: Table) -> Select[Any]:
     return select(runs).where(runs.c.id.in_(bindparam("ids", expanding=True)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemas.notify import RunSubject
 from schemas.values import ReportKind
+from services.notifier.domain.runs import report_subject_id
 
 __all__ = ["ANSWERABLE", "Subject", "answered_for_good", "runs_answered_by"]
 
@@ -19,7 +20,7 @@ def runs_answered_by(kind: ReportKind, incident_id: str) -> list[tuple[RunSubjec
     """(subject, subject id) of every run a report of `kind` on the incident makes pointless: the reminders
     of the reports it answers (`ReportKind.answers`) and, for the 首报, the incident's own alert, which asked
     the officer to take the incident on; a report on it shows somebody has."""
-    answered = [(subject, f"{incident_id}/{each}") for each in kind.answers for subject in REMINDERS]
+    answered = [(subject, report_subject_id(incident_id, each)) for each in kind.answers for subject in REMINDERS]
     if kind is ReportKind.FIRST:
         answered.insert(0, (RunSubject.INCIDENT, incident_id))
     return answered

@@ -7,12 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.values import ReportKind
 from services.notifier.domain.policy import Contact
 
-__all__ = ["OPEN", "Acknowledgement", "NewRun", "NewTrack", "Run", "Track"]
+__all__ = ["OPEN", "Acknowledgement", "NewRun", "NewTrack", "Run", "Track", "incident_subject_ids", "report_subject_id"]
 
 OPEN = "open"
 """The state of a run or track still under way; the others say how it ended (acknowledged, exhausted...)."""
+
+
+def report_subject_id(incident_id: str, kind: ReportKind) -> str:
+    """The subject id of the runs about one report of an incident: its delivery and its reminders."""
+    return f"{incident_id}/{kind}"
+
+
+def incident_subject_ids(incident_id: str) -> list[str]:
+    """Every subject id an incident's runs can have: its own alert's, and each report kind's. Looked up as exact
+    values, an index finds them on any backend and collation, where a prefix match scanned every run."""
+    return [incident_id, *(report_subject_id(incident_id, kind) for kind in ReportKind)]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ async def on_incident_assigned(event: IncidentAssigned, ports: Ports, now: datet
             continue
         for track in await ports.tracks.tracks_of(run.id):
             contacts = track.contacts
-            moved = {role: incoming[role] for role in incoming if role in contacts}
+            # The assignment at intake names the people the alert already has: nothing to write for them.
+            moved = {role: person for role, person in incoming.items() if role in contacts and contacts[role] != person}
             if moved:
                 await ports.tracks.set_contacts(track.id, {**contacts, **moved})
                 log.info("alert moved to the incoming shift", run_id=run.id, reason=event.reason)

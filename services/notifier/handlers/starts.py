@@ -17,7 +17,7 @@ from services.notifier.domain import Contact
 from services.notifier.domain.broadcasts import Broadcast
 from services.notifier.domain.check_ins import check_in_subject
 from services.notifier.domain.numbers import ALTERNATE
-from services.notifier.domain.runs import NewRun, NewTrack
+from services.notifier.domain.runs import NewRun, NewTrack, report_subject_id
 from services.notifier.domain.texts import incident_texts, local_time, notice_texts
 from services.notifier.ports import Ports
 
@@ -153,7 +153,7 @@ async def answered(ports: Ports, subject: RunSubject, subject_id: str) -> bool:
 
 
 async def on_report_due_soon(event: ReportDueSoon, ports: Ports, now: datetime) -> None:
-    if await answered(ports, RunSubject.REPORT_DUE, f"{event.incident_id}/{event.kind}"):
+    if await answered(ports, RunSubject.REPORT_DUE, report_subject_id(event.incident_id, event.kind)):
         return
     unit = await ports.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(f"【{event.kind.label}将到期】{unit}", f"请于{local_time(event.due_at)}前报送", None)
@@ -162,7 +162,7 @@ async def on_report_due_soon(event: ReportDueSoon, ports: Ports, now: datetime) 
         ports,
         now,
         RunSubject.REPORT_DUE,
-        f"{event.incident_id}/{event.kind}",
+        report_subject_id(event.incident_id, event.kind),
         event.unit_id,
         "report_due",
         (sms, voice),
@@ -171,7 +171,7 @@ async def on_report_due_soon(event: ReportDueSoon, ports: Ports, now: datetime) 
 
 
 async def on_report_overdue(event: ReportOverdue, ports: Ports, now: datetime) -> None:
-    if await answered(ports, RunSubject.REPORT_OVERDUE, f"{event.incident_id}/{event.kind}"):
+    if await answered(ports, RunSubject.REPORT_OVERDUE, report_subject_id(event.incident_id, event.kind)):
         return
     unit = await ports.directory.unit_name(event.unit_id)
     sms, voice = notice_texts(
@@ -186,7 +186,7 @@ async def on_report_overdue(event: ReportOverdue, ports: Ports, now: datetime) -
         ports,
         now,
         RunSubject.REPORT_OVERDUE,
-        f"{event.incident_id}/{event.kind}",
+        report_subject_id(event.incident_id, event.kind),
         event.unit_id,
         "report_overdue",
         (sms, voice),
@@ -242,7 +242,7 @@ async def on_deliver_report(command: DeliverReportV1, ports: Ports, now: datetim
         key = f"recipient{ALTERNATE}{len(numbers)}" if numbers else "recipient"
         numbers[key] = Contact(recipient.name, recipient.phone)
     tracks = [NewTrack(command.unit_id, role, numbers) for role, numbers in by_role.items()]
-    subject_id = f"{command.incident_id}/{command.kind}"
+    subject_id = report_subject_id(command.incident_id, command.kind)
     await start(ports, now, NewRun(RunSubject.REPORT, subject_id, command.unit_id, "report", sms, voice, tracks))
 
 

@@ -13,7 +13,7 @@ from schemas.notify import RunSubject
 from services.notifier.domain import Contact
 from services.notifier.domain.attempts import Attempt
 from services.notifier.domain.codes import ReplyCode
-from services.notifier.domain.runs import OPEN, Acknowledgement, NewRun, Run, Track
+from services.notifier.domain.runs import OPEN, Acknowledgement, NewRun, Run, Track, incident_subject_ids
 
 __all__ = ["MemoryReplyCodes", "MemoryRows", "MemoryRuns", "MemoryTracks"]
 
@@ -68,11 +68,8 @@ class MemoryRuns:
         return [run for run in self.rows.runs.values() if (run.subject, run.subject_id) == (subject, subject_id)]
 
     async def runs_for_incident(self, incident_id: str) -> list[Run]:
-        return [
-            run
-            for run in self.rows.runs.values()
-            if run.subject_id == incident_id or run.subject_id.startswith(incident_id + "/")
-        ]
+        subject_ids = incident_subject_ids(incident_id)
+        return [run for run in self.rows.runs.values() if run.subject_id in subject_ids]
 
     async def end_run(self, run_id: str, state: str, now: datetime) -> None:
         self.rows.runs[run_id] = dataclasses.replace(self.rows.runs[run_id], state=state, ended_at=now)
