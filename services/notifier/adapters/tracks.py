@@ -33,12 +33,12 @@ class SqlTracks(Rows):
     """Implements `ports.Tracks`."""
 
     async def tracks_of(self, run_id: str) -> list[Track]:
-        query = select(self.t.tracks).where(self.t.tracks.c.run_id == run_id).order_by(self.t.tracks.c.id)
-        return [as_track(row) for row in (await self.session.execute(query)).all()]
+        rows = await self.session.execute(_tracks_of_run(self.t.tracks), {"run_id": run_id})
+        return [as_track(row) for row in rows.all()]
 
     async def track(self, track_id: int) -> Track:
         """A track something refers to (an attempt, a code): LookupError if it is not there."""
-        row = (await self.session.execute(select(self.t.tracks).where(self.t.tracks.c.id == track_id))).one_or_none()
+        row = (await self.session.execute(_track_by_id(self.t.tracks), {"track_id": track_id})).one_or_none()
         if row is None:
             raise LookupError(f"no track {track_id}")
         return as_track(row)
@@ -91,6 +91,16 @@ class SqlTracks(Rows):
 
 
 # Statements on the escalation path, built once: building one costs several times running it.
+@functools.cache
+def _tracks_of_run(tracks: Table) -> Select[Any]:
+    return select(tracks).where(tracks.c.run_id == bindparam("run_id")).order_by(tracks.c.id)
+
+
+@functools.cache
+def _track_by_id(tracks: Table) -> Select[Any]:
+    return select(tracks).where(tracks.c.id == bindparam("track_id"))
+
+
 @functools.cache
 def _due_tracks(tracks: Table) -> Select[Any]:
     columns = tracks.c
