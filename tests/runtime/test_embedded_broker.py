@@ -17,9 +17,15 @@ from testbed.polling import eventually_blocking
 pytestmark = pytest.mark.broker
 REPO = Path(__file__).resolve().parents[2]
 
+# The owner takes Ctrl-C as a program started from a terminal does, whatever the test process left it: a
+# disposition of SIG_IGN and a blocked signal are inherited across exec, and another test of the same worker
+# process may have left either.
 OWNER = textwrap.dedent(
     """
     import asyncio
+    import signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {{signal.SIGINT}})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from services.runtime.embedded_broker import EmbeddedBroker
 
     async def main():
