@@ -1,8 +1,10 @@
-"""Fixtures for the deploy tests: the overlays rendered once per session, and a line saying whether kubectl ran."""
+"""Fixtures for the deploy tests: the overlays rendered once per session; each report notes the Strimzi checks passed
+over, for the summary."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
 
@@ -16,32 +18,19 @@ from tests.deploy.manifests import (
     overlays,
     render,
 )
+from tests.deploy.reporting import KUBECTL_MISSING, UNCHECKED_PROPERTY
 from tests.deploy.strimzi_validation import UNCHECKED, StrimziCrdsMissingError, strimzi_crds_found
 
-KUBECTL_MISSING = (
-    "deploy: kubectl is not on PATH, so the overlays were NOT rendered with `kubectl kustomize`; "
-    "the checks ran on the base's files instead"
-)
 
-
-def kubectl_line() -> str:
-    binary = kubectl()
-    return f"deploy: overlays rendered with `{binary} kustomize`" if binary else KUBECTL_MISSING
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    terminalreporter.write_line(kubectl_line())
-    skipped = [report.nodeid for report in terminalreporter.stats.get("skipped", []) if _for_strimzi(report)]
-    if skipped or UNCHECKED:
-        terminalreporter.write_line(
-            f"deploy: Strimzi checks SKIPPED, {StrimziCrdsMissingError()}; "
-            f"skipped: {', '.join(skipped) or 'none'}; "
-            f"not validated against their CRD: {', '.join(sorted(UNCHECKED)) or 'none'}"
-        )
-
-
-def _for_strimzi(report: pytest.TestReport) -> bool:
-    return isinstance(report.longrepr, tuple) and "Strimzi CRDs" in str(report.longrepr[2])
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Each report carries the Strimzi checks passed over so far, for the summary (tests/deploy/reporting.py)."""
+    report = yield
+    if UNCHECKED:
+        report.user_properties.append((UNCHECKED_PROPERTY, sorted(UNCHECKED)))
+    return report
 
 
 @pytest.fixture(scope="session")

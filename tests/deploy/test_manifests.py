@@ -7,7 +7,6 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from tests.deploy.conftest import KUBECTL_MISSING
 from tests.deploy.kubernetes_validation import KUBERNETES_VERSION, describe, file_problems, manifest_problems
 from tests.deploy.manifests import (
     K8S,
@@ -18,6 +17,7 @@ from tests.deploy.manifests import (
     load_documents,
     referenced_files,
 )
+from tests.deploy.reporting import KUBECTL_MISSING
 from tests.deploy.strimzi_validation import STRIMZI_GROUP
 
 LISTED_FILES = sorted(
