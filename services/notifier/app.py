@@ -119,7 +119,7 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         sweeps = [
             Sweep("escalation", self.tick, self.settings.sweep_every_s),
             Sweep("stuck-sms", self.poll_stuck, 30.0),
-            Sweep("dispatch-leases", self.dispatcher.renew_leases, self.settings.dispatch_lease_s / 3),
+            Sweep("dispatch-leases", self.dispatcher.leases.renew, self.settings.dispatch_lease_s / 3),
             self.gauges(refresh_gauges),
         ]
         return Plan(routes=self.routes(), sweeps=sweeps, on_stop=[self._finish_sending])

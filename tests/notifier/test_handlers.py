@@ -199,7 +199,7 @@ async def test_a_send_slower_than_its_lease_is_not_taken_over_while_its_dispatch
     other = Notifier(harness.notifier.settings, harness.clock, providers={"console": harness.phone})
     for _ in range(4):
         harness.clock.advance(seconds=lease / 3)
-        assert await harness.notifier.dispatcher.renew_leases(harness.clock()) == 1
+        assert await harness.notifier.dispatcher.leases.renew(harness.clock()) == 1
         async with other.work() as ports:
             assert await other.dispatcher.claim(ports, harness.clock()) == []
 

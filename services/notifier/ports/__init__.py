@@ -9,6 +9,7 @@ else (LookupError for a row another refers to) is a bug or a broken invariant an
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -53,6 +54,7 @@ __all__ = [
     "EscalationMetrics",
     "InWork",
     "InboundTexts",
+    "OpenPorts",
     "OutboundCall",
     "OutboundSms",
     "Outgoing",
@@ -144,3 +146,7 @@ class InWork(Protocol):
     transaction has committed (the webhooks' group commit: effects that arrive together share one)."""
 
     async def __call__(self, effect: Callable[[Ports, datetime], Awaitable[T]]) -> T: ...
+
+
+OpenPorts = Callable[[], AbstractAsyncContextManager[Ports]]
+"""Opens a transaction and hands over its ports."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -31,6 +30,7 @@ from services.notifier.domain.texts import alert_sms, voice_twiml_script
 from services.notifier.handlers.outcomes import fail_attempt, on_status, outcome_fields
 from services.notifier.ports import (
     DeliveryError,
+    OpenPorts,
     OutboundCall,
     OutboundSms,
     PermanentDeliveryError,
@@ -42,16 +42,15 @@ from services.notifier.ports import (
     SmsStatus,
     VoiceCaller,
 )
+from services.notifier.sending.leases import HeldLeases
 from services.notifier.sending.reconcile import find_earlier_dispatch
 from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
-__all__ = ["Checkpoint", "DispatchSettings", "Dispatcher", "Job", "OpenPorts", "PassCheckpoint", "no_checkpoint"]
+__all__ = ["Checkpoint", "DispatchSettings", "Dispatcher", "Job", "PassCheckpoint", "no_checkpoint"]
 
 log = structlog.get_logger(__name__)
 
-OpenPorts = Callable[[], AbstractAsyncContextManager[Ports]]
-"""Opens a transaction and hands over its ports."""
 MAX_DISPATCHES = 2
 
 Checkpoint = Literal["after_step_recorded", "after_provider_call"]
@@ -108,7 +107,7 @@ class Dispatcher:
         self._checkpoint = checkpoint
         self._sent_lookup = sent_lookup
         self._reconciled_refs: set[str] = set()  # handed out by reconciliation, not recorded yet
-        self._held: dict[str, int] = {}  # attempt id → its dispatch count under our claim, until recorded
+        self.leases = HeldLeases(open_ports, settings.lease)
         self._sending: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Job, SendResult | DeliveryError]] = []
         self._claimed_all_asked = True  # the last claim filled every free slot: more may be waiting
@@ -133,7 +132,7 @@ class Dispatcher:
     def send(self, jobs: list[Job]) -> bool:
         """Start sending what `claim` gave, once its transaction committed; True if more may be waiting."""
         for job in jobs:
-            self._held[job.attempt.id] = job.attempt.dispatches + 1
+            self.leases.hold(job.attempt)
             task = asyncio.get_running_loop().create_task(self._send_and_queue(job))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
@@ -161,22 +160,11 @@ class Dispatcher:
                 self._finished[:0] = finished
                 raise
             self._reconciled_refs.difference_update(o.ref for _, o in finished if isinstance(o, SendResult))
-            for job, _ in finished:
-                self._held.pop(job.attempt.id, None)
+            self.leases.release(job.attempt.id for job, _ in finished)
         # Freed slots are refilled only if something may wait for them: an empty claim after every answer
         # was, at a few messages a second, a transaction in three. New attempts kick the pump themselves.
         if self._claimed_all_asked or any(isinstance(outcome, DeliveryError) for _, outcome in finished):
             self.pump_soon.kick()
-
-    async def renew_leases(self, now: datetime) -> int:
-        """Extend the lease of every attempt we claimed and have not recorded yet; how many. A send with its
-        retries (and failover) can outlast one lease, and no other dispatcher may take it over while we live;
-        once we die, the lease runs out within one lease of the last renewal."""
-        claims = list(self._held.items())
-        if claims:
-            async with self._open_ports() as ports:
-                await ports.attempts.extend_leases(claims, now + self._settings.lease)
-        return len(claims)
 
     async def settle(self) -> None:
         """Send everything claimable now (nothing once claiming has stopped) and return once every answer is

@@ -3,13 +3,10 @@ is asked whether it took that request, so that the person is not paged twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-
 import structlog
 
 from services.notifier.domain.attempts import Attempt
-from services.notifier.ports import DeliveryError, EarlierDispatch, Ports, SendResult, SentLookup
+from services.notifier.ports import DeliveryError, EarlierDispatch, OpenPorts, Ports, SendResult, SentLookup
 
 __all__ = ["find_earlier_dispatch"]
 
@@ -20,7 +17,7 @@ async def find_earlier_dispatch(
     lookup: SentLookup | None,
     attempt: Attempt,
     text: str,
-    open_ports: Callable[[], AbstractAsyncContextManager[Ports]],
+    open_ports: OpenPorts,
     handed_out: set[str],
 ) -> SendResult | None:
     """What the provider answered an earlier dispatcher of this `dispatching` attempt (whose SMS says `text`);
