@@ -62,7 +62,8 @@ async def test_requests_that_arrive_together_share_one_transaction(rows: Rows) -
 
 
 async def test_requests_that_arrive_within_the_gathering_time_share_one_transaction(rows: Rows) -> None:
-    """With `gather_s`, requests spread over a moment still make one transaction; without it, one each."""
+    """With `gather_s`, requests spread over a moment still make one transaction; without it, the first commits at
+    once instead of waiting for the others."""
 
     async def spread(group: GroupCommit[Session], names: list[str]) -> list[str]:
         async def later(index: int, name: str) -> str:
@@ -71,10 +72,11 @@ async def test_requests_that_arrive_within_the_gathering_time_share_one_transact
 
         return list(await asyncio.gather(*(later(index, name) for index, name in enumerate(names))))
 
-    assert await spread(GroupCommit(rows.transaction, gather_s=0.2), ["a", "b", "c"]) == ["a", "b", "c"]
+    assert await spread(GroupCommit(rows.transaction, gather_s=0.5), ["a", "b", "c"]) == ["a", "b", "c"]
     assert rows.transactions == 1
     assert await spread(GroupCommit(rows.transaction), ["d", "e", "f"]) == ["d", "e", "f"]
-    assert rows.transactions == 4
+    # The later two may share one when the first's commit outlasts their 10 ms apart (a loaded machine).
+    assert rows.transactions - 1 in (2, 3)
     assert await rows.names() == {"a", "b", "c", "d", "e", "f"}
 
 
