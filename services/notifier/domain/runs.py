@@ -23,7 +23,7 @@ def report_subject_id(incident_id: str, kind: ReportKind) -> str:
 
 def incident_subject_ids(incident_id: str) -> list[str]:
     """Every subject id an incident's runs can have: its own alert's, and each report kind's. Looked up as exact
-    values, an index finds them on any backend and collation, where a prefix match scanned every run."""
+    values, an index finds them on any backend and collation; no index serves a prefix match (`LIKE 'id/%'`)."""
     return [incident_id, *(report_subject_id(incident_id, kind) for kind in ReportKind)]
 
 

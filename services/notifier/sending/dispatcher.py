@@ -4,8 +4,9 @@ Up to `concurrency` sends are under way at once; each freed slot is refilled at 
 came in meanwhile are recorded together, so one slow provider call holds up no other.
 
 Order, so that a crash loses nothing: the attempt row exists (pending) → it is claimed with a lease
-(dispatching) → the provider is called → the outcome is stored. A dispatcher that dies mid-call leaves the
-row dispatching; when the lease runs out another claims it and first asks the provider (`SentLookup`) whether
+(dispatching; a live dispatcher renews the lease until the outcome is stored, `leases.py`) → the provider is
+called → the outcome is stored. A dispatcher that dies mid-call leaves the row dispatching and stops renewing;
+when the lease runs out another claims it and first asks the provider (`SentLookup`) whether
 it took the earlier request: if so, that answer is recorded and nothing is sent again. If the provider cannot
 tell (no record to ask, not reachable, no such request), it sends again, logged as a possible duplicate.
 """
