@@ -23,11 +23,13 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    event,
     insert,
     select,
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -162,7 +164,8 @@ class _AsyncBackend:
     """PostgreSQL (asyncpg) through SQLAlchemy's asyncio extension."""
 
     def __init__(self, url: str, echo: bool) -> None:
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        event.listen(self.engine.sync_engine, "checkout", _refuse_closed_connection)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Session]:
@@ -178,6 +181,14 @@ class _AsyncBackend:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    # Instead of the pool's ping, which costs three round trips (BEGIN, an empty query, ROLLBACK) on every
+    # checkout: asyncpg marks a connection closed as soon as its socket closes (a restarted or stopped
+    # server, a terminated backend), and the pool then replaces it with a new one.
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the connection was closed by the server")
 
 
 class _AsyncSession:

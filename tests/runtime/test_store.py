@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -58,6 +58,33 @@ async def test_a_transaction_that_fails_leaves_nothing(store: Store) -> None:
         await session.execute(insert(names), {"name": "c"})
     assert await stored(store) == {"c"}
     assert await store.ping()
+
+
+async def terminate_backend(url: str, backend: int) -> None:
+    admin = Store(url, MetaData())
+    try:
+        async with admin.transaction() as session:
+            await session.scalar(text(f"SELECT pg_terminate_backend({backend})"))
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)  # the notice reaches the client's socket
+
+
+async def test_connections_the_server_closed_are_replaced_without_a_failed_transaction(postgres_url: str) -> None:
+    """A restarted server or a terminated backend closes pooled connections; the next transaction gets a new one."""
+    store = Store(postgres_url, metadata)
+    try:
+        await store.create_tables()
+        async with store.transaction() as session:
+            first_backend = await session.scalar(text("SELECT pg_backend_pid()"))
+            await session.execute(insert(names), {"name": "before"})
+        await terminate_backend(postgres_url, first_backend)
+        async with store.transaction() as session:
+            await session.execute(insert(names), {"name": "after"})
+            assert await session.scalar(text("SELECT pg_backend_pid()")) != first_backend
+        assert await stored(store) == {"before", "after"}
+    finally:
+        await store.close()
 
 
 @pytest.mark.parametrize("scheme", ["sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"])
