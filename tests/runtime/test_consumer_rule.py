@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -190,3 +192,23 @@ async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead
     )
     assert await rule.deliver(record) is Outcome.IGNORED
     assert letters == []
+
+
+async def test_a_message_reaching_an_idle_consumer_is_handled_at_once(harness: Harness) -> None:
+    """After a quiet spell the consumer still takes a new message within a fetch or two: an empty poll must not
+    be followed by a long pause (faststream sleeps as long as the poll waited before it polls again)."""
+    waits: list[float] = []
+    for n, quiet_s in enumerate((0.55, 0.6, 0.65, 0.7, 0.75)):
+        await asyncio.sleep(quiet_s)  # longer than an empty poll used to wait: into the pause after it
+        unit_id = f"idle-{n}"
+        handled = asyncio.get_running_loop().create_future()
+        harness.scripts[unit_id] = lambda _envelope, handled=handled: _resolve(handled)
+        sent_at = time.monotonic()
+        await harness.send(unit_id, check_in(unit_id).to_bytes())
+        waits.append(await asyncio.wait_for(handled, 10) - sent_at)
+    assert statistics.median(waits) < 0.2, [round(wait, 3) for wait in waits]
+
+
+async def _resolve(handled: asyncio.Future[float]) -> None:
+    if not handled.done():
+        handled.set_result(time.monotonic())
