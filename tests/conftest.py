@@ -96,6 +96,6 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, for replicas that share one; skipped, saying so, when the server is not there."""
     if not POSTGRES:
-        pytest.skip(f"PostgreSQL not on {POSTGRES_HOST}:{POSTGRES_PORT}: two replicas on one database need it")
+        pytest.skip(f"PostgreSQL not on {POSTGRES_HOST}:{POSTGRES_PORT}: this test needs a server")
     async with fresh_postgres_database() as url:
         yield url

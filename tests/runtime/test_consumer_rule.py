@@ -205,7 +205,7 @@ async def test_a_message_reaching_an_idle_consumer_is_handled_at_once(harness: H
         harness.scripts[unit_id] = lambda _envelope, handled=handled: _resolve(handled)
         sent_at = time.monotonic()
         await harness.send(unit_id, check_in(unit_id).to_bytes())
-        waits.append(await asyncio.wait_for(handled, 10) - sent_at)
+        waits.append(await asyncio.wait_for(handled, 30) - sent_at)
     assert statistics.median(waits) < 0.2, [round(wait, 3) for wait in waits]
 
 

@@ -64,10 +64,10 @@ async def terminate_backend(url: str, backend: int) -> None:
     admin = Store(url, MetaData())
     try:
         async with admin.transaction() as session:
-            await session.scalar(text(f"SELECT pg_terminate_backend({backend})"))
+            await session.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
     finally:
         await admin.close()
-    await asyncio.sleep(0.2)  # the notice reaches the client's socket
+    await asyncio.sleep(0.2)  # the backend has exited; the loop reads the close from the client's socket
 
 
 async def test_connections_the_server_closed_are_replaced_without_a_failed_transaction(postgres_url: str) -> None:
