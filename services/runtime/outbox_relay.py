@@ -93,7 +93,7 @@ class OutboxRelay:
         if not self._holding and not await self._took_the_lease():
             return 0
         lost = await self._watch.lost() if self._watch is not None else None
-        async with self._store.transaction() as session:
+        async with self._store.transaction(durable=False) as session:
             await self._mark_sent(session)
             rows = await self._claim_as_holder(session, lost)
         if not rows:
@@ -103,7 +103,7 @@ class OutboxRelay:
             placed = await self._publish([OutgoingRecord(row.topic, row.key.encode(), row.value) for row in rows])
         except BaseException:
             # Cancelled too: left claimed, the rows would wait out their lease before anyone sends them.
-            async with self._store.transaction() as session:
+            async with self._store.transaction(durable=False) as session:
                 await self._outbox.release(session, ids)
             if self._watch is not None:
                 self._watch.check_soon()
@@ -115,7 +115,7 @@ class OutboxRelay:
 
     async def _took_the_lease(self) -> bool:
         """Whether this relay now holds the relay lease: one transaction, before the broker is probed."""
-        async with self._store.transaction() as session:
+        async with self._store.transaction(durable=False) as session:
             await self._mark_sent(session)
             return await self._hold(session) is not Holding.ELSEWHERE
 
@@ -167,13 +167,13 @@ class OutboxRelay:
 
     async def hand_back(self) -> None:
         """Give up the relay lease (stopping): another replica's relay takes over at its next pass."""
-        async with self._store.transaction() as session:
+        async with self._store.transaction(durable=False) as session:
             await self._outbox.relay_lease.hand_back(session, self._holder, self._clock())
 
     async def mark_published(self) -> None:
         """Mark what was published as sent now, not with the next batch (before stopping)."""
         if self._published:
-            async with self._store.transaction() as session:
+            async with self._store.transaction(durable=False) as session:
                 await self._mark_sent(session)
 
     async def run(self) -> None:

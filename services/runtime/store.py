@@ -71,12 +71,17 @@ class Store:
             return await self._backend.run_sync(work)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[Session]:
         """A session inside one transaction: committed on leaving, rolled back on an error. It returns once the
-        commit is on disk (the next writer need not wait for that)."""
+        commit is on disk (the next writer need not wait for that).
+
+        `durable=False` returns at the commit, for bookkeeping whose loss in a power cut only makes work be done
+        again (the outbox relay's claims and marks: an event not marked sent is published again, and consumers
+        drop the copy). The next durable transaction's sync covers it."""
         async with self._writer_turn(), self._backend.begin() as session:
             yield session
-        await self._backend.until_durable()
+        if durable:
+            await self._backend.until_durable()
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:

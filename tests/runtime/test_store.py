@@ -139,6 +139,20 @@ async def test_a_sqlite_transaction_returns_once_its_commit_is_on_disk(
     assert len(syncs.synced) == 1
 
 
+async def test_a_transaction_that_need_not_be_durable_leaves_its_sync_to_the_next_one(
+    file_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bookkeeping that a power cut may undo returns at its commit; the next durable commit syncs both."""
+    store = file_store
+    syncs = DiskSyncs(monkeypatch, marker=b"claimed")
+    async with store.transaction(durable=False) as session:
+        await session.execute(insert(names), {"name": "claimed"})
+    assert syncs.synced == []
+    async with store.transaction() as session:
+        await session.execute(insert(names), {"name": "answered"})
+    assert syncs.synced == [(str(tmp_path / "durable.sqlite3-wal"), True)]
+
+
 async def test_commits_made_while_a_sync_runs_share_the_next_one(
     file_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
