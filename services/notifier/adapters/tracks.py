@@ -12,6 +12,7 @@ from sqlalchemy import Select, Table, Update, bindparam, func, select, update
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain import Contact
 from services.notifier.domain.runs import OPEN, Acknowledgement, Track
+from services.runtime.store import first_row, row_by_key
 
 __all__ = ["SqlTracks", "contacts_to_json"]
 
@@ -38,7 +39,7 @@ class SqlTracks(Rows):
 
     async def track(self, track_id: int) -> Track:
         """A track something refers to (an attempt, a code): LookupError if it is not there."""
-        row = (await self.session.execute(_track_by_id(self.t.tracks), {"track_id": track_id})).one_or_none()
+        row = await first_row(self.session, row_by_key(self.t.tracks, "id"), {"key": track_id})
         if row is None:
             raise LookupError(f"no track {track_id}")
         return as_track(row)
@@ -94,11 +95,6 @@ class SqlTracks(Rows):
 @functools.cache
 def _tracks_of_run(tracks: Table) -> Select[Any]:
     return select(tracks).where(tracks.c.run_id == bindparam("run_id")).order_by(tracks.c.id)
-
-
-@functools.cache
-def _track_by_id(tracks: Table) -> Select[Any]:
-    return select(tracks).where(tracks.c.id == bindparam("track_id"))
 
 
 @functools.cache
