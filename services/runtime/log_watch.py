@@ -85,7 +85,7 @@ class PublishedPositions:
             for (topic, partition), offset in positions.items()
         ]
         if rows:
-            await session.execute(self._upsert[session.dialect], rows)
+            await session.insert(self._upsert[session.dialect], rows)
 
     async def forget(self, session: Session) -> None:
         await session.execute(delete(self.table))

@@ -110,13 +110,13 @@ class Outbox:
 
     async def claim(self, session: Session, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""
-        rows = list((await session.execute(self._pending, {"now": now, "limit": limit})).all())
+        rows = list(await session.fetch(self._pending, {"now": now, "limit": limit}))
         if rows:
-            await session.execute(self._leased, {"ids": [row.id for row in rows], "until": now + lease})
+            await session.change(self._leased, {"ids": [row.id for row in rows], "until": now + lease})
         return rows
 
     async def mark_sent(self, session: Session, ids: Sequence[int], now: datetime) -> None:
-        await session.execute(self._sent, {"ids": list(ids), "at": now})
+        await session.change(self._sent, {"ids": list(ids), "at": now})
 
     async def release(self, session: Session, ids: Sequence[int]) -> None:
         await session.execute(update(self.table).where(self.table.c.id.in_(ids)).values(claimed_until=None))

@@ -58,7 +58,7 @@ class RelayLease:
             return Holding.ELSEWHERE
         if row.holder == holder and row.until - now > lease / 2:
             return Holding.KEPT  # renewed once half of it has passed: one statement fewer on most passes
-        await session.execute(_renew(self.table), {"lease": LEASE_NAME, "to": holder, "to_until": now + lease})
+        await session.change(_renew(self.table), {"lease": LEASE_NAME, "to": holder, "to_until": now + lease})
         return Holding.KEPT if row.holder == holder else Holding.TAKEN
 
     async def hand_back(self, session: Session, holder: str, now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import CursorResult, Executable, Insert, Select
+from sqlalchemy import CursorResult, Delete, Executable, Insert, Select, Update
 
 __all__ = ["Row", "Session"]
 
@@ -32,4 +32,9 @@ class Session(Protocol):
 
     async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
         """The rows of a SELECT built once (a hot path's), each with its columns as attributes."""
+        ...
+
+    async def change(self, statement: Update | Delete, parameters: Row | Sequence[Row]) -> int:
+        """Run an UPDATE or DELETE built once (a hot path's), for one set of parameters or many; how many rows
+        it changed (for many, -1 where the driver does not count them, as asyncpg)."""
         ...

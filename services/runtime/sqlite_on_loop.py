@@ -11,11 +11,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Executable, Insert, Select, create_engine, event
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Delete,
+    Engine,
+    Executable,
+    Insert,
+    Select,
+    Update,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 
-from services.runtime.direct_statements import raw_insert, raw_select
+from services.runtime.direct_statements import raw_change, raw_insert, raw_select
 from services.runtime.session import Row
 from services.runtime.wal_checkpoints import WalCheckpoints
 from services.runtime.wal_sync import WalSync
@@ -116,7 +127,15 @@ class _OnLoopSession:
         raw = raw_select(statement, tuple(parameters), self._connection.dialect)
         if raw is None:
             return self._connection.execute(statement, parameters).all()
-        return raw.rows(self._driver().execute(raw.sql, raw.values(parameters)).fetchall())
+        return raw.rows(self._driver().execute(*raw.bound(parameters)).fetchall())
+
+    async def change(self, statement: Update | Delete, parameters: Row | Sequence[Row]) -> int:
+        if isinstance(parameters, Sequence):
+            return self._change_many(statement, parameters)
+        raw = raw_change(statement, tuple(parameters), self._connection.dialect)
+        if raw is None:
+            return self._connection.execute(statement, parameters).rowcount
+        return self._driver().execute(*raw.bound(parameters)).rowcount
 
     def total_changes(self) -> int:
         """Rows changed on this connection since it opened: a transaction that changes none needs no sync."""
@@ -124,6 +143,14 @@ class _OnLoopSession:
 
     def _driver(self) -> sqlite3.Connection:
         return cast(sqlite3.Connection, self._connection.connection.driver_connection)
+
+    def _change_many(self, statement: Update | Delete, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        raw = raw_change(statement, tuple(rows[0]), self._connection.dialect)
+        if raw is None or raw.lists:  # the latter SQLAlchemy refuses, saying why
+            return self._connection.execute(statement, rows).rowcount
+        return self._driver().executemany(raw.sql, map(raw.values, rows)).rowcount
 
     def _insert(self, statement: Insert, rows: Sequence[Row]) -> int:
         if not rows:

@@ -16,12 +16,14 @@ from sqlalchemy import (
     Connection,
     CursorResult,
     DateTime,
+    Delete,
     Dialect,
     Executable,
     Insert,
     MetaData,
     Select,
     Table,
+    Update,
     bindparam,
     event,
     insert,
@@ -216,3 +218,8 @@ class _AsyncSession:
 
     async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
         return (await self._connection.execute(statement, parameters)).all()
+
+    async def change(self, statement: Update | Delete, parameters: Row | Sequence[Row]) -> int:
+        if isinstance(parameters, Sequence) and not parameters:
+            return 0
+        return (await self._connection.execute(statement, parameters)).rowcount

@@ -10,9 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import StatementError
 
 from services.runtime.store import Store, UtcDateTime, insert_into
 
@@ -223,6 +238,10 @@ async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: S
         ),
         (select(facts.c.id, facts.c.data).where(facts.c.flag.is_(False), facts.c.note != "x"), {}),
         (select(facts.c.note).where(facts.c.id.in_(bindparam("ids", expanding=True))), {"ids": [1, 3]}),
+        (
+            select(facts.c.id).where(facts.c.note.in_(("x", "y")), facts.c.at.in_(bindparam("ats", expanding=True))),
+            {"ats": [FACT_ROWS[0]["at"], FACT_ROWS[2]["at"]]},
+        ),
     ],
 )
 async def test_fetch_gives_the_rows_sqlalchemy_gives(store: Store, query: Any, parameters: dict[str, Any]) -> None:
@@ -235,3 +254,41 @@ async def test_fetch_gives_the_rows_sqlalchemy_gives(store: Store, query: Any, p
     assert [tuple(row) for row in fetched] == [tuple(row) for row in expected]
     assert fetched
     assert [dict(row._mapping) for row in fetched] == [dict(row._mapping) for row in expected]
+
+
+def _changes(table: Table) -> list[tuple[Any, Any]]:
+    columns = table.c
+    return [
+        (update(table).where(columns.id == bindparam("key")), {"key": 1, "note": "z", "at": FACT_ROWS[2]["at"]}),
+        (update(table).where(columns.id.in_(bindparam("ids", expanding=True))).values(flag=True), {"ids": [2, 3]}),
+        (update(table).where(columns.id.in_(bindparam("ids", expanding=True))).values(note="never"), {"ids": []}),
+        (
+            update(table).where(columns.id == bindparam("key")).values(note=bindparam("new")),
+            [{"key": 2, "new": "a"}, {"key": 3, "new": "b"}, {"key": 9, "new": "c"}],
+        ),
+        (
+            update(table).where(columns.note.in_(("a", "b")), columns.id.in_(bindparam("ids", expanding=True))),
+            {"ids": [2, 3, 9], "data": {"n": 1}},
+        ),
+        (delete(table).where(columns.id.in_(bindparam("ids", expanding=True))), {"ids": [1, 9]}),
+    ]
+
+
+async def test_change_changes_what_sqlalchemy_changes(store: Store) -> None:
+    """`Session.change` (straight to the driver on SQLite where it can) updates and deletes the rows SQLAlchemy
+    does, list parameters and many sets of parameters included, and counts them the same."""
+    async with store.transaction() as session:
+        await session.insert(insert_into(facts), FACT_ROWS)
+        await session.insert(insert_into(twin), FACT_ROWS)
+    async with store.transaction() as session:
+        counted = [await session.change(statement, parameters) for statement, parameters in _changes(facts)]
+        expected = [(await session.execute(statement, parameters)).rowcount for statement, parameters in _changes(twin)]
+        ours = (await session.execute(select(facts).order_by(facts.c.id))).all()
+        theirs = (await session.execute(select(twin).order_by(twin.c.id))).all()
+    many = 2 if store.dialect == "sqlite" else -1  # asyncpg counts no many-parameter run, as DB-API allows
+    assert counted == expected == [1, 2, 0, many, 2, 1]
+    async with store.transaction() as session:
+        with pytest.raises(StatementError, match="expanding"):
+            await session.change(_changes(facts)[1][0], [{"ids": [1]}, {"ids": [2]}])
+    assert ours == theirs
+    assert [(row.note, row.flag, row.data) for row in ours] == [("a", True, {"n": 1}), ("b", True, {"n": 1})]

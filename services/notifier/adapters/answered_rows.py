@@ -3,10 +3,12 @@ may start or fire for again, whatever order the events that start them arrive in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select
 
 from services.notifier.adapters.tables import Rows
 from services.notifier.domain.filing import Subject
@@ -32,9 +34,15 @@ class SqlAnswered(Rows):
         """Which of these subjects a filed report has answered."""
         if not subjects:
             return set()
-        answered = self.t.answered.c
-        query = select(answered.subject, answered.subject_id).where(
-            answered.subject_id.in_({subject_id for _, subject_id in subjects})
-        )
-        found = {(row.subject, row.subject_id) for row in (await self.session.execute(query)).all()}
-        return found & set(subjects)
+        subject_ids = sorted({subject_id for _, subject_id in subjects})
+        rows = await self.session.fetch(_answered_among(self.t.answered), {"subject_ids": subject_ids})
+        return {(row.subject, row.subject_id) for row in rows} & set(subjects)
+
+
+# On the path of every escalation start, built once: building a statement costs several times running it.
+@functools.cache
+def _answered_among(answered: Table) -> Select[Any]:
+    columns = answered.c
+    return select(columns.subject, columns.subject_id).where(
+        columns.subject_id.in_(bindparam("subject_ids", expanding=True))
+    )

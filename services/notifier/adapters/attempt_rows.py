@@ -54,8 +54,8 @@ class SqlAttempts(Rows):
 
     async def attempted_pairs(self, run_ids: Collection[str]) -> set[tuple[str, str]]:
         """(run id, number) of every attempt these runs already made."""
-        rows = await self.session.execute(_attempted_pairs(self.t.attempts), {"ids": list(run_ids)})
-        return {(row.run_id, row.to) for row in rows.all()}
+        rows = await self.session.fetch(_attempted_pairs(self.t.attempts), {"ids": list(run_ids)})
+        return {(row.run_id, row.to) for row in rows}
 
     async def attempt(self, attempt_id: str) -> Attempt | None:
         row = await first_row(self.session, row_by_key(self.t.attempts, "id"), {"key": attempt_id})
@@ -69,28 +69,26 @@ class SqlAttempts(Rows):
         """Attempts to hand to a provider: new ones, and ones whose dispatcher died mid-call (lease ran out).
         Each as it was before this claim (its status says whether an earlier dispatcher had it)."""
         claimable, claim = _claimable(self.t.attempts), _claim(self.t.attempts)
-        attempts = [
-            as_attempt(row) for row in (await self.session.execute(claimable, {"now": now, "limit": limit})).all()
-        ]
+        attempts = [as_attempt(row) for row in await self.session.fetch(claimable, {"now": now, "limit": limit})]
         if attempts:
-            await self.session.execute(claim, {"ids": [attempt.id for attempt in attempts], "until": now + lease})
+            await self.session.change(claim, {"ids": [attempt.id for attempt in attempts], "until": now + lease})
         return attempts
 
     async def extend_leases(self, claims: Sequence[tuple[str, int]], until: datetime) -> None:
         if claims:
             values = [{"attempt_id": attempt_id, "claim": claim, "until": until} for attempt_id, claim in claims]
-            await self.session.execute(_extend_lease(self.t.attempts), values)
+            await self.session.change(_extend_lease(self.t.attempts), values)
 
     async def statuses_of(self, attempt_ids: Collection[str]) -> dict[str, str]:
-        rows = await self.session.execute(_statuses(self.t.attempts), {"ids": list(attempt_ids)})
-        return {row.id: row.status for row in rows.all()}
+        rows = await self.session.fetch(_statuses(self.t.attempts), {"ids": list(attempt_ids)})
+        return {row.id: row.status for row in rows}
 
     async def mark_sent(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
         """(attempt id, status, provider, provider ref, sent at) for many attempts in one statement."""
         if not rows:
             return
         values = [{"attempt_id": a, "new_status": s, "by": p, "ref": r, "at": t} for a, s, p, r, t in rows]
-        await self.session.execute(_mark_sent(self.t.attempts), values)
+        await self.session.change(_mark_sent(self.t.attempts), values)
 
     async def postpone_attempt(self, attempt_id: str, until: datetime) -> None:
         columns = self.t.attempts.c
@@ -106,15 +104,15 @@ class SqlAttempts(Rows):
 
     async def record_status_rank(self, attempt_id: str, rank: int) -> None:
         """The rank of the latest status applied: an older one arriving later is ignored."""
-        await self.session.execute(_update_attempt(self.t.attempts), {"attempt_id": attempt_id, "status_rank": rank})
+        await self.session.change(_update_attempt(self.t.attempts), {"attempt_id": attempt_id, "status_rank": rank})
 
     async def mark_delivered(self, attempt_id: str, rank: int, at: datetime) -> None:
         values = {"attempt_id": attempt_id, "status_rank": rank, "status": "delivered", "finished_at": at}
-        await self.session.execute(_update_attempt(self.t.attempts), values)
+        await self.session.change(_update_attempt(self.t.attempts), values)
 
     async def mark_failed(self, attempt_id: str, code: str, message: str, at: datetime) -> None:
         values = {"attempt_id": attempt_id, "status": "failed", "error_code": code, "error": message, "finished_at": at}
-        await self.session.execute(_update_attempt(self.t.attempts), values)
+        await self.session.change(_update_attempt(self.t.attempts), values)
 
     async def cancel_pending_attempts(self, track_ids: Sequence[int], now: datetime) -> None:
         attempts = self.t.attempts.c

@@ -31,13 +31,13 @@ class SqlReplyCodes(Rows):
         # By run only: a run holds a few codes, while a busy number holds thousands, and given both
         # conditions SQLite walks the number's.
         parameters = {"run_ids": list({run_id for _, run_id in pairs})}
-        rows = (await self.session.execute(_codes_of_runs(self.t.reply_codes), parameters)).all()
+        rows = await self.session.fetch(_codes_of_runs(self.t.reply_codes), parameters)
         return {(row.phone, row.run_id): row.code for row in rows if (row.phone, row.run_id) in pairs}
 
     async def held_codes(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (phone, code) pairs are issued now."""
         parameters = {"phones": list({phone for phone, _ in pairs}), "codes": list({code for _, code in pairs})}
-        rows = (await self.session.execute(_held(self.t.reply_codes), parameters)).all()
+        rows = await self.session.fetch(_held(self.t.reply_codes), parameters)
         return {(row.phone, row.code) for row in rows} & set(pairs)
 
     async def codes_held_by(self, phone: str) -> set[str]:

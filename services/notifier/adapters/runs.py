@@ -74,8 +74,8 @@ class SqlRuns(Rows):
         return int(await self.session.scalar(query) or 0)
 
     async def runs_by_id(self, run_ids: Collection[str]) -> dict[str, Run]:
-        rows = await self.session.execute(_runs_by_id(self.t.runs), {"ids": list(run_ids)})
-        return {row.id: as_run(row) for row in rows.all()}
+        rows = await self.session.fetch(_runs_by_id(self.t.runs), {"ids": list(run_ids)})
+        return {row.id: as_run(row) for row in rows}
 
     async def open_runs_for(self, subject_ids: Sequence[str], subjects: Sequence[str]) -> list[Run]:
         query = select(self.t.runs).where(
@@ -89,8 +89,8 @@ class SqlRuns(Rows):
         return [as_run(row) for row in (await self.session.execute(query)).all()]
 
     async def runs_for_incident(self, incident_id: str) -> list[Run]:
-        rows = await self.session.execute(_runs_by_subject_id(self.t.runs), {"ids": incident_subject_ids(incident_id)})
-        return [as_run(row) for row in rows.all()]
+        rows = await self.session.fetch(_runs_by_subject_id(self.t.runs), {"ids": incident_subject_ids(incident_id)})
+        return [as_run(row) for row in rows]
 
     async def end_run(self, run_id: str, state: str, now: datetime) -> None:
         await self.session.execute(

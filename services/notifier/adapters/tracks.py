@@ -34,8 +34,8 @@ class SqlTracks(Rows):
     """Implements `ports.Tracks`."""
 
     async def tracks_of(self, run_id: str) -> list[Track]:
-        rows = await self.session.execute(_tracks_of_run(self.t.tracks), {"run_id": run_id})
-        return [as_track(row) for row in rows.all()]
+        rows = await self.session.fetch(_tracks_of_run(self.t.tracks), {"run_id": run_id})
+        return [as_track(row) for row in rows]
 
     async def track(self, track_id: int) -> Track:
         """A track something refers to (an attempt, a code): LookupError if it is not there."""
@@ -55,7 +55,7 @@ class SqlTracks(Rows):
         if not advances:
             return
         rows = [{"track_id": track, "next": step, "due": due} for track, step, due in advances]
-        await self.session.execute(_advance_tracks(self.t.tracks), rows)
+        await self.session.change(_advance_tracks(self.t.tracks), rows)
 
     async def bring_track_forward(self, track_id: int, step_done: int, now: datetime) -> None:
         """The step's call failed: the next step need not wait out its full time."""
