@@ -36,10 +36,9 @@ from services.incident.handlers import (
     list_incidents,
     on_close_incident,
     on_merge_incidents,
-    on_report_incident,
+    on_report_over_http,
     on_sign_off,
     on_split_incident,
-    origin_of_token,
     submit_report,
 )
 from services.incident.handlers.intake import Taken
@@ -60,8 +59,7 @@ async def post_incident(body: ReportIncident, who: Authorized, backend: Service,
     who.require(body.unit_id)
 
     async def take(ports: Ports) -> Taken:
-        origin = await origin_of_token(body, who.units, ports)
-        return await on_report_incident(body, Source.HTTP, origin, ports, backend.rules, backend.now())
+        return await on_report_over_http(body, who.units, ports, backend.rules, backend.now())
 
     taken = await backend.work.together(take)
     if taken.joined:

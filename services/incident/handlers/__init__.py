@@ -4,7 +4,7 @@ from services.incident.handlers.common import Rules, UnknownIncident
 from services.incident.handlers.deadlines import fire_due_deadlines
 from services.incident.handlers.directory import on_check_in_missed, on_shift_ended, on_shift_started, on_unit_updated
 from services.incident.handlers.handover import UnknownHandover, find_handover, sign_handover
-from services.incident.handlers.intake import Taken, on_report_incident, origin_of_token
+from services.incident.handlers.intake import Taken, on_report_incident, on_report_over_http
 from services.incident.handlers.notifications import (
     on_attempt_delivered,
     on_attempt_failed,
@@ -50,6 +50,7 @@ __all__ = [
     "on_merge_incidents",
     "on_notification_acknowledged",
     "on_report_incident",
+    "on_report_over_http",
     "on_run_exhausted",
     "on_run_stopped",
     "on_shift_ended",
@@ -58,7 +59,6 @@ __all__ = [
     "on_split_incident",
     "on_text_received",
     "on_unit_updated",
-    "origin_of_token",
     "send_unsigned",
     "sign_handover",
     "submit_report",

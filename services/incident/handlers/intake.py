@@ -26,7 +26,7 @@ from services.incident.domain.concealment import origin_over_http
 from services.incident.handlers.common import Rules
 from services.incident.ports import Ports
 
-__all__ = ["Taken", "on_report_incident", "open_incident", "origin_of_token"]
+__all__ = ["Taken", "on_report_incident", "on_report_over_http", "open_incident"]
 
 
 @dataclass(frozen=True)
@@ -37,21 +37,37 @@ class Taken:
     joined: bool
 
 
-async def origin_of_token(command: ReportIncident, token_units: Set[str] | None, ports: Ports) -> Origin:
-    """Who reports over HTTP: the unit, when the token is its own; another source otherwise (`origin_over_http`)."""
-    unit = await ports.directory.unit(command.unit_id)
-    return origin_over_http(command.origin, unit.parent_id if unit else None, token_units)
-
-
 async def on_report_incident(
     command: ReportIncident, source: Source, origin: Origin, ports: Ports, rules: Rules, now: datetime
 ) -> Taken:
     """Refuse (IntakeRefused) a bad time or an unknown unit; join an open duplicate; otherwise open a new incident."""
+    unit = await _reporting_unit(command, ports, now)
+    return await _take(command, unit, source, origin, ports, rules, now)
+
+
+async def on_report_over_http(
+    command: ReportIncident, token_units: Set[str] | None, ports: Ports, rules: Rules, now: datetime
+) -> Taken:
+    """`on_report_incident` for a report over HTTP: who reports is the unit when the token is its own, another
+    source otherwise (`origin_over_http`)."""
+    unit = await _reporting_unit(command, ports, now)
+    origin = origin_over_http(command.origin, unit.parent_id, token_units)
+    return await _take(command, unit, Source.HTTP, origin, ports, rules, now)
+
+
+async def _reporting_unit(command: ReportIncident, ports: Ports, now: datetime) -> Unit:
+    """The unit reporting, locked until the transaction ends; IntakeRefused for a bad time or an unknown unit."""
     check_occurred_at(command.occurred_at, now)
     check_text({"location": command.location, "summary": command.summary, "reporter": command.reporter})
     unit = await ports.directory.lock_unit(command.unit_id)
     if unit is None:
         raise IntakeRefused("unit_id", f"unknown unit {command.unit_id!r}: it is not in the unit directory")
+    return unit
+
+
+async def _take(
+    command: ReportIncident, unit: Unit, source: Source, origin: Origin, ports: Ports, rules: Rules, now: datetime
+) -> Taken:
     open_incidents = await ports.incidents.open_of(
         unit.id, command.type, command.external_id, rules.dedup.near(command.occurred_at)
     )
