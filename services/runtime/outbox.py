@@ -84,6 +84,12 @@ class Outbox:
             .where(columns.id.in_(bindparam("ids", expanding=True)))
             .values(claimed_until=bindparam("until"))
         )
+        self._claimed = (
+            update(self.table)
+            .where(columns.id.in_(self._pending.with_only_columns(columns.id).scalar_subquery()))
+            .values(claimed_until=bindparam("until"))
+            .returning(columns.id, columns.topic, columns.key, columns.value)
+        )
         self._free_all = (
             update(self.table)
             .where(and_(columns.sent_at.is_(None), columns.claimed_until.is_not(None)))
@@ -110,6 +116,10 @@ class Outbox:
 
     async def claim(self, session: Session, now: datetime, limit: int, lease: timedelta) -> list[Any]:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""
+        if session.dialect == "postgresql":
+            # One round trip instead of two. Not on SQLite: RETURNING needs 3.35, newer than some systems'.
+            claimed = await session.execute(self._claimed, {"now": now, "limit": limit, "until": now + lease})
+            return sorted(claimed.all(), key=lambda row: row.id)
         rows = list(await session.fetch(self._pending, {"now": now, "limit": limit}))
         if rows:
             await session.change(self._leased, {"ids": [row.id for row in rows], "until": now + lease})
