@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import StatementError
 
-from services.runtime.store import Store, UtcDateTime, insert_into
+from services.runtime.store import Session, Store, UtcDateTime, insert_into
 
 metadata = MetaData()
 names = Table("names", metadata, Column("name", String(20), primary_key=True))
@@ -56,6 +57,15 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     await store.create_tables()
     yield store
     await store.close()
+
+
+@asynccontextmanager
+async def begun(store: Store) -> AsyncIterator[Session]:
+    """A transaction whose first statement has run: on PostgreSQL that one goes through SQLAlchemy, which sends
+    BEGIN with it, and only what follows goes straight to the driver."""
+    async with store.transaction() as session:
+        await session.execute(text("SELECT 1"))
+        yield session
 
 
 async def stored(store: Store) -> set[str]:
@@ -203,7 +213,7 @@ FACT_ROWS: list[dict[str, Any]] = [
 async def test_insert_stores_what_sqlalchemys_own_insert_stores(store: Store) -> None:
     """`Session.insert` (straight to the driver on SQLite) writes every kind of value as SQLAlchemy does,
     column defaults included, one row or many."""
-    async with store.transaction() as session:
+    async with begun(store) as session:
         for row in FACT_ROWS[:2]:
             await session.insert(insert_into(facts), row)
         await session.insert(insert_into(facts), FACT_ROWS[2:] * 2)
@@ -221,7 +231,7 @@ async def test_insert_stores_what_sqlalchemys_own_insert_stores(store: Store) ->
 async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: Store) -> None:
     once = {"postgresql": postgresql_insert(names), "sqlite": sqlite_insert(names)}[store.dialect]
     statement = once.on_conflict_do_nothing()
-    async with store.transaction() as session:
+    async with begun(store) as session:
         assert await session.insert_new(statement, {"name": "a"})
         assert not await session.insert_new(statement, {"name": "a"})
         assert await session.insert_new(statement, {"name": "b"})
@@ -246,9 +256,9 @@ async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: S
 )
 async def test_fetch_gives_the_rows_sqlalchemy_gives(store: Store, query: Any, parameters: dict[str, Any]) -> None:
     """`Session.fetch` (straight to the driver on SQLite where it can) reads values back as SQLAlchemy does."""
-    async with store.transaction() as session:
+    async with begun(store) as session:
         await session.insert(insert_into(facts), FACT_ROWS)
-    async with store.transaction() as session:
+    async with begun(store) as session:
         fetched = await session.fetch(query, parameters)
         expected = (await session.execute(query, parameters)).all()
     assert [tuple(row) for row in fetched] == [tuple(row) for row in expected]
@@ -277,18 +287,35 @@ def _changes(table: Table) -> list[tuple[Any, Any]]:
 async def test_change_changes_what_sqlalchemy_changes(store: Store) -> None:
     """`Session.change` (straight to the driver on SQLite where it can) updates and deletes the rows SQLAlchemy
     does, list parameters and many sets of parameters included, and counts them the same."""
-    async with store.transaction() as session:
+    async with begun(store) as session:
         await session.insert(insert_into(facts), FACT_ROWS)
         await session.insert(insert_into(twin), FACT_ROWS)
-    async with store.transaction() as session:
+    async with begun(store) as session:
         counted = [await session.change(statement, parameters) for statement, parameters in _changes(facts)]
         expected = [(await session.execute(statement, parameters)).rowcount for statement, parameters in _changes(twin)]
         ours = (await session.execute(select(facts).order_by(facts.c.id))).all()
         theirs = (await session.execute(select(twin).order_by(twin.c.id))).all()
     many = 2 if store.dialect == "sqlite" else -1  # asyncpg counts no many-parameter run, as DB-API allows
     assert counted == expected == [1, 2, 0, many, 2, 1]
-    async with store.transaction() as session:
+    async with begun(store) as session:
         with pytest.raises(StatementError, match="expanding"):
             await session.change(_changes(facts)[1][0], [{"ids": [1]}, {"ids": [2]}])
     assert ours == theirs
     assert [(row.note, row.flag, row.data) for row in ours] == [("a", True, {"n": 1}), ("b", True, {"n": 1})]
+
+
+async def test_statements_straight_to_the_driver_commit_and_roll_back_with_their_transaction(store: Store) -> None:
+    """On PostgreSQL, `insert`, `change` and `fetch` after a transaction's first statement go to asyncpg
+    directly: they still see the transaction's own writes, and leave nothing when it fails."""
+    gone = delete(names).where(names.c.name.in_(bindparam("gone", expanding=True)))
+    with pytest.raises(RuntimeError, match="undone"):
+        async with begun(store) as session:
+            await session.insert(insert_into(names), [{"name": "a"}, {"name": "b"}])
+            assert await session.change(gone, {"gone": ["a"]}) == 1
+            assert [row.name for row in await session.fetch(select(names.c.name), {})] == ["b"]
+            raise RuntimeError("undone")
+    assert await stored(store) == set()
+    async with begun(store) as session:
+        await session.insert(insert_into(names), {"name": "c"})
+        assert await session.change(gone, {"gone": []}) == 0
+    assert await stored(store) == {"c"}
