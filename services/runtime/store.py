@@ -170,20 +170,32 @@ class _Backend(Protocol):
 
 
 class _AsyncBackend:
-    """PostgreSQL (asyncpg) through SQLAlchemy's asyncio extension."""
+    """PostgreSQL (asyncpg) through SQLAlchemy's asyncio extension, each transaction asyncpg's own: SQLAlchemy
+    would send BEGIN with a transaction's first statement, which then could not go to the driver directly
+    (`_AsyncSession`). So SQLAlchemy sends no BEGIN or COMMIT of its own (AUTOCOMMIT), and its statements run
+    inside the asyncpg transaction like the rest."""
 
     def __init__(self, url: str, echo: bool) -> None:
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, isolation_level="AUTOCOMMIT")
         event.listen(self.engine.sync_engine, "checkout", _refuse_closed_connection)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Session]:
-        async with self.engine.begin() as connection:
-            yield _AsyncSession(connection)
+        async with self._transaction() as (connection, driver):
+            yield _AsyncSession(connection, driver)
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
-        async with self.engine.begin() as connection:
+        async with self._transaction() as (connection, _):
             return await connection.run_sync(work)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """A pooled connection and its asyncpg connection, in one transaction: committed on leaving, rolled back
+        on an error."""
+        async with self.engine.connect() as connection:
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            async with driver.transaction():
+                yield connection, driver
 
     async def until_durable(self) -> None:
         """PostgreSQL's COMMIT returns once it is durable (synchronous_commit, on by default)."""
@@ -202,23 +214,19 @@ def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) ->
 
 class _AsyncSession:
     """A hot path's statements (`insert`, `insert_new`, `fetch`, `change`) go straight to asyncpg
-    (`direct_statements`), at less than half the CPU. SQLAlchemy sends BEGIN with a transaction's first
-    statement, so that one goes through SQLAlchemy, and so does anything `direct_statements` leaves to it."""
+    (`direct_statements`), at less than half the CPU; the rest, and what `direct_statements` leaves to
+    SQLAlchemy, go through SQLAlchemy. Both in the transaction `_AsyncBackend.begin` opened on `driver`."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, driver: Any) -> None:
         self._connection = connection
+        self._driver = driver
         self.dialect = connection.dialect.name
-        self._driver: Any = None  # the asyncpg connection, once SQLAlchemy has begun the transaction on it
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
-        result = await self._connection.execute(statement, parameters)
-        await self._begun()
-        return result
+        return await self._connection.execute(statement, parameters)
 
     async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
-        value = await self._connection.scalar(statement, parameters)
-        await self._begun()
-        return value
+        return await self._connection.scalar(statement, parameters)
 
     async def insert(self, statement: Insert, rows: Row | Sequence[Row]) -> None:
         many = rows if isinstance(rows, Sequence) else [rows]
@@ -263,15 +271,10 @@ class _AsyncSession:
         await self._driver.executemany(raw.sql, [raw.values(row) for row in rows])
         return -1  # asyncpg counts no many-parameter run, as SQLAlchemy on it
 
-    def _direct(self, raw: R | None, parameters: Row) -> R | None:
-        """`raw` when it can go to the driver now: the transaction has begun, and no list in it is empty."""
-        if raw is None or self._driver is None or raw.has_empty_list(parameters):
-            return None
-        return raw
-
-    async def _begun(self) -> None:
-        if self._driver is None:
-            self._driver = (await self._connection.get_raw_connection()).driver_connection
+    @staticmethod
+    def _direct(raw: R | None, parameters: Row) -> R | None:
+        """`raw` unless a list in it is empty: PostgreSQL refuses `IN ()`, where SQLAlchemy writes another form."""
+        return None if raw is None or raw.has_empty_list(parameters) else raw
 
 
 def _rows_changed(status: str) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import StatementError
 
-from services.runtime.store import Session, Store, UtcDateTime, insert_into
+from services.runtime.store import Store, UtcDateTime, insert_into
 
 metadata = MetaData()
 names = Table("names", metadata, Column("name", String(20), primary_key=True))
@@ -57,15 +56,6 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     await store.create_tables()
     yield store
     await store.close()
-
-
-@asynccontextmanager
-async def begun(store: Store) -> AsyncIterator[Session]:
-    """A transaction whose first statement has run: on PostgreSQL that one goes through SQLAlchemy, which sends
-    BEGIN with it, and only what follows goes straight to the driver."""
-    async with store.transaction() as session:
-        await session.execute(text("SELECT 1"))
-        yield session
 
 
 async def stored(store: Store) -> set[str]:
@@ -211,9 +201,9 @@ FACT_ROWS: list[dict[str, Any]] = [
 
 
 async def test_insert_stores_what_sqlalchemys_own_insert_stores(store: Store) -> None:
-    """`Session.insert` (straight to the driver on SQLite) writes every kind of value as SQLAlchemy does,
+    """`Session.insert` (straight to the driver) writes every kind of value as SQLAlchemy does,
     column defaults included, one row or many."""
-    async with begun(store) as session:
+    async with store.transaction() as session:
         for row in FACT_ROWS[:2]:
             await session.insert(insert_into(facts), row)
         await session.insert(insert_into(facts), FACT_ROWS[2:] * 2)
@@ -231,7 +221,7 @@ async def test_insert_stores_what_sqlalchemys_own_insert_stores(store: Store) ->
 async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: Store) -> None:
     once = {"postgresql": postgresql_insert(names), "sqlite": sqlite_insert(names)}[store.dialect]
     statement = once.on_conflict_do_nothing()
-    async with begun(store) as session:
+    async with store.transaction() as session:
         assert await session.insert_new(statement, {"name": "a"})
         assert not await session.insert_new(statement, {"name": "a"})
         assert await session.insert_new(statement, {"name": "b"})
@@ -255,10 +245,10 @@ async def test_insert_new_tells_whether_an_on_conflict_left_the_row_out(store: S
     ],
 )
 async def test_fetch_gives_the_rows_sqlalchemy_gives(store: Store, query: Any, parameters: dict[str, Any]) -> None:
-    """`Session.fetch` (straight to the driver on SQLite where it can) reads values back as SQLAlchemy does."""
-    async with begun(store) as session:
+    """`Session.fetch` (straight to the driver where it can) reads values back as SQLAlchemy does."""
+    async with store.transaction() as session:
         await session.insert(insert_into(facts), FACT_ROWS)
-    async with begun(store) as session:
+    async with store.transaction() as session:
         fetched = await session.fetch(query, parameters)
         expected = (await session.execute(query, parameters)).all()
     assert [tuple(row) for row in fetched] == [tuple(row) for row in expected]
@@ -285,19 +275,19 @@ def _changes(table: Table) -> list[tuple[Any, Any]]:
 
 
 async def test_change_changes_what_sqlalchemy_changes(store: Store) -> None:
-    """`Session.change` (straight to the driver on SQLite where it can) updates and deletes the rows SQLAlchemy
+    """`Session.change` (straight to the driver where it can) updates and deletes the rows SQLAlchemy
     does, list parameters and many sets of parameters included, and counts them the same."""
-    async with begun(store) as session:
+    async with store.transaction() as session:
         await session.insert(insert_into(facts), FACT_ROWS)
         await session.insert(insert_into(twin), FACT_ROWS)
-    async with begun(store) as session:
+    async with store.transaction() as session:
         counted = [await session.change(statement, parameters) for statement, parameters in _changes(facts)]
         expected = [(await session.execute(statement, parameters)).rowcount for statement, parameters in _changes(twin)]
         ours = (await session.execute(select(facts).order_by(facts.c.id))).all()
         theirs = (await session.execute(select(twin).order_by(twin.c.id))).all()
     many = 2 if store.dialect == "sqlite" else -1  # asyncpg counts no many-parameter run, as DB-API allows
     assert counted == expected == [1, 2, 0, many, 2, 1]
-    async with begun(store) as session:
+    async with store.transaction() as session:
         with pytest.raises(StatementError, match="expanding"):
             await session.change(_changes(facts)[1][0], [{"ids": [1]}, {"ids": [2]}])
     assert ours == theirs
@@ -305,17 +295,19 @@ async def test_change_changes_what_sqlalchemy_changes(store: Store) -> None:
 
 
 async def test_statements_straight_to_the_driver_commit_and_roll_back_with_their_transaction(store: Store) -> None:
-    """On PostgreSQL, `insert`, `change` and `fetch` after a transaction's first statement go to asyncpg
-    directly: they still see the transaction's own writes, and leave nothing when it fails."""
+    """On PostgreSQL, `insert`, `change` and `fetch` go to asyncpg directly and `execute` through SQLAlchemy:
+    each sees what the others wrote in the transaction, and none of it stays when the transaction fails."""
     gone = delete(names).where(names.c.name.in_(bindparam("gone", expanding=True)))
     with pytest.raises(RuntimeError, match="undone"):
-        async with begun(store) as session:
+        async with store.transaction() as session:
             await session.insert(insert_into(names), [{"name": "a"}, {"name": "b"}])
-            assert await session.change(gone, {"gone": ["a"]}) == 1
+            await session.execute(insert(names), {"name": "x"})
+            assert await session.change(gone, {"gone": ["a", "x"]}) == 2
             assert [row.name for row in await session.fetch(select(names.c.name), {})] == ["b"]
+            assert set((await session.execute(select(names.c.name))).scalars()) == {"b"}
             raise RuntimeError("undone")
     assert await stored(store) == set()
-    async with begun(store) as session:
+    async with store.transaction() as session:
         await session.insert(insert_into(names), {"name": "c"})
         assert await session.change(gone, {"gone": []}) == 0
     assert await stored(store) == {"c"}
