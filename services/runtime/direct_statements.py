@@ -91,7 +91,9 @@ class RawSelect(RawStatement):
 
 def _compiled(statement: Statement, keys: tuple[str, ...], dialect: Dialect) -> RawStatement | None:
     """The statement's driver form, or None when SQLAlchemy must take part: a column default or a generated
-    value to fill in, a parameter not given, a RETURNING clause."""
+    value to fill in, a parameter not given."""
+    if isinstance(statement, Insert):
+        statement = statement.inline()  # without the RETURNING of a new row's key, which no caller here reads
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     names = tuple(compiled.positiontup or ())
     constants = {}
@@ -101,8 +103,6 @@ def _compiled(statement: Statement, keys: tuple[str, ...], dialect: Dialect) -> 
             return None
         constants[name] = bind.value
     binds = [compiled.binds[name] for name in names]
-    if getattr(compiled, "returning", None):
-        return None
     converters = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
     lists = frozenset(name for name, bind in zip(names, binds, strict=True) if bind.expanding)
     return RawStatement(compiled.string, names, converters, constants, lists, dialect.paramstyle == "numeric_dollar")
@@ -120,9 +120,10 @@ def raw_change(statement: Update | Delete, keys: tuple[str, ...], dialect: Diale
 
 
 @functools.cache
-def raw_select(statement: Select[Any], keys: tuple[str, ...], dialect: Dialect) -> RawSelect | None:
+def raw_select(statement: Select[Any] | Update, keys: tuple[str, ...], dialect: Dialect) -> RawSelect | None:
+    """A SELECT, or an UPDATE with RETURNING."""
     raw = _compiled(statement, keys, dialect)
-    columns = list(statement.selected_columns)
+    columns = list(statement.exported_columns)
     fields = [column.key or "" for column in columns]
     if raw is None or len(set(fields)) != len(fields) or not all(_field_name(field) for field in fields):
         return None

@@ -118,8 +118,8 @@ class Outbox:
         """The oldest pending rows, leased so that another replica skips them meanwhile."""
         if session.dialect == "postgresql":
             # One round trip instead of two. Not on SQLite: RETURNING needs 3.35, newer than some systems'.
-            claimed = await session.execute(self._claimed, {"now": now, "limit": limit, "until": now + lease})
-            return sorted(claimed.all(), key=lambda row: row.id)
+            claimed = await session.fetch(self._claimed, {"now": now, "limit": limit, "until": now + lease})
+            return sorted(claimed, key=lambda row: row.id)
         rows = list(await session.fetch(self._pending, {"now": now, "limit": limit}))
         if rows:
             await session.change(self._leased, {"ids": [row.id for row in rows], "until": now + lease})

@@ -30,8 +30,9 @@ class Session(Protocol):
         """Run an INSERT for one row; False when the statement's ON CONFLICT left it out."""
         ...
 
-    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
-        """The rows of a SELECT built once (a hot path's), each with its columns as attributes."""
+    async def fetch(self, statement: Select[Any] | Update, parameters: Row) -> Sequence[Any]:
+        """The rows of a SELECT (or an UPDATE with RETURNING) built once (a hot path's), each with its columns as
+        attributes."""
         ...
 
     async def change(self, statement: Update | Delete, parameters: Row | Sequence[Row]) -> int:

@@ -123,7 +123,7 @@ class _OnLoopSession:
     async def insert_new(self, statement: Insert, row: Row) -> bool:
         return self._insert(statement, [row]) > 0
 
-    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+    async def fetch(self, statement: Select[Any] | Update, parameters: Row) -> Sequence[Any]:
         raw = raw_select(statement, tuple(parameters), self._connection.dialect)
         if raw is None:
             return self._connection.execute(statement, parameters).all()

@@ -246,7 +246,7 @@ class _AsyncSession:
             return (await self.execute(statement, row)).rowcount > 0
         return _rows_changed(await self._driver.execute(raw.sql, *raw.values(row))) > 0
 
-    async def fetch(self, statement: Select[Any], parameters: Row) -> Sequence[Any]:
+    async def fetch(self, statement: Select[Any] | Update, parameters: Row) -> Sequence[Any]:
         raw = self._direct(raw_select(statement, tuple(parameters), self._connection.dialect), parameters)
         if raw is None:
             return (await self.execute(statement, parameters)).all()
