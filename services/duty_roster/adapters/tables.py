@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
+from services.runtime.store import UtcDateTime
+
 __all__ = ["RosterTables"]
 
 
@@ -57,7 +59,8 @@ class RosterTables:
             Column("kind", String(16), nullable=False),
             Column("text", Text, nullable=False),
             Column("author", String(100), nullable=False),
-            Column("written_at", DateTime(timezone=True), nullable=False, index=True),
+            # UTC in and out on SQLite too: a day's entries are asked for from Beijing midnight, 16:00 UTC.
+            Column("written_at", UtcDateTime(), nullable=False, index=True),
         )
         self.check_ins = Table(
             "check_ins",
