@@ -5,8 +5,9 @@ Through that machinery a hot path's statement cost several times what SQLite its
 65 µs against 13 µs; a select by key: 77 µs against 36 µs straight); on PostgreSQL a select by key cost 118 µs
 of CPU against 48 µs straight on asyncpg (2026-12-06, this project's two-core machine). Compiled once per set
 of parameter names, with each value's conversion taken from its column type, it costs little more than the
-driver. A list parameter (`IN`) becomes one placeholder per item when the statement runs. What SQLAlchemy must
-fill in (a column default, a generated value, a RETURNING clause) is left to it: these return None then.
+driver. A list parameter (`IN`) becomes one placeholder per item when the statement runs. An insert is compiled
+without the RETURNING of a new row's key, which no caller reads; an UPDATE's own RETURNING is fetched. What
+SQLAlchemy must fill in (a column default, a generated value) is left to it: these return None then.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class RawStatement:
     def bound(self, parameters: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """The SQL with a placeholder per list item, and the values in placeholder order.
 
-        Numbered: SQLAlchemy numbers every other parameter first, so each list's items take the numbers after."""
+        Numbered: SQLAlchemy numbers every other parameter first, so each list's items take the numbers after; a
+        name that comes twice has the same numbers both times (with `?`, a placeholder of its own each time)."""
         if not self.lists:
             return self.sql, self.values(parameters)
         given = parameters | self.constants if self.constants else parameters
@@ -69,11 +71,12 @@ class RawStatement:
         first = len(values) + 1
         marks = (f"${number}" for number in range(first, first + len(items))) if self.numbered else "?" * len(items)
         values.extend(items)
-        return sql.replace(f"__[POSTCOMPILE_{name}]", ", ".join(marks), 1)
+        return sql.replace(f"__[POSTCOMPILE_{name}]", ", ".join(marks), -1 if self.numbered else 1)
 
     def has_empty_list(self, parameters: dict[str, Any]) -> bool:
         """Whether a list parameter is empty: PostgreSQL refuses `IN ()`, which SQLAlchemy writes otherwise."""
-        return any(not parameters[name] for name in self.lists if name in parameters)
+        given = parameters | self.constants if self.constants else parameters
+        return any(not given[name] for name in self.lists)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ Handlers see one `Session` per transaction whatever the backend: `await session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -31,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, ResourceClosedError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -173,7 +174,11 @@ class _AsyncBackend:
     """PostgreSQL (asyncpg) through SQLAlchemy's asyncio extension, each transaction asyncpg's own: SQLAlchemy
     would send BEGIN with a transaction's first statement, which then could not go to the driver directly
     (`_AsyncSession`). So SQLAlchemy sends no BEGIN or COMMIT of its own (AUTOCOMMIT), and its statements run
-    inside the asyncpg transaction like the rest."""
+    inside the asyncpg transaction like the rest.
+
+    Nor does SQLAlchemy's pool roll back what a returned connection left open. So a connection whose BEGIN,
+    COMMIT or ROLLBACK failed or was cancelled midway is closed, never used again: its transaction may still be
+    open on the server, holding its locks, and asyncpg would take the next BEGIN on it for a savepoint."""
 
     def __init__(self, url: str, echo: bool) -> None:
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, isolation_level="AUTOCOMMIT")
@@ -182,7 +187,11 @@ class _AsyncBackend:
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Session]:
         async with self._transaction() as (connection, driver):
-            yield _AsyncSession(connection, driver)
+            session = _AsyncSession(connection, driver)
+            try:
+                yield session
+            finally:
+                session.end()
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self._transaction() as (connection, _):
@@ -194,8 +203,15 @@ class _AsyncBackend:
         on an error."""
         async with self.engine.connect() as connection:
             driver: Any = (await connection.get_raw_connection()).driver_connection
-            async with driver.transaction():
+            transaction = driver.transaction()
+            await _or_close(transaction.start(), driver)
+            try:
                 yield connection, driver
+            except BaseException:
+                with contextlib.suppress(Exception):  # the error to tell is the first; a cancel still goes on
+                    await _or_close(transaction.rollback(), driver)
+                raise
+            await _or_close(transaction.commit(), driver)
 
     async def until_durable(self) -> None:
         """PostgreSQL's COMMIT returns once it is durable (synchronous_commit, on by default)."""
@@ -204,10 +220,19 @@ class _AsyncBackend:
         await self.engine.dispose()
 
 
+async def _or_close(step: Awaitable[None], driver: Any) -> None:
+    """A transaction's BEGIN, COMMIT or ROLLBACK; the connection is closed if it did not complete."""
+    try:
+        await step
+    except BaseException:
+        driver.terminate()
+        raise
+
+
 def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """A connection the server has closed (a restart, a terminated backend) is replaced at checkout, at no
-    round trip: the pool's own ping costs three (BEGIN, an empty query, ROLLBACK). asyncpg knows of the close
-    once the loop has read it; one it has not read yet fails its first statement, which invalidates the pool."""
+    """A connection that is closed (the server restarted or ended the backend; `_or_close`) is replaced at
+    checkout, at no round trip: the pool's own ping costs three (BEGIN, an empty query, ROLLBACK). asyncpg knows
+    of the server's close once the loop has read it; one it has not read yet fails its transaction's BEGIN."""
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the connection was closed by the server")
 
@@ -219,8 +244,18 @@ class _AsyncSession:
 
     def __init__(self, connection: AsyncConnection, driver: Any) -> None:
         self._connection = connection
-        self._driver = driver
+        self._live_driver: Any = driver
         self.dialect = connection.dialect.name
+
+    def end(self) -> None:
+        """The transaction is over: a statement now would run outside it, maybe inside another's."""
+        self._live_driver = None
+
+    @property
+    def _driver(self) -> Any:
+        if self._live_driver is None:
+            raise ResourceClosedError("this session's transaction has ended")
+        return self._live_driver
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, parameters)

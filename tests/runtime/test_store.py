@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import (
     JSON,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import ResourceClosedError, StatementError
 
 from services.runtime.store import Store, UtcDateTime, insert_into
 
@@ -311,3 +312,109 @@ async def test_statements_straight_to_the_driver_commit_and_roll_back_with_their
         await session.insert(insert_into(names), {"name": "c"})
         assert await session.change(gone, {"gone": []}) == 0
     assert await stored(store) == {"c"}
+
+
+class CancelOn:
+    """Cancels the task that sends a given command (BEGIN, COMMIT, ROLLBACK) on asyncpg, once: just before it
+    goes out, or as it goes out, so that its answer is never read. A service stopping, or a timeout, at the
+    worst moment."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.command: str | None = None
+        self.before_sending = False
+        self.task: asyncio.Task[Any] | None = None
+        sent = asyncpg.connection.Connection.execute
+
+        async def execute(connection: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            if self.task is not None and query.split()[0].rstrip(";") == self.command:
+                task, self.task = self.task, None
+                if self.before_sending:
+                    task.cancel()
+                    await asyncio.sleep(0)
+                asyncio.get_running_loop().call_soon(task.cancel)
+            return await sent(connection, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, "execute", execute)
+
+    async def run(self, command: str, before_sending: bool, work: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.create_task(work())
+        self.command, self.before_sending, self.task = command, before_sending, task
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def open_transactions(url: str) -> int:
+    """Backends of the database idle inside a transaction (one a pooled connection left open)."""
+    admin = Store(url, MetaData())
+    try:
+        async with admin.transaction() as session:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in%'"
+            return int(await session.scalar(text(query)))
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("before_sending", [True, False], ids=["before sending", "while sending"])
+@pytest.mark.parametrize("command", ["BEGIN", "COMMIT", "ROLLBACK"])
+async def test_a_transaction_cancelled_midway_leaves_no_connection_that_loses_later_writes(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, command: str, before_sending: bool
+) -> None:
+    """A cancel that lands while BEGIN, COMMIT or ROLLBACK is on its way leaves the connection's transaction in an
+    unknown state: it is closed, so later transactions commit on a good one, and no transaction stays open."""
+    store = Store(postgres_url, metadata)
+    cancel = CancelOn(monkeypatch)
+    try:
+        await store.create_tables()
+
+        async def write_then_fail_if_rolling_back() -> None:
+            async with store.transaction() as session:
+                await session.insert(insert_into(names), {"name": "cancelled"})
+                if command == "ROLLBACK":
+                    raise RuntimeError("the handler failed")
+
+        await cancel.run(command, before_sending, write_then_fail_if_rolling_back)
+        for name in ("after", "and after"):
+            async with store.transaction() as session:
+                await session.insert(insert_into(names), {"name": name})
+        assert await stored(store) - {"cancelled"} == {"after", "and after"}
+        assert await open_transactions(postgres_url) == 0
+    finally:
+        await store.close()
+
+
+async def test_a_statement_cancelled_inside_a_transaction_ends_it_as_cancelled(postgres_url: str) -> None:
+    """Cancelled mid-statement (through SQLAlchemy or straight to the driver), the task ends cancelled, not with
+    the error of the rollback after it, and the store goes on."""
+    store = Store(postgres_url, metadata)
+    try:
+        await store.create_tables()
+        slow = select(names.c.name).where(text("pg_sleep(5) IS NOT NULL"))
+        for run_slowly in (lambda session: session.execute(slow), lambda session: session.fetch(slow, {})):
+
+            async def slow_transaction(run_slowly: Callable[[Any], Awaitable[Any]] = run_slowly) -> None:
+                async with store.transaction() as session:
+                    await session.insert(insert_into(names), {"name": "undone"})
+                    await run_slowly(session)
+
+            task = asyncio.create_task(slow_transaction())
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        async with store.transaction() as session:
+            await session.insert(insert_into(names), {"name": "after"})
+        assert await stored(store) == {"after"}
+    finally:
+        await store.close()
+
+
+async def test_a_session_used_after_its_transaction_refuses(store: Store) -> None:
+    """A session kept past its transaction runs nothing: on PostgreSQL its statement would otherwise go to a
+    connection back in the pool, outside any transaction or inside another task's."""
+    async with store.transaction() as session:
+        await session.insert(insert_into(names), {"name": "a"})
+    with pytest.raises(ResourceClosedError):
+        await session.insert(insert_into(names), {"name": "b"})
+    with pytest.raises(ResourceClosedError):
+        await session.fetch(select(names.c.name), {})
+    assert await stored(store) == {"a"}
