@@ -58,9 +58,11 @@ class RawStatement:
         for name, convert in zip(self.names, self.converters, strict=True):
             value = given[name]
             if name in self.lists:
-                listed.append((name, [item if convert is None else convert(item) for item in value]))
-                if not self.numbered:
-                    sql = self._expand(sql, *listed.pop(), values)
+                items = [item if convert is None else convert(item) for item in value]
+                if self.numbered:
+                    listed.append((name, items))
+                else:
+                    sql = self._expand(sql, name, items, values)
             else:
                 values.append(value if convert is None else convert(value))
         for name, items in listed:
@@ -75,6 +77,8 @@ class RawStatement:
 
     def has_empty_list(self, parameters: dict[str, Any]) -> bool:
         """Whether a list parameter is empty: PostgreSQL refuses `IN ()`, which SQLAlchemy writes otherwise."""
+        if not self.lists:
+            return False
         given = parameters | self.constants if self.constants else parameters
         return any(not given[name] for name in self.lists)
 
