@@ -55,7 +55,7 @@ from services.runtime.http_guard import guard
 from services.runtime.outgoing import Outgoing
 from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.session import Session
-from services.runtime.unit_of_work import Consumed
+from services.runtime.unit_of_work import Closing, Consumed
 from services.runtime.wiring import Plan, ServiceWiring
 
 __all__ = ["Notifier", "create_app", "load_policies"]
@@ -176,9 +176,31 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         """An answer may have queued a help SMS or a fallback: send it now rather than at the next tick."""
         self.fire_soon.kick()
 
+    @functools.cached_property
+    def firing(self) -> Closing[Ports]:
+        """What a consumed batch made due is fired, and its sends claimed, last in the batch's transaction: the
+        first SMS of an alert leaves once that commits, with no transaction of its own between (it used to be
+        one more transaction a batch, waited for by the alert)."""
+        return Closing(self._fire_in_batch, instead=self.fire_soon.kick)
+
+    async def _fire_in_batch(self, ports: Ports) -> Callable[[], None]:
+        now = self.clock()
+        fired = await fire_due_tracks(ports, now, FIRE_BATCH)
+        jobs = await self.dispatcher.claim(ports, now) if fired < FIRE_BATCH else []
+
+        def send() -> None:
+            if fired:
+                self._checkpoint("after_step_recorded")
+            if fired >= FIRE_BATCH:
+                self.fire_soon.kick()
+            if self.dispatcher.send(jobs):
+                self.dispatcher.pump_soon.kick()
+
+        return send
+
     def consume(self, on: Callable[[M, Ports, datetime], Awaitable[None]]) -> Consumed:
-        """The route of a consumed message to `on`; what it made due is fired once that commits."""
-        return self.work.consume(on, then=self.fire_soon.kick)
+        """The route of a consumed message to `on`; what it made due is fired in the same transaction."""
+        return self.work.consume(on, closing=self.firing)
 
     def routes(self) -> dict[str, Route]:
         """Where each consumed message goes: its handler runs once per event id, in one transaction with what it
@@ -186,8 +208,8 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         consume = self.consume
         return {
             "notify.requests": {
-                SendSms: self.work.consume_envelope(starts.on_send_sms, then=self.fire_soon.kick),
-                PlaceCall: self.work.consume_envelope(starts.on_place_call, then=self.fire_soon.kick),
+                SendSms: self.work.consume_envelope(starts.on_send_sms, closing=self.firing),
+                PlaceCall: self.work.consume_envelope(starts.on_place_call, closing=self.firing),
                 DeliverReportV1: consume(starts.on_deliver_report),
                 DeliverReport: consume(starts.on_deliver_report),
                 BroadcastSent: consume(starts.on_broadcast_sent),

@@ -1,101 +1,25 @@
-"""Kafka at the edges of every service: one consumer group per service under the consumer rule,
-and one producer for the outbox relay and the DLQ, which also asks the broker where its log stands.
+"""The producing side of Kafka: one producer for the outbox relay and the DLQ, which also asks the broker where
+its log stands. The consuming side is `consumer_group.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
-from typing import Any
 
-import structlog
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.protocol.offset import OffsetRequest
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.message import StreamMessage
 
-from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome
-from services.runtime.kafka_security import broker_security, client_security
+from services.runtime.kafka_security import client_security
 from services.runtime.log_watch import LogState, Published
-from services.runtime.metrics import DLQ_MESSAGES, HANDLER_SECONDS, MESSAGES_IN, MESSAGES_OUT
+from services.runtime.metrics import MESSAGES_OUT
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.settings import KafkaSettings
 
-__all__ = ["KafkaRecordPublisher", "build_broker", "subscribe"]
+__all__ = ["KafkaRecordPublisher"]
 
-log = structlog.get_logger(__name__)
-
-BATCH_RECORDS = 200
-# How long a poll waits for a first record (records already fetched go at once). faststream (0.7.8) sleeps as long
-# again after a poll that came back empty, and a record arriving then waits out the sleep: with 500 ms, every record
-# reaching an idle consumer waited up to half a second per hop. Twenty milliseconds, as long as a fetch waits on the
-# embedded broker, costs fifty wake-ups a second at idle: about 1 % of a core per service (2026-12-06, this
-# project's two-core machine).
-BATCH_WAIT_MS = 20
 LATEST = -1  # a list-offsets request's timestamp for "where the log ends"
-
-
-def build_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
-    return KafkaBroker(
-        settings.bootstrap_servers,
-        client_id=client_id,
-        security=broker_security(settings),
-        logger=None,
-        # The handler takes the message as it came; dependency injection resolved it per message on a
-        # worker thread, which under load cost more than the handler.
-        apply_types=False,
-    )
-
-
-async def _undecoded(message: StreamMessage[Any]) -> StreamMessage[Any]:
-    # Decoding is the consumer rule's job, so that invalid UTF-8 or JSON reaches the DLQ, not a crash.
-    return message
-
-
-def subscribe(broker: KafkaBroker, rule: ConsumerRule, group_id: str, service: str, fetch_max_wait_ms: int) -> Any:
-    """One subscriber (one group join) for all of a service's topics, taking what each fetch brought as a
-    batch; offsets are committed once per batch, after the rule ran for every record of it."""
-
-    subscriber = broker.subscriber(
-        *rule.topics,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.MANUAL,
-        decoder=_undecoded,
-        batch=True,
-        max_records=BATCH_RECORDS,
-        batch_timeout_ms=BATCH_WAIT_MS,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-    )
-
-    @subscriber
-    async def on_batch(message: StreamMessage[tuple[ConsumerRecord[bytes, bytes], ...]]) -> None:
-        records = [_incoming(raw) for raw in message.raw_message]
-        started = time.perf_counter()
-        outcomes = await rule.deliver_all(records)
-        share = (time.perf_counter() - started) / max(1, len(records))
-        for record, outcome in zip(records, outcomes, strict=True):
-            HANDLER_SECONDS.labels(service, record.topic).observe(share)
-            MESSAGES_IN.labels(service, record.topic, outcome.value).inc()
-            if outcome is Outcome.DEAD_LETTERED:
-                DLQ_MESSAGES.labels(service, record.topic).inc()
-        await message.ack()
-
-    return subscriber
-
-
-def _incoming(raw: ConsumerRecord[bytes, bytes]) -> IncomingRecord:
-    return IncomingRecord(
-        topic=raw.topic,
-        partition=raw.partition,
-        offset=raw.offset,
-        key=raw.key,
-        value=raw.value,
-        headers=tuple(raw.headers or ()),
-    )
 
 
 class KafkaRecordPublisher:

@@ -1,9 +1,8 @@
-"""How every Kafka client a service makes (the relay's producer, the consumer group, FastStream's own producer)
-reaches a broker that wants TLS and SASL: Strimzi's TLS listener with SCRAM-SHA-512 users.
+"""How every Kafka client a service makes (the relay's producer, the consumer group) reaches a broker that wants
+TLS and SASL: Strimzi's TLS listener with SCRAM-SHA-512 users.
 
 aiokafka takes the TLS settings as an `ssl.SSLContext`, made here once per client from the CA file and the
-optional client certificate; FastStream takes the same as a security object, which it turns back into these
-keyword arguments for the clients it makes.
+optional client certificate.
 """
 
 from __future__ import annotations
@@ -12,13 +11,10 @@ import ssl
 from typing import Any
 
 from aiokafka.helpers import create_ssl_context
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram512
 
 from services.runtime.settings import KafkaSettings
 
-__all__ = ["broker_security", "client_security"]
-
-_SASL = {"SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext}
+__all__ = ["client_security"]
 
 
 def client_security(settings: KafkaSettings) -> dict[str, Any]:
@@ -33,16 +29,6 @@ def client_security(settings: KafkaSettings) -> dict[str, Any]:
             "sasl_plain_password": settings.sasl_password.get_secret_value(),
         }
     return options
-
-
-def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
-    """The same for FastStream's KafkaBroker (its consumers and producer)."""
-    context = ssl_context(settings) if settings.security_protocol in ("SSL", "SASL_SSL") else None
-    if not settings.security_protocol.startswith("SASL_"):
-        return None if context is None else BaseSecurity(ssl_context=context, use_ssl=True)
-    password = settings.sasl_password.get_secret_value()
-    kind = _SASL[settings.sasl_mechanism]
-    return kind(settings.sasl_username, password, ssl_context=context, use_ssl=context is not None)
 
 
 def ssl_context(settings: KafkaSettings) -> ssl.SSLContext:

@@ -113,6 +113,11 @@ class _AsyncSession:
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, parameters)
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        async with self._driver.transaction():  # inside the open transaction, asyncpg makes it a savepoint
+            yield
+
     async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
         return await self._connection.scalar(statement, parameters)
 

@@ -20,7 +20,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential
 
 from services.runtime.consumer import ConsumerRule, RetryPolicy, Route
-from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
+from services.runtime.consumer_group import ConsumerGroup
+from services.runtime.kafka import KafkaRecordPublisher
 from services.runtime.outbox_relay import OutboxRelay
 from services.runtime.settings import KafkaSettings
 from services.runtime.unit_of_work import UnitOfWork
@@ -85,12 +86,10 @@ class ServiceRuntime:
             clock=clock,
         )
         self.work.relay_with(self.relay.wake)
-        self._broker = build_broker(kafka, client_id=name)
-        self._subscriber: Any = None
+        self._consumer_group: ConsumerGroup | None = None
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._relay_task: asyncio.Task[None] | None = None
         self._kafka_task: asyncio.Task[None] | None = None
-        self._consuming = False
         self._publishing = asyncio.Event()
         self.started = False
 
@@ -129,13 +128,11 @@ class ServiceRuntime:
             self.clock,
             together=self.work.batch,
         )
-        self._subscriber = subscribe(
-            self._broker, rule, self.name, service=self.name, fetch_max_wait_ms=self._kafka.fetch_max_wait_ms
-        )
+        group = ConsumerGroup(self._kafka, rule, group_id=self.name, service=self.name)
         async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.5, max=10), before_sleep=_log_retry):
             with attempt:
-                await self._broker.start()
-        self._consuming = True
+                await group.start()
+        self._consumer_group = group
 
     async def until_publishing(self) -> None:
         """Wait until the producer is connected (start() does not wait for Kafka)."""
@@ -177,8 +174,8 @@ class ServiceRuntime:
             self._kafka_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._kafka_task
-        if self._consuming:
-            await self._broker.stop()
+        if self._consumer_group is not None:
+            await self._consumer_group.stop()
         await self._finish_work_under_way()
         if self._relay_task is not None:
             self.relay.stop_soon()
@@ -206,8 +203,7 @@ class ServiceRuntime:
         """Ready when the database answers, the producer is connected and the consumer group has partitions."""
         database = await self.store.ping()
         publishing = self._publishing.is_set()
-        consumer = getattr(self._subscriber, "consumer", None)
-        partitions = len(consumer.assignment()) if consumer is not None else 0
+        partitions = self._consumer_group.partitions() if self._consumer_group is not None else 0
         consuming = not self._routes or partitions > 0
         details = {"database": database, "publishing": publishing, "partitions": partitions}
         return self.started and database and publishing and consuming, details

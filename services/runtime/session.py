@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from sqlalchemy import CursorResult, Delete, Executable, Insert, Select, Update
@@ -38,4 +39,8 @@ class Session(Protocol):
     async def change(self, statement: Update | Delete, parameters: Row | Sequence[Row]) -> int:
         """Run an UPDATE or DELETE built once (a hot path's), for one set of parameters or many; how many rows
         it changed (for many, -1 where the driver does not count them, as asyncpg)."""
+        ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A part of the transaction undone alone if it raises; the rest of the transaction goes on."""
         ...

@@ -137,6 +137,18 @@ class _OnLoopSession:
             return self._connection.execute(statement, parameters).rowcount
         return self._driver().execute(*raw.bound(parameters)).rowcount
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        driver = self._driver()
+        driver.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException:
+            driver.execute("ROLLBACK TO part")
+            driver.execute("RELEASE part")
+            raise
+        driver.execute("RELEASE part")
+
     def total_changes(self) -> int:
         """Rows changed on this connection since it opened: a transaction that changes none needs no sync."""
         return self._driver().total_changes

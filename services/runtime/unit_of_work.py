@@ -3,7 +3,8 @@
 - `async with work() as ports`: one transaction; its outbox rows are relayed as soon as it commits.
 - `await work.together(effect)`: the same, shared with the requests that arrive meanwhile (group commit).
 - `work.consume(on_message)`: a consumed message's handler, run once per `event_id` (the inbox) in the
-  transaction its fetched batch shares (`batch()`, which the consumer rule opens).
+  transaction its fetched batch shares (`batch()`, which the consumer rule opens); a `Closing` runs once, last
+  in that transaction.
 
 The SQLite fast path is the store's (`store.py`): adapters see one `Session` whatever the backend.
 """
@@ -27,7 +28,7 @@ from services.runtime.outgoing import Outgoing
 from services.runtime.session import Session
 from services.runtime.store import Store
 
-__all__ = ["Consumed", "PortsOf", "UnitOfWork"]
+__all__ = ["Closing", "Consumed", "PortsOf", "UnitOfWork"]
 
 log = structlog.get_logger(__name__)
 P = TypeVar("P")
@@ -39,12 +40,23 @@ Consumed = Callable[[Envelope[Any]], Awaitable[None]]
 """What the consumer rule calls with each routed envelope."""
 
 
+@dataclass(frozen=True)
+class Closing(Generic[P]):
+    """What a batch of consumed messages does once, last in its transaction, after their handlers: `step` runs in
+    a savepoint and returns what to call once the transaction has committed. If it raises, it alone is undone
+    (the messages' effects are kept) and `instead` is called after the commit."""
+
+    step: Callable[[P], Awaitable[Callable[[], None]]]
+    instead: Callable[[], None]
+
+
 @dataclass
 class _Batch:
     """The transaction a fetched batch of consumed messages shares, and what waits for its commit."""
 
     session: Session
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    closing: list[Closing[Any]] = field(default_factory=list)
 
 
 def _nothing() -> None:
@@ -112,18 +124,23 @@ class UnitOfWork(Generic[P]):
             token = self._batch.set(batch)
             try:
                 yield
+                await self._close(batch)
             finally:
                 self._batch.reset(token)
         for callback in batch.after_commit:
             callback()
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Call `callback` once what `once` just wrote is committed: now, or when its batch is."""
-        batch = self._batch.get()
-        if batch is None:
-            callback()
-        elif callback not in batch.after_commit:
-            batch.after_commit.append(callback)
+    async def _close(self, batch: _Batch) -> None:
+        for closing in batch.closing:
+            try:
+                async with batch.session.savepoint():
+                    then = await closing.step(self._ports_over(batch.session))
+            except Exception as error:
+                log.error(
+                    "a batch's closing step failed; its messages are kept", step=repr(closing.step), error=repr(error)
+                )
+                then = closing.instead
+            batch.after_commit.append(then)
 
     async def once(self, envelope: Envelope[Any], effect: Callable[[P], Awaitable[T]]) -> T | None:
         """Run `effect` in a transaction unless this service already processed `envelope.event_id`."""
@@ -142,24 +159,21 @@ class UnitOfWork(Generic[P]):
         return await effect(self._ports_over(session))
 
     def consume(
-        self, handler: Callable[[M, P, datetime], Awaitable[Any]], *, then: Callable[[], None] | None = None
+        self, handler: Callable[[M, P, datetime], Awaitable[Any]], *, closing: Closing[P] | None = None
     ) -> Consumed:
         """The route of a message to `handler(message, ports, now)`: once per event id, in its batch's
-        transaction with what it publishes; `then` is called after that commits."""
+        transaction with what it publishes; `closing` once per batch, last in that transaction."""
 
         async def consumed(envelope: Envelope[Any]) -> None:
             async def effect(ports: P) -> None:
                 await handler(envelope.payload, ports, self.clock())
 
-            await self._consumed(envelope, effect, then)
+            await self._consumed(envelope, effect, closing)
 
         return consumed
 
     def consume_envelope(
-        self,
-        handler: Callable[[Envelope[M], P, datetime], Awaitable[Any]],
-        *,
-        then: Callable[[], None] | None = None,
+        self, handler: Callable[[Envelope[M], P, datetime], Awaitable[Any]], *, closing: Closing[P] | None = None
     ) -> Consumed:
         """Like `consume`, for a handler that needs the envelope too (its event id names what it starts)."""
 
@@ -167,13 +181,20 @@ class UnitOfWork(Generic[P]):
             async def effect(ports: P) -> None:
                 await handler(envelope, ports, self.clock())
 
-            await self._consumed(envelope, effect, then)
+            await self._consumed(envelope, effect, closing)
 
         return consumed
 
     async def _consumed(
-        self, envelope: Envelope[Any], effect: Callable[[P], Awaitable[None]], then: Callable[[], None] | None
+        self, envelope: Envelope[Any], effect: Callable[[P], Awaitable[None]], closing: Closing[P] | None
     ) -> None:
-        await self.once(envelope, effect)
-        if then is not None:
-            self.after_commit(then)
+        batch = self._batch.get()
+        if closing is None:
+            await self.once(envelope, effect)
+        elif batch is None:  # a message handled on its own is a batch of one
+            async with self.batch():
+                await self._consumed(envelope, effect, closing)
+        else:
+            await self._first_time(batch.session, envelope, effect)
+            if closing not in batch.closing:
+                batch.closing.append(closing)

@@ -20,8 +20,9 @@ from schemas.envelope import Envelope
 from schemas.topics import Topic
 from schemas.values import Person
 from services.runtime.consumer import ConsumerRule, IncomingRecord, Outcome, RetryPolicy
+from services.runtime.consumer_group import ConsumerGroup
 from services.runtime.embedded_broker import EmbeddedBroker, create_topics
-from services.runtime.kafka import KafkaRecordPublisher, build_broker, subscribe
+from services.runtime.kafka import KafkaRecordPublisher
 from services.runtime.outbox import OutgoingRecord
 from services.runtime.settings import KafkaSettings
 from testbed.polling import eventually
@@ -88,11 +89,10 @@ async def harness(broker: EmbeddedBroker) -> AsyncIterator[Harness]:
     await publisher.start()
     harness = Harness(publisher, broker.bootstrap)
     rule = ConsumerRule({TOPIC.name: {CheckInReceived: harness.handle}}, publisher, RetryPolicy(3, 0.05, 0.2))
-    kafka = build_broker(settings, client_id="test-consumer")
-    subscribe(kafka, rule, f"test-rule-{uuid.uuid4().hex[:6]}", "test", settings.fetch_max_wait_ms)
-    await kafka.start()
+    group = ConsumerGroup(settings, rule, f"test-rule-{uuid.uuid4().hex[:6]}", service="test")
+    await group.start()
     yield harness
-    await kafka.stop()
+    await group.stop()
     await publisher.stop()
 
 
@@ -195,11 +195,11 @@ async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead
 
 
 async def test_a_message_reaching_an_idle_consumer_is_handled_at_once(harness: Harness) -> None:
-    """After a quiet spell the consumer still takes a new message within a fetch or two: an empty poll must not
-    be followed by a long pause (faststream sleeps as long as the poll waited before it polls again)."""
+    """After a quiet spell the consumer still takes a new message within a fetch or two: an empty poll is not
+    followed by a pause (faststream's batch subscriber slept as long as its poll had waited)."""
     waits: list[float] = []
     for n, quiet_s in enumerate((0.55, 0.6, 0.65, 0.7, 0.75)):
-        await asyncio.sleep(quiet_s)  # longer than an empty poll used to wait: into the pause after it
+        await asyncio.sleep(quiet_s)  # longer than an empty poll waits
         unit_id = f"idle-{n}"
         handled = asyncio.get_running_loop().create_future()
         harness.scripts[unit_id] = lambda _envelope, handled=handled: _resolve(handled)
@@ -212,3 +212,52 @@ async def test_a_message_reaching_an_idle_consumer_is_handled_at_once(harness: H
 async def _resolve(handled: asyncio.Future[float]) -> None:
     if not handled.done():
         handled.set_result(time.monotonic())
+
+
+async def test_a_group_stopped_mid_batch_finishes_it_and_the_next_member_starts_after_it(
+    broker: EmbeddedBroker,
+) -> None:
+    """`stop` waits for the handler under way and commits its offset: the group's next member does not get that
+    message again, only the ones after it."""
+    topic = Topic(f"test.stop.{uuid.uuid4().hex[:8]}", 1, "stop mid-batch", (CheckInReceived,))
+    await create_topics(broker.bootstrap, [topic, topic.dlq])
+    settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
+    publisher = KafkaRecordPublisher(settings, client_id="test-stop-publisher")
+    await publisher.start()
+    group_id = f"test-stop-{uuid.uuid4().hex[:6]}"
+    entered, release = asyncio.Event(), asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(envelope: Envelope[Any]) -> None:
+        entered.set()
+        await release.wait()
+        handled.append(envelope.payload.unit_id)
+
+    async def handle(envelope: Envelope[Any]) -> None:
+        handled.append(envelope.payload.unit_id)
+
+    async def publish(unit_id: str) -> None:
+        await publisher([OutgoingRecord(topic.name, unit_id.encode(), check_in(unit_id).to_bytes())])
+
+    try:
+        first = ConsumerGroup(settings, ConsumerRule({topic.name: {CheckInReceived: slow}}, publisher), group_id, "1")
+        await first.start()
+        await publish("under-way")
+        await asyncio.wait_for(entered.wait(), 30)
+        stopping = asyncio.create_task(first.stop())
+        await asyncio.sleep(0.3)
+        assert not stopping.done(), "stop returned while a handler was still running"
+        release.set()
+        await asyncio.wait_for(stopping, 30)
+        assert handled == ["under-way"]
+
+        second = ConsumerGroup(
+            settings, ConsumerRule({topic.name: {CheckInReceived: handle}}, publisher), group_id, "t"
+        )
+        await second.start()
+        await publish("next")
+        await eventually(lambda: "next" in handled, what="the message after the stop")
+        await second.stop()
+    finally:
+        await publisher.stop()
+    assert handled == ["under-way", "next"]

@@ -16,7 +16,9 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from services.notifier.settings import Settings as NotifierSettings
-from services.runtime.kafka import KafkaRecordPublisher, build_broker
+from services.runtime.consumer import ConsumerRule
+from services.runtime.consumer_group import ConsumerGroup
+from services.runtime.kafka import KafkaRecordPublisher
 from services.runtime.settings import KafkaSettings
 from tests.runtime.tls_broker import Certificates, Opening, TlsListener, make_certificates
 
@@ -46,27 +48,23 @@ def secured(bootstrap: str, certificates: Certificates, mechanism: str = "SCRAM-
 
 
 async def open_every_client(settings: KafkaSettings) -> None:
-    """Start the relay's producer, FastStream's producer and a consumer of the group, as a service does;
-    the stand-in broker ends each after its opening, so each start fails, and that is expected."""
+    """Start the relay's producer and the service's consumer group, as a service does; the stand-in broker ends
+    each after its opening, so each start fails, and that is expected."""
     relay = KafkaRecordPublisher(settings, client_id="notifier-relay")
     with contextlib.suppress(Exception):
         await asyncio.wait_for(relay.start(), 10)
-    broker = build_broker(settings, client_id="notifier")
+    group = ConsumerGroup(settings, ConsumerRule({"duty.units": {}}, relay), group_id="notifier", service="notifier")
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(broker.start(), 10)
-    consumer = broker.config.broker_config.builder("duty.units", group_id="notifier", client_id="notifier-consumer")
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(consumer.start(), 10)
-    await consumer.stop()
-    await broker.stop()
+        await asyncio.wait_for(group.start(), 10)
+    await group.stop()
 
 
 async def test_every_client_speaks_tls_with_its_certificate_and_scram(listener: TlsListener) -> None:
-    """The outbox relay's producer, FastStream's producer and the group's consumer all open with TLS (the CA
-    checked, the client certificate shown) and a SCRAM-SHA-512 handshake."""
+    """The outbox relay's producer and the group's consumer both open with TLS (the CA checked, the client
+    certificate shown) and a SCRAM-SHA-512 handshake."""
     await open_every_client(secured(listener.bootstrap, listener.certificates))
     openings = {opening.client_id: opening for opening in listener.seen}
-    assert set(openings) == {"notifier-relay", "notifier", "notifier-consumer"}
+    assert set(openings) == {"notifier-relay", "notifier"}
     assert set(openings.values()) == {
         Opening(client, client_certificate=True, sasl_mechanism="SCRAM-SHA-512") for client in openings
     }

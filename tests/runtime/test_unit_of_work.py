@@ -18,7 +18,7 @@ from services.runtime.outbox import OutgoingRecord
 from services.runtime.outgoing import Outgoing
 from services.runtime.session import Session
 from services.runtime.store import Store
-from services.runtime.unit_of_work import UnitOfWork
+from services.runtime.unit_of_work import Closing, UnitOfWork
 from tests.runtime.test_outbox_inbox import Tables, check_in
 
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
@@ -124,17 +124,45 @@ async def test_a_batch_shares_one_transaction_and_a_failing_message_undoes_it(wo
     assert await outbox_rows(work) == 2
 
 
-async def test_after_commit_waits_for_the_batch(work: UnitOfWork[Ports]) -> None:
-    """A callback asked for inside a batch runs once, after the batch commits; outside one, at once."""
+async def test_a_closing_step_runs_once_last_in_the_batch_and_its_callback_after_the_commit(
+    work: UnitOfWork[Ports],
+) -> None:
+    """A batch's closing step runs once, after every handler, in the batch's transaction (it sees what they
+    wrote); what it returns is called once that commits. A message handled on its own is a batch of one."""
+    seen: list[list[str]] = []
     called: list[str] = []
-    handle = work.consume(on_check_in, then=lambda: called.append("then"))
+
+    async def step(ports: Ports) -> Callable[[], None]:
+        seen.append(sorted(await ports.effects()))
+        return lambda: called.append("after commit")
+
+    handle = work.consume(on_check_in, closing=Closing(step, instead=lambda: called.append("instead")))
     async with work.batch():
         await handle(check_in("a", 1))
         await handle(check_in("b", 2))
-        assert called == []
-    assert called == ["then"]
+        assert (seen, called) == ([], [])
+    assert (seen, called) == ([["a@1", "b@2"]], ["after commit"])
     await handle(check_in("c", 3))
-    assert called == ["then", "then"]
+    assert (seen[-1], called) == (["a@1", "b@2", "c@3"], ["after commit", "after commit"])
+
+
+async def test_a_failing_closing_step_is_undone_alone_and_the_messages_are_kept(work: UnitOfWork[Ports]) -> None:
+    """A closing step that raises takes back only what it wrote: the batch's messages keep their effects and
+    what they published, and `instead` is called after the commit."""
+    called: list[str] = []
+
+    async def step(ports: Ports) -> Callable[[], None]:
+        await ports.record(check_in("written-by-the-step", 9).payload)
+        raise RuntimeError("the closing step fails")
+
+    handle = work.consume(on_check_in, closing=Closing(step, instead=lambda: called.append("instead")))
+    async with work.batch():
+        await handle(check_in("a", 1))
+        await handle(check_in("b", 2))
+    assert called == ["instead"]
+    async with work() as ports:
+        assert sorted(await ports.effects()) == ["a@1", "b@2"]
+    assert await outbox_rows(work) == 2
 
 
 async def test_the_relay_is_woken_after_a_commit_that_published(work: UnitOfWork[Ports]) -> None:
