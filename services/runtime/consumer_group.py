@@ -91,7 +91,7 @@ class ConsumerGroup:
                 fetched = await consumer.getmany(timeout_ms=POLL_MS, max_records=BATCH_RECORDS)
             except ConsumerStoppedError:
                 return
-            except KafkaError as error:
+            except Exception as error:  # the loop must outlive anything a fetch raises
                 log.warning("fetching failed; trying again", service=self._service, error=repr(error))
                 await asyncio.sleep(RETRY_S)
                 continue
@@ -111,8 +111,10 @@ class ConsumerGroup:
             # The rule keeps trying the DLQ rather than raise; should it raise anyway, the batch is fetched
             # again instead of being committed past.
             log.error("a fetched batch could not be handled; fetching it again", error=repr(error))
+            assigned = consumer.assignment()  # a partition a rebalance took is fetched again by its next owner
             for partition, batch in fetched.items():
-                consumer.seek(partition, batch[0].offset)
+                if partition in assigned:
+                    consumer.seek(partition, batch[0].offset)
             await asyncio.sleep(RETRY_S)
             return
         self._count(records, outcomes, (time.perf_counter() - started) / len(records))

@@ -64,11 +64,11 @@ class Harness:
     async def processed(self, unit_id: str, timeout_s: float = 30) -> list[Envelope[Any]]:
         return await eventually(lambda: [e for e in self.seen if e.payload.unit_id == unit_id], timeout_s)
 
-    async def dead_letters(self, key: str, count: int, timeout_s: float = 30) -> list[Any]:
+    async def dead_letters(self, key: str, count: int, timeout_s: float = 30, topic: Topic = TOPIC) -> list[Any]:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await consumer.start()
         try:
-            partition = TopicPartition(TOPIC.dlq.name, 0)
+            partition = TopicPartition(topic.dlq.name, 0)
             consumer.assign([partition])
             await consumer.seek_to_beginning(partition)
             letters: list[Any] = []
@@ -261,3 +261,37 @@ async def test_a_group_stopped_mid_batch_finishes_it_and_the_next_member_starts_
     finally:
         await publisher.stop()
     assert handled == ["under-way", "next"]
+
+
+async def test_a_batch_whose_handling_raised_is_fetched_again_not_committed_past(broker: EmbeddedBroker) -> None:
+    """Should the rule itself raise (here its clock fails once, while it dead-letters a malformed message),
+    the group fetches the batch again instead of committing past it: the message still reaches the DLQ."""
+    topic = Topic(f"test.again.{uuid.uuid4().hex[:8]}", 1, "handling raised", (CheckInReceived,))
+    await create_topics(broker.bootstrap, [topic, topic.dlq])
+    settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
+    publisher = KafkaRecordPublisher(settings, client_id="test-again-publisher")
+    await publisher.start()
+    ticks: list[datetime] = []
+
+    def failing_once() -> datetime:
+        ticks.append(datetime.now(UTC))
+        if len(ticks) == 1:
+            raise RuntimeError("the clock failed")
+        return ticks[-1]
+
+    rule = ConsumerRule({topic.name: {CheckInReceived: _nothing}}, publisher, clock=failing_once)
+    group = ConsumerGroup(settings, rule, f"test-again-{uuid.uuid4().hex[:6]}", service="test")
+    harness = Harness(publisher, broker.bootstrap)
+    try:
+        await group.start()
+        await publisher([OutgoingRecord(topic.name, b"again", b"not json")])
+        letters = await harness.dead_letters("again", 1, topic=topic)
+    finally:
+        await group.stop()
+        await publisher.stop()
+    (letter,) = letters
+    assert len(ticks) == 2 and dict(letter.headers)["dlq-reason"].startswith(b"not JSON")
+
+
+async def _nothing(_envelope: Envelope[Any]) -> None:
+    """A handler for the tests whose messages never reach one."""
