@@ -28,7 +28,7 @@ from services.notifier.domain import RateLimit
 from services.notifier.domain.attempts import Attempt
 from services.notifier.domain.runs import Run
 from services.notifier.domain.texts import alert_sms, voice_twiml_script
-from services.notifier.handlers.outcomes import fail_attempt, on_status, outcome_fields
+from services.notifier.handlers.outcomes import fail_attempt, outcome_fields
 from services.notifier.ports import (
     DeliveryError,
     OpenPorts,
@@ -45,6 +45,7 @@ from services.notifier.ports import (
 )
 from services.notifier.sending.leases import HeldLeases
 from services.notifier.sending.reconcile import find_earlier_dispatch
+from services.notifier.sending.stuck import poll_stuck_sms
 from services.notifier.sending.webhook_urls import Webhooks
 from services.runtime.coalesce import Coalesced
 
@@ -285,19 +286,4 @@ class Dispatcher:
 
     async def poll_stuck(self, older_than: timedelta) -> int:
         """Messages still `sent` after a while: ask their provider, as if its status callback had come."""
-        async with self._open_ports() as ports:
-            now = self._clock()
-            stuck = await ports.attempts.stuck_sms(now - older_than, self._settings.batch)
-        for attempt in stuck:
-            provider = self._providers.get(attempt.provider or "")
-            if provider is None:
-                continue
-            try:
-                status = await provider.sms_status(attempt.provider_ref or "")
-            except DeliveryError as error:
-                log.warning("could not poll a stuck SMS", attempt_id=attempt.id, error=str(error))
-                continue
-            async with self._open_ports() as ports:
-                now = self._clock()
-                await on_status(attempt.id, status, None, None, ports, now)
-        return len(stuck)
+        return await poll_stuck_sms(self._open_ports, self._clock, self._providers, older_than, self._settings.batch)
