@@ -9,7 +9,6 @@ out the sleep (README, Benchmarks). `getmany` returns as soon as a fetch brings 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Mapping, Sequence
 
@@ -53,7 +52,7 @@ class ConsumerGroup:
         self._loop: asyncio.Task[None] | None = None
         self._delivering = False
         self._stopping = False
-        self._handled_since_commit = False
+        self._handled: dict[TopicPartition, int] = {}  # the next offset of each partition, all before it handled
         self._committed_at = 0.0
 
     async def start(self) -> None:
@@ -87,11 +86,11 @@ class ConsumerGroup:
         if self._loop is not None:
             if not self._delivering:
                 self._loop.cancel()  # waiting for a fetch: nothing is under way
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+            # Not `await self._loop`: a cancelled stop would cut the batch under way short. Its own cancel still
+            # reaches the caller.
+            await asyncio.wait([self._loop])
         if self._consumer is not None:
-            if self._handled_since_commit:
-                await self._commit(self._consumer)
+            await self._commit(self._consumer)
             await self._consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
@@ -110,7 +109,7 @@ class ConsumerGroup:
                     await self._deliver(consumer, fetched)
                 finally:
                     self._delivering = False
-            elif self._handled_since_commit:
+            elif self._handled:
                 await self._commit(consumer)
 
     async def _deliver(self, consumer: AIOKafkaConsumer, fetched: Fetched) -> None:
@@ -129,17 +128,25 @@ class ConsumerGroup:
             await asyncio.sleep(RETRY_S)
             return
         self._count(records, outcomes, (time.perf_counter() - started) / len(records))
-        self._handled_since_commit = True
+        self._handled.update({partition: batch[-1].offset + 1 for partition, batch in fetched.items()})
         if time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
             await self._commit(consumer)
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> None:
-        """Commit where every assigned partition has been handled to."""
-        self._handled_since_commit = False
+        """Commit what was handled since the last commit, and nothing past it: not the consumer's position, which
+        a batch fetched and not handled (cut short, or fetched again) has moved on already."""
         self._committed_at = time.monotonic()
+        assigned = consumer.assignment()
+        handled = {partition: offset for partition, offset in self._handled.items() if partition in assigned}
+        self._handled = {}
+        if not handled:
+            return
         try:
-            await consumer.commit()
-        except KafkaError as error:
+            await consumer.commit(handled)
+        except BaseException as error:
+            self._handled = handled | self._handled  # tried again at the next commit; what came since wins
+            if not isinstance(error, KafkaError):
+                raise
             # A rebalance took the partitions: their next owner gets what was handled since the last commit
             # again, and the inbox drops it.
             log.warning("offsets not committed; what was handled since will be delivered again", error=repr(error))

@@ -295,3 +295,48 @@ async def test_a_batch_whose_handling_raised_is_fetched_again_not_committed_past
 
 async def _nothing(_envelope: Envelope[Any]) -> None:
     """A handler for the tests whose messages never reach one."""
+
+
+async def test_a_stop_cancelled_mid_batch_commits_nothing_past_what_was_handled(broker: EmbeddedBroker) -> None:
+    """A shutdown with a deadline cancels `stop` while a handler runs: the cancel reaches the caller, the batch
+    under way finishes, and the group's committed offset stays before any message that was not handled."""
+    topic = Topic(f"test.cancel.{uuid.uuid4().hex[:8]}", 1, "stop cancelled", (CheckInReceived,))
+    await create_topics(broker.bootstrap, [topic, topic.dlq])
+    settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
+    publisher = KafkaRecordPublisher(settings, client_id="test-cancel-publisher")
+    await publisher.start()
+    group_id = f"test-cancel-{uuid.uuid4().hex[:6]}"
+    handled: list[str] = []
+    slow_started, release = asyncio.Event(), asyncio.Event()
+
+    async def handle(envelope: Envelope[Any]) -> None:
+        if envelope.payload.unit_id == "slow":
+            slow_started.set()
+            await release.wait()
+        handled.append(envelope.payload.unit_id)
+
+    group = ConsumerGroup(settings, ConsumerRule({topic.name: {CheckInReceived: handle}}, publisher), group_id, "t")
+    try:
+        await group.start()
+        for unit_id in ("first", "second", "slow"):
+            await publisher([OutgoingRecord(topic.name, b"k", check_in(unit_id).to_bytes())])
+            await eventually(lambda unit_id=unit_id: unit_id in handled or slow_started.is_set(), what=unit_id)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(group.stop(), 0.3)
+        committed = await _committed(broker.bootstrap, group_id, TopicPartition(topic.name, 0))
+        release.set()
+        await eventually(lambda: "slow" in handled, what="the batch under way")
+    finally:
+        await group.stop()
+        await publisher.stop()
+    assert handled == ["first", "second", "slow"]
+    assert committed is None or committed <= 2, "an offset was committed past a message not yet handled"
+
+
+async def _committed(bootstrap: str, group_id: str, partition: TopicPartition) -> int | None:
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    await reader.start()
+    try:
+        return await reader.committed(partition)
+    finally:
+        await reader.stop()
