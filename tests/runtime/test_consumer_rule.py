@@ -214,16 +214,38 @@ async def _resolve(handled: asyncio.Future[float]) -> None:
         handled.set_result(time.monotonic())
 
 
-async def test_a_group_stopped_mid_batch_finishes_it_and_the_next_member_starts_after_it(
-    broker: EmbeddedBroker,
-) -> None:
-    """`stop` waits for the handler under way and commits its offset: the group's next member does not get that
-    message again, only the ones after it."""
-    topic = Topic(f"test.stop.{uuid.uuid4().hex[:8]}", 1, "stop mid-batch", (CheckInReceived,))
+@dataclass
+class OwnTopic:
+    """A one-partition topic of a test's own on the shared broker, and a publisher to it."""
+
+    topic: Topic
+    settings: KafkaSettings
+    publisher: KafkaRecordPublisher
+
+    async def publish(self, unit_id: str, value: bytes | None = None) -> None:
+        record = OutgoingRecord(self.topic.name, unit_id.encode(), value or check_in(unit_id).to_bytes())
+        await self.publisher([record])
+
+    def group(self, handle: Callable[[Envelope[Any]], Awaitable[None]], group_id: str, **rule: Any) -> ConsumerGroup:
+        """A member of `group_id` on the topic, handling its check-ins with `handle`."""
+        routes = {self.topic.name: {CheckInReceived: handle}}
+        return ConsumerGroup(self.settings, ConsumerRule(routes, self.publisher, **rule), group_id, "test")
+
+
+@pytest.fixture
+async def own(broker: EmbeddedBroker) -> AsyncIterator[OwnTopic]:
+    topic = Topic(f"test.own.{uuid.uuid4().hex[:8]}", 1, "a test's own", (CheckInReceived,))
     await create_topics(broker.bootstrap, [topic, topic.dlq])
     settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
-    publisher = KafkaRecordPublisher(settings, client_id="test-stop-publisher")
+    publisher = KafkaRecordPublisher(settings, client_id="test-own-publisher")
     await publisher.start()
+    yield OwnTopic(topic, settings, publisher)
+    await publisher.stop()
+
+
+async def test_a_group_stopped_mid_batch_finishes_it_and_the_next_member_starts_after_it(own: OwnTopic) -> None:
+    """`stop` waits for the handler under way and commits its offset: the group's next member does not get that
+    message again, only the ones after it."""
     group_id = f"test-stop-{uuid.uuid4().hex[:6]}"
     entered, release = asyncio.Event(), asyncio.Event()
     handled: list[str] = []
@@ -236,41 +258,32 @@ async def test_a_group_stopped_mid_batch_finishes_it_and_the_next_member_starts_
     async def handle(envelope: Envelope[Any]) -> None:
         handled.append(envelope.payload.unit_id)
 
-    async def publish(unit_id: str) -> None:
-        await publisher([OutgoingRecord(topic.name, unit_id.encode(), check_in(unit_id).to_bytes())])
+    first = own.group(slow, group_id)
+    await first.start()
+    await own.publish("under-way")
+    await asyncio.wait_for(entered.wait(), 30)
+    stopping = asyncio.create_task(first.stop())
+    await asyncio.sleep(0.3)
+    assert not stopping.done(), "stop returned while a handler was still running"
+    release.set()
+    await asyncio.wait_for(stopping, 30)
+    assert handled == ["under-way"]
 
+    second = own.group(handle, group_id)
+    await second.start()
     try:
-        first = ConsumerGroup(settings, ConsumerRule({topic.name: {CheckInReceived: slow}}, publisher), group_id, "1")
-        await first.start()
-        await publish("under-way")
-        await asyncio.wait_for(entered.wait(), 30)
-        stopping = asyncio.create_task(first.stop())
-        await asyncio.sleep(0.3)
-        assert not stopping.done(), "stop returned while a handler was still running"
-        release.set()
-        await asyncio.wait_for(stopping, 30)
-        assert handled == ["under-way"]
-
-        second = ConsumerGroup(
-            settings, ConsumerRule({topic.name: {CheckInReceived: handle}}, publisher), group_id, "t"
-        )
-        await second.start()
-        await publish("next")
+        await own.publish("next")
         await eventually(lambda: "next" in handled, what="the message after the stop")
-        await second.stop()
     finally:
-        await publisher.stop()
+        await second.stop()
     assert handled == ["under-way", "next"]
 
 
-async def test_a_batch_whose_handling_raised_is_fetched_again_not_committed_past(broker: EmbeddedBroker) -> None:
+async def test_a_batch_whose_handling_raised_is_fetched_again_not_committed_past(
+    own: OwnTopic, broker: EmbeddedBroker
+) -> None:
     """Should the rule itself raise (here its clock fails once, while it dead-letters a malformed message),
     the group fetches the batch again instead of committing past it: the message still reaches the DLQ."""
-    topic = Topic(f"test.again.{uuid.uuid4().hex[:8]}", 1, "handling raised", (CheckInReceived,))
-    await create_topics(broker.bootstrap, [topic, topic.dlq])
-    settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
-    publisher = KafkaRecordPublisher(settings, client_id="test-again-publisher")
-    await publisher.start()
     ticks: list[datetime] = []
 
     def failing_once() -> datetime:
@@ -279,16 +292,13 @@ async def test_a_batch_whose_handling_raised_is_fetched_again_not_committed_past
             raise RuntimeError("the clock failed")
         return ticks[-1]
 
-    rule = ConsumerRule({topic.name: {CheckInReceived: _nothing}}, publisher, clock=failing_once)
-    group = ConsumerGroup(settings, rule, f"test-again-{uuid.uuid4().hex[:6]}", service="test")
-    harness = Harness(publisher, broker.bootstrap)
+    group = own.group(_nothing, f"test-again-{uuid.uuid4().hex[:6]}", clock=failing_once)
     try:
         await group.start()
-        await publisher([OutgoingRecord(topic.name, b"again", b"not json")])
-        letters = await harness.dead_letters("again", 1, topic=topic)
+        await own.publish("again", b"not json")
+        letters = await Harness(own.publisher, broker.bootstrap).dead_letters("again", 1, topic=own.topic)
     finally:
         await group.stop()
-        await publisher.stop()
     (letter,) = letters
     assert len(ticks) == 2 and dict(letter.headers)["dlq-reason"].startswith(b"not JSON")
 
@@ -297,14 +307,11 @@ async def _nothing(_envelope: Envelope[Any]) -> None:
     """A handler for the tests whose messages never reach one."""
 
 
-async def test_a_stop_cancelled_mid_batch_commits_nothing_past_what_was_handled(broker: EmbeddedBroker) -> None:
+async def test_a_stop_cancelled_mid_batch_commits_nothing_past_what_was_handled(
+    own: OwnTopic, broker: EmbeddedBroker
+) -> None:
     """A shutdown with a deadline cancels `stop` while a handler runs: the cancel reaches the caller, the batch
     under way finishes, and the group's committed offset stays before any message that was not handled."""
-    topic = Topic(f"test.cancel.{uuid.uuid4().hex[:8]}", 1, "stop cancelled", (CheckInReceived,))
-    await create_topics(broker.bootstrap, [topic, topic.dlq])
-    settings = KafkaSettings(bootstrap_servers=broker.bootstrap)
-    publisher = KafkaRecordPublisher(settings, client_id="test-cancel-publisher")
-    await publisher.start()
     group_id = f"test-cancel-{uuid.uuid4().hex[:6]}"
     handled: list[str] = []
     slow_started, release = asyncio.Event(), asyncio.Event()
@@ -315,20 +322,19 @@ async def test_a_stop_cancelled_mid_batch_commits_nothing_past_what_was_handled(
             await release.wait()
         handled.append(envelope.payload.unit_id)
 
-    group = ConsumerGroup(settings, ConsumerRule({topic.name: {CheckInReceived: handle}}, publisher), group_id, "t")
+    group = own.group(handle, group_id)
     try:
         await group.start()
         for unit_id in ("first", "second", "slow"):
-            await publisher([OutgoingRecord(topic.name, b"k", check_in(unit_id).to_bytes())])
+            await own.publish(unit_id)
             await eventually(lambda unit_id=unit_id: unit_id in handled or slow_started.is_set(), what=unit_id)
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(group.stop(), 0.3)
-        committed = await _committed(broker.bootstrap, group_id, TopicPartition(topic.name, 0))
+        committed = await _committed(broker.bootstrap, group_id, TopicPartition(own.topic.name, 0))
         release.set()
         await eventually(lambda: "slow" in handled, what="the batch under way")
     finally:
         await group.stop()
-        await publisher.stop()
     assert handled == ["first", "second", "slow"]
     assert committed is None or committed <= 2, "an offset was committed past a message not yet handled"
 
