@@ -141,7 +141,10 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         return Coalesced(self._fire_and_send)
 
     async def _fire_and_send(self) -> None:
-        fired, jobs = await self.fire_all_due()
+        self._send_fired(*await self.fire_all_due())
+
+    def _send_fired(self, fired: int, jobs: list[Job]) -> None:
+        """Once the transaction that fired `fired` tracks and claimed `jobs` has committed: send them."""
         if fired:
             self._checkpoint("after_step_recorded")
         if self.dispatcher.send(jobs):
@@ -189,12 +192,9 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         jobs = await self.dispatcher.claim(ports, now) if fired < FIRE_BATCH else []
 
         def send() -> None:
-            if fired:
-                self._checkpoint("after_step_recorded")
-            if fired >= FIRE_BATCH:
+            self._send_fired(fired, jobs)
+            if fired >= FIRE_BATCH:  # more may be due than one batch fires
                 self.fire_soon.kick()
-            if self.dispatcher.send(jobs):
-                self.dispatcher.pump_soon.kick()
 
         return send
 
