@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 from schemas.envelope import Envelope, Message, envelope_of
 from schemas.topics import TOPICS
 
-__all__ = ["InvalidMessage", "decode", "message_types"]
+__all__ = ["InvalidMessage", "Read", "decode", "message_types", "read", "validated"]
 
 
 class InvalidMessage(ValueError):
@@ -31,6 +32,20 @@ _TYPES = message_types()
 
 def decode(raw: bytes | None, allowed: tuple[type[Message], ...] | None = None) -> Envelope[Any]:
     """Parse and validate `raw`; raise InvalidMessage naming the first problem found."""
+    return validated(read(raw, allowed))
+
+
+@dataclass(frozen=True)
+class Read:
+    """A message parsed but not yet validated: its JSON document and the class its type and version name."""
+
+    document: dict[str, Any]
+    cls: type[Message]
+
+
+def read(raw: bytes | None, allowed: tuple[type[Message], ...] | None = None) -> Read:
+    """Parse `raw` and find its message class; raise InvalidMessage if it is not JSON, of no known type, or not
+    among `allowed`. Validating it (`validated`) is left to whoever handles that type."""
     document = _json_object(raw)
     key = (document.get("type"), document.get("version"))
     cls = _TYPES.get(key)  # type: ignore[arg-type]
@@ -38,8 +53,14 @@ def decode(raw: bytes | None, allowed: tuple[type[Message], ...] | None = None) 
         raise InvalidMessage(f"unknown message type {key[0]!r} version {key[1]!r}")
     if allowed is not None and cls not in allowed:
         raise InvalidMessage(f"message type {cls.TYPE!r} does not belong on this topic")
+    return Read(document, cls)
+
+
+def validated(message: Read) -> Envelope[Any]:
+    """The envelope of a read message, carried forward to its payload's current version; InvalidMessage if not
+    valid."""
     try:
-        return _current(envelope_of(cls).model_validate(document))
+        return _current(envelope_of(message.cls).model_validate(message.document))
     except ValidationError as error:
         raise InvalidMessage(_describe(error)) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from services.runtime.settings import ApiTokens, ServiceSettings, service_name_field
+from services.runtime.settings import ApiTokens, ServiceSettings, UnhurriedKafkaSettings, service_name_field
 
 __all__ = ["Settings"]
 
@@ -14,6 +14,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DUTYWATCH_BOARD_", env_nested_delimiter="__", extra="ignore")
 
     http_port: int = Field(default=8100, description="Port the web pages are served on.")
+    kafka: UnhurriedKafkaSettings = Field(default_factory=UnhurriedKafkaSettings)
     service_name: str = service_name_field("board")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

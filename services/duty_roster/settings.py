@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.duty_roster.adapters.holidays_file import DEFAULT_HOLIDAYS_FILE
-from services.runtime.settings import ApiTokens, ServiceSettings, service_name_field
+from services.runtime.settings import ApiTokens, ServiceSettings, UnhurriedKafkaSettings, service_name_field
 
 __all__ = ["SERVICE", "Settings"]
 
@@ -23,6 +23,7 @@ class Settings(ServiceSettings):
 
     service_name: str = service_name_field(SERVICE, env_prefix="DUTYWATCH_ROSTER_", formerly="NAME")
     http_port: int = Field(default=8101, description="Port the HTTP API listens on.")
+    kafka: UnhurriedKafkaSettings = Field(default_factory=UnhurriedKafkaSettings)
     api_tokens: ApiTokens = Field(
         default_factory=dict,
         description='JSON: name → {"token": …, "units": [unit ids it reads and enters overrides for]}; ["*"] for '

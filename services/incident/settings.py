@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from schemas.values import Severity
 from services.incident.domain import DedupPolicy, ReportPolicy, SignOffPolicy
 from services.incident.handlers import Rules
-from services.runtime.settings import ApiTokens, ServiceSettings, service_name_field
+from services.runtime.settings import ApiTokens, ServiceSettings, UnhurriedKafkaSettings, service_name_field
 
 __all__ = ["Settings"]
 
@@ -19,6 +19,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DUTYWATCH_INCIDENT_", env_nested_delimiter="__", extra="ignore")
 
     http_port: int = Field(default=8102, description="Port the HTTP API listens on.")
+    kafka: UnhurriedKafkaSettings = Field(default_factory=UnhurriedKafkaSettings)
     service_name: str = service_name_field("incident")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

@@ -14,7 +14,7 @@ from services.duty_roster.adapters.holidays_file import DEFAULT_HOLIDAYS_FILE, l
 from services.rounds.adapters.plans_file import load_plans
 from services.rounds.domain import CapSeverity, HazardPolicy
 from services.rounds.handlers import Rules
-from services.runtime.settings import ApiTokens, ServiceSettings, service_name_field
+from services.runtime.settings import ApiTokens, ServiceSettings, UnhurriedKafkaSettings, service_name_field
 
 __all__ = ["Settings"]
 
@@ -23,6 +23,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DUTYWATCH_ROUNDS_", env_nested_delimiter="__", extra="ignore")
 
     http_port: int = Field(default=8104, description="Port the HTTP API listens on.")
+    kafka: UnhurriedKafkaSettings = Field(default_factory=UnhurriedKafkaSettings)
     service_name: str = service_name_field("rounds")
     api_tokens: ApiTokens = Field(
         default_factory=dict,

@@ -26,7 +26,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from schemas.catalog import InvalidMessage, decode
+from schemas.catalog import InvalidMessage, read, validated
 from schemas.envelope import Envelope, Message
 from schemas.topics import DLQ_SUFFIX, topic_named
 from services.runtime.errors import PermanentError
@@ -112,7 +112,10 @@ class ConsumerRule:
     async def _route(self, record: IncomingRecord, index: int) -> _Routed | Outcome:
         route = self.routes[record.topic]
         try:
-            envelope = decode(record.value, _carried_on(record.topic, route))
+            message = read(record.value, _carried_on(record.topic, route))
+            if message.cls.TYPE not in _handled_types(route):
+                return Outcome.IGNORED  # validated by the services that handle it, and dead-lettered there
+            envelope = validated(message)
         except InvalidMessage as invalid:
             await self._to_dlq(record, "invalid", invalid.reason, attempts=0)
             return Outcome.DEAD_LETTERED
@@ -181,6 +184,11 @@ class ConsumerRule:
         async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=5.0), reraise=True):
             with attempt:
                 await self.dead_letter([letter])
+
+
+def _handled_types(route: Route) -> frozenset[str]:
+    """The message types (every version of each) that `route` has a handler for."""
+    return frozenset(cls.TYPE for cls in route)
 
 
 def _carried_on(topic: str, route: Route) -> tuple[type[Message], ...]:

@@ -16,6 +16,7 @@ __all__ = [
     "KafkaSettings",
     "SecretList",
     "ServiceSettings",
+    "UnhurriedKafkaSettings",
     "service_name_field",
 ]
 
@@ -112,6 +113,19 @@ class KafkaSettings(BaseModel):
         if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
             raise ValueError("a client certificate needs its key: set both ssl_certfile and ssl_keyfile")
         return self
+
+
+class UnhurriedKafkaSettings(KafkaSettings):
+    """The broker settings of a service whose consumers no officer's first SMS waits on: every service but the
+    notifier. A report that comes over Kafka rather than HTTP reaches the incident service up to the wait later."""
+
+    fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=0,
+        description="How long a fetch waits for data. Longer than the notifier's: the embedded broker answers only "
+        "when the wait runs out, so each fetch brings a larger batch, handled in one transaction, and the broker "
+        "answers fewer fetches.",
+    )
 
 
 class ServiceSettings(BaseSettings):

@@ -33,7 +33,9 @@ class Configured(Protocol):
     """What the wiring reads of a service's settings (each `settings.py` has these)."""
 
     service_name: str
-    kafka: KafkaSettings
+
+    @property
+    def kafka(self) -> KafkaSettings: ...
 
     def store_url(self, service: str) -> str: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 import uuid
@@ -172,7 +173,7 @@ async def test_a_handler_that_always_fails_ends_in_the_dlq_and_later_messages_go
 
 
 async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead_lettered() -> None:
-    """Another service's message on a shared topic is skipped quietly; only invalid ones go to the DLQ."""
+    """Another service's message on a shared topic is skipped quietly."""
     now = datetime.now(UTC)
     person = Person(id="p", name="王芳", phone="+8613800001111")
     ended = ShiftEnded(
@@ -192,6 +193,31 @@ async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead
     )
     assert await rule.deliver(record) is Outcome.IGNORED
     assert letters == []
+
+
+async def test_an_invalid_message_goes_to_the_dlq_of_the_services_that_handle_its_type_only() -> None:
+    """A consumer validates only the types it handles: a broken message of another type is left to the services
+    that handle it (each of which dead-letters it), not dead-lettered by every reader of the topic."""
+    letters: list[OutgoingRecord] = []
+
+    async def dead_letter(records: Any) -> None:
+        letters.extend(records)
+
+    async def on_started(envelope: Envelope[Any]) -> None:
+        raise AssertionError("a broken message must reach no handler")
+
+    rule = ConsumerRule({"duty.shifts": {ShiftStarted: on_started}}, dead_letter)
+    broken = {"event_id": str(uuid.uuid4()), "producer": "t", "occurred_at": datetime.now(UTC).isoformat()}
+
+    def record(type_: str, offset: int) -> IncomingRecord:
+        value = json.dumps({**broken, "type": type_, "version": 2, "payload": {"unit_id": "x"}}).encode()
+        return IncomingRecord("duty.shifts", 0, offset, b"x", value)
+
+    assert await rule.deliver(record(ShiftEnded.TYPE, 1)) is Outcome.IGNORED
+    assert letters == []
+    assert await rule.deliver(record(ShiftStarted.TYPE, 2)) is Outcome.DEAD_LETTERED
+    assert [dict(letter.headers)["dlq-original-offset"] for letter in letters] == [b"2"]
+    assert b"payload" in dict(letters[0].headers)["dlq-reason"]
 
 
 async def test_a_message_reaching_an_idle_consumer_is_handled_at_once(harness: Harness) -> None:
