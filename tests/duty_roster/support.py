@@ -15,7 +15,7 @@ from schemas.catalog import decode
 from schemas.envelope import Envelope, Message
 from schemas.topics import topic_for, topic_named
 from services.duty_roster.settings import Settings
-from services.runtime.settings import KafkaSettings
+from services.runtime.settings import UnhurriedKafkaSettings
 
 ROSTER = """\
 planned: {{from: 2026-12-01, until: 2026-12-31}}
@@ -79,7 +79,7 @@ def settings_for(database_url: str, bootstrap: str, data_dir: Path) -> Settings:
         api_tokens=API_TOKENS,  # type: ignore[arg-type]
         service_name=f"duty_roster-{uuid.uuid4().hex[:8]}",
         sweep_seconds=3600,  # the test sweeps by hand, at the instants it chooses
-        kafka=KafkaSettings(bootstrap_servers=bootstrap),
+        kafka=UnhurriedKafkaSettings(bootstrap_servers=bootstrap),
     )
 
 
