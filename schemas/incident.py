@@ -90,14 +90,15 @@ class IncidentReported(_IncidentEvent):
 
 
 class IncidentAssigned(_IncidentEvent):
-    """The incident's officer and leader were (re)assigned."""
+    """The incident's officer and leader changed after intake (a handover, a gap filled). The assignment at
+    intake is in IncidentReported; before 2026-12-06 it was also sent as this event, reason `intake` or `gap`."""
 
     TYPE = "incident.assigned"
 
     officer: Person | None = Field(description="The on-duty officer; None in a gap.")
     leader: Person | None = Field(description="The duty leader; None in a gap.")
     duty_room: Person | None = Field(default=None, description="The fallback duty room in a gap.")
-    reason: str = Field(description="Why: intake, gap, reassignment.")
+    reason: str = Field(description="Why: handover, or a reassignment after a gap (older events: intake, gap).")
 
 
 class IncidentAcknowledged(_IncidentEvent):

@@ -83,7 +83,7 @@ async def test_intake_assigns_the_shift_and_publishes_reported_with_the_deadline
     [reported] = sent(ports).of_type(IncidentReported)
     assert (reported.officer, reported.leader, reported.duty_room) == (OFFICER, LEADER, None)
     assert reported.first_report_due_at == T0 + timedelta(minutes=55)
-    assert sent(ports).of_type(IncidentAssigned)[0].reason == "intake"
+    assert sent(ports).of_type(IncidentAssigned) == []  # the assignment travels in IncidentReported
     assert await kinds(ports, taken.incident.id) == [TimelineKind.REPORTED, TimelineKind.ASSIGNED]
 
 
@@ -93,7 +93,7 @@ async def test_intake_in_a_gap_assigns_the_parent_duty_room_and_records_the_gap(
     taken = await handlers.on_report_incident(report("home", T0), Source.HTTP, Origin.UNIT, ports, RULES, T0)
     [reported] = sent(ports).of_type(IncidentReported)
     assert (reported.officer, reported.leader, reported.duty_room) == (None, None, DISTRICT_ROOM)
-    assert sent(ports).of_type(IncidentAssigned)[0].reason == "gap"
+    assert sent(ports).of_type(IncidentAssigned) == []
     timeline = await ports.incidents.timeline(taken.incident.id)
     assert timeline[1].kind is TimelineKind.GAP and "区民政局值班室" in timeline[1].detail
 

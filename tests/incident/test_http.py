@@ -28,13 +28,14 @@ async def post(running: Running, body: dict[str, Any], token: str = "home-token"
 
 
 async def test_http_intake_creates_the_incident_and_its_events_in_the_outbox(running: Running) -> None:
-    """POST /incidents answers 201 with the assigned incident; IncidentReported and IncidentAssigned are queued."""
+    """POST /incidents answers 201 with the assigned incident; IncidentReported, which names the assignment, is
+    queued."""
     response = await post(running, report_body("home", T0 - timedelta(minutes=10)))
     assert response.status_code == 201, response.text
     incident = response.json()["incident"]
     assert incident["status"] == "reported" and incident["officer"]["name"] == "王芳"
     assert incident["first_report_due_at"].startswith("2026-12-01T02:50:00")
-    assert await outbox_types(running) == ["incident.reported", "incident.assigned"]
+    assert await outbox_types(running) == ["incident.reported"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
-from schemas.incident import IncidentAssigned, IncidentReported, ReportIncident
+from schemas.incident import IncidentReported, ReportIncident
 from schemas.values import Origin
 from services.directory.lookup import duty_room_for
 from services.incident.domain import (
@@ -92,7 +92,7 @@ def _joined(command: ReportIncident, source: Source, origin: Origin, now: dateti
 async def open_incident(
     command: ReportIncident, unit: Unit, source: Source, origin: Origin, ports: Ports, rules: Rules, now: datetime
 ) -> Incident:
-    """A new incident, assigned, with its deadlines, announced: no deduplication."""
+    """A new incident, assigned, with its deadlines, announced with its assignment: no deduplication."""
     shift = await ports.directory.current_shift(unit.id, now)
     assignment = assign(shift, None if shift is not None else await duty_room_for(ports.directory, unit))
     due_at = rules.report.first_report_due(command.severity, command.occurred_at)
@@ -100,18 +100,8 @@ async def open_incident(
     await ports.incidents.add(incident)
     await ports.deadlines.add(rules.report.deadlines(incident.id, incident.first_report_due_at))
     await ports.incidents.append(incident.id, *_intake_entries(incident, assignment, now))
+    # The assignment travels in IncidentReported; IncidentAssigned tells of changes to it (handover, a gap filled).
     await ports.outgoing.publish(_reported(incident), incident.id)
-    await ports.outgoing.publish(
-        IncidentAssigned(
-            unit_id=incident.unit_id,
-            incident_id=incident.id,
-            officer=assignment.officer,
-            leader=assignment.leader,
-            duty_room=assignment.duty_room,
-            reason="gap" if assignment.gap else "intake",
-        ),
-        incident.id,
-    )
     return incident
 
 
