@@ -64,6 +64,9 @@ FIRE_BATCH = 500
 # Status callbacks come two or three per message, spread out; nobody waits on their answer but the provider,
 # which waits seconds. Gathering them for a moment makes one transaction of several.
 WEBHOOK_GATHER_S = 0.05
+# What the notifier publishes (attempts sent and delivered, acknowledgements, replies) is read by services no first
+# SMS waits on, and every batch its relay publishes is one more for the embedded broker to list on each fetch.
+RELAY_GATHER_S = 0.1
 M = TypeVar("M", bound=Message)
 T = TypeVar("T")
 
@@ -122,7 +125,7 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
             Sweep("dispatch-leases", self.dispatcher.leases.renew, self.settings.dispatch_lease_s / 3),
             self.gauges(refresh_gauges),
         ]
-        return Plan(routes=self.routes(), sweeps=sweeps, on_stop=[self._finish_sending])
+        return Plan(routes=self.routes(), sweeps=sweeps, on_stop=[self._finish_sending], relay_gather_s=RELAY_GATHER_S)
 
     async def _finish_sending(self) -> None:
         """On stop: what is due stays pending for the next start; what is being sent is sent and recorded, so

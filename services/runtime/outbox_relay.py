@@ -31,7 +31,9 @@ class OutboxRelay:
 
     `probe` tells whether the broker still holds what was published (None: a broker that never loses its
     log), asked on the first pass, after a failed publish and every `check_every_s`; rows sent within
-    `retention` are kept to publish again to one that did.
+    `retention` are kept to publish again to one that did. Woken by a commit, it waits `gather_s` before it claims,
+    so that what commits meanwhile leaves in the same batch: for events no alert waits on, fewer and larger
+    batches cost the relay fewer transactions and the broker fewer batches to keep.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class OutboxRelay:
         check_every_s: float = CHECK_EVERY_S,
         batch_size: int = 500,
         idle_seconds: float = 0.2,
+        gather_s: float = 0.0,
         lease: timedelta = timedelta(seconds=60),
         relay_lease: timedelta = timedelta(seconds=10),
         clock: Clock = lambda: datetime.now(UTC),
@@ -56,6 +59,7 @@ class OutboxRelay:
         self._retention = retention
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
+        self._gather_s = gather_s
         self._lease = lease
         self._clock = clock
         self._wake = asyncio.Event()
@@ -194,4 +198,6 @@ class OutboxRelay:
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
+        if self._wake.is_set() and self._gather_s and not self._stopping:
+            await asyncio.sleep(self._gather_s)
         self._wake.clear()

@@ -62,6 +62,7 @@ class ServiceRuntime:
         sweeps: Sequence[Sweep] = (),
         on_start: Sequence[Callable[[], Awaitable[None]]] = (),
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+        relay_gather_s: float = 0.0,
         clock: Clock = utc_now,
     ) -> None:
         self.work = work
@@ -83,6 +84,7 @@ class ServiceRuntime:
             probe=self.publisher.log_state,
             retention=retention,
             check_every_s=kafka.log_check_every_s,
+            gather_s=relay_gather_s,
             clock=clock,
         )
         self.work.relay_with(self.relay.wake)

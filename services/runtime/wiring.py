@@ -48,6 +48,9 @@ class Plan:
     sweeps: Sequence[Sweep] = ()
     on_start: Sequence[Step] = ()
     on_stop: Sequence[Step] = ()
+    relay_gather_s: float = (
+        0.0  # `OutboxRelay`: how long a woken relay waits for more commits (none on an alert's path)
+    )
 
 
 class ServiceWiring(Generic[T, P]):
@@ -109,6 +112,7 @@ class ServiceWiring(Generic[T, P]):
                 sweeps=plan.sweeps,
                 on_start=plan.on_start,
                 on_stop=plan.on_stop,
+                relay_gather_s=plan.relay_gather_s,
                 clock=self.clock,
             )
         return self._runtime

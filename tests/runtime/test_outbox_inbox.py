@@ -123,6 +123,35 @@ async def test_published_rows_are_marked_sent_with_the_next_claim_or_before_stop
     assert len(publisher.records) == 6
 
 
+async def test_a_gathering_relay_publishes_what_commits_during_its_gather_in_one_batch(
+    store: tuple[Store, Tables],
+) -> None:
+    """Woken by a commit, a relay with `gather_s` waits before it claims: commits made meanwhile go out with it."""
+    db, tables = store
+    calls: list[int] = []
+    publisher = RecordingPublisher()
+
+    async def counting(records: Sequence[OutgoingRecord]) -> list[Published]:
+        calls.append(len(records))
+        return await publisher(records)
+
+    relay = OutboxRelay(db, tables.outbox, counting, gather_s=1.0, idle_seconds=5)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.1)  # its first pass found nothing: it is idle
+        for n in range(3):
+            async with db.transaction() as session:
+                await tables.outbox.put(session, check_in("gathered", n))
+            relay.wake()
+            await asyncio.sleep(0.05)
+        await eventually(lambda: calls, timeout_s=5)
+        await asyncio.sleep(0.1)
+        assert calls == [3]
+    finally:
+        relay.stop_soon()
+        await running
+
+
 async def test_a_new_relay_takes_over_at_once_what_a_killed_one_left_claimed(store: tuple[Store, Tables]) -> None:
     """Killed mid-publish, a relay leaves its batch leased for a minute; the next relay sends it first, in
     order, and from then on leaves alone what another relay claims."""
