@@ -172,6 +172,19 @@ async def test_a_handler_that_always_fails_ends_in_the_dlq_and_later_messages_go
     assert not [e for e in harness.seen if e.payload.unit_id == "poison"]
 
 
+def shift_started_rule(letters: list[OutgoingRecord]) -> ConsumerRule:
+    """A rule with a ShiftStarted handler that no message of these tests may reach; its dead letters go to
+    `letters`."""
+
+    async def dead_letter(records: Any) -> None:
+        letters.extend(records)
+
+    async def on_started(envelope: Envelope[Any]) -> None:
+        raise AssertionError(f"{envelope.type} must not reach the ShiftStarted handler")
+
+    return ConsumerRule({"duty.shifts": {ShiftStarted: on_started}}, dead_letter)
+
+
 async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead_lettered() -> None:
     """Another service's message on a shared topic is skipped quietly."""
     now = datetime.now(UTC)
@@ -180,14 +193,7 @@ async def test_a_valid_message_this_consumer_does_not_handle_is_ignored_not_dead
         unit_id="ignored", shift_id="ignored@1", officer=person, leader=person, starts_at=now, ends_at=now
     )
     letters: list[OutgoingRecord] = []
-
-    async def dead_letter(records: Any) -> None:
-        letters.extend(records)
-
-    async def on_started(envelope: Envelope[Any]) -> None:
-        raise AssertionError("ShiftEnded must not reach the ShiftStarted handler")
-
-    rule = ConsumerRule({"duty.shifts": {ShiftStarted: on_started}}, dead_letter)
+    rule = shift_started_rule(letters)
     record = IncomingRecord(
         "duty.shifts", 0, 7, b"ignored", Envelope.wrap(ended, producer="t", occurred_at=now).to_bytes()
     )
@@ -199,14 +205,7 @@ async def test_an_invalid_message_goes_to_the_dlq_of_the_services_that_handle_it
     """A consumer validates only the types it handles: a broken message of another type is left to the services
     that handle it (each of which dead-letters it), not dead-lettered by every reader of the topic."""
     letters: list[OutgoingRecord] = []
-
-    async def dead_letter(records: Any) -> None:
-        letters.extend(records)
-
-    async def on_started(envelope: Envelope[Any]) -> None:
-        raise AssertionError("a broken message must reach no handler")
-
-    rule = ConsumerRule({"duty.shifts": {ShiftStarted: on_started}}, dead_letter)
+    rule = shift_started_rule(letters)
     broken = {"event_id": str(uuid.uuid4()), "producer": "t", "occurred_at": datetime.now(UTC).isoformat()}
 
     def record(type_: str, offset: int) -> IncomingRecord:
