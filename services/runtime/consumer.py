@@ -83,6 +83,11 @@ class ConsumerRule:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     together: Callable[[], AbstractAsyncContextManager[object]] | None = None
+    _handled: dict[str, frozenset[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The message types (every version of each) each topic's route has a handler for.
+        self._handled = {topic: frozenset(cls.TYPE for cls in route) for topic, route in self.routes.items()}
 
     @property
     def topics(self) -> list[str]:
@@ -113,7 +118,7 @@ class ConsumerRule:
         route = self.routes[record.topic]
         try:
             message = read(record.value, _carried_on(record.topic, route))
-            if message.cls.TYPE not in _handled_types(route):
+            if message.cls.TYPE not in self._handled[record.topic]:
                 return Outcome.IGNORED  # validated by the services that handle it, and dead-lettered there
             envelope = validated(message)
         except InvalidMessage as invalid:
@@ -184,11 +189,6 @@ class ConsumerRule:
         async for attempt in AsyncRetrying(wait=wait_exponential(multiplier=0.2, max=5.0), reraise=True):
             with attempt:
                 await self.dead_letter([letter])
-
-
-def _handled_types(route: Route) -> frozenset[str]:
-    """The message types (every version of each) that `route` has a handler for."""
-    return frozenset(cls.TYPE for cls in route)
 
 
 def _carried_on(topic: str, route: Route) -> tuple[type[Message], ...]:
