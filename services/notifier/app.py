@@ -32,12 +32,14 @@ from schemas.rounds import (
     SpotCheckUnanswered,
     WarningUnacknowledged,
 )
+from services.notifier.adapters.aliyun.receivers import PREFIX as ALIYUN_WEBHOOKS
 from services.notifier.adapters.aliyun.receivers import PushTokenCheck, aliyun_push_routes
 from services.notifier.adapters.http import api_routes
 from services.notifier.adapters.metrics import PrometheusEscalationMetrics, refresh_gauges
 from services.notifier.adapters.providers import build_providers, build_router, close_providers
 from services.notifier.adapters.store import notifier_ports
 from services.notifier.adapters.tables import NotifierTables
+from services.notifier.adapters.webhooks import PREFIX as TWILIO_WEBHOOKS
 from services.notifier.adapters.webhooks import SignatureCheck, webhook_routes
 from services.notifier.domain import RUN_KINDS, PolicyBook, PolicyError, UnknownReplyLimit, load_policy_book
 from services.notifier.handlers import assignments, filings, rounds, starts
@@ -51,7 +53,7 @@ from services.runtime.auth import token_book
 from services.runtime.coalesce import Coalesced
 from services.runtime.consumer import Route
 from services.runtime.errors import ConfigurationError
-from services.runtime.http_guard import guard
+from services.runtime.http_guard import service_api
 from services.runtime.outgoing import Outgoing
 from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.session import Session
@@ -244,17 +246,15 @@ class Notifier(ServiceWiring[NotifierTables, Ports]):
         }
 
     def api(self) -> FastAPI:
-        api = guard(
-            FastAPI(title="dutywatch notifier", lifespan=self.lifespan, max_body_size=self.settings.max_body_bytes)
-        )
+        api = service_api(self.settings.max_body_bytes, title="dutywatch notifier", lifespan=self.lifespan)
         api.state.tokens = token_book(self.settings.api_tokens, self.settings.data_dir)
         limit = UnknownReplyLimit()  # one for both providers: the help SMS cap is the account's
         webhook_tokens = self.settings.webhook_tokens()
         if webhook_tokens:
             check = SignatureCheck(self.settings.public_url, webhook_tokens)
-            api.include_router(webhook_routes(self.in_work, check, self.webhooks, limit, self.after_webhook))
+            api.mount(TWILIO_WEBHOOKS, webhook_routes(self.in_work, check, self.webhooks, limit, self.after_webhook))
         pushes = PushTokenCheck(self.settings.aliyun.push_tokens)
-        api.include_router(aliyun_push_routes(self.in_work, pushes, limit, self.after_webhook))
+        api.mount(ALIYUN_WEBHOOKS, aliyun_push_routes(self.in_work, pushes, limit, self.after_webhook))
         api.include_router(api_routes(self.work, self.settings.broadcast_unit_id, self.clock))
         return api
 

@@ -123,3 +123,15 @@ async def test_callbacks_for_an_unknown_attempt_are_answered_and_change_nothing(
         response = await alerted.post(f"{base}/{path}?attempt={unknown}", form)
         assert response.status_code == 204, path
     assert await alerted.run_state() == "open"
+
+
+@pytest.mark.parametrize("route", ["sms/status", "voice", "voice/gather", "voice/status"])
+async def test_a_signed_callback_without_its_attempt_is_a_422_naming_the_parameter(
+    alerted: Alerted, route: str
+) -> None:
+    """A callback URL that lost its `?attempt=`: 422 with the parameter named, and the run is as it was."""
+    _, form = routes(alerted)[route]
+    response = await alerted.post(f"{PUBLIC_URL}/webhooks/twilio/{route}", form)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "attempt"]
+    assert await alerted.run_state() == "open"

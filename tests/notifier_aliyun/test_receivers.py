@@ -82,13 +82,14 @@ async def harness(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     )
     await notifier.runtime.store.create_tables()
     api = FastAPI()
-    api.include_router(
+    api.mount(
+        PREFIX,
         aliyun_push_routes(
             notifier.in_work,
             PushTokenCheck([SecretStr(TOKEN), SecretStr("old")]),
             UnknownReplyLimit(),
             notifier.after_webhook,
-        )
+        ),
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://notifier") as http:
         yield Harness(notifier, clock, aliyun, http)

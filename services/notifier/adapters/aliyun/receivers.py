@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import TypeVar
 
 import structlog
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr, TypeAdapter, ValidationError
+from starlette.routing import Router
 
 from services.notifier.adapters.aliyun.codes import CALL_PROGRESS, DTMF_STATUS, call_result_status, sms_receipt_status
 from services.notifier.adapters.aliyun.reports import (
@@ -35,7 +36,7 @@ from services.notifier.adapters.aliyun.reports import (
     VoiceReport,
     keys_pressed,
 )
-from services.notifier.adapters.webhooks import phone_or_raw
+from services.notifier.adapters.webhooks import phone_or_raw, post_routes
 from services.notifier.domain import UnknownReplyLimit
 from services.notifier.handlers.answers import on_inbound_sms, on_key_press
 from services.notifier.handlers.outcomes import on_status
@@ -77,8 +78,8 @@ def aliyun_push_routes(
     check: PushTokenCheck,
     limit: UnknownReplyLimit,
     after_commit: Callable[[], Awaitable[None]],
-) -> APIRouter:
-    router = APIRouter(prefix=PREFIX, include_in_schema=False)
+) -> Router:
+    """The routes under PREFIX, to be mounted there: Starlette's, as Twilio's are (adapters/webhooks.py)."""
 
     async def apply_each(effect: Callable[[Ports, datetime, Item], Awaitable[R]], items: list[Item]) -> list[R]:
         """Each item as its own effect (one bad item spoils no other), then one sweep for what they queued."""
@@ -86,29 +87,31 @@ def aliyun_push_routes(
         await after_commit()
         return list(results)
 
-    @router.post("/sms-report")
     async def sms_report(request: Request) -> Response:
         check.verify(request)
         await apply_each(apply_receipt, await read_batch(request, SMS_REPORTS))
         return JSONResponse(RECEIVED)
 
-    @router.post("/sms-up")
     async def sms_up(request: Request) -> Response:
         check.verify(request)
         await apply_each(functools.partial(read_uplink, limit=limit), await read_batch(request, SMS_UPS))
         return JSONResponse(RECEIVED)
 
-    @router.post("/voice-call-report")
     async def voice_call_report(request: Request) -> Response:
         check.verify(request)
         return answer_known(await apply_each(apply_progress, await read_batch(request, VOICE_CALL_REPORTS)))
 
-    @router.post("/voice-report")
     async def voice_report(request: Request) -> Response:
         check.verify(request)
         return answer_known(await apply_each(apply_result, await read_batch(request, VOICE_REPORTS)))
 
-    return router
+    endpoints = {
+        "/sms-report": sms_report,
+        "/sms-up": sms_up,
+        "/voice-call-report": voice_call_report,
+        "/voice-report": voice_report,
+    }
+    return post_routes(endpoints)
 
 
 def answer_known(known: list[bool]) -> Response:
