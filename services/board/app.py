@@ -33,6 +33,7 @@ from services.board.ports import Owners, Ports
 from services.board.settings import Settings
 from services.runtime.auth import ADMIN_TOKEN_FILE, admin_token_file, token_book
 from services.runtime.consumer import Route
+from services.runtime.http_guard import service_api
 from services.runtime.service import Clock, utc_now
 from services.runtime.wiring import Plan, ServiceWiring
 
@@ -119,7 +120,10 @@ def session_secret(settings: Settings) -> str:
 
 def create_app(settings: Settings, clock: Clock = utc_now, owners: Owners | None = None) -> FastAPI:
     backend = BoardBackend(settings, clock, owners)
-    api = FastAPI(
+    # Not bearer-first: the pages are a browser's, logged in with a session cookie.
+    api = service_api(
+        settings.max_body_bytes,
+        bearer_first=False,
         title="dutywatch duty-room board",
         version="1",
         description="值班室大屏与工作台: who is on duty, open incidents and their clocks, notices, the duty table.",

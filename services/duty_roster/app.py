@@ -24,7 +24,7 @@ from services.duty_roster.migrations import MIGRATIONS
 from services.duty_roster.ports import DutyLog, Ports
 from services.duty_roster.settings import Settings
 from services.runtime.auth import token_book
-from services.runtime.http_guard import guard
+from services.runtime.http_guard import service_api
 from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.unit_of_work import UnitOfWork
 from services.runtime.wiring import Plan, ServiceWiring
@@ -44,14 +44,13 @@ class RosterService(ServiceWiring[RosterTables, Ports]):
         self.settings = settings
         self.roster = RosterInForce(self.work, load_calendar(settings.holidays_file))
         self.timing = handlers.CheckInTiming(lead=settings.check_in_lead, grace=settings.check_in_grace)
-        self.api = FastAPI(
+        self.api = service_api(
+            settings.max_body_bytes,
             title="dutywatch duty roster",
             version="1",
             description="Who is on-duty officer (值班员) and duty leader (带班领导) of every unit, at every moment.",
             lifespan=self.lifespan,
-            max_body_size=settings.max_body_bytes,
         )
-        guard(self.api)
         self.api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
         self.api.include_router(roster_router(lambda: self.roster.index, clock, self.enter_override))
         self.api.include_router(duty_log_router(lambda: self.roster.index, clock, self._duty_log))

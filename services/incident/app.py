@@ -31,7 +31,7 @@ from services.incident.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
-from services.runtime.http_guard import guard
+from services.runtime.http_guard import service_api
 from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.wiring import Plan, ServiceWiring
 
@@ -96,14 +96,13 @@ class IncidentBackend(ServiceWiring[Tables, Ports]):
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     backend = IncidentBackend(settings, clock)
-    api = FastAPI(
+    api = service_api(
+        settings.max_body_bytes,
         title="dutywatch incident service",
         version="1",
         description="Incident intake, the one-hour first report (首报) clock, reports and an append-only timeline.",
         lifespan=backend.lifespan,
-        max_body_size=settings.max_body_bytes,
     )
-    guard(api)
     api.state.backend = backend
     api.state.tokens = token_book(settings.api_tokens, settings.data_dir)
     http.mount(api)

@@ -23,6 +23,7 @@ from services.rounds.settings import Settings
 from services.runtime.auth import token_book
 from services.runtime.consumer import Route
 from services.runtime.errors import PermanentError
+from services.runtime.http_guard import service_api
 from services.runtime.service import Clock, Sweep, utc_now
 from services.runtime.wiring import Plan, ServiceWiring
 
@@ -129,7 +130,8 @@ class RoundsBackend(ServiceWiring[RoundsTables, Ports]):
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     backend = RoundsBackend(settings, clock)
-    api = FastAPI(
+    api = service_api(
+        settings.max_body_bytes,
         title="dutywatch rounds service",
         version="1",
         description="Inspections, daily rounds, street patrols and home visits; hazards, leave, weather warnings "

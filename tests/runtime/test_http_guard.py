@@ -9,12 +9,16 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from services.board.app import create_app as board_app
+from services.board.settings import Settings as BoardSettings
 from services.duty_roster.app import create_app as roster_app
 from services.duty_roster.settings import Settings as RosterSettings
 from services.incident.app import create_app as incident_app
 from services.incident.settings import Settings as IncidentSettings
 from services.notifier.app import create_app as notifier_app
 from services.notifier.settings import Settings as NotifierSettings
+from services.rounds.app import create_app as rounds_app
+from services.rounds.settings import Settings as RoundsSettings
 
 TOKEN = "guard-test-token-0123456789abcdef"
 TOKENS = {"bureau": {"token": TOKEN, "units": ["*"]}}
@@ -34,10 +38,19 @@ def notifier(data_dir: Path) -> FastAPI:
     return notifier_app(NotifierSettings(data_dir=data_dir, api_tokens=TOKENS))  # type: ignore[arg-type]
 
 
+def rounds(data_dir: Path) -> FastAPI:
+    return rounds_app(RoundsSettings(data_dir=data_dir, api_tokens=TOKENS))  # type: ignore[arg-type]
+
+
+def board(data_dir: Path) -> FastAPI:
+    return board_app(BoardSettings(data_dir=data_dir, api_tokens=TOKENS))  # type: ignore[arg-type]
+
+
 SERVICES: dict[str, tuple[Callable[[Path], FastAPI], str]] = {
     "duty_roster": (roster, "/units/maojian/overrides"),
     "incident": (incident, "/incidents"),
     "notifier": (notifier, "/broadcasts"),
+    "rounds": (rounds, "/leaves"),
 }
 
 
@@ -100,3 +113,10 @@ async def test_the_token_is_checked_before_the_body_is_read(service: str, tmp_pa
     anonymous = await post(make(tmp_path), path, CHUNK, token=None, declared=False)
     unknown = await post(make(tmp_path), path, CHUNK, token="not-a-known-token", declared=True)
     assert (anonymous.status, anonymous.read, unknown.status, unknown.read) == (401, 0, 401, 0)
+
+
+async def test_the_boards_forms_have_the_same_limit(tmp_path: Path) -> None:
+    """The board's pages are a browser's, logged in with a session cookie, so no bearer token is asked first;
+    a body declared as 10 MB is refused 413 all the same, before a byte is read."""
+    declared = await post(board(tmp_path), "/login", TEN_MB, token=None, declared=True)
+    assert (declared.status, declared.read) == (413, 0)
