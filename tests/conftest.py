@@ -12,7 +12,7 @@ from services.runtime.embedded_broker import EmbeddedBroker
 from testbed.brokers import running_broker
 from testbed.databases import POSTGRES, POSTGRES_HOST, POSTGRES_PORT, fresh_postgres_database
 from testbed.fakes.twilio import FakeTwilio
-from tests.deploy.reporting import deploy_summary_lines
+from tests.deploy.reporting import deploy_summary_lines, skip_summary_lines
 
 STORE_BACKENDS = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
 
@@ -63,7 +63,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in deploy_summary_lines(terminalreporter.stats):
+    for line in deploy_summary_lines(terminalreporter.stats) + skip_summary_lines(terminalreporter.stats):
         terminalreporter.write_line(line)
     terminalreporter.write_line(pytest_report_header())
 

@@ -1,5 +1,5 @@
-"""The deploy tests' lines at the end of the output: whether kubectl rendered the overlays, and which Strimzi checks
-were skipped or passed over for want of the CRDs.
+"""The lines at the end of the output: whether kubectl rendered the overlays, which Strimzi checks were skipped or
+passed over for want of the CRDs, and why any other test was skipped.
 
 Written by the root conftest's summary, which runs where the output is printed: with pytest-xdist that is the
 controlling process, which loads no test directory's conftest and runs no test, so what a worker passed over
@@ -8,13 +8,14 @@ reaches it in the reports' `user_properties` (UNCHECKED_PROPERTY).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tests.deploy.manifests import kubectl
 from tests.deploy.strimzi_validation import StrimziCrdsMissingError
 
-__all__ = ["KUBECTL_MISSING", "UNCHECKED_PROPERTY", "deploy_summary_lines"]
+__all__ = ["KUBECTL_MISSING", "UNCHECKED_PROPERTY", "deploy_summary_lines", "skip_summary_lines"]
 
 KUBECTL_MISSING = (
     "deploy: kubectl is not on PATH, so the overlays were NOT rendered with `kubectl kustomize`; "
@@ -43,6 +44,16 @@ def deploy_summary_lines(stats: Mapping[str, Iterable[Any]]) -> list[str]:
             f"not validated against their CRD: {', '.join(sorted(unchecked)) or 'none'}"
         )
     return lines
+
+
+def skip_summary_lines(stats: Mapping[str, Iterable[Any]]) -> list[str]:
+    """One line for each other reason tests were skipped (a browser or a server not there), with how many."""
+    reasons = Counter(
+        str(report.longrepr[2]).removeprefix("Skipped: ")
+        for report in stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and not _for_strimzi(report)
+    )
+    return [f"SKIPPED {count} tests: {reason}" for reason, count in sorted(reasons.items())]
 
 
 def _for_strimzi(report: Any) -> bool:
