@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -57,12 +57,18 @@ def _mask_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mu
 # Chatty at INFO: twilio logs every HTTP exchange, APScheduler every sweep. (uvicorn's access log is off.)
 QUIETER = {"twilio": "WARNING", "apscheduler": "WARNING"}
 
-_SHARED: list[Any] = [
-    structlog.contextvars.merge_contextvars,
-    structlog.processors.add_log_level,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-    _mask_event,
-]
+
+def _chain(as_json: bool) -> list[Any]:
+    """What every line passes through before it is rendered. In JSON a traceback becomes text in `exception`,
+    masked like the rest; a terminal's renderer draws it itself."""
+    tracebacks = [structlog.processors.format_exc_info] if as_json else []
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        *tracebacks,
+        _mask_event,
+    ]
 
 
 def renders_json(json_lines: bool | None) -> bool:
@@ -70,16 +76,21 @@ def renders_json(json_lines: bool | None) -> bool:
     return (not sys.stderr.isatty()) if json_lines is None else json_lines
 
 
-def configure_logging(service: str, *, json_lines: bool | None = None, level: str = "INFO") -> None:
-    """Our logs and every library's (uvicorn, aiokafka, APScheduler) as one stream, rendered and masked alike."""
+def configure_logging(
+    service: str, *, json_lines: bool | None = None, level: str = "INFO", stream: TextIO | None = None
+) -> None:
+    """Our logs and every library's (uvicorn, aiokafka, APScheduler) as one stream (stderr unless given),
+    rendered and masked alike."""
     as_json = renders_json(json_lines)
+    out = stream or sys.stderr
+    chain = _chain(as_json)
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False) if as_json else structlog.dev.ConsoleRenderer()
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=_SHARED,
+            foreign_pre_chain=chain,
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
     )
@@ -88,9 +99,11 @@ def configure_logging(service: str, *, json_lines: bool | None = None, level: st
     root.setLevel(level)
     for name, quieter in QUIETER.items():
         logging.getLogger(name).setLevel(quieter)
+    # Our own lines go to the stream directly: through the standard library's logging (a record, the caller's
+    # frame looked up, the handler) a line cost about three times as much, 90-120 us against 35.
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*chain, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        logger_factory=structlog.WriteLoggerFactory(file=out),
     )
     structlog.contextvars.bind_contextvars(service=service)

@@ -20,11 +20,8 @@ def json_logs() -> Iterator[io.StringIO]:
     """The services' JSON log lines, written to a buffer for one test; the set-up it replaced comes back after."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    configure_logging("test", json_lines=True)
     written = io.StringIO()
-    stream_handler = root.handlers[0]
-    assert isinstance(stream_handler, logging.StreamHandler)
-    stream_handler.setStream(written)
+    configure_logging("test", json_lines=True, stream=written)
     yield written
     root.handlers[:], root.level = handlers, level
     structlog.reset_defaults()
@@ -54,6 +51,21 @@ def test_library_log_lines_are_masked_too(json_logs: io.StringIO) -> None:
     logging.getLogger("somelibrary").warning("POST /webhooks/aliyun/sms-up?token=s3cr3t from %s", FOREIGN)
     line = json_logs.getvalue().strip().splitlines()[-1]
     assert json.loads(line)["event"] == "POST /webhooks/aliyun/sms-up?token=*** from +44791****3456"
+
+
+def test_a_traceback_is_in_the_json_line_as_text_and_masked(json_logs: io.StringIO) -> None:
+    """Ours and a library's: an exception logged comes with its traceback (`exception`), numbers in it masked."""
+    for log in (structlog.get_logger("test"), logging.getLogger("somelibrary")):
+        try:
+            raise ValueError(f"no answer from {MOBILE}")
+        except ValueError:
+            log.exception("sending failed")
+    lines = [json.loads(line) for line in json_logs.getvalue().strip().splitlines()[-2:]]
+    for logged in lines:
+        assert logged["event"] == "sending failed"
+        assert "Traceback (most recent call last)" in logged["exception"]
+        assert logged["exception"].endswith("ValueError: no answer from +86138****5678")
+        assert MOBILE not in json.dumps(logged)
 
 
 def test_a_mainland_mobile_keeps_its_prefix_and_last_four_digits() -> None:
