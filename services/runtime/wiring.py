@@ -48,9 +48,8 @@ class Plan:
     sweeps: Sequence[Sweep] = ()
     on_start: Sequence[Step] = ()
     on_stop: Sequence[Step] = ()
-    relay_gather_s: float = (
-        0.0  # `OutboxRelay`: how long a woken relay waits for more commits (none on an alert's path)
-    )
+    # `OutboxRelay`'s gather: how long a woken relay waits for more commits (none on an alert's path).
+    relay_gather_s: float = 0.0
 
 
 class ServiceWiring(Generic[T, P]):
