@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -21,10 +22,20 @@ from schemas.topics import TOPICS, Topic
 __all__ = ["EmbeddedBroker", "create_topics", "free_port"]
 
 
+# Below Linux's ephemeral range (32768-60999 by default): a port the kernel hands out for port 0 is also what
+# it gives the next outgoing connection, so between the probe and the server's own bind another process's client
+# could take it (seen: a service of a test stack exiting with "address already in use").
+LISTEN_PORTS = range(20000, 32768)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on now, from LISTEN_PORTS, which no outgoing connection is given (the kernel's
+    choice if fifty tries there are all taken)."""
+    for port in [*random.sample(LISTEN_PORTS, 50), 0]:
+        with socket.socket() as probe, contextlib.suppress(OSError):
+            probe.bind((host, port))
+            return int(probe.getsockname()[1])
+    raise OSError(f"no free port on {host}")
 
 
 def registry_topics() -> list[Topic]:
