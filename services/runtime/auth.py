@@ -14,6 +14,8 @@ import structlog
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from services.runtime.secrets import secret_file
 from services.runtime.settings import ApiToken
@@ -28,6 +30,7 @@ __all__ = [
     "admin_token_file",
     "app_backend",
     "caller",
+    "caller_of_bearer",
     "embedded_admin_token",
     "identify",
     "token_book",
@@ -127,6 +130,12 @@ def identify(book: TokenBook, token: str | None) -> Caller:
     if found is None:
         raise HTTPException(401, "unknown bearer token", headers=unauthorized)
     return found
+
+
+def caller_of_bearer(book: TokenBook, scope: Scope) -> Caller:
+    """The caller the request's `Authorization: Bearer` header names; HTTP 401 as `identify` says."""
+    scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
+    return identify(book, token.strip() if scheme.lower() == "bearer" else None)
 
 
 Authorized = Annotated[Caller, Depends(caller)]

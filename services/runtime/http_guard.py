@@ -16,10 +16,9 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.runtime.auth import identify
+from services.runtime.auth import caller_of_bearer
 
 __all__ = ["OPEN_PATHS", "BearerFirst", "service_api"]
 
@@ -40,9 +39,8 @@ class BearerFirst:
         if scope["type"] != "http" or scope["path"].startswith(OPEN_PATHS):
             await self.app(scope, receive, send)
             return
-        scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
         try:
-            found = identify(scope["app"].state.tokens, token.strip() if scheme.lower() == "bearer" else None)
+            found = caller_of_bearer(scope["app"].state.tokens, scope)
         except HTTPException as refused:
             response = JSONResponse({"detail": refused.detail}, refused.status_code, headers=refused.headers)
             await response(scope, receive, send)

@@ -43,6 +43,7 @@ from services.incident.handlers import (
 )
 from services.incident.handlers.intake import Taken
 from services.incident.ports import Ports
+from services.runtime.plain_route import PlainJsonRoute
 
 __all__ = ["mount"]
 
@@ -52,8 +53,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 
 
-@router.post("/incidents", status_code=201, response_model=IntakeOut)
-async def post_incident(body: ReportIncident, who: Authorized, backend: Service, response: Response) -> IntakeOut:
+async def post_incident(body: ReportIncident, who: Authorized, backend: Service) -> Response:
     """Report an incident. 201 with a new incident; 200 when it joined one already open. A token that is not the
     unit's own (every unit's, the parent bureau's) reports as another source (`origin`)."""
     who.require(body.unit_id)
@@ -62,9 +62,19 @@ async def post_incident(body: ReportIncident, who: Authorized, backend: Service,
         return await on_report_over_http(body, who.units, ports, backend.rules, backend.now())
 
     taken = await backend.work.together(take)
-    if taken.joined:
-        response.status_code = 200
-    return IntakeOut(incident=IncidentOut.of(taken.incident), joined=taken.joined)
+    intake = IntakeOut(incident=IncidentOut.of(taken.incident), joined=taken.joined)
+    return Response(intake.model_dump_json(), 200 if taken.joined else 201, media_type="application/json")
+
+
+# Every alert starts here: served plainly (services/runtime/plain_route.py), documented as any route.
+router.add_api_route(
+    "/incidents",
+    post_incident,
+    methods=["POST"],
+    status_code=201,
+    response_model=IntakeOut,
+    route_class_override=PlainJsonRoute,
+)
 
 
 @router.get("/incidents", response_model=list[IncidentOut])
