@@ -12,6 +12,7 @@ Content-Type says it is (a browser can send text/plain to another site without a
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -42,6 +43,9 @@ class PlainJsonRoute(APIRoute):
         return handle
 
     def _body_model(self) -> type[BaseModel]:
+        """The model of the endpoint's body; TypeError, when the route is made, for an endpoint not of this shape."""
+        if len(inspect.signature(self.endpoint).parameters) != 3:
+            raise TypeError(f"{self.path}: a PlainJsonRoute's endpoint takes (body, caller, backend)")
         (body,) = self.dependant.body_params
         model = body.field_info.annotation
         if not (isinstance(model, type) and issubclass(model, BaseModel)):

@@ -139,3 +139,12 @@ def test_a_body_that_is_not_a_model_is_refused_when_the_route_is_made() -> None:
     router = APIRouter()
     with pytest.raises(TypeError, match="/count: a PlainJsonRoute's body is a pydantic model"):
         router.add_api_route("/count", count_only, methods=["POST"], route_class_override=PlainJsonRoute)
+
+
+def test_an_endpoint_of_another_shape_is_refused_when_the_route_is_made() -> None:
+    async def with_response(body: Order, who: Authorized, backend: Service, response: Response) -> Response:
+        return response
+
+    router = APIRouter()
+    with pytest.raises(TypeError, match="/orders: a PlainJsonRoute's endpoint takes"):
+        router.add_api_route("/orders", with_response, methods=["POST"], route_class_override=PlainJsonRoute)
