@@ -33,6 +33,7 @@ __all__ = [
     "caller_of_bearer",
     "embedded_admin_token",
     "identify",
+    "request_caller",
     "token_book",
 ]
 
@@ -113,12 +114,17 @@ _bearer = HTTPBearer(auto_error=False, description="A token from the service's A
 async def caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
-    """FastAPI dependency: the caller the guard found (services/runtime/http_guard.py), or 401 without a token
-    or with one we do not know."""
+    """FastAPI dependency: `request_caller`. `credentials` declares the bearer scheme in the API's document."""
+    return request_caller(request)
+
+
+def request_caller(request: Request) -> Caller:
+    """The caller the guard found (services/runtime/http_guard.py); on an app without it, the one the bearer token
+    names (401 without a token or with one we do not know)."""
     found: Caller | None = getattr(request.state, "caller", None)
     if found is not None:
         return found
-    return identify(request.app.state.tokens, credentials.credentials if credentials else None)
+    return caller_of_bearer(request.app.state.tokens, request.scope)
 
 
 def identify(book: TokenBook, token: str | None) -> Caller:

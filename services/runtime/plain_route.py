@@ -21,9 +21,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
-from services.runtime.auth import Caller, caller_of_bearer
+from services.runtime.auth import Caller, request_caller
 
-__all__ = ["PlainJsonRoute", "caller_of", "is_json", "validated_body"]
+__all__ = ["PlainJsonRoute"]
 
 JSON = "application/json"
 PlainEndpoint = Callable[[Any, Caller, Any], Awaitable[Response]]
@@ -38,7 +38,7 @@ class PlainJsonRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             body = validated_body(model, await request.body(), request.headers.get("content-type"))
-            return await endpoint(body, caller_of(request), request.app.state.backend)
+            return await endpoint(body, request_caller(request), request.app.state.backend)
 
         return handle
 
@@ -69,11 +69,3 @@ def validated_body(model: type[BaseModel], raw: bytes, content_type: str | None)
 def is_json(content_type: str | None) -> bool:
     media = (content_type or "").partition(";")[0].strip().lower()
     return media == JSON or (media.startswith("application/") and media.endswith("+json"))
-
-
-def caller_of(request: Request) -> Caller:
-    """The caller `BearerFirst` found; on an app without it, the one the bearer token names (401 otherwise)."""
-    found: Caller | None = getattr(request.state, "caller", None)
-    if found is not None:
-        return found
-    return caller_of_bearer(request.app.state.tokens, request.scope)
