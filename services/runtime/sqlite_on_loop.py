@@ -24,6 +24,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.pool import StaticPool
 
 from services.runtime.direct_statements import raw_change, raw_insert, raw_select
@@ -35,6 +36,7 @@ __all__ = ["OnLoopSqlite"]
 
 T = TypeVar("T")
 BUSY_TIMEOUT_S = 30  # another process writing the same file (a command-line import, say)
+DRIVER_TRANSACTIONS = "dutywatch_driver_transactions"
 
 
 class OnLoopSqlite:
@@ -56,16 +58,34 @@ class OnLoopSqlite:
         if self._checkpoints is not None:
             self._checkpoints.start()
         self._wal_sync = None if in_memory else WalSync(database)
+        self._connection: Connection | None = None
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[_OnLoopSession]:
-        with self.engine.begin() as connection:
-            session = _OnLoopSession(connection)
-            changes_before = session.total_changes()
+        """A transaction begun and ended on the driver, on one connection kept open: through SQLAlchemy's
+        `Engine.begin` (a checkout from the pool, its events, its commit) a one-insert transaction cost about 130 µs
+        of CPU here, on the driver about 35 µs. Statements SQLAlchemy must run still go through that connection."""
+        connection = self._kept_connection()
+        driver = _driver_of(connection)
+        driver.execute("BEGIN IMMEDIATE")
+        changes_before = driver.total_changes
+        session = _OnLoopSession(connection)
+        try:
             yield session
-            wrote = session.total_changes() != changes_before
-        if wrote and self._wal_sync is not None:
+            driver.execute("COMMIT")
+        except BaseException:
+            if driver.in_transaction:  # an error such as a full disk has rolled it back already
+                driver.execute("ROLLBACK")
+            raise
+        finally:
+            session.end()
+        if driver.total_changes != changes_before and self._wal_sync is not None:
             self._wal_sync.wrote()
+
+    def _kept_connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = self.engine.connect().execution_options(**{DRIVER_TRANSACTIONS: True})
+        return self._connection
 
     async def until_durable(self) -> None:
         """Every commit made so far is on disk once this returns (`services/runtime/wal_sync.py`)."""
@@ -77,9 +97,16 @@ class OnLoopSqlite:
             return work(connection)
 
     async def dispose(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
         self.engine.dispose()
         if self._checkpoints is not None:
             self._checkpoints.stop()
+
+
+def _driver_of(connection: Connection) -> sqlite3.Connection:
+    return cast(sqlite3.Connection, connection.connection.driver_connection)
 
 
 def _connect(database: str) -> sqlite3.Connection:
@@ -101,15 +128,27 @@ def _serialize_writers(engine: Engine, *, checkpoints_elsewhere: bool) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # To the driver directly: through SQLAlchemy's statement machinery it cost more than the BEGIN.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        # To the driver directly: through SQLAlchemy's statement machinery it cost more than the BEGIN. The
+        # connection `begin` keeps has its transactions begun by `begin` itself.
+        if not connection.get_execution_options().get(DRIVER_TRANSACTIONS):
+            _driver_of(connection).execute("BEGIN IMMEDIATE")
 
 
 class _OnLoopSession:
     def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+        self._live_connection: Connection | None = connection
         self.dialect = connection.dialect.name
+
+    def end(self) -> None:
+        """The transaction is over: a statement now would run outside it, on the connection kept open."""
+        self._live_connection = None
+
+    @property
+    def _connection(self) -> Connection:
+        if self._live_connection is None:
+            raise ResourceClosedError("this session's transaction has ended")
+        return self._live_connection
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return self._connection.execute(statement, parameters)
@@ -149,12 +188,8 @@ class _OnLoopSession:
             raise
         driver.execute("RELEASE part")
 
-    def total_changes(self) -> int:
-        """Rows changed on this connection since it opened: a transaction that changes none needs no sync."""
-        return self._driver().total_changes
-
     def _driver(self) -> sqlite3.Connection:
-        return cast(sqlite3.Connection, self._connection.connection.driver_connection)
+        return _driver_of(self._connection)
 
     def _change_many(self, statement: Update | Delete, rows: Sequence[Row]) -> int:
         if not rows:
