@@ -103,6 +103,8 @@ class OnLoopSqlite:
         self.engine.dispose()
         if self._checkpoints is not None:
             self._checkpoints.stop()
+        if self._wal_sync is not None:
+            self._wal_sync.stop()
 
 
 def _driver_of(connection: Connection) -> sqlite3.Connection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -183,6 +184,39 @@ async def test_commits_made_while_a_sync_runs_share_the_next_one(
     await asyncio.gather(*(write(n) for n in range(20)))
     assert 1 <= len(syncs.synced) < 20
     assert syncs.synced[-1][1]
+
+
+async def test_a_failed_sync_is_the_writers_error_and_the_next_commit_syncs_again(
+    file_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log that could not be synced is never reported durable: the writer gets the disk's error (a request
+    answers 500, so its sender tries again); the next writer's sync covers both commits."""
+    store = file_store
+    real_fsync = os.fsync
+
+    def failing(descriptor: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output error"):
+        async with store.transaction() as session:
+            await session.execute(insert(names), {"name": "unconfirmed"})
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    syncs = DiskSyncs(monkeypatch, marker=b"unconfirmed")
+    async with store.transaction() as session:
+        await session.execute(insert(names), {"name": "confirmed"})
+    assert syncs.synced[-1][1]
+    assert await stored(store) == {"unconfirmed", "confirmed"}
+
+
+async def test_closing_a_store_ends_its_syncing_thread(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'closing.sqlite3'}", metadata)
+    await store.create_tables()
+    async with store.transaction() as session:
+        await session.execute(insert(names), {"name": "x"})
+    assert "wal-sync" in {thread.name for thread in threading.enumerate()}
+    await store.close()
+    assert "wal-sync" not in {thread.name for thread in threading.enumerate()}
 
 
 async def test_an_in_memory_database_keeps_its_rows_between_transactions() -> None:
