@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, CursorResult, Delete, Executable, Insert, Select, Update, event
-from sqlalchemy.exc import DisconnectionError, ResourceClosedError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from services.runtime.direct_statements import RawStatement, raw_change, raw_insert, raw_select
-from services.runtime.session import Row, Session
+from services.runtime.session import Row, Session, WhileTransactionLasts
 
 __all__ = ["AsyncPostgres"]
 
@@ -97,18 +97,16 @@ class _AsyncSession:
 
     def __init__(self, connection: AsyncConnection, driver: Any) -> None:
         self._connection = connection
-        self._live_driver: Any = driver
+        self._held: WhileTransactionLasts[Any] = WhileTransactionLasts(driver)
         self.dialect = connection.dialect.name
 
     def end(self) -> None:
         """The transaction is over: a statement now would run outside it, maybe inside another's."""
-        self._live_driver = None
+        self._held.end()
 
     @property
     def _driver(self) -> Any:
-        if self._live_driver is None:
-            raise ResourceClosedError("this session's transaction has ended")
-        return self._live_driver
+        return self._held.get()
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, parameters)

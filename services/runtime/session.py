@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import CursorResult, Delete, Executable, Insert, Select, Update
+from sqlalchemy.exc import ResourceClosedError
 
-__all__ = ["Row", "Session"]
+__all__ = ["Row", "Session", "WhileTransactionLasts"]
+
+T = TypeVar("T")
 
 Row = dict[str, Any]
 
@@ -44,3 +47,19 @@ class Session(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part of the transaction undone alone if it raises; the rest of the transaction goes on."""
         ...
+
+
+class WhileTransactionLasts(Generic[T]):
+    """What a session's statements go to (a connection, a driver), handed out only while its transaction lasts:
+    after it, a statement would run outside it, or inside another task's."""
+
+    def __init__(self, held: T) -> None:
+        self._held: T | None = held
+
+    def end(self) -> None:
+        self._held = None
+
+    def get(self) -> T:
+        if self._held is None:
+            raise ResourceClosedError("this session's transaction has ended")
+        return self._held

@@ -24,11 +24,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.pool import StaticPool
 
 from services.runtime.direct_statements import raw_change, raw_insert, raw_select
-from services.runtime.session import Row
+from services.runtime.session import Row, WhileTransactionLasts
 from services.runtime.wal_checkpoints import WalCheckpoints
 from services.runtime.wal_sync import WalSync
 
@@ -139,18 +138,16 @@ def _serialize_writers(engine: Engine, *, checkpoints_elsewhere: bool) -> None:
 
 class _OnLoopSession:
     def __init__(self, connection: Connection) -> None:
-        self._live_connection: Connection | None = connection
+        self._held = WhileTransactionLasts(connection)
         self.dialect = connection.dialect.name
 
     def end(self) -> None:
         """The transaction is over: a statement now would run outside it, on the connection kept open."""
-        self._live_connection = None
+        self._held.end()
 
     @property
     def _connection(self) -> Connection:
-        if self._live_connection is None:
-            raise ResourceClosedError("this session's transaction has ended")
-        return self._live_connection
+        return self._held.get()
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return self._connection.execute(statement, parameters)
