@@ -84,6 +84,9 @@ class OnLoopSqlite:
     def _kept_connection(self) -> Connection:
         if self._connection is None:
             self._connection = self.engine.connect().execution_options(**{DRIVER_TRANSACTIONS: True})
+            # SQLAlchemy's own transaction on it, begun once and never ended (the begin listener sends nothing
+            # for it): outside one, a statement of SQLAlchemy's that failed would roll the driver's back.
+            self._connection.begin()
         return self._connection
 
     async def until_durable(self) -> None:

@@ -105,7 +105,9 @@ class Store:
         return True
 
     async def close(self) -> None:
-        await self._backend.dispose()
+        """Close once the transaction under way, if any, has ended (on SQLite it shares the connection closed)."""
+        async with self._writer_turn():
+            await self._backend.dispose()
 
 
 async def first_row(session: Session, statement: Select[Any], parameters: Row) -> Any | None:

@@ -65,7 +65,7 @@ class WalSync:
 
     def _synced_on_thread(self) -> asyncio.Future[None]:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._serve, name="wal-sync", daemon=True)
+            self._thread = threading.Thread(target=self._serve, name=f"wal-sync {self._database}", daemon=True)
             self._thread.start()
         done = asyncio.get_running_loop().create_future()
         self._asked.put(done)
@@ -75,7 +75,7 @@ class WalSync:
         while (done := self._asked.get()) is not None:
             try:
                 self._sync()
-            except OSError as error:
+            except Exception as error:  # the waiter's to raise; the thread goes on serving
                 _answer(done, error)
             else:
                 _answer(done, None)
@@ -90,7 +90,7 @@ class WalSync:
             os.close(descriptor)
 
 
-def _answer(done: asyncio.Future[None], error: OSError | None) -> None:
+def _answer(done: asyncio.Future[None], error: Exception | None) -> None:
     """From the syncing thread: settle `done` on its loop's thread, unless its waiter has gone."""
 
     def settle() -> None:

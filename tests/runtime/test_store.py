@@ -210,13 +210,54 @@ async def test_a_failed_sync_is_the_writers_error_and_the_next_commit_syncs_agai
 
 
 async def test_closing_a_store_ends_its_syncing_thread(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'closing.sqlite3'}", metadata)
+    database = tmp_path / "closing.sqlite3"
+    store = Store(f"sqlite:///{database}", metadata)
     await store.create_tables()
     async with store.transaction() as session:
         await session.execute(insert(names), {"name": "x"})
-    assert "wal-sync" in {thread.name for thread in threading.enumerate()}
+    syncing = f"wal-sync {database}"
+    assert syncing in {thread.name for thread in threading.enumerate()}
     await store.close()
-    assert "wal-sync" not in {thread.name for thread in threading.enumerate()}
+    assert syncing not in {thread.name for thread in threading.enumerate()}
+
+
+async def test_a_failed_statement_of_sqlalchemys_first_on_a_new_store_undoes_only_its_savepoint(
+    tmp_path: Path,
+) -> None:
+    """The statement SQLAlchemy runs (`execute`) fails before it reaches the driver, the first of its kind on the
+    store's connection: only the savepoint around it is undone, and the transaction commits whole."""
+    store = Store(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", metadata)
+    await store.create_tables()
+    async with store.transaction() as session:
+        await session.insert(insert_into(names), {"name": "before"})
+        with pytest.raises(StatementError):
+            async with session.savepoint():
+                await session.execute(insert(names).values(name=bindparam("missing")), {})
+        await session.insert(insert_into(names), {"name": "after"})
+    assert await stored(store) == {"before", "after"}
+    await store.close()
+
+
+async def test_closing_a_store_lets_the_transaction_under_way_finish(tmp_path: Path) -> None:
+    """A writer between two statements when the service stops still commits both: the store closes after it."""
+    store = Store(f"sqlite:///{tmp_path / 'stopping.sqlite3'}", metadata)
+    await store.create_tables()
+    between = asyncio.Event()
+
+    async def writer() -> None:
+        async with store.transaction() as session:
+            await session.insert(insert_into(names), {"name": "first"})
+            between.set()
+            await asyncio.sleep(0.05)
+            await session.insert(insert_into(names), {"name": "second"})
+
+    writing = asyncio.create_task(writer())
+    await between.wait()
+    await store.close()
+    await writing
+    again = Store(f"sqlite:///{tmp_path / 'stopping.sqlite3'}", metadata)
+    assert await stored(again) == {"first", "second"}
+    await again.close()
 
 
 async def test_an_in_memory_database_keeps_its_rows_between_transactions() -> None:
