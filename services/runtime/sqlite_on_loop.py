@@ -73,7 +73,9 @@ class OnLoopSqlite:
             yield session
             driver.execute("COMMIT")
         except BaseException:
-            if driver.in_transaction:  # an error such as a full disk has rolled it back already
+            if connection.invalidated:  # SQLAlchemy closed the driver under it (an exit exception, a disconnect)
+                self._forget_connection()
+            elif driver.in_transaction:  # an error such as a full disk has rolled it back already
                 driver.execute("ROLLBACK")
             raise
         finally:
@@ -88,6 +90,11 @@ class OnLoopSqlite:
             # for it): outside one, a statement of SQLAlchemy's that failed would roll the driver's back.
             self._connection.begin()
         return self._connection
+
+    def _forget_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # its transaction ends without a statement: the driver is gone already
+            self._connection = None
 
     async def until_durable(self) -> None:
         """Every commit made so far is on disk once this returns (`services/runtime/wal_sync.py`)."""
@@ -150,7 +157,12 @@ class _OnLoopSession:
 
     @property
     def _connection(self) -> Connection:
-        return self._held.get()
+        connection = self._held.get()
+        if not _driver_of(connection).in_transaction:
+            # SQLite rolled the whole transaction back (ON CONFLICT ROLLBACK, a full disk): a statement now would
+            # commit on its own, a part of what was to commit whole.
+            raise sqlite3.OperationalError("the transaction was rolled back by an earlier error: nothing more runs")
+        return connection
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return self._connection.execute(statement, parameters)
@@ -185,8 +197,9 @@ class _OnLoopSession:
         try:
             yield
         except BaseException:
-            driver.execute("ROLLBACK TO part")
-            driver.execute("RELEASE part")
+            if driver.in_transaction:  # else SQLite rolled back the whole transaction: nothing to undo here
+                driver.execute("ROLLBACK TO part")
+                driver.execute("RELEASE part")
             raise
         driver.execute("RELEASE part")
 

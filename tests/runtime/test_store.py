@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,10 +17,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Dialect,
     Integer,
     MetaData,
     String,
     Table,
+    TypeDecorator,
     bindparam,
     delete,
     insert,
@@ -29,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import ResourceClosedError, StatementError
+from sqlalchemy.exc import IntegrityError, ResourceClosedError, StatementError
 
 from services.runtime.store import Store, UtcDateTime, insert_into
 
@@ -235,6 +238,55 @@ async def test_a_failed_statement_of_sqlalchemys_first_on_a_new_store_undoes_onl
                 await session.execute(insert(names).values(name=bindparam("missing")), {})
         await session.insert(insert_into(names), {"name": "after"})
     assert await stored(store) == {"before", "after"}
+    await store.close()
+
+
+class Interrupting(TypeDecorator[str]):
+    """A value whose conversion is interrupted, as a second Ctrl-C under `asyncio.run` would be mid-statement."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value == "interrupt":
+            raise KeyboardInterrupt
+        return value
+
+
+async def test_an_exit_exception_in_a_statement_of_sqlalchemys_is_raised_as_itself_and_the_store_goes_on(
+    tmp_path: Path,
+) -> None:
+    """SQLAlchemy closes the connection under such an exception: the store raises it unchanged, loses the
+    transaction whole, and opens a new connection for the next one."""
+    interrupted = MetaData()
+    words = Table("words", interrupted, Column("word", Interrupting(), primary_key=True))
+    store = Store(f"sqlite:///{tmp_path / 'interrupted.sqlite3'}", interrupted)
+    await store.create_tables()
+    with pytest.raises(KeyboardInterrupt):
+        async with store.transaction() as session:
+            await session.insert(insert_into(words), {"word": "lost"})
+            await session.execute(insert(words), {"word": "interrupt"})
+    async with store.transaction() as session:
+        await session.insert(insert_into(words), {"word": "after"})
+    async with store.transaction() as session:
+        assert set((await session.execute(select(words.c.word))).scalars()) == {"after"}
+    await store.close()
+
+
+async def test_a_transaction_sqlite_rolled_back_whole_commits_no_part_of_itself(tmp_path: Path) -> None:
+    """An `OR ROLLBACK` conflict inside a savepoint ends the whole transaction in SQLite: a later step of the
+    same transaction runs nothing on its own, and the transaction fails."""
+    store = Store(f"sqlite:///{tmp_path / 'rolled-back.sqlite3'}", metadata)
+    await store.create_tables()
+    with pytest.raises(sqlite3.OperationalError):
+        async with store.transaction() as session:
+            await session.insert(insert_into(names), {"name": "batch"})
+            with pytest.raises(IntegrityError):
+                async with session.savepoint():
+                    await session.execute(insert(names).prefix_with("OR ROLLBACK"), {"name": "batch"})
+            async with session.savepoint():
+                await session.insert(insert_into(names), {"name": "later-step"})
+    assert await stored(store) == set()
     await store.close()
 
 
