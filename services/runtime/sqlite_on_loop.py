@@ -92,8 +92,9 @@ class OnLoopSqlite:
         return self._connection
 
     def _forget_connection(self) -> None:
+        # Between transactions, or invalidated under one: closing sends nothing the driver has not ended already.
         if self._connection is not None:
-            self._connection.close()  # its transaction ends without a statement: the driver is gone already
+            self._connection.close()
             self._connection = None
 
     async def until_durable(self) -> None:
@@ -106,9 +107,7 @@ class OnLoopSqlite:
             return work(connection)
 
     async def dispose(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._forget_connection()
         self.engine.dispose()
         if self._checkpoints is not None:
             self._checkpoints.stop()
