@@ -148,6 +148,7 @@ def _serialize_writers(engine: Engine, *, checkpoints_elsewhere: bool) -> None:
 class _OnLoopSession:
     def __init__(self, connection: Connection) -> None:
         self._held = WhileTransactionLasts(connection)
+        self._sql_dialect = connection.dialect
         self.dialect = connection.dialect.name
 
     def end(self) -> None:
@@ -176,7 +177,7 @@ class _OnLoopSession:
         return self._insert(statement, [row]) > 0
 
     async def fetch(self, statement: Select[Any] | Update, parameters: Row) -> Sequence[Any]:
-        raw = raw_select(statement, tuple(parameters), self._connection.dialect)
+        raw = raw_select(statement, tuple(parameters), self._sql_dialect)
         if raw is None:
             return self._connection.execute(statement, parameters).all()
         return raw.rows(self._driver().execute(*raw.bound(parameters)).fetchall())
@@ -184,7 +185,7 @@ class _OnLoopSession:
     async def change(self, statement: Update | Delete, parameters: Row | Sequence[Row]) -> int:
         if isinstance(parameters, Sequence):
             return self._change_many(statement, parameters)
-        raw = raw_change(statement, tuple(parameters), self._connection.dialect)
+        raw = raw_change(statement, tuple(parameters), self._sql_dialect)
         if raw is None:
             return self._connection.execute(statement, parameters).rowcount
         return self._driver().execute(*raw.bound(parameters)).rowcount
@@ -208,7 +209,7 @@ class _OnLoopSession:
     def _change_many(self, statement: Update | Delete, rows: Sequence[Row]) -> int:
         if not rows:
             return 0
-        raw = raw_change(statement, tuple(rows[0]), self._connection.dialect)
+        raw = raw_change(statement, tuple(rows[0]), self._sql_dialect)
         if raw is None or raw.lists:  # the latter SQLAlchemy refuses, saying why
             return self._connection.execute(statement, rows).rowcount
         return self._driver().executemany(raw.sql, map(raw.values, rows)).rowcount
@@ -216,7 +217,7 @@ class _OnLoopSession:
     def _insert(self, statement: Insert, rows: Sequence[Row]) -> int:
         if not rows:
             return 0
-        raw = raw_insert(statement, tuple(rows[0]), self._connection.dialect)
+        raw = raw_insert(statement, tuple(rows[0]), self._sql_dialect)
         if raw is None:
             return self._connection.execute(statement, rows).rowcount
         return self._driver().executemany(raw.sql, map(raw.values, rows)).rowcount
