@@ -27,6 +27,8 @@ __all__ = ["EmbeddedBroker", "create_topics", "free_port"]
 # it gives the next outgoing connection, so between the probe and the server's own bind another process's client
 # could take it (seen: a service of a test stack exiting with "address already in use").
 LISTEN_PORTS = range(20000, 32768)
+# A paused broker's threads stop within milliseconds; one in uninterruptible sleep (disk I/O) stops when its I/O
+# ends. Longer than that is not a pause but a broken broker.
 STOP_WAIT_S = 5.0
 
 
@@ -146,11 +148,15 @@ class EmbeddedBroker:
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): connections stay open and nothing answers, like a hung server. Returns once
         every thread of it has stopped: the kernel stops a process's threads one after another, and a thread not
-        stopped yet still answers a request sent after the signal (seen: 6 pauses in 50 returned with one running,
-        and a test's publish that was to time out went through)."""
+        stopped yet still answers a request sent after the signal. Resumed again if they do not stop."""
         self._signal(signal.SIGSTOP)
-        if self._process is not None and self._process.poll() is None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        try:
             _until_stopped(Path(f"/proc/{self._process.pid}/task"))
+        except TimeoutError:
+            self.resume()  # the caller's cleanup would not: it never had a pause to undo
+            raise
 
     def resume(self) -> None:
         self._signal(signal.SIGCONT)
@@ -188,7 +194,7 @@ class EmbeddedBroker:
 
 def _until_stopped(threads: Path) -> None:
     """Wait until every thread listed under `threads` (/proc/<pid>/task) is stopped; at once where there is no
-    /proc (not Linux): the signal alone, as before."""
+    /proc (not Linux): there the signal is all a pause does."""
     deadline = time.monotonic() + STOP_WAIT_S
     while threads.is_dir() and not all(_is_stopped(thread) for thread in threads.iterdir()):
         if time.monotonic() > deadline:
@@ -199,6 +205,6 @@ def _until_stopped(threads: Path) -> None:
 def _is_stopped(thread: Path) -> bool:
     try:
         state = (thread / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:  # the thread has ended
+    except (FileNotFoundError, ProcessLookupError):  # the thread has ended
         return True
     return state in ("T", "t", "Z", "X")  # stopped, traced, or gone
