@@ -6,7 +6,8 @@ outbox. `dispatch` consumes the records and sends each as an SMS to the fake Twi
 first; it answers the status callbacks with 204 and no signature check. Whatever the services do on this
 path costs more than this, so its `ratio_p99` is the best any implementation can reach on this machine and
 broker. Each rate runs on a new broker. It ends with one JSON line: `floor_p99_ms`, and per rate `p50_ms`,
-`p99_ms`, `ratio_p99`, `p99_ms_by_third`, `cpu_percent`.
+`p99_ms`, `ratio_p99`, `p99_ms_by_third`, `cpu_percent`. `bench/rules_floor.py` runs the same with stand-ins of
+its own (`main`'s `intake` and `dispatch`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
@@ -33,7 +34,7 @@ import uvloop
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.bench_stack import OUR_NUMBER, FakeTwilioProcess, fake_twilio, process_sample
+from bench.bench_stack import OUR_NUMBER, TOKEN, FakeTwilioProcess, fake_twilio, process_sample
 from bench.kafka_floor import measure_floor
 from bench.load import QUIET_S, latency_figures, post_at_rate, until_first_sms
 from schemas.topics import Topic
@@ -44,40 +45,50 @@ OFFICER = "+8613800000001"
 READY_S = 60
 
 
-async def _listen(app: web.Application, port: int) -> None:
+async def listen(app: web.Application, port: int) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
 
 
-def serve_intake(bootstrap: str, topic: str, port: int, ready: Event) -> None:
+@dataclass(frozen=True)
+class Wiring:
+    """What each stand-in process is told: the broker, the two topics, both ports, the fake Twilio, a folder."""
+
+    bootstrap: str
+    incidents: str  # intake → dispatch
+    attempts: str  # dispatch → intake (the rules floor's only)
+    intake_port: int
+    dispatch_port: int
+    twilio: dict[str, str]
+    data_dir: Path
+
+
+StandIn = Callable[[Wiring, Event], None]
+
+
+def serve_intake(wiring: Wiring, ready: Event) -> None:
     async def serve() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        producer = AIOKafkaProducer(bootstrap_servers=wiring.bootstrap, linger_ms=0)
         await producer.start()
 
         async def report(request: web.Request) -> web.Response:
             body = await request.read()
-            await producer.send(topic, body, key=json.loads(body)["unit_id"].encode())
+            await producer.send(wiring.incidents, body, key=json.loads(body)["unit_id"].encode())
             return web.json_response({"accepted": True}, status=201)
 
         app = web.Application()
         app.router.add_post("/incidents", report)
-        await _listen(app, port)
+        await listen(app, wiring.intake_port)
         ready.set()
         await asyncio.Event().wait()
 
     uvloop.run(serve())
 
 
-def serve_dispatch(bootstrap: str, topic: str, port: int, twilio: dict[str, str], ready: Event) -> None:
+def serve_dispatch(wiring: Wiring, ready: Event) -> None:
     async def serve() -> None:
-        consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=f"{topic}.dispatch",
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=KafkaSettings().fetch_max_wait_ms,
-        )
+        consumer = consumer_of(wiring, wiring.incidents, "dispatch", KafkaSettings().fetch_max_wait_ms)
         await consumer.start()
 
         async def status(request: web.Request) -> web.Response:
@@ -86,21 +97,11 @@ def serve_dispatch(bootstrap: str, topic: str, port: int, twilio: dict[str, str]
 
         app = web.Application()
         app.router.add_post("/status", status)
-        await _listen(app, port)
-        auth = aiohttp.BasicAuth(twilio["sid"], twilio["token"])
-        messages = f"{twilio['base_url']}/2010-04-01/Accounts/{twilio['sid']}/Messages.json"
-        async with aiohttp.ClientSession(auth=auth) as client:
+        await listen(app, wiring.dispatch_port)
+        async with twilio_client(wiring.twilio) as client:
 
             async def send(value: bytes) -> None:
-                incident = json.loads(value)
-                form = {
-                    "To": OFFICER,
-                    "From": OUR_NUMBER,
-                    "Body": f"{incident['location']} {incident['summary']}",
-                    "StatusCallback": f"http://127.0.0.1:{port}/status",
-                }
-                async with client.post(messages, data=form) as response:
-                    await response.read()
+                await send_sms(client, wiring, json.loads(value), "")
 
             while not consumer.assignment():
                 await asyncio.sleep(0.05)
@@ -117,6 +118,40 @@ def serve_dispatch(bootstrap: str, topic: str, port: int, twilio: dict[str, str]
     uvloop.run(serve())
 
 
+def consumer_of(wiring: Wiring, topic: str, role: str, fetch_max_wait_ms: int) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=wiring.bootstrap,
+        group_id=f"{topic}.{role}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+    )
+
+
+def twilio_client(twilio: Mapping[str, str]) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(auth=aiohttp.BasicAuth(twilio["sid"], twilio["token"]))
+
+
+async def send_sms(client: aiohttp.ClientSession, wiring: Wiring, incident: Mapping[str, Any], query: str) -> bytes:
+    """Send the officer's SMS for `incident`, its status callback to the dispatch's `/status` with `query`; the
+    provider's answer as it came."""
+    twilio = wiring.twilio
+    form = {
+        "To": OFFICER,
+        "From": OUR_NUMBER,
+        "Body": f"{incident['location']} {incident['summary']}",
+        "StatusCallback": f"{dispatch_url(wiring)}/status{query}",
+    }
+    messages = f"{twilio['base_url']}/2010-04-01/Accounts/{twilio['sid']}/Messages.json"
+    async with client.post(messages, data=form) as response:
+        return await response.read()
+
+
+def dispatch_url(wiring: Wiring) -> str:
+    return f"http://127.0.0.1:{wiring.dispatch_port}"
+
+
 @dataclass
 class BarePipeline:
     broker: EmbeddedBroker
@@ -131,30 +166,30 @@ class BarePipeline:
 
 
 @asynccontextmanager
-async def bare_pipeline() -> AsyncIterator[BarePipeline]:
+async def bare_pipeline(
+    intake: StandIn = serve_intake, dispatch: StandIn = serve_dispatch
+) -> AsyncIterator[BarePipeline]:
     data_dir = Path(tempfile.mkdtemp(prefix="dutywatch-bare-"))
     broker = EmbeddedBroker(log_file=data_dir / "broker.log")
     await broker.start()
     try:
-        topic = f"bench.bare.{uuid.uuid4().hex[:6]}"
-        await create_topics(broker.bootstrap, [Topic(topic, 3, "")])
+        run = uuid.uuid4().hex[:6]
+        topics = (f"bench.bare.{run}", f"bench.bare.{run}.attempts")
+        await create_topics(broker.bootstrap, [Topic(topic, 3, "") for topic in topics])
         with fake_twilio(data_dir / "provider-requests.jsonl") as twilio:
             twilio_access = {"base_url": twilio.base_url, "sid": twilio.account_sid, "token": twilio.auth_token}
-            intake_port = free_port()
+            wiring = Wiring(broker.bootstrap, *topics, free_port(), free_port(), twilio_access, data_dir)
             spawn = multiprocessing.get_context("spawn")
             readiness = {"intake": spawn.Event(), "dispatch": spawn.Event()}
-            dispatch_args = (broker.bootstrap, topic, free_port(), twilio_access, readiness["dispatch"])
             processes = {
-                "intake": spawn.Process(
-                    target=serve_intake, args=(broker.bootstrap, topic, intake_port, readiness["intake"]), daemon=True
-                ),
-                "dispatch": spawn.Process(target=serve_dispatch, args=dispatch_args, daemon=True),
+                "intake": spawn.Process(target=intake, args=(wiring, readiness["intake"]), daemon=True),
+                "dispatch": spawn.Process(target=dispatch, args=(wiring, readiness["dispatch"]), daemon=True),
             }
             with _running(processes):
                 for name, ready in readiness.items():
                     if not await asyncio.to_thread(ready.wait, READY_S):
                         raise RuntimeError(f"the bare {name} did not start within {READY_S} s")
-                yield BarePipeline(broker, twilio, f"http://127.0.0.1:{intake_port}/incidents", processes)
+                yield BarePipeline(broker, twilio, f"http://127.0.0.1:{wiring.intake_port}/incidents", processes)
     finally:
         broker.stop()
 
@@ -175,7 +210,7 @@ async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str,
     cpu_before = {name: process_sample(pid)[0] for name, pid in pipeline.pids().items()}
     own_before = time.process_time()
     started = time.monotonic()
-    offered = await post_at_rate(pipeline.intake_url, rate, seconds)
+    offered = await post_at_rate(pipeline.intake_url, rate, seconds, {"Authorization": f"Bearer {TOKEN}"})
     elapsed = time.monotonic() - started
     cpu = {
         name: round(100 * (process_sample(pid)[0] - cpu_before[name]) / elapsed, 1)
@@ -192,11 +227,13 @@ async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str,
     }
 
 
-async def main(seconds: int, rates: list[int]) -> dict[str, Any]:
+async def main(
+    seconds: int, rates: list[int], intake: StandIn = serve_intake, dispatch: StandIn = serve_dispatch
+) -> dict[str, Any]:
     floor: dict[str, float] = {}
     results: dict[str, Any] = {}
     for rate in rates:
-        async with bare_pipeline() as pipeline:
+        async with bare_pipeline(intake, dispatch) as pipeline:
             await asyncio.sleep(QUIET_S)
             if not floor:
                 floor = await measure_floor(pipeline.broker.bootstrap, messages=2000, rate_per_s=200)
