@@ -245,11 +245,16 @@ async def main(
     return {**floor, "seconds_per_rate": seconds, "rates": results}
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def from_command_line(description: str, default_rates: str, intake: StandIn, dispatch: StandIn) -> None:
+    """`--seconds` and `--rates` from the command line, the run, its JSON line."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--rates", default="200")
+    parser.add_argument("--rates", default=default_rates)
     arguments = parser.parse_args()
     rates = [int(rate) for rate in arguments.rates.split(",")]
-    figures = uvloop.run(main(arguments.seconds, rates))
+    figures = uvloop.run(main(arguments.seconds, rates, intake, dispatch))
     print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    from_command_line(__doc__.splitlines()[0], "200", serve_intake, serve_dispatch)

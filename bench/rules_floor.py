@@ -21,7 +21,6 @@ implementation that keeps the rules does all of this and more, so the CPU this s
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import hashlib
@@ -43,9 +42,18 @@ import uvloop
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
-from bench.bare_pipeline import Wiring, consumer_of, dispatch_url, listen, main, send_sms, twilio_client
+from bench.bare_pipeline import (
+    Wiring,
+    consumer_of,
+    dispatch_url,
+    from_command_line,
+    listen,
+    send_sms,
+    twilio_client,
+)
 from bench.bench_stack import TOKEN
 from services.notifier.sending.dispatcher import RECORD_GATHER_S
+from services.runtime.consumer_group import COMMIT_EVERY_S
 from services.runtime.settings import KafkaSettings, UnhurriedKafkaSettings
 from services.runtime.wal_sync import WalSync
 
@@ -55,7 +63,6 @@ SCHEMA = (
     "CREATE TABLE outbox (id TEXT PRIMARY KEY, topic TEXT NOT NULL, key BLOB, value BLOB, sent INTEGER DEFAULT 0)",
     "CREATE TABLE inbox (event_id TEXT PRIMARY KEY)",
 )
-COMMIT_EVERY_S = 0.5  # the services' consumer group commits offsets this often
 T = TypeVar("T")
 Outgoing = tuple[str, bytes, bytes]  # topic, key, value
 
@@ -106,7 +113,11 @@ class Outbox:
 
         for id_, (topic, key, value) in await self._store.write(with_events):
             delivery = await self._producer.send(topic, value, key=key)
-            delivery.add_done_callback(lambda _done, id_=id_: self._published.append(id_))
+            delivery.add_done_callback(lambda done, id_=id_: self._mark_if_placed(done, id_))
+
+    def _mark_if_placed(self, delivery: asyncio.Future[Any], id_: str) -> None:
+        if not delivery.cancelled() and delivery.exception() is None:
+            self._published.append(id_)
 
 
 def event(kind: str, incident: Mapping[str, Any], **fields: Any) -> bytes:
@@ -114,13 +125,13 @@ def event(kind: str, incident: Mapping[str, Any], **fields: Any) -> bytes:
 
 
 async def consume(
-    consumer: AIOKafkaConsumer, handle: Callable[[list[ConsumerRecord[bytes, bytes]]], Any], ready: Event | None
+    consumer: AIOKafkaConsumer, handle: Callable[[list[ConsumerRecord[bytes, bytes]]], Any], ready: Event
 ) -> None:
-    """Hand each fetched batch to `handle`; commit offsets after it, at most every COMMIT_EVERY_S."""
+    """Once the group has given partitions, say ready; then hand each fetched batch to `handle` and commit offsets
+    after it, at most every COMMIT_EVERY_S (as the services' consumer group)."""
     while not consumer.assignment():
         await asyncio.sleep(0.05)
-    if ready is not None:
-        ready.set()
+    ready.set()
     committed_at = 0.0
     while True:
         fetched = await consumer.getmany(timeout_ms=1000, max_records=200)
@@ -189,7 +200,7 @@ def serve_dispatch(wiring: Wiring, ready: Event) -> None:
         store = DurableStore(wiring.data_dir / "dispatch.db")
         outbox = Outbox(store, await started_producer(wiring))
         answered: list[tuple[str, bytes]] = []  # attempt id, the provider's answer
-        recording: list[asyncio.Task[None]] = []
+        recorder: asyncio.Task[None] | None = None
         sending: set[asyncio.Task[None]] = set()
         token = wiring.twilio["token"].encode()
 
@@ -212,24 +223,27 @@ def serve_dispatch(wiring: Wiring, ready: Event) -> None:
                 task.add_done_callback(sending.discard)
 
         async def send(attempt_id: str, incident: dict[str, Any]) -> None:
+            nonlocal recorder
             answered.append((attempt_id, await send_sms(client, wiring, incident, f"?attempt={attempt_id}")))
-            if not recording or recording[-1].done():
-                recording.append(asyncio.create_task(record_answers()))
+            if recorder is None or recorder.done():
+                recorder = asyncio.create_task(record_answers())
 
         async def record_answers() -> None:
-            await asyncio.sleep(RECORD_GATHER_S)
-            batch = answered[:]
-            del answered[:]
+            """Record the answers that came in, together, until none is left (ends with nothing left unrecorded)."""
+            while answered:
+                await asyncio.sleep(RECORD_GATHER_S)
+                batch = answered[:]
+                del answered[:]
 
-            def mark(db: sqlite3.Connection) -> list[Outgoing]:
-                sent = []
-                for attempt_id, answer in batch:
-                    sid = json.loads(answer)["sid"]
-                    db.execute("UPDATE rows SET status = 'sent', body = ? WHERE id = ?", (sid, attempt_id))
-                    sent.append(attempt_event(db, "attempt.sent", attempt_id, provider_ref=sid))
-                return sent
+                def mark(db: sqlite3.Connection, batch: list[tuple[str, bytes]] = batch) -> list[Outgoing]:
+                    sent = []
+                    for attempt_id, answer in batch:
+                        sid = json.loads(answer)["sid"]
+                        db.execute("UPDATE rows SET status = 'sent', body = ? WHERE id = ?", (sid, attempt_id))
+                        sent.append(attempt_event(db, "attempt.sent", attempt_id, provider_ref=sid))
+                    return sent
 
-            await outbox.write(mark)
+                await outbox.write(mark)
 
         def attempt_event(db: sqlite3.Connection, kind: str, attempt_id: str, **fields: Any) -> Outgoing:
             (incident_id,) = db.execute("SELECT incident FROM rows WHERE id = ?", (attempt_id,)).fetchone()
@@ -265,10 +279,4 @@ def serve_dispatch(wiring: Wiring, ready: Event) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--rates", default="100")
-    arguments = parser.parse_args()
-    rates = [int(rate) for rate in arguments.rates.split(",")]
-    figures = uvloop.run(main(arguments.seconds, rates, serve_intake, serve_dispatch))
-    print(json.dumps(figures, ensure_ascii=False))
+    from_command_line(__doc__.splitlines()[0], "100", serve_intake, serve_dispatch)
