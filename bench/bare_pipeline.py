@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
@@ -65,6 +65,8 @@ class Wiring:
 
 
 StandIn = Callable[[Wiring, Event], None]
+Recorded = Callable[[Path, int], Awaitable[dict[str, int]]]
+"""What the stand-ins recorded in their folder for a run of so many incidents (the rules floor's check)."""
 
 
 def serve_intake(wiring: Wiring, ready: Event) -> None:
@@ -158,6 +160,7 @@ class BarePipeline:
     twilio: FakeTwilioProcess
     intake_url: str
     processes: Mapping[str, multiprocessing.process.BaseProcess]
+    data_dir: Path
 
     def pids(self) -> dict[str, int]:
         stand_ins = {name: process.pid for name, process in self.processes.items() if process.pid is not None}
@@ -189,7 +192,8 @@ async def bare_pipeline(
                 for name, ready in readiness.items():
                     if not await asyncio.to_thread(ready.wait, READY_S):
                         raise RuntimeError(f"the bare {name} did not start within {READY_S} s")
-                yield BarePipeline(broker, twilio, f"http://127.0.0.1:{wiring.intake_port}/incidents", processes)
+                intake_url = f"http://127.0.0.1:{wiring.intake_port}/incidents"
+                yield BarePipeline(broker, twilio, intake_url, processes, data_dir)
     finally:
         broker.stop()
 
@@ -228,7 +232,11 @@ async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str,
 
 
 async def main(
-    seconds: int, rates: list[int], intake: StandIn = serve_intake, dispatch: StandIn = serve_dispatch
+    seconds: int,
+    rates: list[int],
+    intake: StandIn = serve_intake,
+    dispatch: StandIn = serve_dispatch,
+    recorded: Recorded | None = None,
 ) -> dict[str, Any]:
     floor: dict[str, float] = {}
     results: dict[str, Any] = {}
@@ -239,20 +247,24 @@ async def main(
                 floor = await measure_floor(pipeline.broker.bootstrap, messages=2000, rate_per_s=200)
                 print(f"floor: {floor}", file=sys.stderr)
             result = await run_rate(pipeline, rate, seconds)
+            if recorded is not None:
+                result["recorded"] = await recorded(pipeline.data_dir, result["sent"])
         result["ratio_p99"] = round(result["p99_ms"] / floor["floor_p99_ms"], 2)
         print(f"{rate}/s: {result}", file=sys.stderr)
         results[str(rate)] = result
     return {**floor, "seconds_per_rate": seconds, "rates": results}
 
 
-def from_command_line(description: str, default_rates: str, intake: StandIn, dispatch: StandIn) -> None:
+def from_command_line(
+    description: str, default_rates: str, intake: StandIn, dispatch: StandIn, recorded: Recorded | None = None
+) -> None:
     """`--seconds` and `--rates` from the command line, the run, its JSON line."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rates", default=default_rates)
     arguments = parser.parse_args()
     rates = [int(rate) for rate in arguments.rates.split(",")]
-    figures = uvloop.run(main(arguments.seconds, rates, intake, dispatch))
+    figures = uvloop.run(main(arguments.seconds, rates, intake, dispatch, recorded))
     print(json.dumps(figures, ensure_ascii=False))
 
 

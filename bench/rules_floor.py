@@ -1,10 +1,11 @@
-"""The rules' floor: the bare pipeline's two stand-ins doing, for each incident, what DESIGN.md's rules ask of any
-implementation, by hand, with nothing else.
+"""The rules' floor: the bare pipeline's two stand-ins doing, for each incident, what DESIGN.md's rules and its
+flow ask of any implementation of this design, by hand, with nothing else.
 
 `python bench/rules_floor.py [--seconds 60] [--rates 100]`, from the repository root; the bare pipeline's load,
-broker, fake Twilio and figures (`bench/bare_pipeline.py`), its one JSON line. Against the bare path, each
-stand-in keeps a SQLite file in WAL mode and returns from a transaction only once its log is synced (commits that
-come in during a sync share the next, as the services' stores do):
+broker, fake Twilio and figures (`bench/bare_pipeline.py`), its one JSON line, with `recorded` per rate: how many
+attempts the dispatch recorded as delivered and how many attempt events reached the intake's timeline (each
+incident's work done: one and two). Against the bare path, each stand-in keeps a SQLite file in WAL mode and
+returns from a transaction only once its log is synced (the services' `WalSync`):
 
 - `intake` checks the bearer token and the fields, writes the incident and its event to the outbox in one
   transaction before it answers 201, publishes the event, and marks it sent in its next transaction. It consumes
@@ -14,15 +15,19 @@ come in during a sync share the next, as the services' stores do):
   `attempt sent` event; checks each status callback's `X-Twilio-Signature` (HMAC-SHA1 over the URL and the
   form); for `delivered`, records it with an `attempt delivered` event.
 
-Left out, though the services must do them: the roster lookup, deduplication, deadlines and escalation steps as
-timer rows, reply codes, leases, metrics and logs, and every framework (FastAPI, SQLAlchemy, Twilio's SDK). An
-implementation that keeps the rules does all of this and more, so the CPU this spends is a floor for it.
+The two attempt events are this design's flow (the incident's timeline shows each alert sent and delivered), not
+a rule of its own. Left out, though the services must do them: the envelope's other fields, validating what is
+consumed and dead-lettering what fails, retries, several tokens, the roster lookup, deduplication, deadlines and
+escalation steps as timer rows, reply codes, leases, metrics and logs, and every framework (FastAPI, SQLAlchemy,
+Twilio's SDK). An implementation of this design on this stack (Python, aiohttp or heavier, aiokafka, SQLite) does
+all of this and more, so the CPU this spends is a floor for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -63,6 +68,7 @@ SCHEMA = (
     "CREATE TABLE outbox (id TEXT PRIMARY KEY, topic TEXT NOT NULL, key BLOB, value BLOB, sent INTEGER DEFAULT 0)",
     "CREATE TABLE inbox (event_id TEXT PRIMARY KEY)",
 )
+RECORDED_WAIT_S = 30
 T = TypeVar("T")
 Outgoing = tuple[str, bytes, bytes]  # topic, key, value
 
@@ -278,5 +284,26 @@ def serve_dispatch(wiring: Wiring, ready: Event) -> None:
     uvloop.run(serve())
 
 
+async def recorded(data_dir: Path, incidents: int) -> dict[str, int]:
+    """What the stand-ins recorded: once each incident's attempt is delivered and both its attempt events are on
+    the intake's timeline, or after RECORDED_WAIT_S; a shortfall means the floor skipped work it claims to do."""
+    deadline = time.monotonic() + RECORDED_WAIT_S
+    while True:
+        counts = {
+            "attempts_delivered": _count(data_dir / "dispatch.db", "kind = 'attempt' AND status = 'delivered'"),
+            "timeline_entries": _count(data_dir / "intake.db", "kind LIKE 'attempt.%'"),
+        }
+        done = counts["attempts_delivered"] >= incidents and counts["timeline_entries"] >= 2 * incidents
+        if done or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(0.5)
+
+
+def _count(database: Path, where: str) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        (count,) = db.execute(f"SELECT count(*) FROM rows WHERE {where}").fetchone()
+        return int(count)
+
+
 if __name__ == "__main__":
-    from_command_line(__doc__.splitlines()[0], "100", serve_intake, serve_dispatch)
+    from_command_line(__doc__.splitlines()[0], "100", serve_intake, serve_dispatch, recorded)
