@@ -18,7 +18,6 @@ import json
 import multiprocessing
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -34,9 +33,9 @@ import uvloop
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.bench_stack import OUR_NUMBER, TOKEN, FakeTwilioProcess, fake_twilio, process_sample
+from bench.bench_stack import OUR_NUMBER, FakeTwilioProcess, fake_twilio
 from bench.kafka_floor import measure_floor
-from bench.load import QUIET_S, latency_figures, post_at_rate, until_first_sms
+from bench.load import QUIET_S, latency_figures, load_with_cpu, until_first_sms
 from schemas.topics import Topic
 from services.runtime.embedded_broker import EmbeddedBroker, create_topics, free_port
 from services.runtime.settings import KafkaSettings
@@ -211,23 +210,15 @@ def _running(processes: Mapping[str, multiprocessing.process.BaseProcess]) -> It
 
 
 async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str, Any]:
-    cpu_before = {name: process_sample(pid)[0] for name, pid in pipeline.pids().items()}
-    own_before = time.process_time()
-    started = time.monotonic()
-    offered = await post_at_rate(pipeline.intake_url, rate, seconds, {"Authorization": f"Bearer {TOKEN}"})
-    elapsed = time.monotonic() - started
-    cpu = {
-        name: round(100 * (process_sample(pid)[0] - cpu_before[name]) / elapsed, 1)
-        for name, pid in pipeline.pids().items()
-    }
-    cpu["load_generator"] = round(100 * (time.process_time() - own_before) / elapsed, 1)
-    await until_first_sms(pipeline.twilio, offered.sent)
+    run = await load_with_cpu(pipeline.intake_url, rate, seconds, pipeline.pids())
+    await until_first_sms(pipeline.twilio, run.offered.sent)
     arrived = pipeline.twilio.first_sms_at
     return {
-        "sent": len(offered.sent),
-        "reached_provider": sum(1 for n in offered.sent if n in arrived),
-        **latency_figures(offered.sent, arrived),
-        "cpu_percent": cpu,
+        "sent": len(run.offered.sent),
+        "reached_provider": sum(1 for n in run.offered.sent if n in arrived),
+        **latency_figures(run.offered.sent, arrived),
+        "load_seconds": round(run.seconds, 3),
+        "cpu_percent": run.cpu_percent,
     }
 
 

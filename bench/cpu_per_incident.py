@@ -3,12 +3,13 @@
 `python bench/cpu_per_incident.py [--seconds 60] [--rate 100] [--rounds 3]`, from the repository root. Each round
 runs the three in turn, each on a new broker and fake Twilio, for the same load (`bench/load.py`): the bare
 pipeline (`bench/bare_pipeline.py`), the rules' floor (`bench/rules_floor.py`) and the whole system on SQLite
-(`bench/e2e_latency.py`'s). A run's CPU per incident is that of its two processes on the alert's path (the two
-stand-ins, or the incident service and the notifier) while the load runs, in ms per incident posted. The machine's
-speed drifts within a sitting, so each round's ratios are of its own three runs. It ends with one JSON line: per
-round the three figures and `services_over_bare` (the target: ≤ 2), `floor_over_bare` and `services_over_floor`,
-then the median of each across the rounds; a run that did not do all its work (an incident without its first SMS,
-a floor that recorded less than every attempt delivered and both its events) is named under `incomplete`.
+(`bench/e2e_latency.py`'s). Each round starts with the next of the three, so that none always runs first. A run's
+CPU per incident is what its two processes on the alert's path (the two stand-ins, or the incident service and
+the notifier) spent from its first post to its last answer, divided by the incidents posted. The machine's speed
+drifts within a sitting, so each round's ratios are of its own three runs. It ends with one JSON line: per round
+the order, the three figures and `services_over_bare` (the target: ≤ 2), `floor_over_bare` and
+`services_over_floor`, with `incomplete` naming a run in which an incident had no first SMS or, for the floor,
+fewer than one delivered attempt and two attempt events per incident were recorded; then each figure's median.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import json
 import statistics
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +33,16 @@ from bench import bare_pipeline, e2e_latency, rules_floor
 from bench.bench_stack import running_system
 from bench.load import QUIET_S
 
-ON_THE_PATH = {
-    "bare": ("intake", "dispatch"),
-    "floor": ("intake", "dispatch"),
-    "services": ("incident", "notifier"),
-}
-Run = Callable[[int, int], Awaitable[dict[str, Any]]]
 
-
-async def bare(rate: int, seconds: int) -> dict[str, Any]:
-    async with bare_pipeline.bare_pipeline() as pipeline:
-        await asyncio.sleep(QUIET_S)
-        return await bare_pipeline.run_rate(pipeline, rate, seconds)
-
-
-async def floor(rate: int, seconds: int) -> dict[str, Any]:
-    async with bare_pipeline.bare_pipeline(rules_floor.serve_intake, rules_floor.serve_dispatch) as pipeline:
+async def stand_ins(
+    rate: int, seconds: int, intake: bare_pipeline.StandIn, dispatch: bare_pipeline.StandIn, floor: bool
+) -> dict[str, Any]:
+    async with bare_pipeline.bare_pipeline(intake, dispatch) as pipeline:
         await asyncio.sleep(QUIET_S)
         result = await bare_pipeline.run_rate(pipeline, rate, seconds)
-        return result | {"recorded": await rules_floor.recorded(pipeline.data_dir, result["sent"])}
+        if floor:
+            result["recorded"] = await rules_floor.recorded(pipeline.data_dir, result["sent"])
+        return result
 
 
 async def services(rate: int, seconds: int) -> dict[str, Any]:
@@ -57,23 +51,34 @@ async def services(rate: int, seconds: int) -> dict[str, Any]:
         return await e2e_latency.run_rate(system, rate, seconds)
 
 
-RUNS: dict[str, Run] = {"bare": bare, "floor": floor, "services": services}
+@dataclass(frozen=True)
+class Kind:
+    run: Callable[[int, int], Awaitable[dict[str, Any]]]
+    on_the_path: tuple[str, str]  # the two processes an alert goes through
 
 
-def ms_per_incident(kind: str, result: dict[str, Any], rate: int) -> float:
-    """CPU % of a core × 10 / incidents a second = ms of CPU per incident."""
-    return round(sum(result["cpu_percent"][process] for process in ON_THE_PATH[kind]) * 10 / rate, 2)
+KINDS = {
+    "bare": Kind(
+        partial(stand_ins, intake=bare_pipeline.serve_intake, dispatch=bare_pipeline.serve_dispatch, floor=False),
+        ("intake", "dispatch"),
+    ),
+    "floor": Kind(
+        partial(stand_ins, intake=rules_floor.serve_intake, dispatch=rules_floor.serve_dispatch, floor=True),
+        ("intake", "dispatch"),
+    ),
+    "services": Kind(services, ("incident", "notifier")),
+}
+
+
+def ms_per_incident(kind: Kind, result: dict[str, Any]) -> float:
+    cpu_s = sum(result["cpu_percent"][process] / 100 * result["load_seconds"] for process in kind.on_the_path)
+    return round(1000 * cpu_s / result["sent"], 2)
 
 
 def complete(result: dict[str, Any]) -> bool:
-    """Every incident posted had its first SMS; for the floor, each one's attempt and two events recorded."""
     sent = result["sent"]
-    recorded = result.get("recorded", {"attempts_delivered": sent, "timeline_entries": 2 * sent})
-    return (
-        result["reached_provider"] == sent
-        and recorded["attempts_delivered"] >= sent
-        and recorded["timeline_entries"] >= 2 * sent
-    )
+    recorded = "recorded" not in result or rules_floor.all_recorded(result["recorded"], sent)
+    return result["reached_provider"] == sent and recorded
 
 
 def ratios(figures: dict[str, float]) -> dict[str, float]:
@@ -84,30 +89,33 @@ def ratios(figures: dict[str, float]) -> dict[str, float]:
     }
 
 
-async def one_round(rate: int, seconds: int, incomplete: list[str], number: int) -> dict[str, float]:
-    figures = {}
-    for kind, run in RUNS.items():
-        result = await run(rate, seconds)
+async def one_round(number: int, rate: int, seconds: int) -> dict[str, Any]:
+    names = list(KINDS)
+    order = names[number % len(names) :] + names[: number % len(names)]
+    figures, incomplete = {}, []
+    for name in order:
+        result = await KINDS[name].run(rate, seconds)
+        figures[name] = ms_per_incident(KINDS[name], result)
         if not complete(result):
-            incomplete.append(f"round {number} {kind}")
-        figures[kind] = ms_per_incident(kind, result, rate)
-        print(f"round {number} {kind}: {figures[kind]} ms per incident, {result['cpu_percent']}", file=sys.stderr)
-    return {f"{kind}_ms": value for kind, value in figures.items()} | ratios(figures)
+            incomplete.append(name)
+        print(f"round {number + 1} {name}: {figures[name]} ms per incident, {result['cpu_percent']}", file=sys.stderr)
+    per_kind = {f"{name}_ms": figures[name] for name in names}
+    return {"order": order} | per_kind | ratios(figures) | {"incomplete": incomplete}
 
 
-async def main(seconds: int, rate: int, rounds: int) -> dict[str, Any]:
-    incomplete: list[str] = []
-    each = [await one_round(rate, seconds, incomplete, number) for number in range(1, rounds + 1)]
-    medians = {key: round(statistics.median(round_[key] for round_ in each), 2) for key in each[0]}
-    return {"rate": rate, "seconds": seconds, "rounds": each, "median": medians, "incomplete": incomplete}
+async def main(rate: int, seconds: int, rounds: int) -> dict[str, Any]:
+    per_round = [await one_round(number, rate, seconds) for number in range(rounds)]
+    figures = [key for key, value in per_round[0].items() if isinstance(value, float)]
+    medians = {key: round(statistics.median(each[key] for each in per_round), 2) for key in figures}
+    return {"rate": rate, "seconds": seconds, "rounds": per_round, "median": medians}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rate", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, choices=range(1, 100), metavar="1…99")
     arguments = parser.parse_args()
     # uvloop, as the services run: the load generator shares the machine's two cores with what it measures.
-    figures = uvloop.run(main(arguments.seconds, arguments.rate, arguments.rounds))
+    figures = uvloop.run(main(arguments.rate, arguments.seconds, arguments.rounds))
     print(json.dumps(figures, ensure_ascii=False))

@@ -15,7 +15,6 @@ import asyncio
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import uvloop
 
-from bench.bench_stack import TOKEN, BenchSystem, process_sample, running_system
+from bench.bench_stack import BenchSystem, process_sample, running_system
 from bench.kafka_floor import measure_floor
-from bench.load import QUIET_S, Offered, latency_by_third, latency_figures, post_at_rate, until_first_sms
+from bench.load import QUIET_S, Offered, latency_by_third, latency_figures, load_with_cpu, until_first_sms
 
 
 async def sample_processes(system: BenchSystem, rss: dict[str, float], stop: asyncio.Event) -> None:
@@ -37,24 +36,15 @@ async def sample_processes(system: BenchSystem, rss: dict[str, float], stop: asy
 
 async def run_rate(system: BenchSystem, rate: int, seconds: int) -> dict[str, Any]:
     rss: dict[str, float] = {}
-    cpu_before = {name: process_sample(pid)[0] for name, pid in system.pids().items()}
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_processes(system, rss, stop))
-    own_before = time.process_time()
-    started = time.monotonic()
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    offered = await post_at_rate(system.url("incident", "/incidents"), rate, seconds, headers)
-    elapsed = time.monotonic() - started
-    own_cpu = round(100 * (time.process_time() - own_before) / elapsed, 1)
-    drained = await until_first_sms(system.twilio, offered.sent)
+    run = await load_with_cpu(system.url("incident", "/incidents"), rate, seconds, system.pids())
+    drained = await until_first_sms(system.twilio, run.offered.sent)
     stop.set()
     await sampler
-    cpu = {
-        name: round(100 * (process_sample(pid)[0] - cpu_before[name]) / elapsed, 1)
-        for name, pid in system.pids().items()
-    } | {"load_generator": own_cpu}
-    return summarize(system, offered, drained) | {
-        "cpu_percent": cpu,
+    return summarize(system, run.offered, drained) | {
+        "load_seconds": round(run.seconds, 3),
+        "cpu_percent": run.cpu_percent,
         "rss_mb": {name: round(value, 1) for name, value in rss.items()},
     }
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.bench_stack import FakeTwilioProcess, incident_body
+from bench.bench_stack import TOKEN, FakeTwilioProcess, incident_body, process_sample
 from bench.kafka_floor import percentile
 
 QUIET_S = 10  # after start-up (group joins, the first sweeps) and before the floor is measured
@@ -57,6 +57,28 @@ async def post_at_rate(url: str, rate: int, seconds: int, headers: dict[str, str
         for each in unanswered:
             each.cancel()
     return Offered(sent, sum(post.result() for post in done), len(unanswered))
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    offered: Offered
+    seconds: float  # from the first post to the last answer
+    cpu_s: dict[str, float]  # what each process, and the load generator, spent in those seconds
+    cpu_percent: dict[str, float]  # the same in % of a core
+
+
+async def load_with_cpu(url: str, rate: int, seconds: int, pids: dict[str, int]) -> LoadRun:
+    """`post_at_rate` with the bench's bearer token, and the CPU of each process in `pids` while it ran: taken at
+    its last answer, before any wait for what is still on its way, so that every kind of run is charged alike."""
+    before = {name: process_sample(pid)[0] for name, pid in pids.items()}
+    own_before = time.process_time()
+    started = time.monotonic()
+    offered = await post_at_rate(url, rate, seconds, {"Authorization": f"Bearer {TOKEN}"})
+    elapsed = time.monotonic() - started
+    cpu_s = {name: process_sample(pid)[0] - before[name] for name, pid in pids.items()}
+    cpu_s["load_generator"] = time.process_time() - own_before
+    percent = {name: round(100 * used / elapsed, 1) for name, used in cpu_s.items()}
+    return LoadRun(offered, elapsed, cpu_s, percent)
 
 
 async def until_first_sms(twilio: FakeTwilioProcess, sent: dict[int, float]) -> bool:

@@ -293,10 +293,14 @@ async def recorded(data_dir: Path, incidents: int) -> dict[str, int]:
             "attempts_delivered": _count(data_dir / "dispatch.db", "kind = 'attempt' AND status = 'delivered'"),
             "timeline_entries": _count(data_dir / "intake.db", "kind LIKE 'attempt.%'"),
         }
-        done = counts["attempts_delivered"] >= incidents and counts["timeline_entries"] >= 2 * incidents
-        if done or time.monotonic() > deadline:
+        if all_recorded(counts, incidents) or time.monotonic() > deadline:
             return counts
         await asyncio.sleep(0.5)
+
+
+def all_recorded(counts: Mapping[str, int], incidents: int) -> bool:
+    """Each incident's attempt recorded as delivered and its two attempt events on the intake's timeline."""
+    return counts["attempts_delivered"] >= incidents and counts["timeline_entries"] >= 2 * incidents
 
 
 def _count(database: Path, where: str) -> int:
