@@ -63,8 +63,7 @@ async def post_at_rate(url: str, rate: int, seconds: int, headers: dict[str, str
 class LoadRun:
     offered: Offered
     seconds: float  # from the first post to the last answer
-    cpu_s: dict[str, float]  # what each process, and the load generator, spent in those seconds
-    cpu_percent: dict[str, float]  # the same in % of a core
+    cpu_percent: dict[str, float]  # what each process, and the load generator, spent in those seconds
 
 
 async def load_with_cpu(url: str, rate: int, seconds: int, pids: dict[str, int]) -> LoadRun:
@@ -75,10 +74,9 @@ async def load_with_cpu(url: str, rate: int, seconds: int, pids: dict[str, int])
     started = time.monotonic()
     offered = await post_at_rate(url, rate, seconds, {"Authorization": f"Bearer {TOKEN}"})
     elapsed = time.monotonic() - started
-    cpu_s = {name: process_sample(pid)[0] - before[name] for name, pid in pids.items()}
-    cpu_s["load_generator"] = time.process_time() - own_before
-    percent = {name: round(100 * used / elapsed, 1) for name, used in cpu_s.items()}
-    return LoadRun(offered, elapsed, cpu_s, percent)
+    used = {name: process_sample(pid)[0] - before[name] for name, pid in pids.items()}
+    used["load_generator"] = time.process_time() - own_before
+    return LoadRun(offered, elapsed, {name: round(100 * cpu_s / elapsed, 1) for name, cpu_s in used.items()})
 
 
 async def until_first_sms(twilio: FakeTwilioProcess, sent: dict[int, float]) -> bool:
