@@ -209,17 +209,21 @@ def _running(processes: Mapping[str, multiprocessing.process.BaseProcess]) -> It
             process.join(10)
 
 
-async def run_rate(pipeline: BarePipeline, rate: int, seconds: int) -> dict[str, Any]:
+async def run_rate(pipeline: BarePipeline, rate: int, seconds: int, recorded: Recorded | None = None) -> dict[str, Any]:
+    """The load and its figures; with `recorded`, what the stand-ins recorded of it too."""
     run = await load_with_cpu(pipeline.intake_url, rate, seconds, pipeline.pids())
     await until_first_sms(pipeline.twilio, run.offered.sent)
     arrived = pipeline.twilio.first_sms_at
-    return {
+    figures = {
         "sent": len(run.offered.sent),
         "reached_provider": sum(1 for n in run.offered.sent if n in arrived),
         **latency_figures(run.offered.sent, arrived),
         "load_seconds": round(run.seconds, 3),
         "cpu_percent": run.cpu_percent,
     }
+    if recorded is not None:
+        figures["recorded"] = await recorded(pipeline.data_dir, len(run.offered.sent))
+    return figures
 
 
 async def main(
@@ -237,9 +241,7 @@ async def main(
             if not floor:
                 floor = await measure_floor(pipeline.broker.bootstrap, messages=2000, rate_per_s=200)
                 print(f"floor: {floor}", file=sys.stderr)
-            result = await run_rate(pipeline, rate, seconds)
-            if recorded is not None:
-                result["recorded"] = await recorded(pipeline.data_dir, result["sent"])
+            result = await run_rate(pipeline, rate, seconds, recorded)
         result["ratio_p99"] = round(result["p99_ms"] / floor["floor_p99_ms"], 2)
         print(f"{rate}/s: {result}", file=sys.stderr)
         results[str(rate)] = result

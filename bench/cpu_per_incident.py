@@ -35,14 +35,15 @@ from bench.load import QUIET_S
 
 
 async def stand_ins(
-    rate: int, seconds: int, intake: bare_pipeline.StandIn, dispatch: bare_pipeline.StandIn, floor: bool
+    rate: int,
+    seconds: int,
+    intake: bare_pipeline.StandIn,
+    dispatch: bare_pipeline.StandIn,
+    recorded: bare_pipeline.Recorded | None,
 ) -> dict[str, Any]:
     async with bare_pipeline.bare_pipeline(intake, dispatch) as pipeline:
         await asyncio.sleep(QUIET_S)
-        result = await bare_pipeline.run_rate(pipeline, rate, seconds)
-        if floor:
-            result["recorded"] = await rules_floor.recorded(pipeline.data_dir, result["sent"])
-        return result
+        return await bare_pipeline.run_rate(pipeline, rate, seconds, recorded)
 
 
 async def services(rate: int, seconds: int) -> dict[str, Any]:
@@ -59,11 +60,16 @@ class Kind:
 
 KINDS = {
     "bare": Kind(
-        partial(stand_ins, intake=bare_pipeline.serve_intake, dispatch=bare_pipeline.serve_dispatch, floor=False),
+        partial(stand_ins, intake=bare_pipeline.serve_intake, dispatch=bare_pipeline.serve_dispatch, recorded=None),
         ("intake", "dispatch"),
     ),
     "floor": Kind(
-        partial(stand_ins, intake=rules_floor.serve_intake, dispatch=rules_floor.serve_dispatch, floor=True),
+        partial(
+            stand_ins,
+            intake=rules_floor.serve_intake,
+            dispatch=rules_floor.serve_dispatch,
+            recorded=rules_floor.recorded,
+        ),
         ("intake", "dispatch"),
     ),
     "services": Kind(services, ("incident", "notifier")),
