@@ -21,6 +21,10 @@ from services.runtime.auth import ADMIN_TOKEN_FILE
 from testbed.polling import eventually
 from tests.notifier.factories import incident_reported, unique_unit, wrap
 
+# An answer's wait, not a latency check (those are the benches'): on a loaded CI machine one answer once took
+# longer than httpx's default 5 s while the polls around it took under half a second.
+ANSWER_WAIT_S = 30.0
+
 
 def free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -100,7 +104,8 @@ class ServedNotifier:
     async def run(self, run_id: str) -> dict[str, Any]:
         """Read through the API, with the admin token the notifier made in its data folder (none configured)."""
         token = (self.notifier.settings.data_dir / ADMIN_TOKEN_FILE).read_text().strip()
-        async with httpx.AsyncClient(trust_env=False, headers={"Authorization": f"Bearer {token}"}) as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(trust_env=False, timeout=ANSWER_WAIT_S, headers=headers) as http:
             response = await http.get(f"{self.url}/runs/{run_id}")
         response.raise_for_status()
         return dict(response.json())

@@ -18,7 +18,7 @@ from services.runtime.embedded_broker import EmbeddedBroker
 from services.runtime.settings import KafkaSettings
 from testbed.fakes.twilio import FakeTwilio
 from testbed.polling import eventually
-from tests.notifier.serving import LoopServer, ServedNotifier, free_socket, random_mobile
+from tests.notifier.serving import ANSWER_WAIT_S, LoopServer, ServedNotifier, free_socket, random_mobile
 
 pytestmark = [
     pytest.mark.broker,
@@ -150,7 +150,7 @@ async def test_forged_webhooks_are_refused(service: Service) -> None:
     constant = await service.twilio.send_inbound_sms_async(
         url, officer, FROM_NUMBER, "1", auth_token="dutywatch-dev-token"
     )
-    async with httpx.AsyncClient(trust_env=False) as http:
+    async with httpx.AsyncClient(trust_env=False, timeout=ANSWER_WAIT_S) as http:
         unsigned = await http.post(url, data={"From": officer, "Body": "1"})
     assert (forged.status_code, constant.status_code, unsigned.status_code) == (403, 403, 403)
     assert service.twilio.messages_to(officer) == []
