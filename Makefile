@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-at lock clean
 
-# Three workers, whole test files each (a file's module fixtures, like an end-to-end system, start once), the long
-# files first (tests/conftest.py): most tests wait on processes, brokers and clocks, so three share two cores well.
+# Three workers, whole test files each (a file's module fixtures, like an end-to-end system, start once): most tests
+# wait on processes, brokers and clocks, so three share two cores well. xdist queues the files with the most tests
+# first, so the end-to-end files (a few long tests each) run last; started first, they ran slower (README).
 PARALLEL := -n 3 --dist loadfile
 
 $(BIN)/dutywatch: requirements.lock pyproject.toml

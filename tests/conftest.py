@@ -37,22 +37,10 @@ def pytest_report_header() -> str:
 
 
 BROKER_FIXTURES = {"broker", "module_broker"}
-# Each of these takes tens of seconds (whole systems in processes, a browser, real waits). Started first, they run
-# beside the many short tests on the other workers instead of making the run's tail.
-LONG_FIRST = (
-    "tests/e2e/",
-    "tests/board/test_browser.py",
-    "tests/deploy/test_pods.py",
-    "tests/notifier_aliyun/test_flow.py",
-    "tests/notifier/test_crash.py",
-    "tests/runtime/test_log_watch.py",
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests first; a test whose fixtures start the broker carries the `broker` marker, so
-    `-m "not broker"` leaves it out."""
-    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
+    """A test whose fixtures start the broker carries the `broker` marker, so `-m "not broker"` leaves it out."""
     unmarked = [
         item.nodeid
         for item in items
