@@ -7,6 +7,7 @@ signed webhooks (`X-Twilio-Signature`) a provider would, so the notifier cannot 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 import xml.etree.ElementTree as ElementTree
@@ -18,10 +19,15 @@ from urllib.parse import urljoin
 import httpx
 from twilio.request_validator import RequestValidator
 
-__all__ = ["ConsoleMessage", "Phone"]
+__all__ = ["ConsoleMessage", "NothingToAnswer", "Phone"]
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 OUR_NUMBER = "+10000000000"
+ANSWER_POLL_S = 0.2
+
+
+class NothingToAnswer(LookupError):
+    """The person has received nothing of the kind asked to answer (no SMS to reply to, no call to pick up)."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,22 @@ class Phone:
                 people.setdefault(message.to, []).append(message)
         return people
 
+    def received(self, number: str) -> list[ConsoleMessage]:
+        return self.by_person().get(number, [])
+
+    async def new_messages(self, number: str, seen: int, wait_s: float) -> list[ConsoleMessage]:
+        """What reaches `number` after its first `seen` messages, waiting up to `wait_s` for the first of them."""
+        waited = 0.0
+        while len(received := self.received(number)) <= seen and waited < wait_s:
+            await asyncio.sleep(ANSWER_POLL_S)
+            waited += ANSWER_POLL_S
+        return received[seen:]
+
     async def reply_sms(self, number: str, text: str) -> str:
         """Send `text` from `number` as an inbound SMS; return what the system answered, if anything."""
-        reply_url = next(m.reply_url for m in reversed(self.by_person()[number]) if m.reply_url)
+        reply_url = next((m.reply_url for m in reversed(self.received(number)) if m.reply_url), None)
+        if reply_url is None:
+            raise NothingToAnswer(f"{number} has received no SMS to reply to")
         fields = {
             "MessageSid": "SM" + uuid.uuid4().hex,
             "AccountSid": "AC" + "0" * 32,
@@ -81,7 +100,9 @@ class Phone:
 
     async def press_key(self, number: str, digits: str = "1") -> str:
         """Answer the latest call to `number`, listen, and press `digits`; return what the call said last."""
-        call = next(m for m in reversed(self.by_person()[number]) if m.kind == "voice")
+        call = next((m for m in reversed(self.received(number)) if m.kind == "voice"), None)
+        if call is None:
+            raise NothingToAnswer(f"{number} has had no call to answer; reply to the SMS with r N 1")
         fields = {
             "CallSid": call.ref,
             "AccountSid": "AC" + "0" * 32,
@@ -96,6 +117,9 @@ class Phone:
             return _said(document)
         action = urljoin(call.twiml_url, gather.get("action") or call.twiml_url)
         return _said(await self._post(action, {**fields, "Digits": digits}))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
     async def _post(self, url: str, fields: dict[str, str]) -> str:
         signature = self._validator.compute_signature(url, fields)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,8 +18,10 @@ from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE, Settings
 from services.notifier.testing import ManualClock
 from services.phone import Phone
 from tests.notifier.factories import OFFICER_PHONE, incident_reported, unique_unit, wrap
+from tests.notifier.serving import LoopServer, free_socket
 
 PUBLIC = "http://notifier.test"
+PHONE_SESSION_S = 60
 
 
 @pytest.fixture
@@ -65,3 +71,76 @@ async def test_pressing_1_in_the_call_acknowledges_the_alert(notifier: Notifier,
     assert [m.kind for m in phone.by_person()[OFFICER_PHONE]] == ["sms", "voice"]
     await phone.press_key(OFFICER_PHONE)
     assert await run_state(notifier, event.incident_id) == "acknowledged"
+
+
+@pytest.fixture
+async def served_notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
+    """The console-mode notifier's HTTP API on a loopback port, for `dutywatch phone` in another process."""
+    sock = free_socket()
+    host, port = sock.getsockname()
+    service = Notifier(Settings(data_dir=tmp_path, public_url=f"http://{host}:{port}", embedded=True), ManualClock())
+    await service.runtime.store.create_tables()
+    server = LoopServer(service.api(), sock, lifespan="off")
+    await server.start()
+    yield service
+    await server.stop()
+    await service.runtime.store.close()
+    await service.runtime.publisher.stop()
+
+
+async def answered_on_the_phone(data_dir: Path, *commands: str) -> str:
+    """What `dutywatch phone` printed, given `commands` typed one after another, then `q`."""
+    phone = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services",
+        "phone",
+        "--data-dir",
+        str(data_dir),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    typed = "".join(f"{command}\n" for command in (*commands, "q"))
+    printed, _ = await asyncio.wait_for(phone.communicate(typed.encode()), PHONE_SESSION_S)
+    assert phone.returncode == 0, printed.decode()
+    return printed.decode()
+
+
+async def test_one_phone_session_answers_again_and_again_and_says_when_there_is_no_call(
+    served_notifier: Notifier, tmp_path: Path
+) -> None:
+    """`p 1` before any call says so; a wrong code, then `1`, both answered in the same session, acknowledge."""
+    clock = served_notifier.clock
+    event = incident_reported(unique_unit(), clock())
+    await served_notifier.consume(starts.on_incident_reported)(wrap(event, clock()))
+    await served_notifier.settle()
+
+    printed = await answered_on_the_phone(tmp_path, "p 1", "r 1 9999", "r 1 1")
+
+    assert f"{OFFICER_PHONE} has had no call to answer" in printed
+    assert "Traceback" not in printed
+    assert await run_state(served_notifier, event.incident_id) == "acknowledged"
+
+
+async def test_what_comes_back_after_an_answer_is_shown_and_nothing_is_waited_for_at_most_the_wait(
+    tmp_path: Path,
+) -> None:
+    """The phone shows the SMS that reaches the person after it answered, and gives up after the wait."""
+    messages = tmp_path / "messages.jsonl"
+    sms = {"kind": "sms", "to": OFFICER_PHONE, "ref": "SM1", "text": "告警"}
+    messages.write_text(json.dumps(sms, ensure_ascii=False) + "\n", encoding="utf-8")
+    phone = Phone(messages, "token")
+
+    async def answered_later() -> None:
+        await asyncio.sleep(0.3)
+        with messages.open("a", encoding="utf-8") as file:
+            file.write(json.dumps({**sms, "ref": "SM2", "text": "未找到待确认的通知"}, ensure_ascii=False) + "\n")
+
+    answering = asyncio.create_task(answered_later())
+    came_back = await phone.new_messages(OFFICER_PHONE, 1, wait_s=10)
+    await answering
+    assert [message.text for message in came_back] == ["未找到待确认的通知"]
+    assert await phone.new_messages(OFFICER_PHONE, 2, wait_s=0.5) == []
+    await phone.aclose()

@@ -38,9 +38,9 @@ def random_mobile() -> str:
 
 
 class LoopServer:
-    def __init__(self, app: Any, sock: socket.socket) -> None:
+    def __init__(self, app: Any, sock: socket.socket, lifespan: str = "on") -> None:
         self._sock = sock
-        self._server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", log_config=None))
+        self._server = uvicorn.Server(uvicorn.Config(app, lifespan=lifespan, log_level="warning", log_config=None))
         self._task: asyncio.Task[None] | None = None
 
     @property
