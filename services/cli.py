@@ -9,11 +9,9 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from sqlalchemy.engine import make_url
 
 from schemas import export
@@ -31,7 +29,6 @@ from services.runtime.settings import ServiceSettings
 from services.runtime.store import Store
 
 if TYPE_CHECKING:
-    from services.phone import Phone
     from services.stack import Stack
 
 app = typer.Typer(help="dutywatch: 24-hour duty, incident first reports and escalation.", no_args_is_help=True)
@@ -44,7 +41,6 @@ db_app = typer.Typer(help="Each service's database schema (Alembic migrations)."
 app.add_typer(db_app, name="db")
 app.add_typer(rounds_app, name="rounds")
 console = Console()
-PHONE_ANSWER_WAIT_S = 3.0
 
 
 @schemas_app.command("export")
@@ -252,67 +248,10 @@ def phone(
 ) -> None:
     """Play the officers' phones: see each person's SMS and calls, reply by SMS or press 1 in a call."""
     from services.notifier.settings import CONSOLE_WEBHOOK_TOKEN_FILE
-    from services.phone import Phone
+    from services.phone import Phone, play
 
     token_file = data_dir / CONSOLE_WEBHOOK_TOKEN_FILE
     if not token and not token_file.exists():
         raise typer.BadParameter(f"no {token_file}: start `dutywatch up` first, or give --token")
     handset = Phone(data_dir / "console" / "messages.jsonl", token or token_file.read_text().strip())
-    console.print(
-        "[bold]Enter[/bold]: refresh · [bold]r N text[/bold]: reply by SMS · "
-        "[bold]p N[/bold]: press 1 in N's latest call · [bold]q[/bold]: quit"
-    )
-    with asyncio.Runner() as runner:
-        try:
-            _answer_until_quit(runner, handset)
-        finally:
-            runner.run(handset.aclose())
-
-
-def _answer_until_quit(runner: asyncio.Runner, handset: Phone) -> None:
-    """One event loop for the whole session: the phone's HTTP client lives across the answers."""
-    while True:
-        numbers = _show_phones(handset)
-        command = console.input("[bold]phone>[/bold] ").strip()
-        if command == "q":
-            return
-        if command:
-            console.print(_act(runner, handset, numbers, command))
-
-
-def _show_phones(handset: Phone) -> list[str]:
-    from rich.table import Table
-
-    people = handset.by_person()
-    table = Table("N", "number", "received", "latest")
-    for n, (number, messages) in enumerate(people.items(), start=1):
-        latest = messages[-1]
-        icon = "📞" if latest.kind == "voice" else "✉"
-        table.add_row(str(n), number, str(len(messages)), f"{icon} {latest.text}")
-    console.print(table if people else "no messages yet (the console provider has sent nothing)")
-    return list(people)
-
-
-def _act(runner: asyncio.Runner, handset: Phone, numbers: list[str], command: str) -> str:
-    from services.phone import NothingToAnswer
-
-    verb, _, rest = command.partition(" ")
-    index, _, text = rest.strip().partition(" ")
-    if verb not in ("r", "p") or not index.isdigit() or not 1 <= int(index) <= len(numbers):
-        return "say r N text, p N, q, or press Enter"
-    try:
-        return runner.run(_answer(handset, numbers[int(index) - 1], verb, text))
-    except NothingToAnswer as nothing:
-        return f"[yellow]{escape(str(nothing))}[/yellow]"
-    except httpx.HTTPError as error:
-        return f"[red]could not answer: {escape(repr(error))}[/red]"
-
-
-async def _answer(handset: Phone, number: str, verb: str, text: str) -> str:
-    """Reply or press 1, then show what the call said and every SMS that comes back within a few seconds."""
-    seen = len(handset.received(number))
-    said = await (handset.reply_sms(number, text) if verb == "r" else handset.press_key(number))
-    came_back = await handset.new_messages(number, seen, PHONE_ANSWER_WAIT_S)
-    lines = [f"→ {escape(said)}"] if said else []
-    lines += [f"← {escape(message.text)}" for message in came_back]
-    return "\n".join(lines) or f"→ sent; nothing came back within {PHONE_ANSWER_WAIT_S:g} s"
+    play(handset, console)

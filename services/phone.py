@@ -17,13 +17,17 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 from twilio.request_validator import RequestValidator
 
-__all__ = ["ConsoleMessage", "NothingToAnswer", "Phone"]
+__all__ = ["ConsoleMessage", "NothingToAnswer", "Phone", "play"]
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 OUR_NUMBER = "+10000000000"
 ANSWER_POLL_S = 0.2
+ANSWER_WAIT_S = 3.0
 
 
 class NothingToAnswer(LookupError):
@@ -134,3 +138,62 @@ def _said(twiml: str) -> str:
         return ""
     root = ElementTree.fromstring(twiml)
     return " ".join((element.text or "").strip() for element in root.iter() if element.tag in ("Message", "Say"))
+
+
+def play(handset: Phone, console: Console) -> None:
+    """The terminal phone: show what everyone received, answer as the person typed, until `q`. One event loop
+    for the whole session: the phone's HTTP client lives across the answers."""
+    console.print(
+        "[bold]Enter[/bold]: refresh · [bold]r N text[/bold]: reply by SMS · "
+        "[bold]p N[/bold]: press 1 in N's latest call · [bold]q[/bold]: quit"
+    )
+    with asyncio.Runner() as runner:
+        try:
+            _answer_until_quit(runner, handset, console)
+        finally:
+            runner.run(handset.aclose())
+
+
+def _answer_until_quit(runner: asyncio.Runner, handset: Phone, console: Console) -> None:
+    while True:
+        numbers = _show_phones(handset, console)
+        command = console.input("[bold]phone>[/bold] ").strip()
+        if command == "q":
+            return
+        if command:
+            console.print(_act(runner, handset, numbers, command))
+
+
+def _show_phones(handset: Phone, console: Console) -> list[str]:
+    """Each person's count and latest message, numbered; the numbers in the order shown."""
+    people = handset.by_person()
+    table = Table("N", "number", "received", "latest")
+    for n, (number, messages) in enumerate(people.items(), start=1):
+        latest = messages[-1]
+        icon = "📞" if latest.kind == "voice" else "✉"
+        table.add_row(str(n), number, str(len(messages)), f"{icon} {escape(latest.text)}")
+    console.print(table if people else "no messages yet (the console provider has sent nothing)")
+    return list(people)
+
+
+def _act(runner: asyncio.Runner, handset: Phone, numbers: list[str], command: str) -> str:
+    verb, _, rest = command.partition(" ")
+    index, _, text = rest.strip().partition(" ")
+    if verb not in ("r", "p") or not index.isdigit() or not 1 <= int(index) <= len(numbers):
+        return "say r N text, p N, q, or press Enter"
+    try:
+        return runner.run(_answer(handset, numbers[int(index) - 1], verb, text))
+    except NothingToAnswer as nothing:
+        return f"[yellow]{escape(str(nothing))}[/yellow]"
+    except httpx.HTTPError as error:
+        return f"[red]could not answer: {escape(repr(error))}[/red]"
+
+
+async def _answer(handset: Phone, number: str, verb: str, text: str) -> str:
+    """Reply or press 1, then show what the call said and every SMS that comes back within a few seconds."""
+    seen = len(handset.received(number))
+    said = await (handset.reply_sms(number, text) if verb == "r" else handset.press_key(number))
+    came_back = await handset.new_messages(number, seen, ANSWER_WAIT_S)
+    lines = [f"→ {escape(said)}"] if said else []
+    lines += [f"← {escape(message.text)}" for message in came_back]
+    return "\n".join(lines) or f"→ sent; nothing came back within {ANSWER_WAIT_S:g} s"
