@@ -111,7 +111,7 @@ async def answered_on_the_phone(data_dir: Path, *commands: str) -> str:
 async def test_one_phone_session_answers_again_and_again_and_says_when_there_is_no_call(
     served_notifier: Notifier, tmp_path: Path
 ) -> None:
-    """`p 1` before any call says so; a wrong code, then `1`, both answered in the same session, acknowledge."""
+    """`p 1` before any call says so; then a wrong code and `1`, in the same session: the alert is acknowledged."""
     clock = served_notifier.clock
     event = incident_reported(unique_unit(), clock())
     await served_notifier.consume(starts.on_incident_reported)(wrap(event, clock()))
