@@ -190,10 +190,11 @@ def _act(runner: asyncio.Runner, handset: Phone, numbers: list[str], command: st
 
 
 async def _answer(handset: Phone, number: str, verb: str, text: str) -> str:
-    """Reply or press 1, then show what the call said and every SMS that comes back within a few seconds."""
+    """Reply or press 1, then show what the call said and the SMS that came back; when nothing was said, wait a few
+    seconds for an SMS (the system answers an SMS reply, if at all, by SMS)."""
     seen = len(handset.received(number))
     said = await (handset.reply_sms(number, text) if verb == "r" else handset.press_key(number))
-    came_back = await handset.new_messages(number, seen, ANSWER_WAIT_S)
+    came_back = await handset.new_messages(number, seen, 0 if said else ANSWER_WAIT_S)
     lines = [f"→ {escape(said)}"] if said else []
     lines += [f"← {escape(message.text)}" for message in came_back]
     return "\n".join(lines) or f"→ sent; nothing came back within {ANSWER_WAIT_S:g} s"

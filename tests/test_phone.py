@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -24,14 +25,20 @@ PUBLIC = "http://notifier.test"
 PHONE_SESSION_S = 60
 
 
-@pytest.fixture
-async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
+@asynccontextmanager
+async def console_notifier(data_dir: Path, public_url: str) -> AsyncIterator[Notifier]:
     """The notifier in console mode (the embedded default), without Kafka."""
-    service = Notifier(Settings(data_dir=tmp_path, public_url=PUBLIC, embedded=True), ManualClock())
+    service = Notifier(Settings(data_dir=data_dir, public_url=public_url, embedded=True), ManualClock())
     await service.runtime.store.create_tables()
     yield service
     await service.runtime.store.close()
     await service.runtime.publisher.stop()
+
+
+@pytest.fixture
+async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
+    async with console_notifier(tmp_path, PUBLIC) as service:
+        yield service
 
 
 def phone_for(notifier: Notifier, data_dir: Path) -> Phone:
@@ -78,14 +85,11 @@ async def served_notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
     """The console-mode notifier's HTTP API on a loopback port, for `dutywatch phone` in another process."""
     sock = free_socket()
     host, port = sock.getsockname()
-    service = Notifier(Settings(data_dir=tmp_path, public_url=f"http://{host}:{port}", embedded=True), ManualClock())
-    await service.runtime.store.create_tables()
-    server = LoopServer(service.api(), sock, lifespan="off")
-    await server.start()
-    yield service
-    await server.stop()
-    await service.runtime.store.close()
-    await service.runtime.publisher.stop()
+    async with console_notifier(tmp_path, f"http://{host}:{port}") as service:
+        server = LoopServer(service.api(), sock, lifespan="off")
+        await server.start()
+        yield service
+        await server.stop()
 
 
 async def answered_on_the_phone(data_dir: Path, *commands: str) -> str:
